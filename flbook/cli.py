@@ -1,0 +1,169 @@
+"""The ``flbook`` command: ``render``, ``check``, ``synth``.
+
+Errors about the user's input print as one line (no traceback) and exit 1; usage
+errors exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .errors import FlbookError
+
+__all__ = ["main"]
+
+
+def _err(msg: str) -> None:
+    print(f"flbook: error: {msg}", file=sys.stderr)
+
+
+def _progress(msg: str) -> None:
+    print(f"  {msg}", file=sys.stderr, flush=True)
+
+
+def health_summary(course) -> str:
+    """The data-health summary of a loaded course, as plain text."""
+    cfg = course.config
+    rep = course.report
+    lines = []
+    if cfg is not None:
+        lines.append(f"{cfg.title}  ({cfg.stub})")
+        lines.append(f"  settings: {cfg.source or 'given in code'}")
+        lines.append(f"  data:     {cfg.data}")
+        reg = f"registration opened {cfg.registration_open}, " if cfg.registration_open else ""
+        lines.append(f"  dates:    {reg}study weeks {cfg.start} to {cfg.end} ({cfg.weeks} week(s))")
+    lines.append(
+        f"  loaded:   {len(course.people):,} people, {len(course.steps)} steps, "
+        f"in {rep.seconds:.2f} s {'from the store' if rep.from_store else 'from the CSV files'}"
+    )
+    lines.append("")
+    frame = rep.to_frame()
+    frame = frame.rename(
+        columns={
+            "rows_read": "read",
+            "rows_kept": "kept",
+            "rows_excluded": "excluded",
+            "values_repaired": "repaired",
+        }
+    )
+    for c in ("read", "kept", "excluded", "repaired"):
+        frame[c] = frame[c].map("{:,}".format)
+    lines.append(frame.to_string(index=False))
+    ex = rep.exclusions()
+    if len(ex):
+        lines.append("")
+        lines.append("Rows excluded or values repaired, and why:")
+        for r in ex.itertuples():
+            lines.append(f"  {r.dataset}: {r.action} {r.rows:,} ({r.reason})")
+    warnings = rep.all_warnings()
+    if warnings:
+        lines.append("")
+        lines.append("Warnings:")
+        lines += [f"  - {w}" for w in warnings]
+    if not len(ex) and not warnings:
+        lines.append("")
+        lines.append("No rows excluded, no values repaired, no warnings.")
+    return "\n".join(lines)
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .config import load_config
+    from .store import load_course
+
+    cfg = load_config(args.course)
+    course = load_course(cfg, cache=False if args.no_cache else None, progress=_progress)
+    print(health_summary(course))
+    return 0
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from .synth import make_awkward_course, make_course
+
+    t0 = time.perf_counter()
+    out = Path(args.out)
+    if args.awkward:
+        counts = make_awkward_course(out)
+    else:
+        counts = make_course(
+            out,
+            learners=args.learners,
+            weeks=args.weeks,
+            seed=args.seed,
+            stub=args.stub,
+            start=args.start,
+            versions=args.versions,
+        )
+    for name, n in counts.items():
+        print(f"  {name:<36} {n:>12,} rows")
+    print(
+        f"wrote {out / 'course.yml'} and {len(counts)} export files in {time.perf_counter() - t0:.1f} s"
+    )
+    return 0
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    from .render.cli import run_render
+
+    return run_render(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``flbook`` command."""
+    p = argparse.ArgumentParser(
+        prog="flbook",
+        description="Turn a FutureLearn course run's data export into a Course Analytics book.",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    r = sub.add_parser("render", help="execute the chapters and render the book (HTML, PDF)")
+    r.add_argument("course", nargs="?", help="course.yml (default: the bundled synthetic course)")
+    r.add_argument("--out", default=None, help="output folder (default: ./out/STUB)")
+    r.add_argument("--to", default="html,pdf", help="formats: html,pdf[,epub] (default html,pdf)")
+    r.add_argument("--engine", choices=["auto", "quarto", "pandoc"], default="auto")
+    r.add_argument("--chapters", default=None, help="comma-separated chapter names or numbers")
+    r.add_argument("--jobs", type=int, default=1, help="chapters executed in parallel")
+    r.set_defaults(func=_cmd_render)
+
+    c = sub.add_parser("check", help="validate settings and data; print the data-health summary")
+    c.add_argument("course", nargs="?", help="course.yml (default: the bundled synthetic course)")
+    c.add_argument("--no-cache", action="store_true", help="read the CSVs without using the store")
+    c.set_defaults(func=_cmd_check)
+
+    s = sub.add_parser("synth", help="write a synthetic course export and its course.yml")
+    s.add_argument("--out", required=True, help="folder to write")
+    s.add_argument("--learners", type=int, default=2000)
+    s.add_argument("--weeks", type=int, default=3)
+    s.add_argument("--seed", type=int, default=1)
+    s.add_argument("--stub", default="learn-to-code-1")
+    s.add_argument("--start", default="2024-02-05")
+    s.add_argument("--versions", choices=["newest", "oldest"], default="newest")
+    s.add_argument("--awkward", action="store_true", help="write the small awkward test course")
+    s.set_defaults(func=_cmd_synth)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``flbook`` command; returns the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse exits 2 on usage errors, 0 on --help
+        return int(e.code or 0)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except FlbookError as e:
+        _err(str(e))
+        return 1
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

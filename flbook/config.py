@@ -1,0 +1,369 @@
+"""Course settings: ``course.yml`` → a validated, frozen :class:`CourseConfig`.
+
+The settings are what the original recipes notebook asked its user to type in (the
+data folder ``PATH`` and file prefix ``STUB``, the course dates, the exercise and
+social steps, the study-session gap). Everything else (week start dates, the end of
+the course, "5 days before start") is derived here, never typed.
+
+The same settings are the parameter set papermill injects into every chapter:
+:meth:`CourseConfig.to_parameters` gives plain values, :meth:`CourseConfig.from_parameters`
+reads them back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import ConfigError
+
+__all__ = ["CourseConfig", "load_config", "DEFAULT_COURSE", "PARAMETERS"]
+
+DEFAULT_COURSE = Path(__file__).resolve().parent.parent / "data_stub" / "course.yml"
+"""The bundled synthetic course (used when no settings file is named)."""
+
+_STEP = re.compile(r"^([0-9]+)\.([0-9]+)$")
+_RELATIVE = re.compile(
+    r"^\s*(?:(\d+)\s+(day|days|week|weeks)\s+(before|after)\s+)?(.+?)\s*$", re.IGNORECASE
+)
+_WEEK = re.compile(r"^week\s+(\d+)$", re.IGNORECASE)
+
+
+@dataclasses.dataclass(frozen=True)
+class CourseConfig:
+    """Validated settings of one course run.
+
+    Build it with :func:`load_config` from a ``course.yml`` file, or with
+    :meth:`from_parameters` inside a chapter.
+
+    Examples
+    --------
+    >>> cfg = CourseConfig(title="Demo", data="/tmp", stub="demo-3", start=dt.date(2024, 2, 5), weeks=2)
+    >>> cfg.end
+    datetime.date(2024, 2, 19)
+    >>> cfg.date("5 days before start")
+    datetime.date(2024, 1, 31)
+    >>> cfg.week_starts
+    [datetime.date(2024, 2, 5), datetime.date(2024, 2, 12)]
+    """
+
+    title: str
+    """Course title, as it should appear on the book's cover."""
+    data: str
+    """Folder holding the export CSVs (absolute path)."""
+    stub: str
+    """File prefix: the exports are ``{stub}_{dataset}.csv``, e.g. ``learn-to-code-12``."""
+    start: dt.date
+    """First day of study week 1."""
+    weeks: int
+    """Number of study weeks."""
+    registration_open: dt.date | None = None
+    """Day enrolment opened (the course was announced), if known."""
+    notable_dates: Mapping[str, dt.date] = dataclasses.field(default_factory=dict)
+    """Named dates worth marking on time charts (newsletters, press, deadlines)."""
+    exercise_steps: tuple[str, ...] = ()
+    """Steps that are exercises (``"W.S"``), highlighted on step charts."""
+    social_steps: tuple[str, ...] = ()
+    """Steps designed for discussion (``"W.S"``), highlighted on step charts."""
+    session_gap_minutes: float = 65
+    """A longer pause between two step events starts a new study session."""
+    timezone: str = "UTC"
+    """Time zone for hour-of-day and day-of-week charts (an IANA name)."""
+    show_comment_text: bool = False
+    """Whether chapters may quote comment text (escaped). Off: only counts are shown."""
+    source: str | None = None
+    """The settings file these settings came from (not a parameter)."""
+
+    # ------------------------------------------------------------------ derived
+    @property
+    def week_starts(self) -> list[dt.date]:
+        """First day of each study week (week 1 starts on :attr:`start`)."""
+        return [self.start + dt.timedelta(weeks=w) for w in range(self.weeks)]
+
+    @property
+    def end(self) -> dt.date:
+        """The day after the last study day (start + weeks × 7 days)."""
+        return self.start + dt.timedelta(weeks=self.weeks)
+
+    @property
+    def start_ts(self) -> pd.Timestamp:
+        """:attr:`start` as a UTC timestamp at midnight."""
+        return pd.Timestamp(self.start, tz="UTC")
+
+    @property
+    def named_dates(self) -> dict[str, dt.date]:
+        """Every named date: registration open, start, end, week starts, notable dates."""
+        out: dict[str, dt.date] = {}
+        if self.registration_open:
+            out["registration open"] = self.registration_open
+        out["start"] = self.start
+        for i, d in enumerate(self.week_starts, start=1):
+            out[f"week {i}"] = d
+        out["end"] = self.end
+        out.update(self.notable_dates)
+        return out
+
+    def date(self, expression: str | dt.date) -> dt.date:
+        """Resolve a date written as ISO, a name, or relative to a name.
+
+        Names are ``start``, ``end``, ``registration open``, ``week N`` and the
+        notable dates; relative forms are ``N days|weeks before|after NAME``.
+        """
+        return _resolve_date(expression, self.named_dates, None, "date")
+
+    def data_file(self, dataset: str) -> Path:
+        """Path of one export CSV: ``{data}/{stub}_{dataset}.csv``."""
+        return Path(self.data) / f"{self.stub}_{dataset}.csv"
+
+    # ------------------------------------------------------------------ parameters
+    def to_parameters(self) -> dict[str, Any]:
+        """Plain values (str, int, float, bool, list, dict) for papermill to inject."""
+        return {
+            "title": self.title,
+            "data": str(self.data),
+            "stub": self.stub,
+            "start": self.start.isoformat(),
+            "weeks": int(self.weeks),
+            "registration_open": self.registration_open.isoformat()
+            if self.registration_open
+            else "",
+            "notable_dates": {k: v.isoformat() for k, v in self.notable_dates.items()},
+            "exercise_steps": list(self.exercise_steps),
+            "social_steps": list(self.social_steps),
+            "session_gap_minutes": self.session_gap_minutes,
+            "timezone": self.timezone,
+            "show_comment_text": bool(self.show_comment_text),
+        }
+
+    @classmethod
+    def from_parameters(
+        cls, params: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> CourseConfig:
+        """Rebuild (and validate) settings from :meth:`to_parameters`' plain values."""
+        values = dict(params or {}, **kwargs)
+        return _validate(values, file=None, base=Path.cwd())
+
+
+PARAMETERS: tuple[str, ...] = (
+    "title",
+    "data",
+    "stub",
+    "start",
+    "weeks",
+    "registration_open",
+    "notable_dates",
+    "exercise_steps",
+    "social_steps",
+    "session_gap_minutes",
+    "timezone",
+    "show_comment_text",
+)
+"""The chapter parameter set, in the order chapters declare it."""
+
+_REQUIRED = ("title", "stub", "start", "weeks")
+_KEYS = PARAMETERS
+
+
+def load_config(path: str | Path | None = None) -> CourseConfig:
+    """Read and validate a ``course.yml`` file (default: the bundled synthetic course).
+
+    Raises
+    ------
+    ConfigError
+        naming the file and key, with what was expected.
+    """
+    import yaml
+
+    path = Path(path) if path is not None else DEFAULT_COURSE
+    if path.is_dir():
+        path = path / "course.yml"
+    if not path.exists():
+        raise ConfigError(path, None, "settings file not found")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(
+            path, None, f"not valid YAML{where}: {getattr(e, 'problem', e)}"
+        ) from None
+    except UnicodeDecodeError:
+        raise ConfigError(path, None, "not a UTF-8 text file") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(path, None, "expected a mapping of settings (key: value lines)")
+    return _validate(raw, file=path, base=path.parent)
+
+
+# ---------------------------------------------------------------------- validation
+
+
+def _validate(raw: Mapping[str, Any], *, file: Path | None, base: Path) -> CourseConfig:
+    def fail(key: str | None, msg: str) -> ConfigError:
+        return ConfigError(file, key, msg)
+
+    for key in raw:
+        if key not in _KEYS:
+            close = difflib.get_close_matches(str(key), _KEYS, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(_KEYS)}"
+            raise fail(str(key), "unknown setting" + hint)
+    for key in _REQUIRED:
+        if raw.get(key) in (None, ""):
+            raise fail(key, "is required")
+
+    title = raw["title"]
+    if not isinstance(title, str):
+        raise fail("title", "expected text")
+    stub = raw["stub"]
+    if not isinstance(stub, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", stub):
+        raise fail("stub", f"expected a file prefix such as 'learn-to-code-12', got {stub!r}")
+
+    data_raw = raw.get("data", ".")
+    if not isinstance(data_raw, str):
+        raise fail("data", "expected a folder path")
+    data = Path(data_raw).expanduser()
+    if not data.is_absolute():
+        data = (base / data).resolve()
+
+    weeks = raw["weeks"]
+    if isinstance(weeks, bool) or not isinstance(weeks, int) or weeks < 1:
+        raise fail("weeks", f"expected a positive whole number of study weeks, got {weeks!r}")
+
+    start = _parse_date(raw["start"], fail, "start")
+    reg = raw.get("registration_open")
+    registration_open = (
+        _parse_date(reg, fail, "registration_open") if reg not in (None, "") else None
+    )
+    if registration_open and registration_open > start:
+        raise fail("registration_open", f"is after the start date {start.isoformat()}")
+
+    base_names: dict[str, dt.date] = {"start": start, "end": start + dt.timedelta(weeks=weeks)}
+    if registration_open:
+        base_names["registration open"] = registration_open
+    for i in range(weeks):
+        base_names[f"week {i + 1}"] = start + dt.timedelta(weeks=i)
+
+    nd_raw = raw.get("notable_dates") or {}
+    if not isinstance(nd_raw, Mapping):
+        raise fail("notable_dates", "expected a mapping of name: date")
+    notable: dict[str, dt.date] = {}
+    for name, value in nd_raw.items():
+        names = {**base_names, **notable}
+        notable[str(name)] = _resolve_date(value, names, fail, f"notable_dates.{name}")
+
+    ex = _parse_steps(raw.get("exercise_steps"), weeks, fail, "exercise_steps")
+    so = _parse_steps(raw.get("social_steps"), weeks, fail, "social_steps")
+
+    gap = raw.get("session_gap_minutes", 65)
+    if isinstance(gap, bool) or not isinstance(gap, (int, float)) or gap <= 0:
+        raise fail("session_gap_minutes", f"expected a positive number of minutes, got {gap!r}")
+
+    tz = raw.get("timezone", "UTC") or "UTC"
+    try:
+        pd.Timestamp("2024-01-01", tz=tz)
+    except Exception:
+        raise fail(
+            "timezone", f"expected a time zone name such as 'Europe/London', got {tz!r}"
+        ) from None
+
+    show = raw.get("show_comment_text", False)
+    if not isinstance(show, bool):
+        raise fail("show_comment_text", f"expected true or false, got {show!r}")
+
+    return CourseConfig(
+        title=title,
+        data=str(data),
+        stub=stub,
+        start=start,
+        weeks=weeks,
+        registration_open=registration_open,
+        notable_dates=notable,
+        exercise_steps=ex,
+        social_steps=so,
+        session_gap_minutes=gap,
+        timezone=tz,
+        show_comment_text=show,
+        source=str(file) if file else None,
+    )
+
+
+def _parse_date(value: Any, fail, key: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise fail(key, f"expected a date written YYYY-MM-DD, got {value!r}")
+
+
+def _resolve_date(value: Any, names: Mapping[str, dt.date], fail, key: str) -> dt.date:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.date() if isinstance(value, dt.datetime) else value
+    if not isinstance(value, str):
+        raise _err(
+            fail, key, f"expected a date (YYYY-MM-DD) or e.g. '5 days before start', got {value!r}"
+        )
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        pass
+    m = _RELATIVE.match(value)
+    lowered = {k.lower(): v for k, v in names.items()}
+    if m:
+        n, unit, direction, name = m.groups()
+        anchor = lowered.get(name.strip().lower())
+        if anchor is not None:
+            if n is None:
+                return anchor
+            delta = dt.timedelta(days=int(n) * (7 if unit.lower().startswith("week") else 1))
+            return anchor - delta if direction.lower() == "before" else anchor + delta
+    known = ", ".join(repr(k) for k in names)
+    raise _err(
+        fail,
+        key,
+        f"cannot read {value!r} as a date: write YYYY-MM-DD, a name ({known}) "
+        "or 'N days before|after NAME'",
+    )
+
+
+def _err(fail, key, msg):
+    return fail(key, msg) if fail else ConfigError(None, key, msg)
+
+
+def _parse_steps(value: Any, weeks: int, fail, key: str) -> tuple[str, ...]:
+    if value in (None, ""):
+        return ()
+    if isinstance(value, (str, float, int)):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        raise fail(key, 'expected a list of steps such as ["1.5", "2.10"]')
+    out = []
+    for item in value:
+        if isinstance(item, float):
+            raise fail(
+                key,
+                f'step {item!r} was read as a number: write steps in quotes, e.g. "1.10" '
+                "(unquoted, 1.10 and 1.1 are the same number)",
+            )
+        m = _STEP.match(str(item).strip())
+        if not m:
+            raise fail(key, f'expected steps written "W.S" (week.step, e.g. "1.10"), got {item!r}')
+        w, s = int(m.group(1)), int(m.group(2))
+        if not 1 <= w <= weeks:
+            raise fail(key, f"step {item!r} is in week {w}, but the course has {weeks} week(s)")
+        if s < 1:
+            raise fail(key, f"step {item!r}: step numbers start at 1")
+        out.append(f"{w}.{s}")
+    return tuple(dict.fromkeys(out))

@@ -1,0 +1,591 @@
+"""Read one export CSV into a typed Arrow table, checking it and reporting what was done.
+
+The fast path hands pyarrow's multi-threaded CSV reader explicit column types. When
+that fails, a diagnostic path re-reads the offending column as text to find the first
+bad value and its physical line, so the error can say exactly where and what.
+"""
+
+from __future__ import annotations
+
+import csv as _pycsv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from ..errors import ExportError
+from ._schema import KIND_WORDS, Dataset
+
+__all__ = ["FileReport", "read_export", "empty_table", "arrow_type", "KNOWN_ROLES"]
+
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S UTC"
+# Known limit: like C's strptime, Arrow's parser rolls an impossible day such as
+# 2024-02-30 over into March; an impossible month, hour or format is refused.
+KNOWN_ROLES = frozenset(
+    {"learner", "organisation_admin", "admin", "marketer", "moderator", "educator"}
+)
+STEP_RE = r"^[0-9]+\.[0-9]+$"
+QUESTION_RE = r"^[0-9]+\.[0-9]+\.[0-9]+$"
+_DICT = pa.dictionary(pa.int32(), pa.string())
+_BLOCK = 1 << 24  # 16 MiB blocks: few enough to keep both cores busy on big files
+
+
+def arrow_type(kind: str) -> pa.DataType:
+    """Return the Arrow type a column of ``kind`` is parsed into."""
+    return {
+        "person": _DICT,
+        "int64": pa.int64(),
+        "int64?": pa.int64(),
+        "int": pa.int32(),
+        "int?": pa.int32(),
+        "float?": pa.float64(),
+        "bool": pa.bool_(),
+        "ts": pa.timestamp("s"),
+        "step": _DICT,
+        "question": _DICT,
+        "cat": _DICT,
+        "text": pa.string(),
+    }[kind]
+
+
+@dataclass
+class FileReport:
+    """What happened to one export file on its way into the course.
+
+    ``excluded`` counts rows left out, ``repaired`` counts values changed to make a
+    row usable, ``warnings`` holds sentences a course team should read.
+    """
+
+    dataset: str
+    file: str
+    status: str = "read"  # read | header-only | missing
+    version: str | None = None
+    rows_read: int = 0
+    rows_kept: int = 0
+    excluded: dict[str, int] = field(default_factory=dict)
+    repaired: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    first: str | None = None
+    last: str | None = None
+
+    def exclude(self, reason: str, n: int) -> None:
+        """Count ``n`` rows left out for ``reason``."""
+        if n:
+            self.excluded[reason] = self.excluded.get(reason, 0) + int(n)
+
+    def repair(self, reason: str, n: int) -> None:
+        """Count ``n`` values repaired for ``reason``."""
+        if n:
+            self.repaired[reason] = self.repaired.get(reason, 0) + int(n)
+
+    def to_dict(self) -> dict:
+        """Plain-value form (for JSON)."""
+        return dict(self.__dict__)
+
+
+def empty_table(ds: Dataset) -> pa.Table:
+    """A zero-row table with the dataset's full typed schema (plus derived columns)."""
+    fields = [pa.field(c, _final_type(ds.kinds[c])) for c in ds.all_columns()]
+    for name, typ in _derived_fields(ds):
+        if name not in {f.name for f in fields}:
+            fields.append(pa.field(name, typ))
+    return pa.schema(fields).empty_table()
+
+
+def _final_type(kind: str) -> pa.DataType:
+    t = arrow_type(kind)
+    return pa.timestamp("s", tz="UTC") if kind == "ts" else t
+
+
+def _derived_fields(ds: Dataset) -> list[tuple[str, pa.DataType]]:
+    kinds = ds.kinds
+    out = []
+    if "question" in kinds.values():
+        out += [
+            ("step", _DICT),
+            ("week_number", pa.int32()),
+            ("step_number", pa.int32()),
+            ("question_number", pa.int32()),
+        ]
+    elif "step" in kinds and "week_number" in kinds:
+        out += [("week_number", pa.int32()), ("step_number", pa.int32())]
+    return out
+
+
+# --------------------------------------------------------------------------- header
+
+
+def _read_header(path: Path, ds: Dataset) -> list[str] | None:
+    """Return the header's column names, or None for an empty (0-byte) file."""
+    with open(path, "rb") as fh:
+        head = fh.read(65536)
+    if not head.strip():
+        return None
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    if b"\x00" in head.split(b"\n", 1)[0] or head[:4] in (b"PK\x03\x04", b"%PDF"):
+        raise ExportError(path, f"not a CSV file (binary content); expected the {ds.name} export")
+    first = head.split(b"\n", 1)[0].rstrip(b"\r")
+    try:
+        text = first.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ExportError(
+            path, "the header row is not UTF-8 text; expected a CSV export", line=1
+        ) from None
+    return [c.strip() for c in next(_pycsv.reader([text]))]
+
+
+def _match_columns(path: Path, ds: Dataset, header: list[str], report: FileReport) -> list[str]:
+    """Map header names to known columns by name; return the known columns present."""
+    known = {c.lower(): c for c in ds.all_columns()}
+    present = [known[h.lower()] for h in header if h.lower() in known]
+    if not present:
+        expected = ", ".join(ds.columns)
+        raise ExportError(
+            path,
+            f"not a {ds.name} export: none of its columns found in the header "
+            f"(found {', '.join(header[:8])}); expected {expected}",
+            line=1,
+        )
+    for req in ds.required:
+        if req not in present:
+            raise ExportError(
+                path,
+                f"required column is missing from the header (found: {', '.join(header)})",
+                column=req,
+                line=1,
+            )
+    dupes = {c for c in present if present.count(c) > 1}
+    if dupes:
+        raise ExportError(
+            path, "column appears twice in the header", column=sorted(dupes)[0], line=1
+        )
+    unknown = [h for h in header if h.lower() not in known]
+    if unknown:
+        report.warnings.append(
+            f"{len(unknown)} unrecognised column(s) ignored: {', '.join(unknown)}"
+        )
+    for label, cols in ds.versions.items():
+        if set(cols) == set(present):
+            report.version = label
+            break
+    else:
+        closest = min(ds.versions, key=lambda v: len(set(ds.versions[v]) ^ set(present)))
+        missing = [c for c in ds.versions[closest] if c not in present]
+        report.version = f"non-standard ({len(present)} known columns)"
+        if missing:
+            report.warnings.append(
+                f"columns absent (left empty): {', '.join(missing)}; closest known version: {closest}"
+            )
+    # the reader needs the header's spelling for include_columns
+    return present
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _convert_options(ds: Dataset, header: list[str], present: list[str], as_text: bool = False):
+    spelled = {h.lower(): h for h in header}
+    types = {}
+    for c in present:
+        typ = pa.string() if as_text else arrow_type(ds.kinds[c])
+        types[spelled[c.lower()]] = typ
+    return pacsv.ConvertOptions(
+        column_types=types,
+        include_columns=[spelled[c.lower()] for c in present],
+        timestamp_parsers=[TIMESTAMP_FORMAT],
+        true_values=["true", "TRUE", "True"],
+        false_values=["false", "FALSE", "False"],
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+        null_values=[""],
+    )
+
+
+def _read(source, ds: Dataset, header, present, as_text=False) -> pa.Table:
+    return pacsv.read_csv(
+        source,
+        read_options=pacsv.ReadOptions(use_threads=True, block_size=_BLOCK),
+        parse_options=pacsv.ParseOptions(newlines_in_values=ds.free_text),
+        convert_options=_convert_options(ds, header, present, as_text),
+    )
+
+
+def _physical_line(path_or_bytes, row: int) -> int:
+    """1-based physical line where data row ``row`` (0-based) starts."""
+    if isinstance(path_or_bytes, bytes):
+        fh = io.StringIO(path_or_bytes.decode("utf-8", errors="replace"), newline="")
+    else:
+        fh = open(path_or_bytes, encoding="utf-8", errors="replace", newline="")
+    with fh:
+        reader = _pycsv.reader(fh)
+        line_before = 0
+        for i, _ in enumerate(reader):
+            if i == row + 1:  # +1 for the header
+                return line_before + 1
+            line_before = reader.line_num
+    return row + 2
+
+
+def _first_bad(values: pa.ChunkedArray, kind: str) -> int | None:
+    """Index of the first value of text column ``values`` that is not a valid ``kind``."""
+    arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    nonempty = pc.and_(pc.is_valid(arr), pc.not_equal(pc.utf8_trim_whitespace(arr), ""))
+    if kind == "ts":
+        parsed = pc.strptime(arr, format=TIMESTAMP_FORMAT, unit="s", error_is_null=True)
+        ok = pc.is_valid(parsed)
+    elif kind in ("int", "int?", "int64", "int64?"):
+        ok = pc.match_substring_regex(arr, r"^\s*-?[0-9]+\s*$")
+    elif kind == "float?":
+        ok = pc.match_substring_regex(
+            arr, r"^\s*-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$"
+        )
+    elif kind == "bool":
+        ok = pc.is_in(pc.utf8_lower(pc.utf8_trim_whitespace(arr)), pa.array(["true", "false"]))
+    else:
+        return None
+    bad = pc.and_(nonempty, pc.invert(pc.fill_null(ok, False)))
+    idx = np.flatnonzero(bad.to_numpy(zero_copy_only=False))
+    return int(idx[0]) if len(idx) else None
+
+
+def _diagnose(path: Path, data, ds: Dataset, header, present, err: Exception) -> pa.Table:
+    """Fast parse failed: re-read as text, repair what is tolerated, or raise precisely."""
+    source = io.BytesIO(data) if data is not None else path
+    try:
+        text = _read(source, ds, header, present, as_text=True)
+    except pa.ArrowInvalid as e2:
+        msg = str(e2)
+        m = re.search(r"Row #(\d+)", msg)
+        line = int(m.group(1)) if m else None
+        raise ExportError(
+            path,
+            f"the file is not well-formed CSV ({msg.split(':', 1)[-1].strip()}); "
+            "expected one row per line with the header's number of fields",
+            line=line,
+        ) from None
+    # bool columns in unusual letter case are tolerated: convert them by hand
+    for c in present:
+        kind = ds.kinds[c]
+        col = text.column(c if c in text.column_names else _spelled(header, c))
+        bad = _first_bad(col, kind)
+        if bad is not None:
+            value = col[bad].as_py()
+            raise ExportError(
+                path,
+                f"expected {KIND_WORDS[kind]}",
+                column=c,
+                line=_physical_line(data if data is not None else path, bad),
+                value=value,
+            )
+    # every value parses on its own: convert column by column
+    out = {}
+    for c in present:
+        kind = ds.kinds[c]
+        col = text.column(_spelled(header, c))
+        if kind == "bool":
+            low = pc.utf8_lower(pc.utf8_trim_whitespace(col))
+            out[c] = pc.if_else(
+                pc.equal(low, "true"), True, pc.if_else(pc.equal(low, "false"), False, None)
+            )
+        elif kind == "ts":
+            out[c] = pc.strptime(col, format=TIMESTAMP_FORMAT, unit="s", error_is_null=True)
+        else:
+            out[c] = pc.cast(
+                pc.utf8_trim_whitespace(col) if kind != "text" else col, arrow_type(kind)
+            )
+    return pa.table(out)
+
+
+def _spelled(header: list[str], col: str) -> str:
+    for h in header:
+        if h.lower() == col.lower():
+            return h
+    return col
+
+
+def _parse(path: Path, ds: Dataset, header, present, report: FileReport) -> pa.Table:
+    data = None
+    try:
+        table = _read(path, ds, header, present)
+    except pa.ArrowInvalid as err:
+        if "invalid UTF8" in str(err):
+            raw = path.read_bytes()
+            decoded = raw.decode("utf-8", errors="replace")
+            n_bad = decoded.count("\ufffd") - raw.count("\ufffd".encode())
+            report.repair("invalid UTF-8 bytes replaced by U+FFFD", n_bad)
+            data = decoded.encode("utf-8")
+            try:
+                table = _read(io.BytesIO(data), ds, header, present)
+            except pa.ArrowInvalid as err2:
+                table = _diagnose(path, data, ds, header, present, err2)
+        else:
+            table = _diagnose(path, None, ds, header, present, err)
+    # rename to canonical spelling
+    spelled = {_spelled(header, c): c for c in present}
+    return table.rename_columns([spelled.get(n, n) for n in table.column_names])
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _check_pattern(path, table: pa.Table, col: str, pattern: str, words: str, report) -> None:
+    """Raise on the first value of dictionary column ``col`` not matching ``pattern``."""
+    arr = table.column(col).combine_chunks()
+    if len(arr) == 0:
+        return
+    if pa.types.is_dictionary(arr.type):
+        ok_dict = pc.match_substring_regex(arr.dictionary, pattern)
+        if pc.all(ok_dict).as_py() in (True, None):
+            return
+        bad_codes = np.flatnonzero(~ok_dict.to_numpy(zero_copy_only=False))
+        mask = pc.is_in(arr.indices, pa.array(bad_codes, pa.int32()))
+    else:
+        mask = pc.invert(pc.fill_null(pc.match_substring_regex(arr, pattern), True))
+    idx = np.flatnonzero(pc.fill_null(mask, False).to_numpy(zero_copy_only=False))
+    if len(idx):
+        row = int(idx[0])
+        raise ExportError(
+            path,
+            f"expected {words}",
+            column=col,
+            line=_physical_line(path, row),
+            value=str(arr[row].as_py()),
+        )
+
+
+def _dict_strip(arr: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Trim spaces in a dictionary column's values (cheap: touches the dictionary only)."""
+    chunks = []
+    for ch in arr.chunks:
+        chunks.append(
+            pa.DictionaryArray.from_arrays(ch.indices, pc.utf8_trim_whitespace(ch.dictionary))
+        )
+    return pa.chunked_array(chunks, type=arr.type) if chunks else arr
+
+
+def _split_parts(arr: pa.ChunkedArray, n: int) -> list[pa.Array]:
+    """Split dictionary 'W.S(.Q)' strings into ``n`` int32 arrays, via the dictionary."""
+    arr = arr.combine_chunks()
+    if not pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_encode()
+    arr = arr.unify_dictionaries() if hasattr(arr, "unify_dictionaries") else arr
+    parts = pc.split_pattern(arr.dictionary, ".")
+    out = []
+    for k in range(n):
+        vals = (
+            pc.cast(pc.list_element(parts, k), pa.int32())
+            if len(parts)
+            else pa.array([], pa.int32())
+        )
+        out.append(vals.take(arr.indices))
+    return out
+
+
+def _derive(table: pa.Table, ds: Dataset, report: FileReport) -> pa.Table:
+    kinds = ds.kinds
+    qcols = [c for c, k in kinds.items() if k == "question" and c in table.column_names]
+    if qcols:
+        q = table.column(qcols[0])
+        w, s, n = _split_parts(q, 3)
+        steps = pc.binary_join_element_wise(pc.cast(w, pa.string()), pc.cast(s, pa.string()), ".")
+        table = _set(table, "step", pc.dictionary_encode(steps))
+        for name, vals in (("week_number", w), ("step_number", s), ("question_number", n)):
+            if name not in table.column_names:
+                table = _set(table, name, vals)
+            else:
+                table = _set(table, name, pc.coalesce(table.column(name), vals))
+    elif "step" in table.column_names and "week_number" in kinds:
+        w, s = _split_parts(table.column("step"), 2)
+        for name, vals in (("week_number", w), ("step_number", s)):
+            if name not in table.column_names:
+                table = _set(table, name, vals)
+            else:
+                old = table.column(name)
+                mism = pc.sum(pc.cast(pc.fill_null(pc.not_equal(old, vals), False), pa.int64()))
+                report.repair(f"{name} disagreeing with step (taken from step)", mism.as_py() or 0)
+                table = _set(table, name, vals)
+    return table
+
+
+def _set(table: pa.Table, name: str, values) -> pa.Table:
+    if name in table.column_names:
+        return table.set_column(table.column_names.index(name), name, values)
+    return table.append_column(name, values)
+
+
+def _finish(table: pa.Table, ds: Dataset) -> pa.Table:
+    """Add absent columns as nulls, order columns, declare timestamps UTC."""
+    target = empty_table(ds).schema
+    cols = []
+    for f in target:
+        if f.name in table.column_names:
+            col = table.column(f.name)
+            if pa.types.is_timestamp(f.type):
+                col = col.cast(f.type)
+            elif col.type != f.type:
+                col = col.cast(f.type)
+            cols.append(col)
+        else:
+            cols.append(pa.nulls(table.num_rows, f.type))
+    return pa.table(cols, schema=target)
+
+
+def _drop_rows(table: pa.Table, keep_mask) -> pa.Table:
+    return table.filter(keep_mask)
+
+
+def _clean_text(table: pa.Table, ds: Dataset, report: FileReport) -> pa.Table:
+    for c, k in ds.kinds.items():
+        if k == "text" and c in table.column_names:
+            col = table.column(c)
+            if len(col) == 0:
+                continue
+            n = pc.sum(pc.count_substring(col, "\x00")).as_py() or 0
+            if n:
+                report.repair(f"NUL characters removed from {c}", n)
+                table = _set(table, c, pc.replace_substring(col, "\x00", ""))
+        elif k in ("cat", "person", "step", "question") and c in table.column_names:
+            table = _set(table, c, _dict_strip(table.column(c)))
+    return table
+
+
+def _required_nulls(table: pa.Table, ds: Dataset, report: FileReport) -> pa.Table:
+    keep = None
+    for c in ds.required:
+        if c not in table.column_names:
+            continue
+        valid = pc.is_valid(table.column(c))
+        n_missing = table.num_rows - (pc.sum(pc.cast(valid, pa.int64())).as_py() or 0)
+        if n_missing:
+            report.exclude(f"empty {c}", n_missing)
+            keep = valid if keep is None else pc.and_(keep, valid)
+    return table if keep is None else table.filter(keep)
+
+
+def _duplicates(table: pa.Table, report: FileReport) -> pa.Table:
+    """Drop exact duplicate rows, counting them."""
+    if table.num_rows < 2:
+        return table
+    import pandas as pd
+
+    hashes = np.zeros(table.num_rows, dtype=np.uint64)
+    for i, name in enumerate(table.column_names):
+        col = table.column(name).combine_chunks()
+        if pa.types.is_dictionary(col.type):
+            codes = col.indices.to_numpy(zero_copy_only=False)
+            codes = np.where(pd.isna(codes), -1, codes).astype(np.int64)
+            dict_h = pd.util.hash_array(
+                col.dictionary.to_numpy(zero_copy_only=False).astype(object)
+            ).astype(np.uint64)
+            dict_h = np.append(dict_h, np.uint64(0x9E3779B97F4A7C15))  # slot for null
+            h = dict_h[np.where(codes >= 0, codes, len(dict_h) - 1)]
+        else:
+            h = pd.util.hash_array(col.to_pandas().to_numpy()).astype(np.uint64)
+        hashes = hashes * np.uint64(1000003) ^ (h + np.uint64(i))
+    dup = pd.Series(hashes).duplicated().to_numpy()
+    if not dup.any():
+        return table
+    # confirm the candidates are exact copies (a hash collision must not drop a row)
+    cand = np.flatnonzero(pd.Series(hashes).duplicated(keep=False).to_numpy())
+    sub = table.take(pa.array(cand)).to_pandas()
+    exact = sub.astype(str).duplicated().to_numpy()
+    drop = cand[exact]
+    report.exclude("exact duplicate of an earlier row", len(drop))
+    mask = np.ones(table.num_rows, dtype=bool)
+    mask[drop] = False
+    return table.filter(pa.array(mask))
+
+
+def _enrolment_rules(table: pa.Table, report: FileReport) -> pa.Table:
+    """Keep each person's latest enrolment; warn about unknown roles."""
+    if table.num_rows == 0:
+        return table
+    import pandas as pd
+
+    roles = table.column("role").combine_chunks()
+    role_vals = pc.unique(
+        roles.dictionary_decode() if pa.types.is_dictionary(roles.type) else roles
+    )
+    unknown = sorted(set(v for v in role_vals.to_pylist() if v is not None) - KNOWN_ROLES)
+    if unknown:
+        n = pc.sum(pc.cast(pc.is_in(pc.cast(roles, pa.string()), pa.array(unknown)), pa.int64()))
+        report.warnings.append(
+            f"{n.as_py()} row(s) with unknown role(s) {', '.join(unknown)}: kept, "
+            "but not counted as learners"
+        )
+    ids = table.column("learner_id").combine_chunks()
+    codes = pd.Series(ids.indices.to_numpy(zero_copy_only=False))
+    if not codes.duplicated().any():
+        return table
+    when = table.column("enrolled_at").to_numpy()
+    order = np.lexsort((when.astype("datetime64[s]").astype(np.int64), codes.to_numpy()))
+    # within each person, the last in enrolled_at order is kept
+    last = pd.Series(codes.to_numpy()[order]).duplicated(keep="last").to_numpy()
+    drop = order[last]
+    n_people = codes.iloc[drop].nunique()
+    report.exclude("earlier enrolment of a re-enrolled person (latest kept)", len(drop))
+    report.warnings.append(
+        f"{n_people} person(s) enrolled more than once; their latest enrolment is kept"
+    )
+    mask = np.ones(table.num_rows, dtype=bool)
+    mask[drop] = False
+    return table.filter(pa.array(mask))
+
+
+def _date_range(table: pa.Table, ds: Dataset, report: FileReport) -> None:
+    if ds.time_column and table.num_rows:
+        mm = pc.min_max(table.column(ds.time_column))
+        lo, hi = mm["min"].as_py(), mm["max"].as_py()
+        report.first = lo.strftime("%Y-%m-%d %H:%M") if lo else None
+        report.last = hi.strftime("%Y-%m-%d %H:%M") if hi else None
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def read_export(path: str | Path, ds: Dataset) -> tuple[pa.Table, FileReport]:
+    """Read one export file into a typed Arrow table and a :class:`FileReport`.
+
+    A missing file, an empty file or a header-only file gives an empty typed table
+    ("no data"), recorded in the report. Anything that cannot be read raises
+    :class:`~flbook.errors.ExportError` naming the file, column, line and value.
+    """
+    path = Path(path)
+    report = FileReport(dataset=ds.name, file=str(path))
+    if not path.exists():
+        report.status = "missing"
+        return empty_table(ds), report
+    if path.is_dir():
+        raise ExportError(path, f"is a folder; expected the {ds.name} CSV file")
+    header = _read_header(path, ds)
+    if header is None:
+        report.status = "header-only"
+        report.warnings.append("the file is empty: treated as no data")
+        return empty_table(ds), report
+    present = _match_columns(path, ds, header, report)
+    table = _parse(path, ds, header, present, report)
+    report.rows_read = table.num_rows
+    if table.num_rows == 0:
+        report.status = "header-only"
+        return _finish(table, ds), report
+    table = _clean_text(table, ds, report)
+    for c, k in ds.kinds.items():
+        if c in table.column_names and k == "step":
+            _check_pattern(path, table, c, STEP_RE, KIND_WORDS["step"], report)
+        if c in table.column_names and k == "question":
+            _check_pattern(path, table, c, QUESTION_RE, KIND_WORDS["question"], report)
+    table = _required_nulls(table, ds, report)
+    table = _derive(table, ds, report)
+    table = _finish(table, ds)
+    table = _duplicates(table, report)
+    if ds.name == "enrolments":
+        table = _enrolment_rules(table, report)
+    report.rows_kept = table.num_rows
+    _date_range(table, ds, report)
+    return table, report

@@ -1,0 +1,620 @@
+"""The course store: read the exports once, keep them as Parquet, reload them fast.
+
+:func:`load_course` reads every export of a course run (see :mod:`flbook.exports`),
+checks it, and writes the typed tables to a cache folder named after the content of
+the source files. Later loads (every chapter of the book) read the Parquet files, and
+only the tables and columns they use. A changed CSV changes the key, so it is never
+served stale.
+
+Inside a :class:`Course` every person id column (``learner_id``, ``author_id``, ...)
+is a pandas Categorical over one course-wide list of people, and every ``step``
+column is an ordered Categorical in course order ("1.9" < "1.10" < "2.1"), so tables
+join and sort cheaply.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from .config import CourseConfig, load_config
+from .errors import ExportError
+from .exports._reader import FileReport, empty_table, read_export
+from .exports._schema import DATASETS, Dataset
+
+__all__ = ["Course", "LoadReport", "load_course", "cache_dir", "STORE_VERSION"]
+
+STORE_VERSION = "1"
+"""Bumped whenever the stored layout or the readers' output changes."""
+
+REQUIRED_DATASETS = ("enrolments", "step-activity")
+
+
+def cache_dir() -> Path:
+    """Root folder of the course store: ``$FLBOOK_CACHE``, else ``~/.cache/flbook``."""
+    env = os.environ.get("FLBOOK_CACHE")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "flbook"
+
+
+# --------------------------------------------------------------------------- report
+
+
+@dataclass
+class LoadReport:
+    """Data health of a course: one :class:`FileReport` per dataset, plus course-level notes."""
+
+    files: dict[str, FileReport] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    from_store: bool = False
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per dataset: status, version, rows read/kept/excluded, date range."""
+        rows = []
+        for name, r in self.files.items():
+            rows.append(
+                {
+                    "dataset": name,
+                    "status": r.status,
+                    "version": r.version or "",
+                    "rows_read": r.rows_read,
+                    "rows_kept": r.rows_kept,
+                    "rows_excluded": sum(r.excluded.values()),
+                    "values_repaired": sum(r.repaired.values()),
+                    "first": r.first or "",
+                    "last": r.last or "",
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def exclusions(self) -> pd.DataFrame:
+        """Every exclusion and repair, one row per dataset and reason."""
+        rows = []
+        for name, r in self.files.items():
+            for reason, n in r.excluded.items():
+                rows.append({"dataset": name, "action": "excluded", "reason": reason, "rows": n})
+            for reason, n in r.repaired.items():
+                rows.append({"dataset": name, "action": "repaired", "reason": reason, "rows": n})
+        return pd.DataFrame(rows, columns=["dataset", "action", "reason", "rows"])
+
+    def all_warnings(self) -> list[str]:
+        """Course-level warnings followed by each file's warnings, prefixed by dataset."""
+        out = list(self.warnings)
+        for name, r in self.files.items():
+            out += [f"{name}: {w}" for w in r.warnings]
+        return out
+
+    def to_json(self) -> str:
+        """Serialise (the store keeps it next to the tables)."""
+        return json.dumps(
+            {
+                "files": {k: v.to_dict() for k, v in self.files.items()},
+                "warnings": self.warnings,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> LoadReport:
+        """Inverse of :meth:`to_json`."""
+        raw = json.loads(text)
+        return cls(
+            files={k: FileReport(**v) for k, v in raw["files"].items()},
+            warnings=raw["warnings"],
+        )
+
+
+# --------------------------------------------------------------------------- encoding
+
+_STEP_COLS = {
+    name: [c for c, k in ds.kinds.items() if k == "step"] for name, ds in DATASETS.items()
+}
+for _name, _ds in DATASETS.items():
+    if "question" in _ds.kinds.values():
+        _STEP_COLS[_name] = ["step"]
+_PERSON_COLS = {
+    name: [c for c, k in ds.kinds.items() if k == "person"] for name, ds in DATASETS.items()
+}
+
+
+def _dict_values(col: pa.ChunkedArray) -> pa.Array:
+    """Distinct non-null values of a (dictionary) column."""
+    col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if pa.types.is_dictionary(col.type):
+        used = pc.unique(col.indices.filter(pc.is_valid(col.indices)))
+        return col.dictionary.take(used)
+    return pc.unique(col.drop_null())
+
+
+def _step_order(values: Iterable[str]) -> list[str]:
+    """Sort ``W.S`` strings in course order: by week, then step, as whole numbers."""
+    uniq = {v for v in values if v}
+    return sorted(uniq, key=lambda s: tuple(int(p) for p in s.split(".")))
+
+
+def _encode(col: pa.ChunkedArray, categories: pa.Array, width=pa.int32()) -> pa.Array:
+    """Codes of ``col``'s values in ``categories`` (-1 for null), computed on the dictionary."""
+    col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if not pa.types.is_dictionary(col.type):
+        col = col.dictionary_encode()
+    mapping = pc.index_in(col.dictionary, value_set=categories)
+    codes = pc.take(mapping, col.indices)
+    return pc.cast(pc.fill_null(codes, -1), width)
+
+
+# --------------------------------------------------------------------------- Course
+
+
+class Course:
+    """One course run's export as typed pandas tables, with its settings and load report.
+
+    Tables are attributes named after the datasets with underscores
+    (``course.enrolments``, ``course.step_activity``, ``course.comments``,
+    ``course.question_response``, ...). A table is read from the store the first time
+    it is used; a dataset the export does not have is an empty table with the right
+    columns. :meth:`table` reads only the columns asked for.
+
+    Attributes
+    ----------
+    config : the course settings.
+    steps : the course's steps in order: ``step`` (ordered Categorical), ``week_number``, ``step_number``.
+    people : every person id in the export (learners and course team), the categories of every id column.
+    report : the :class:`LoadReport` (data health).
+    """
+
+    def __init__(
+        self,
+        config: CourseConfig | None,
+        *,
+        people: pd.Index,
+        steps: list[str],
+        report: LoadReport,
+        store: Path | None = None,
+        tables: Mapping[str, pa.Table] | None = None,
+    ) -> None:
+        self.config = config
+        self.people = people
+        self.report = report
+        self._store = store
+        self._arrow = dict(tables or {})
+        self._frames: dict[str, pd.DataFrame] = {}
+        # ``steps`` are the steps in the data (what stored codes refer to); steps named
+        # only in the settings (never visited) join the list, and codes are remapped.
+        data_steps = list(steps)
+        if config is not None:
+            steps = _step_order(
+                data_steps + list(config.exercise_steps) + list(config.social_steps)
+            )
+        self._step_remap = None
+        if list(steps) != data_steps:
+            pos = {s: i for i, s in enumerate(steps)}
+            self._step_remap = np.array([pos[s] for s in data_steps] + [-1], dtype=np.int16)
+        self.step_dtype = pd.CategoricalDtype(steps, ordered=True)
+        parts = [s.split(".") for s in steps]
+        self.steps = pd.DataFrame(
+            {
+                "step": pd.Categorical(steps, dtype=self.step_dtype),
+                "week_number": np.array([int(p[0]) for p in parts], dtype=np.int32),
+                "step_number": np.array([int(p[1]) for p in parts], dtype=np.int32),
+            }
+        )
+
+    def __repr__(self) -> str:
+        title = self.config.title if self.config else "course"
+        return f"<Course {title!r}: {len(self.people):,} people, {len(self.steps)} steps>"
+
+    @property
+    def datasets(self) -> list[str]:
+        """Attribute names of all tables (present or empty)."""
+        return [ds.attr for ds in DATASETS.values()]
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name in [ds.attr for ds in DATASETS.values()]:
+            return self.table(name)
+        raise AttributeError(f"Course has no attribute {name!r}")
+
+    def table(self, name: str, columns: Iterable[str] | None = None) -> pd.DataFrame:
+        """One table as a pandas DataFrame, optionally only some columns.
+
+        The whole table is cached after its first use; a column subset is read afresh
+        from the store (cheap: Parquet reads only those columns).
+        """
+        ds = _dataset(name)
+        cols = list(columns) if columns is not None else None
+        if cols is None and ds.name in self._frames:
+            return self._frames[ds.name]
+        if cols is not None and ds.name in self._frames:
+            return self._frames[ds.name][cols]
+        table = self._read(ds, cols)
+        frame = self._to_pandas(ds, table)
+        if cols is None:
+            self._frames[ds.name] = frame
+        return frame
+
+    def load_all(self) -> Course:
+        """Read every table now (otherwise each is read on first use)."""
+        for ds in DATASETS.values():
+            self.table(ds.name)
+        return self
+
+    def _read(self, ds: Dataset, cols: list[str] | None) -> pa.Table:
+        if ds.name in self._arrow:
+            t = self._arrow[ds.name]
+            return t.select(cols) if cols else t
+        if self._store is not None:
+            path = self._store / f"{ds.name}.parquet"
+            if path.exists():
+                return pq.read_table(path, columns=cols)
+        t = _encoded_empty(ds)
+        return t.select(cols) if cols else t
+
+    def _to_pandas(self, ds: Dataset, table: pa.Table) -> pd.DataFrame:
+        out = {}
+        for name in table.column_names:
+            col = table.column(name)
+            kind = ds.kinds.get(name, "")
+            if name in _PERSON_COLS[ds.name]:
+                codes = col.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+                out[name] = pd.Categorical.from_codes(codes, categories=self.people, validate=False)
+            elif name in _STEP_COLS[ds.name]:
+                codes = col.to_numpy(zero_copy_only=False).astype(np.int16, copy=False)
+                if self._step_remap is not None:
+                    codes = self._step_remap[codes]  # -1 indexes the trailing -1
+                out[name] = pd.Categorical.from_codes(codes, dtype=self.step_dtype, validate=False)
+            elif pa.types.is_dictionary(col.type):
+                out[name] = col.to_pandas()
+                if not isinstance(out[name].dtype, pd.CategoricalDtype):
+                    out[name] = out[name].astype("category")
+            elif pa.types.is_timestamp(col.type):
+                out[name] = col.cast(pa.timestamp("ns", tz="UTC")).to_pandas()
+            elif kind in ("int?", "int64?"):
+                nullable = pd.Int64Dtype() if kind == "int64?" else pd.Int32Dtype()
+                out[name] = col.to_pandas(types_mapper={col.type: nullable}.get).astype(nullable)
+            elif pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+                out[name] = col.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get).astype(
+                    pd.StringDtype()
+                )
+            else:
+                out[name] = col.to_pandas()
+        return pd.DataFrame(out, index=pd.RangeIndex(table.num_rows))
+
+    # ------------------------------------------------------------------ from frames
+    @classmethod
+    def from_frames(cls, config: CourseConfig | None = None, **frames: pd.DataFrame) -> Course:
+        """Build a course from hand-made pandas tables (for tests, docs and examples).
+
+        Keyword names are table names (``enrolments=``, ``step_activity=``, ...). Values
+        may be plain: ids and steps as strings, timestamps as strings or datetimes (UTC
+        assumed). Absent columns are left empty; absent tables are empty.
+
+        Examples
+        --------
+        >>> c = Course.from_frames(step_activity=pd.DataFrame({
+        ...     "learner_id": ["a", "a"], "step": ["1.10", "1.2"],
+        ...     "first_visited_at": ["2024-02-05 10:00:00", "2024-02-05 10:05:00"]}))
+        >>> list(c.steps["step"].astype(str))
+        ['1.2', '1.10']
+        """
+        tables: dict[str, pa.Table] = {}
+        for name, frame in frames.items():
+            ds = _dataset(name)
+            tables[ds.name] = _frame_to_arrow(frame, ds)
+        return _assemble(config, tables, LoadReport())
+
+
+def _dataset(name: str) -> Dataset:
+    key = name.replace("_", "-")
+    if key not in DATASETS:
+        raise KeyError(
+            f"unknown table {name!r}; tables: {', '.join(d.attr for d in DATASETS.values())}"
+        )
+    return DATASETS[key]
+
+
+def _encoded_schema(ds: Dataset) -> pa.Schema:
+    base = empty_table(ds).schema
+    fields = []
+    for f in base:
+        if f.name in _PERSON_COLS[ds.name]:
+            fields.append(pa.field(f.name, pa.int32()))
+        elif f.name in _STEP_COLS[ds.name]:
+            fields.append(pa.field(f.name, pa.int16()))
+        else:
+            fields.append(f)
+    return pa.schema(fields)
+
+
+def _encoded_empty(ds: Dataset) -> pa.Table:
+    return _encoded_schema(ds).empty_table()
+
+
+def _frame_to_arrow(frame: pd.DataFrame, ds: Dataset) -> pa.Table:
+    """Coerce a loosely typed pandas frame to the reader's typed Arrow output."""
+    target = empty_table(ds).schema
+    unknown = [c for c in frame.columns if c not in target.names]
+    if unknown:
+        raise KeyError(f"{ds.name}: unknown column(s) {unknown}; expected some of {target.names}")
+    n = len(frame)
+    cols = {}
+    for f in target:
+        if f.name not in frame.columns:
+            continue
+        s = frame[f.name]
+        if pa.types.is_timestamp(f.type):
+            s = pd.to_datetime(s.astype("object").where(s.notna(), None), utc=True)
+            cols[f.name] = pa.array(
+                s.astype("datetime64[ns, UTC]"), type=pa.timestamp("ns", tz="UTC")
+            ).cast(f.type, safe=False)
+        elif pa.types.is_dictionary(f.type):
+            vals = (
+                s.astype("object")
+                .where(s.notna(), None)
+                .map(lambda v: None if v is None else str(v))
+            )
+            cols[f.name] = pa.array(vals.tolist(), type=pa.string()).dictionary_encode()
+        elif pa.types.is_boolean(f.type):
+            cols[f.name] = pa.array(
+                s.astype("object").where(s.notna(), None).tolist(), type=pa.bool_()
+            )
+        elif pa.types.is_string(f.type):
+            cols[f.name] = pa.array(
+                s.astype("object").where(s.notna(), None).tolist(), type=pa.string()
+            )
+        else:
+            vals = s.astype("object").where(s.notna(), None).tolist()
+            cols[f.name] = pa.array(vals).cast(f.type)
+    table = pa.table(cols) if cols else pa.table({})
+    # derive week/step/question numbers the way the reader does
+    from .exports._reader import _derive, _finish
+
+    rep = FileReport(ds.name, "<frame>")
+    if cols:
+        table = _derive(table, ds, rep)
+    table = _finish(table, ds) if cols else empty_table(ds)
+    assert table.num_rows in (0, n)
+    return table
+
+
+def _assemble(
+    config: CourseConfig | None, tables: dict[str, pa.Table], report: LoadReport
+) -> Course:
+    """Encode person ids and steps against course-wide lists; return the Course."""
+    # the people list: enrolments first (their order), then anyone else seen
+    people_parts = []
+    step_values: list[str] = []
+    for name, t in tables.items():
+        for c in _PERSON_COLS[name]:
+            people_parts.append(_dict_values(t.column(c)))
+        for c in _STEP_COLS[name]:
+            step_values += _dict_values(t.column(c)).to_pylist()
+    steps = _step_order(step_values)
+    if people_parts:
+        people = pc.unique(pa.concat_arrays([p.cast(pa.string()) for p in people_parts]))
+    else:
+        people = pa.array([], pa.string())
+    step_arr = pa.array(steps, pa.string())
+    encoded = {}
+    for name, t in tables.items():
+        for c in _PERSON_COLS[name]:
+            t = t.set_column(t.column_names.index(c), c, _encode(t.column(c), people))
+        for c in _STEP_COLS[name]:
+            t = t.set_column(t.column_names.index(c), c, _encode(t.column(c), step_arr, pa.int16()))
+        encoded[name] = t
+    if config is not None and steps:
+        max_week = max(int(s.split(".")[0]) for s in steps)
+        if max_week > config.weeks:
+            report.warnings.append(
+                f"the data has steps in week {max_week}, but the settings say {config.weeks} week(s)"
+            )
+    return Course(
+        config,
+        people=pd.Index(people.to_pylist(), dtype="object", name="person"),
+        steps=steps,
+        report=report,
+        tables=encoded,
+    )
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 22):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class _Digests:
+    """Content digests of source files, remembered by (path, size, mtime, inode)."""
+
+    def __init__(self, root: Path) -> None:
+        self.path = root / "digests.json"
+        try:
+            self.known = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            self.known = {}
+        self.changed = False
+
+    @staticmethod
+    def _stat_key(p: Path) -> str:
+        st = p.stat()
+        return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+
+    def lookup(self, p: Path) -> str | None:
+        entry = self.known.get(str(p.resolve()))
+        if entry and entry[0] == self._stat_key(p):
+            return entry[1]
+        return None
+
+    def remember(self, p: Path, digest: str) -> None:
+        self.known[str(p.resolve())] = [self._stat_key(p), digest]
+        self.changed = True
+
+    def save(self) -> None:
+        if self.changed:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(self.known))
+            tmp.replace(self.path)
+
+
+def load_course(
+    config: CourseConfig | str | Path | None = None,
+    *,
+    cache: str | Path | None | bool = None,
+    progress=None,
+) -> Course:
+    """Load one course run: read and check every export, cache it, return a :class:`Course`.
+
+    Parameters
+    ----------
+    config : a :class:`CourseConfig`, or the path of a ``course.yml``; default: the bundled course.
+    cache : the store's root folder (default :func:`cache_dir`); ``False`` reads the CSVs
+        without storing them.
+    progress : optional callable taking a one-line message per file read.
+
+    Raises
+    ------
+    ExportError
+        when a file cannot be read (naming the file, column, line and value), or when
+        the enrolments or step-activity export is missing.
+    """
+    if not isinstance(config, CourseConfig):
+        config = load_config(config)
+    t0 = time.perf_counter()
+    files = {name: config.data_file(name) for name in DATASETS}
+    for name in REQUIRED_DATASETS:
+        if not files[name].exists():
+            raise ExportError(
+                files[name],
+                f"the {name} export is required but was not found "
+                f"(looked for {files[name].name} in {config.data})",
+            )
+    if cache is False:
+        return _read_all(config, files, progress, t0)
+
+    root = Path(cache) if cache not in (None, True) else cache_dir()
+    digests = _Digests(root)
+    todo = [p for p in files.values() if p.exists() and digests.lookup(p) is None]
+    if todo:
+        with cf.ThreadPoolExecutor(max_workers=2) as ex:
+            for p, d in zip(todo, ex.map(_file_digest, todo)):
+                digests.remember(p, d)
+    key_src = [STORE_VERSION] + [
+        f"{n}={digests.lookup(p) if p.exists() else '-'}" for n, p in sorted(files.items())
+    ]
+    key = hashlib.blake2b("\n".join(key_src).encode(), digest_size=12).hexdigest()
+    store = root / "courses" / key
+    if (store / "report.json").exists():
+        course = _open_store(config, store)
+        course.report.seconds = time.perf_counter() - t0
+        course.report.from_store = True
+        digests.save()
+        return course
+    course = _read_all(config, files, progress, t0)
+    _write_store(course, root, store)
+    digests.save()
+    course._store = store
+    return course
+
+
+def _read_all(config, files, progress, t0) -> Course:
+    report = LoadReport()
+    tables = {}
+    for name, path in files.items():
+        ds = DATASETS[name]
+        if progress:
+            progress(f"reading {path.name}")
+        table, rep = read_export(path, ds)
+        report.files[name] = rep
+        tables[name] = table
+    course = _assemble(config, tables, report)
+    _cross_checks(course, report)
+    report.seconds = time.perf_counter() - t0
+    return course
+
+
+def _cross_checks(course: Course, report: LoadReport) -> None:
+    """Course-level warnings: activity by people who are not enrolled, and so on."""
+    enrolled = course._arrow["enrolments"].column("learner_id")
+    enrolled_codes = np.unique(enrolled.to_numpy(zero_copy_only=False))
+    team = course._arrow["team-members"].column("id").to_numpy(zero_copy_only=False)
+    known = np.union1d(enrolled_codes, team)
+    for name, col in (
+        ("step-activity", "learner_id"),
+        ("comments", "author_id"),
+        ("question-response", "learner_id"),
+    ):
+        t = course._arrow[name]
+        if t.num_rows == 0 or report.files["enrolments"].rows_kept == 0:
+            continue
+        codes = np.unique(t.column(col).to_numpy(zero_copy_only=False))
+        stray = np.setdiff1d(codes, known)
+        stray = stray[stray >= 0]
+        if len(stray):
+            report.warnings.append(
+                f"{len(stray):,} people in {name} do not appear in enrolments or team-members "
+                "(kept; counted only where a table is used on its own)"
+            )
+
+
+def _write_store(course: Course, root: Path, store: Path) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "courses").mkdir(exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root / "courses"))
+    try:
+        with cf.ThreadPoolExecutor(max_workers=2) as ex:
+            jobs = [
+                ex.submit(pq.write_table, t, tmp / f"{name}.parquet", compression="lz4")
+                for name, t in course._arrow.items()
+            ]
+            for j in jobs:
+                j.result()
+        pq.write_table(
+            pa.table({"person": pa.array(list(course.people), pa.string())}), tmp / "people.parquet"
+        )
+        pq.write_table(
+            pa.table({"step": pa.array(list(course.step_dtype.categories), pa.string())}),
+            tmp / "steps.parquet",
+        )
+        (tmp / "report.json").write_text(course.report.to_json())
+        try:
+            tmp.rename(store)
+        except OSError:  # another process stored the same course first
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _open_store(config: CourseConfig, store: Path) -> Course:
+    people = pq.read_table(store / "people.parquet").column("person").to_pylist()
+    steps = pq.read_table(store / "steps.parquet").column("step").to_pylist()
+    report = LoadReport.from_json((store / "report.json").read_text())
+    return Course(
+        config,
+        people=pd.Index(people, dtype="object", name="person"),
+        steps=steps,
+        report=report,
+        store=store,
+    )
