@@ -148,14 +148,16 @@ def _step_order(values: Iterable[str]) -> list[str]:
     return sorted(uniq, key=lambda s: tuple(int(p) for p in s.split(".")))
 
 
-def _encode(col: pa.ChunkedArray, categories: pa.Array, width=pa.int32()) -> pa.Array:
+def _encode(
+    col: pa.ChunkedArray, categories: pa.Array, width: pa.DataType | None = None
+) -> pa.Array:
     """Codes of ``col``'s values in ``categories`` (-1 for null), computed on the dictionary."""
     col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     if not pa.types.is_dictionary(col.type):
         col = col.dictionary_encode()
     mapping = pc.index_in(col.dictionary, value_set=categories)
     codes = pc.take(mapping, col.indices)
-    return pc.cast(pc.fill_null(codes, -1), width)
+    return pc.cast(pc.fill_null(codes, -1), width or pa.int32())
 
 
 # --------------------------------------------------------------------------- Course
@@ -518,7 +520,7 @@ def load_course(
     todo = [p for p in files.values() if p.exists() and digests.lookup(p) is None]
     if todo:
         with cf.ThreadPoolExecutor(max_workers=2) as ex:
-            for p, d in zip(todo, ex.map(_file_digest, todo)):
+            for p, d in zip(todo, ex.map(_file_digest, todo), strict=True):
                 digests.remember(p, d)
     key_src = [STORE_VERSION] + [
         f"{n}={digests.lookup(p) if p.exists() else '-'}" for n, p in sorted(files.items())

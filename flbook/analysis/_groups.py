@@ -1,0 +1,121 @@
+"""Named learner groups: who enrolled, left, took part, commented, answered.
+
+Every analysis that can be limited to a group of learners takes ``group=`` with one
+of :data:`GROUPS` (or a combination written with ``&``, ``|`` and ``~``, e.g.
+``"unenrolled & ~visited"``).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["GROUPS", "learner_flags", "group_members", "learner_ids"]
+
+GROUPS: dict[str, str] = {
+    "enrolled": "enrolled on the course (role learner)",
+    "unenrolled": "enrolled, then left the course",
+    "fully_participated": "marked most steps complete and took every test",
+    "purchased": "bought a certificate or statement",
+    "visited": "visited at least one step",
+    "completed": "marked at least one step complete",
+    "commented": "posted at least one comment or reply",
+    "answered": "answered at least one quiz or test question",
+}
+"""Group names and what they mean, in words a course team uses."""
+
+
+def learner_ids(course, *, roles: tuple[str, ...] = ("learner",)) -> pd.Index:
+    """Ids of the enrolled people with one of ``roles`` (default: learners only)."""
+    enr = course.table("enrolments", ["learner_id", "role"])
+    keep = enr["role"].astype("object").isin(roles)
+    return pd.Index(enr.loc[keep, "learner_id"].astype("object").unique(), name="learner_id")
+
+
+def learner_flags(course, *, roles: tuple[str, ...] = ("learner",)) -> pd.DataFrame:
+    """One row per enrolled learner, one boolean column per group in :data:`GROUPS`.
+
+    Returns
+    -------
+    DataFrame with ``learner_id`` (Categorical over ``course.people``) and the columns
+    ``enrolled``, ``unenrolled``, ``fully_participated``, ``purchased``, ``visited``,
+    ``completed``, ``commented``, ``answered``.
+    """
+    enr = course.table(
+        "enrolments",
+        ["learner_id", "role", "unenrolled_at", "fully_participated_at", "purchased_statement_at"],
+    )
+    enr = enr[enr["role"].astype("object").isin(roles)]
+    codes = enr["learner_id"].cat.codes.to_numpy()
+    n_people = len(course.people)
+
+    def seen(table: str, col: str, extra=None) -> np.ndarray:
+        t = course.table(table, [col] + ([extra] if extra else []))
+        if extra:
+            t = t[t[extra].notna()]
+        mark = np.zeros(n_people + 1, dtype=bool)
+        c = t[col].cat.codes.to_numpy()
+        mark[c[c >= 0]] = True
+        return mark[codes]
+
+    out = pd.DataFrame(
+        {
+            "learner_id": enr["learner_id"].to_numpy(),
+            "enrolled": True,
+            "unenrolled": enr["unenrolled_at"].notna().to_numpy(),
+            "fully_participated": enr["fully_participated_at"].notna().to_numpy(),
+            "purchased": enr["purchased_statement_at"].notna().to_numpy(),
+            "visited": seen("step-activity", "learner_id"),
+            "completed": seen("step-activity", "learner_id", "last_completed_at"),
+            "commented": seen("comments", "author_id"),
+            "answered": seen("question-response", "learner_id"),
+        }
+    )
+    return out.reset_index(drop=True)
+
+
+_TOKEN = re.compile(r"\s*(\(|\)|&|\||~|[a-z_]+)\s*")
+
+
+def group_members(course_or_flags, group: str = "enrolled") -> pd.Index:
+    """Ids of the learners in ``group``: a name from :data:`GROUPS` or a combination.
+
+    Combinations use ``&`` (and), ``|`` (or), ``~`` (not) and brackets, e.g.
+    ``"unenrolled & ~visited"`` (left without visiting a step).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> flags = pd.DataFrame({"learner_id": ["a", "b"], "enrolled": [True, True],
+    ...                       "unenrolled": [True, False], "visited": [False, False]})
+    >>> list(group_members(flags, "unenrolled & ~visited"))
+    ['a']
+    """
+    flags = (
+        course_or_flags
+        if isinstance(course_or_flags, pd.DataFrame)
+        else learner_flags(course_or_flags)
+    )
+    pos = 0
+    expr = []
+    while pos < len(group):
+        m = _TOKEN.match(group, pos)
+        if not m:
+            raise ValueError(f"cannot read learner group {group!r} at {group[pos:]!r}")
+        tok = m.group(1)
+        if tok not in "()&|~":
+            if tok not in flags.columns or tok == "learner_id":
+                known = ", ".join(GROUPS)
+                raise ValueError(f"unknown learner group {tok!r}; groups are: {known}")
+            expr.append(f"flags[{tok!r}].to_numpy()")
+        else:
+            expr.append(tok)
+        pos = m.end()
+    try:
+        mask = eval(" ".join(expr), {"__builtins__": {}}, {"flags": flags})  # noqa: S307
+    except SyntaxError:
+        raise ValueError(f"cannot read learner group {group!r}") from None
+    mask = np.broadcast_to(np.asarray(mask, dtype=bool), len(flags))
+    return pd.Index(flags.loc[mask, "learner_id"].astype("object"), name="learner_id")

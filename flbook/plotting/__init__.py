@@ -1,0 +1,49 @@
+"""Charts: ``plot_*(data, *, ..., ax=None) -> Axes``, seaborn-style.
+
+Each function draws the tidy table an analysis returned on one Axes (the current one
+by default) and returns it; multi-panel figures are separate functions that own their
+figure. Empty data draws an Axes that says "No data".
+"""
+
+from . import (
+    _base,
+    _enrolment,
+    _events,
+    _newer,
+    _populations,
+    _quiz,
+    _schedule,
+    _sessions,
+    _social,
+    _steps,
+)
+from ._base import *  # noqa: F403
+from ._enrolment import *  # noqa: F403
+from ._events import *  # noqa: F403
+from ._newer import *  # noqa: F403
+from ._populations import *  # noqa: F403
+from ._quiz import *  # noqa: F403
+from ._schedule import *  # noqa: F403
+from ._sessions import *  # noqa: F403
+from ._social import *  # noqa: F403
+from ._steps import *  # noqa: F403
+
+__all__ = sorted(
+    set().union(
+        *(
+            m.__all__
+            for m in (
+                _base,
+                _enrolment,
+                _events,
+                _newer,
+                _populations,
+                _quiz,
+                _schedule,
+                _sessions,
+                _social,
+                _steps,
+            )
+        )
+    )
+)

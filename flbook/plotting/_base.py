@@ -1,0 +1,209 @@
+"""What every flbook chart shares: the palette, the step axis, "No data", number formats.
+
+Plotting functions follow seaborn's shape::
+
+    plot_something(data, *, option=..., ax=None, **kwargs) -> Axes
+
+They draw what they are given on ``ax`` (default: the current Axes), change nothing
+outside it, and return it. No ``plt.show()``, no ``savefig``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+__all__ = [
+    "PALETTE",
+    "COLORS",
+    "get_ax",
+    "no_data",
+    "thousands",
+    "step_axis",
+    "highlight_steps",
+    "week_shading",
+    "date_lines",
+]
+
+# Okabe–Ito: distinguishable with the common forms of colour blindness.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+COLORS = {
+    "primary": "#0072B2",
+    "secondary": "#E69F00",
+    "good": "#009E73",
+    "bad": "#D55E00",
+    "accent": "#CC79A7",
+    "light": "#56B4E9",
+    "muted": "#999999",
+    "exercise": "#E69F00",
+    "social": "#CC79A7",
+}
+
+
+def get_ax(ax: Axes | None) -> Axes:
+    """The Axes to draw on: ``ax`` if given, else the current Axes."""
+    return ax if ax is not None else plt.gca()
+
+
+def no_data(ax: Axes, message: str = "No data") -> Axes:
+    """Mark ``ax`` as empty with a centred message (used instead of raising)."""
+    ax.text(
+        0.5,
+        0.5,
+        message,
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        fontsize=12,
+        color=COLORS["muted"],
+    )
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for side in ("top", "right", "bottom", "left"):
+        ax.spines[side].set_visible(False)
+    return ax
+
+
+def thousands(ax: Axes, axis: str = "y") -> None:
+    """Format an axis' tick labels with thousands separators (12,345)."""
+    fmt = FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 1 or v == 0 else f"{v:,.2g}")
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(fmt)
+    target.set_major_locator(MaxNLocator(nbins="auto", integer=True))
+
+
+def step_axis(
+    ax: Axes,
+    steps: Sequence[str],
+    *,
+    axis: str = "x",
+    max_labels: int = 40,
+) -> None:
+    """Label a categorical step axis (positions 0..n-1) in course order, readable at 100+ steps.
+
+    Draws a thin line between weeks and labels each week once ("Week 2"). When there
+    are more steps than ``max_labels``, only every k-th step number is written.
+    """
+    steps = [str(s) for s in steps]
+    n = len(steps)
+    if n == 0:
+        return
+    weeks = [s.split(".")[0] for s in steps]
+    every = max(1, int(np.ceil(n / max_labels)))
+    pos = np.arange(n)
+    labels = [s if i % every == 0 else "" for i, s in enumerate(steps)]
+    if axis == "x":
+        ax.set_xticks(pos)
+        ax.set_xticklabels(labels, rotation=90, fontsize=7 if n > 30 else 8)
+        ax.set_xlim(-0.6, n - 0.4)
+    else:
+        ax.set_yticks(pos)
+        ax.set_yticklabels(labels, fontsize=7 if n > 30 else 8)
+        ax.set_ylim(n - 0.4, -0.6)
+    boundaries = [i for i in range(1, n) if weeks[i] != weeks[i - 1]]
+    for b in boundaries:
+        if axis == "x":
+            ax.axvline(b - 0.5, color=COLORS["muted"], lw=0.8, ls=":", zorder=0)
+        else:
+            ax.axhline(b - 0.5, color=COLORS["muted"], lw=0.8, ls=":", zorder=0)
+    starts = [0] + boundaries
+    ends = boundaries + [n]
+    for s, e in zip(starts, ends, strict=True):
+        mid = (s + e - 1) / 2
+        if axis == "x":
+            ax.text(
+                mid,
+                1.01,
+                f"Week {weeks[s]}",
+                transform=ax.get_xaxis_transform(),
+                ha="center",
+                va="bottom",
+                fontsize=8,
+                color="#444444",
+            )
+        else:
+            ax.text(
+                1.01,
+                mid,
+                f"Week {weeks[s]}",
+                transform=ax.get_yaxis_transform(),
+                ha="left",
+                va="center",
+                fontsize=8,
+                color="#444444",
+            )
+    ax.set_xlabel("Step (week.step)") if axis == "x" else ax.set_ylabel("Step (week.step)")
+
+
+def highlight_steps(
+    ax: Axes,
+    steps: Sequence[str],
+    *,
+    exercise_steps: Iterable[str] = (),
+    social_steps: Iterable[str] = (),
+    axis: str = "x",
+    legend: bool = True,
+) -> list[Patch]:
+    """Shade exercise and social steps on a categorical step axis; add them to the legend.
+
+    Returns the legend handles added (empty when no step is highlighted).
+    """
+    steps = [str(s) for s in steps]
+    index = {s: i for i, s in enumerate(steps)}
+    handles = []
+    for kind, chosen in (("exercise", exercise_steps), ("social", social_steps)):
+        hits = [index[s] for s in chosen if s in index]
+        for i in hits:
+            span = ax.axvspan if axis == "x" else ax.axhspan
+            span(i - 0.5, i + 0.5, color=COLORS[kind], alpha=0.18, lw=0, zorder=0)
+        if hits:
+            handles.append(Patch(color=COLORS[kind], alpha=0.35, label=f"{kind} step"))
+    if legend and handles:
+        existing, labels = ax.get_legend_handles_labels()
+        ax.legend(handles=existing + handles, frameon=False, fontsize=8)
+    return handles
+
+
+def week_shading(ax: Axes, week_starts: Sequence, *, alpha: float = 0.07) -> None:
+    """Shade alternate study weeks on a time axis and label them (W1, W2, ...)."""
+    starts = [pd.Timestamp(w) for w in week_starts]
+    starts = [s.tz_localize("UTC") if s.tzinfo is None else s for s in starts]
+    for i, s in enumerate(starts):
+        e = s + pd.Timedelta(days=7)
+        if i % 2 == 0:
+            ax.axvspan(s, e, color=COLORS["light"], alpha=alpha, lw=0, zorder=0)
+        ax.text(
+            s + pd.Timedelta(days=3.5),
+            0.99,
+            f"W{i + 1}",
+            transform=ax.get_xaxis_transform(),
+            ha="center",
+            va="top",
+            fontsize=8,
+            color="#555555",
+        )
+
+
+def date_lines(ax: Axes, dates: dict) -> None:
+    """Draw a labelled vertical line for each named date ({label: date})."""
+    for i, (label, d) in enumerate(dates.items()):
+        ts = pd.Timestamp(d)
+        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts
+        ax.axvline(ts, color=PALETTE[(i + 3) % len(PALETTE)], lw=1, ls="--", zorder=1)
+        ax.text(
+            ts,
+            0.97 - 0.06 * (i % 4),
+            f" {label}",
+            transform=ax.get_xaxis_transform(),
+            rotation=0,
+            fontsize=8,
+            ha="left",
+            va="top",
+            color="#333333",
+        )
