@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["GROUPS", "learner_flags", "group_members", "learner_ids"]
+__all__ = ["GROUPS", "learner_flags", "group_members", "learner_ids", "pseudonyms", "pick_learner"]
 
 GROUPS: dict[str, str] = {
     "enrolled": "enrolled on the course (role learner)",
@@ -119,3 +119,29 @@ def group_members(course_or_flags, group: str = "enrolled") -> pd.Index:
         raise ValueError(f"cannot read learner group {group!r}") from None
     mask = np.broadcast_to(np.asarray(mask, dtype=bool), len(flags))
     return pd.Index(flags.loc[mask, "learner_id"].astype("object"), name="learner_id")
+
+
+def pseudonyms(ids, *, prefix: str = "Learner", salt: str = "") -> pd.Series:
+    """Stable pseudonyms for person ids ("Learner 3F9A"), the only way a person is shown.
+
+    The same id and ``salt`` always give the same pseudonym; ids are never shown. Use the
+    course stub as ``salt`` so pseudonyms differ between courses.
+
+    Examples
+    --------
+    >>> pseudonyms(["abc", "abc", "def"]).tolist()[0] == pseudonyms(["abc"]).tolist()[0]
+    True
+    """
+    values = pd.Series(pd.Index(ids).astype("object"), dtype="object")
+    hashed = pd.util.hash_pandas_object(values + "|" + salt, index=False).to_numpy()
+    codes = pd.Series([f"{prefix} {h:016X}"[: len(prefix) + 6] for h in hashed], dtype="object")
+    return codes
+
+
+def pick_learner(ids, *, seed: int = 0) -> object:
+    """Choose one id reproducibly (same ids and seed → same choice), e.g. for a trajectory."""
+    ids = pd.Index(ids).astype("object").unique().sort_values()
+    if len(ids) == 0:
+        return None
+    rng = np.random.default_rng(seed)
+    return ids[int(rng.integers(len(ids)))]
