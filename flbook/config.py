@@ -187,7 +187,7 @@ def load_config(path: str | Path | None = None) -> CourseConfig:
     if not path.exists():
         raise ConfigError(path, None, "settings file not found")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_loader())  # noqa: S506
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
@@ -201,6 +201,20 @@ def load_config(path: str | Path | None = None) -> CourseConfig:
     if not isinstance(raw, dict):
         raise ConfigError(path, None, "expected a mapping of settings (key: value lines)")
     return _validate(raw, file=path, base=path.parent)
+
+
+def _loader():
+    """A SafeLoader that leaves dates as text, so a bad date gets a clear message."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.yaml_implicit_resolvers = {
+        ch: [(tag, rx) for tag, rx in res if tag != "tag:yaml.org,2002:timestamp"]
+        for ch, res in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return Loader
 
 
 # ---------------------------------------------------------------------- validation

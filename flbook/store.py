@@ -447,7 +447,11 @@ def _file_digest(path: Path) -> str:
 
 
 class _Digests:
-    """Content digests of source files, remembered by (path, size, mtime, inode)."""
+    """Content digests of source files, remembered by (path, size, mtime, ctime, inode).
+
+    ``ctime`` changes on every write and cannot be set back by user programs, so an
+    edit that keeps the size and restores the modification time still changes the key.
+    """
 
     def __init__(self, root: Path) -> None:
         self.path = root / "digests.json"
@@ -460,7 +464,7 @@ class _Digests:
     @staticmethod
     def _stat_key(p: Path) -> str:
         st = p.stat()
-        return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+        return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
 
     def lookup(self, p: Path) -> str | None:
         entry = self.known.get(str(p.resolve()))

@@ -1,0 +1,140 @@
+"""The course store: load, cache as Parquet, reload identically, never serve stale data."""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from flbook.config import load_config
+from flbook.errors import ExportError
+from flbook.store import Course, load_course
+
+TS = "2024-02-05 10:00:00 UTC"
+
+ENROLMENTS = (
+    "learner_id,enrolled_at,unenrolled_at,role,fully_participated_at,purchased_statement_at,"
+    "gender,country,age_range,highest_education_level,employment_status,employment_area,"
+    "detected_country\n"
+    "aaa1,2024-01-10 09:00:00 UTC,,learner,,,female,GB,26-35,Unknown,Unknown,Unknown,GB\n"
+    "bbb2,2024-01-11 09:00:00 UTC,2024-02-06 09:00:00 UTC,learner,,,Unknown,Unknown,Unknown,"
+    "Unknown,Unknown,Unknown,--\n"
+    "ccc3,2024-01-12 09:00:00 UTC,,educator,,,Unknown,Unknown,Unknown,Unknown,Unknown,Unknown,FR\n"
+)
+ACTIVITY = (
+    "learner_id,step,week_number,step_number,first_visited_at,last_completed_at\n"
+    f"aaa1,1.10,1,10,{TS},\n"
+    f"aaa1,1.2,1,2,{TS},{TS}\n"
+    f"bbb2,2.1,2,1,{TS},\n"
+)
+
+
+@pytest.fixture
+def course_dir(tmp_path):
+    d = tmp_path / "export"
+    d.mkdir()
+    (d / "demo-12_enrolments.csv").write_text(ENROLMENTS)
+    (d / "demo-12_step-activity.csv").write_text(ACTIVITY)
+    (d / "demo-12_comments.csv").write_text(
+        "id,author_id,parent_id,step,text,timestamp,moderated,likes\n"
+        f'7,aaa1,,1.2,"hello\nthere",{TS},,2\n'
+        f"8,ddd4,7,1.2,reply,{TS},,0\n"
+    )
+    (d / "course.yml").write_text(
+        "title: Demo\ndata: .\nstub: demo-12\nstart: 2024-02-05\nweeks: 2\n"
+        'exercise_steps: ["2.5"]\n'
+    )
+    return d
+
+
+def test_load_gives_typed_tables_with_shared_categories(course_dir, tmp_path):
+    course = load_course(course_dir / "course.yml", cache=tmp_path / "cache")
+    sa, enr, com = course.step_activity, course.enrolments, course.comments
+    assert list(course.steps["step"].astype(str)) == ["1.2", "1.10", "2.1", "2.5"]
+    assert sa["step"].dtype == course.step_dtype and course.step_dtype.ordered
+    assert sa["learner_id"].cat.categories.equals(enr["learner_id"].cat.categories)
+    assert com["author_id"].cat.categories.equals(course.people)
+    assert str(sa["first_visited_at"].dtype) == "datetime64[ns, UTC]"
+    assert sorted(sa["step"].astype(str)) == ["1.10", "1.2", "2.1"]
+    assert sa.sort_values("step")["step"].astype(str).tolist() == ["1.2", "1.10", "2.1"]
+    assert len(course.question_response) == 0  # missing optional file → empty typed table
+    assert "quiz_question" in course.question_response.columns
+    assert course.report.files["question-response"].status == "missing"
+    # a person in comments who is not enrolled is reported, not dropped
+    assert len(com) == 2
+    assert any("do not appear in enrolments" in w for w in course.report.warnings)
+
+
+def test_store_reload_is_identical_and_marked(course_dir, tmp_path):
+    first = load_course(course_dir / "course.yml", cache=tmp_path / "cache").load_all()
+    again = load_course(course_dir / "course.yml", cache=tmp_path / "cache").load_all()
+    assert not first.report.from_store and again.report.from_store
+    for name in first.datasets:
+        assert_frame_equal(first.table(name), again.table(name), check_categorical=True)
+    assert again.report.to_frame().equals(first.report.to_frame())
+    nocache = load_course(course_dir / "course.yml", cache=False)
+    assert_frame_equal(nocache.step_activity, again.step_activity)
+
+
+def test_changed_csv_is_never_served_stale(course_dir, tmp_path):
+    cfg = course_dir / "course.yml"
+    c1 = load_course(cfg, cache=tmp_path / "cache")
+    assert len(c1.step_activity) == 3
+    path = course_dir / "demo-12_step-activity.csv"
+    st = path.stat()
+    # same size, same modification time: only the content differs
+    path.write_text(ACTIVITY.replace("bbb2,2.1,2,1", "aaa1,2.1,2,1"))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    c2 = load_course(cfg, cache=tmp_path / "cache")
+    assert not (c2.step_activity["learner_id"] == "bbb2").any()
+    assert not c2.report.from_store
+
+
+def test_appended_rows_change_the_key(course_dir, tmp_path):
+    cfg = course_dir / "course.yml"
+    load_course(cfg, cache=tmp_path / "cache")
+    with open(course_dir / "demo-12_step-activity.csv", "a") as fh:
+        fh.write(f"bbb2,2.2,2,2,{TS},\n")
+    c = load_course(cfg, cache=tmp_path / "cache")
+    assert len(c.step_activity) == 4 and not c.report.from_store
+
+
+def test_column_subset(course_dir, tmp_path):
+    course = load_course(course_dir / "course.yml", cache=tmp_path / "cache")
+    again = load_course(course_dir / "course.yml", cache=tmp_path / "cache")
+    part = again.table("step_activity", ["learner_id", "step"])
+    assert list(part.columns) == ["learner_id", "step"]
+    assert_frame_equal(part, course.step_activity[["learner_id", "step"]])
+
+
+def test_missing_required_export_is_a_clear_error(course_dir, tmp_path):
+    (course_dir / "demo-12_step-activity.csv").unlink()
+    with pytest.raises(ExportError, match="step-activity export is required"):
+        load_course(course_dir / "course.yml", cache=tmp_path / "cache")
+
+
+def test_bad_file_error_names_file(course_dir, tmp_path):
+    (course_dir / "demo-12_step-activity.csv").write_text(
+        "learner_id,step,first_visited_at\naaa1,1.1,not a time\n"
+    )
+    with pytest.raises(ExportError) as err:
+        load_course(course_dir / "course.yml", cache=tmp_path / "cache")
+    assert "demo-12_step-activity.csv" in str(err.value) and err.value.line == 2
+
+
+def test_from_frames_matches_loaded_types(course_dir, tmp_path):
+    loaded = load_course(load_config(course_dir / "course.yml"), cache=False)
+    made = Course.from_frames(
+        step_activity=pd.DataFrame(
+            {
+                "learner_id": ["aaa1"],
+                "step": ["1.10"],
+                "first_visited_at": ["2024-02-05 10:00:00"],
+            }
+        )
+    )
+    assert dict(made.step_activity.dtypes.astype(str)) == dict(
+        loaded.step_activity.dtypes.astype(str)
+    )
