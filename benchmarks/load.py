@@ -1,0 +1,139 @@
+"""Load benchmark: bare pyarrow parse vs flbook's first load vs the store reload.
+
+Generates (or reuses) a synthetic course, then times, each in a fresh process:
+
+- ``pyarrow``: ``pyarrow.csv.read_csv`` of every CSV with default options (the floor);
+- ``pandas``: ``pandas.read_csv`` + ``to_datetime`` of the timestamp columns (what most
+  hand-written notebooks do);
+- ``first``: flbook's first load (parse, check, encode, write the Parquet store) with
+  every table converted to pandas;
+- ``reload``: the same course from the store, every table read into pandas.
+
+Prints the median wall time and peak memory of each, and the ratios to ``pyarrow``.
+Targets (issue 3): first ≤ 1.5 × pyarrow, reload ≤ 0.5 × pyarrow.
+
+Usage::
+
+    python benchmarks/load.py --learners 200000 --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def course_dir(learners: int, seed: int) -> Path:
+    """Folder of the generated course (made once, reused)."""
+    d = HERE / "_data" / f"course-{learners}-s{seed}"
+    if not (d / "course.yml").exists():
+        from flbook.synth import make_course
+
+        t0 = time.perf_counter()
+        print(f"generating a {learners:,}-learner course in {d} ...", file=sys.stderr)
+        make_course(d, learners=learners, seed=seed)
+        print(f"  generated in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    return d
+
+
+def run_one(mode: str, course: Path, cache: Path) -> float:
+    """Run one measurement in this process; return seconds."""
+    t0 = time.perf_counter()
+    if mode == "pyarrow":
+        import pyarrow.csv as pacsv
+
+        for f in sorted(course.glob("*.csv")):
+            pacsv.read_csv(f, parse_options=pacsv.ParseOptions(newlines_in_values=True))
+    elif mode == "pandas":
+        import pandas as pd
+
+        for f in sorted(course.glob("*.csv")):
+            df = pd.read_csv(f)
+            for c in df.columns:
+                if c.endswith("_at") or c in ("timestamp",):
+                    df[c] = pd.to_datetime(df[c], format="%Y-%m-%d %H:%M:%S UTC", utc=True)
+    elif mode in ("first", "reload"):
+        from flbook import load_course
+
+        load_course(course / "course.yml", cache=cache).load_all()
+    else:
+        raise SystemExit(f"unknown mode {mode}")
+    return time.perf_counter() - t0
+
+
+def measure(mode: str, course: Path, cache: Path) -> tuple[float, float]:
+    """Run ``mode`` in a fresh process; return (seconds, peak MB of that process)."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--one", mode, "--course", str(course), "--cache", str(cache)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return result["seconds"], result["peak_kb"] / 1024
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--learners", type=int, default=200_000)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--skip-pandas", action="store_true", help="skip the slow pandas baseline")
+    p.add_argument("--one", help=argparse.SUPPRESS)
+    p.add_argument("--course", help=argparse.SUPPRESS)
+    p.add_argument("--cache", help=argparse.SUPPRESS)
+    args = p.parse_args()
+
+    if args.one:
+        secs = run_one(args.one, Path(args.course), Path(args.cache))
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB on Linux
+        print(json.dumps({"seconds": secs, "peak_kb": peak}))
+        return
+
+    course = course_dir(args.learners, args.seed)
+    sizes = {f.name.split("_", 1)[1]: f.stat().st_size for f in course.glob("*.csv")}
+    print(f"course: {course} ({sum(sizes.values()) / 1e6:,.0f} MB of CSV)")
+    modes = ["pyarrow"] + ([] if args.skip_pandas else ["pandas"]) + ["first", "reload"]
+    times: dict[str, list[float]] = {m: [] for m in modes}
+    peaks: dict[str, list[float]] = {m: [] for m in modes}
+    for _ in range(args.repeat):
+        cache = Path(tempfile.mkdtemp(prefix="flbook-bench-"))
+        try:
+            for mode in modes:  # interleaved, so drift affects every mode alike
+                s, mb = measure(mode, course, cache)
+                times[mode].append(s)
+                peaks[mode].append(mb)
+        finally:
+            shutil.rmtree(cache, ignore_errors=True)
+    base = statistics.median(times["pyarrow"])
+    print(f"{'what':<34}{'median s':>10}{'min s':>8}{'max s':>8}{'x pyarrow':>11}{'peak MB':>9}")
+    labels = {
+        "pyarrow": "bare pyarrow.csv.read_csv",
+        "pandas": "pandas read_csv + to_datetime",
+        "first": "flbook first load (CSV -> store)",
+        "reload": "flbook reload (store -> pandas)",
+    }
+    for mode in modes:
+        t = times[mode]
+        med = statistics.median(t)
+        print(
+            f"{labels[mode]:<34}{med:>10.2f}{min(t):>8.2f}{max(t):>8.2f}"
+            f"{med / base:>11.2f}{statistics.median(peaks[mode]):>9.0f}"
+        )
+    print(
+        f"runs per figure: {args.repeat}; targets: first <= 1.50 x pyarrow, reload <= 0.50 x pyarrow"
+    )
+
+
+if __name__ == "__main__":
+    main()
