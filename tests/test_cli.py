@@ -1,0 +1,89 @@
+"""The ``flbook`` command: check, synth, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import filecmp
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flbook.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+TS = "2024-02-05 10:00:00 UTC"
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    d = tmp_path / "c"
+    d.mkdir()
+    (d / "x-10_enrolments.csv").write_text(
+        "learner_id,enrolled_at,unenrolled_at,role\n"
+        f"a,{TS},,learner\na,{TS},,learner\nb,{TS},,learner\n"
+    )
+    (d / "x-10_step-activity.csv").write_text(
+        f"learner_id,step,first_visited_at,last_completed_at\na,1.1,{TS},\nb,1.10,{TS},{TS}\n"
+    )
+    (d / "course.yml").write_text("title: Tiny\nstub: x-10\nstart: 2024-02-05\nweeks: 1\n")
+    return d
+
+
+def test_check_prints_health_summary(tiny, capsys):
+    assert main(["check", str(tiny / "course.yml")]) == 0
+    out = capsys.readouterr().out
+    assert "Tiny  (x-10)" in out
+    assert "enrolments" in out and "step-activity" in out
+    assert "exact duplicate of an earlier row" in out  # the repeated enrolment row
+    assert "missing" in out  # optional files absent
+
+
+def test_check_bad_data_is_one_line_exit_1(tiny, capsys):
+    (tiny / "x-10_step-activity.csv").write_text(
+        "learner_id,step,first_visited_at,last_completed_at\na,1.1,soon,\n"
+    )
+    assert main(["check", str(tiny / "course.yml")]) == 1
+    stderr = capsys.readouterr().err
+    errors = [ln for ln in stderr.splitlines() if ln.startswith("flbook: error:")]
+    assert len(errors) == 1
+    assert "x-10_step-activity.csv, line 2, column 'first_visited_at'" in errors[0]
+    assert "Traceback" not in stderr
+
+
+def test_check_bad_settings_exit_1(tiny, capsys):
+    (tiny / "course.yml").write_text("title: Tiny\nstub: x-10\nstart: 2024-02-05\nweeks: 0\n")
+    assert main(["check", str(tiny / "course.yml")]) == 1
+    assert "key 'weeks'" in capsys.readouterr().err
+
+
+def test_usage_errors_exit_2(capsys):
+    assert main(["check", "--nonsense"]) == 2
+    assert main([]) == 2
+
+
+def test_command_line_entry_point_runs(tiny):
+    proc = subprocess.run(
+        [sys.executable, "-m", "flbook.cli", "check", str(tiny / "course.yml")],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Tiny" in proc.stdout
+
+
+def test_check_bundled_course_by_default(capsys):
+    assert main(["check"]) == 0
+    out = capsys.readouterr().out
+    assert "data_stub" in out
+
+
+def test_data_stub_is_exactly_what_synth_writes(tmp_path):
+    """The committed synthetic course is reproducible byte for byte from the CLI."""
+    out = tmp_path / "stub"
+    assert main(["synth", "--out", str(out)]) == 0
+    committed = sorted(p.name for p in (ROOT / "data_stub").iterdir() if p.is_file())
+    regenerated = sorted(p.name for p in out.iterdir())
+    assert committed == regenerated
+    match, mismatch, errors = filecmp.cmpfiles(ROOT / "data_stub", out, committed, shallow=False)
+    assert mismatch == [] and errors == []
