@@ -26,6 +26,12 @@ _LAZY = {
     "DATASETS": "flbook.exports",
     "read_export": "flbook.exports",
     "setup": "flbook._setup",
+    "show_table": "flbook._setup",
+    "md": "flbook._setup",
+    "callout": "flbook._setup",
+    "fmt_int": "flbook._setup",
+    "fmt_pct": "flbook._setup",
+    "PARAMETERS": "flbook.config",
     "analysis": "flbook.analysis",
     "plotting": "flbook.plotting",
 }

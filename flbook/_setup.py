@@ -1,0 +1,173 @@
+"""One shared set-up per chapter, and the few display helpers chapters use.
+
+A chapter's first code cell after its ``parameters`` cell is::
+
+    course = fl.setup(globals())
+
+which validates the injected parameters into a :class:`~flbook.config.CourseConfig`,
+loads the course (from the store after the first chapter), and sets the chart and
+table style. Chapters then show tables with :func:`show_table`, numbers in prose with
+:func:`md`, and "what this chapter cannot show" with :func:`callout`.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from .config import PARAMETERS, CourseConfig
+
+__all__ = ["setup", "show_table", "md", "callout", "Table", "fmt_int", "fmt_pct"]
+
+
+def setup(namespace: Mapping[str, Any] | None = None, /, **overrides: Any):
+    """Validate a chapter's parameters, load its course and set the house style.
+
+    Parameters
+    ----------
+    namespace : a mapping holding the chapter parameters by name (a chapter passes
+        ``globals()``); only the names in :data:`flbook.config.PARAMETERS` are read.
+    **overrides : parameter values that replace those in ``namespace``.
+
+    Returns
+    -------
+    Course
+        the loaded course, with ``course.config`` the validated settings.
+    """
+    from .store import load_course
+
+    values = {k: namespace[k] for k in PARAMETERS if namespace and k in namespace}
+    values.update(overrides)
+    config = CourseConfig.from_parameters(values)
+    _style()
+    return load_course(config)
+
+
+def _style() -> None:
+    import matplotlib as mpl
+
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (8, 4),
+            "figure.dpi": 110,
+            "savefig.dpi": 110,
+            "savefig.bbox": "tight",
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.titlesize": 11,
+            "axes.titleweight": "bold",
+            "axes.labelsize": 10,
+            "legend.frameon": False,
+            "font.size": 10,
+        }
+    )
+    try:
+        from IPython import get_ipython
+
+        ip = get_ipython()
+        if ip is not None:
+            from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+            set_matplotlib_formats("png")
+    except Exception:  # not in IPython: nothing to configure
+        pass
+
+
+def fmt_int(n: Any) -> str:
+    """A whole number with thousands separators ("12,345"); "–" for missing."""
+    if n is None or (isinstance(n, float) and pd.isna(n)):
+        return "–"
+    return f"{int(round(float(n))):,}"
+
+
+def fmt_pct(x: Any, digits: int = 0) -> str:
+    """A percentage (already ×100) with ``digits`` decimals ("42%"); "–" for missing."""
+    if x is None or pd.isna(x):
+        return "–"
+    return f"{float(x):,.{digits}f}%"
+
+
+class Table:
+    """A DataFrame shown as a clean table: no index, readable headers, formatted numbers.
+
+    Its HTML escapes every cell, so text from learners can never become markup.
+    """
+
+    def __init__(self, frame: pd.DataFrame, *, max_rows: int = 40, digits: int = 1) -> None:
+        self.frame = frame
+        self.max_rows = max_rows
+        self.digits = digits
+
+    def formatted(self) -> pd.DataFrame:
+        """The table as strings, headers in words, at most ``max_rows`` rows."""
+        df = self.frame.head(self.max_rows).copy()
+        for c in df.columns:
+            s = df[c]
+            if pd.api.types.is_bool_dtype(s):
+                df[c] = s.map({True: "yes", False: "no"})
+            elif pd.api.types.is_integer_dtype(s):
+                df[c] = s.map(fmt_int)
+            elif pd.api.types.is_float_dtype(s):
+                pct = str(c).startswith("pct") or str(c).endswith("pct")
+                df[c] = s.map(
+                    (lambda v: fmt_pct(v, self.digits))
+                    if pct
+                    else (lambda v: "–" if pd.isna(v) else f"{v:,.{self.digits}f}")
+                )
+            elif pd.api.types.is_datetime64_any_dtype(s):
+                df[c] = s.dt.strftime("%Y-%m-%d %H:%M").fillna("–")
+            else:
+                df[c] = s.astype("object").where(s.notna(), "–").astype(str)
+        df.columns = [_header(c) for c in df.columns]
+        return df
+
+    def _repr_html_(self) -> str:
+        df = self.formatted()
+        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+        rows = []
+        for rec in df.itertuples(index=False):  # at most max_rows display rows
+            rows.append("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in rec) + "</tr>")
+        more = ""
+        if len(self.frame) > self.max_rows:
+            more = f'<p class="table-note">Showing {self.max_rows} of {len(self.frame):,} rows.</p>'
+        return (
+            f'<table class="dataframe"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>{more}"
+        )
+
+    def __repr__(self) -> str:
+        return self.formatted().to_string(index=False)
+
+
+def _header(name: Any) -> str:
+    text = str(name).replace("_", " ").replace("pct", "%")
+    return text[:1].upper() + text[1:]
+
+
+def show_table(frame: pd.DataFrame, *, max_rows: int = 40, digits: int = 1) -> Table:
+    """Display ``frame`` as a book table (see :class:`Table`)."""
+    return Table(frame, max_rows=max_rows, digits=digits)
+
+
+def md(text: str):
+    """Markdown computed from the data, e.g. ``md(f"{n:,} learners visited a step.")``."""
+    from IPython.display import Markdown
+
+    return Markdown(text)
+
+
+def callout(kind: str, text: str, *, title: str | None = None):
+    """A Quarto callout (note, tip, warning, important, caution) computed from the data.
+
+    Used for "what to look for" and for saying plainly what a chapter cannot show on
+    this course and why.
+    """
+    from IPython.display import Markdown
+
+    if kind not in ("note", "tip", "warning", "important", "caution"):
+        raise ValueError(f"unknown callout kind {kind!r}")
+    head = f"## {title}\n\n" if title else ""
+    return Markdown(f"::: {{.callout-{kind}}}\n{head}{text}\n:::\n")
