@@ -74,7 +74,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from .store import load_course
 
     cfg = load_config(args.course)
-    course = load_course(cfg, cache=False if args.no_cache else None, progress=_progress)
+    progress = _progress if sys.stderr.isatty() else None
+    course = load_course(cfg, cache=False if args.no_cache else None, progress=progress)
     print(health_summary(course))
     return 0
 

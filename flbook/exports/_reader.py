@@ -468,31 +468,61 @@ def _required_nulls(table: pa.Table, ds: Dataset, report: FileReport) -> pa.Tabl
     return table if keep is None else table.filter(keep)
 
 
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser: spreads the bits of uint64 values (vectorised)."""
+    x = x.astype(np.uint64, copy=True)
+    with np.errstate(over="ignore"):
+        x ^= x >> np.uint64(30)
+        x *= np.uint64(0xBF58476D1CE4E5B9)
+        x ^= x >> np.uint64(27)
+        x *= np.uint64(0x94D049BB133111EB)
+        x ^= x >> np.uint64(31)
+    return x
+
+
+def _column_hash(col: pa.Array) -> np.ndarray:
+    """A uint64 hash per value of one column; nulls hash to a fixed value."""
+    import pandas as pd
+
+    null = np.uint64(0x9E3779B97F4A7C15)
+    if pa.types.is_dictionary(col.type):
+        codes = pc.fill_null(col.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        dict_h = pd.util.hash_array(col.dictionary.to_numpy(zero_copy_only=False).astype(object))
+        dict_h = np.append(dict_h.astype(np.uint64), null)
+        return dict_h[np.where(codes >= 0, codes, len(dict_h) - 1)]
+    if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        h = pd.util.hash_array(col.to_numpy(zero_copy_only=False).astype(object))
+        return h.astype(np.uint64)
+    if pa.types.is_timestamp(col.type) or pa.types.is_integer(col.type):
+        ints = pc.fill_null(col.cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
+    elif pa.types.is_floating(col.type):
+        ints = pc.fill_null(col, 0.0).to_numpy(zero_copy_only=False).view(np.int64)
+    elif pa.types.is_boolean(col.type):
+        ints = pc.fill_null(col, False).to_numpy(zero_copy_only=False).astype(np.int64)
+    else:
+        ints = pd.util.hash_array(col.to_numpy(zero_copy_only=False).astype(object)).view(np.int64)
+    h = _mix(ints.view(np.uint64) if ints.dtype == np.int64 else ints)
+    if col.null_count:
+        h[~pc.is_valid(col).to_numpy(zero_copy_only=False)] = null
+    return h
+
+
 def _duplicates(table: pa.Table, report: FileReport) -> pa.Table:
-    """Drop exact duplicate rows, counting them."""
+    """Drop exact duplicate rows (keeping the first), counting them."""
     if table.num_rows < 2:
         return table
     import pandas as pd
 
     hashes = np.zeros(table.num_rows, dtype=np.uint64)
-    for i, name in enumerate(table.column_names):
-        col = table.column(name).combine_chunks()
-        if pa.types.is_dictionary(col.type):
-            codes = col.indices.to_numpy(zero_copy_only=False)
-            codes = np.where(pd.isna(codes), -1, codes).astype(np.int64)
-            dict_h = pd.util.hash_array(
-                col.dictionary.to_numpy(zero_copy_only=False).astype(object)
-            ).astype(np.uint64)
-            dict_h = np.append(dict_h, np.uint64(0x9E3779B97F4A7C15))  # slot for null
-            h = dict_h[np.where(codes >= 0, codes, len(dict_h) - 1)]
-        else:
-            h = pd.util.hash_array(col.to_pandas().to_numpy()).astype(np.uint64)
-        hashes = hashes * np.uint64(1000003) ^ (h + np.uint64(i))
-    dup = pd.Series(hashes).duplicated().to_numpy()
-    if not dup.any():
+    with np.errstate(over="ignore"):
+        for i, name in enumerate(table.column_names):
+            h = _column_hash(table.column(name).combine_chunks())
+            hashes = _mix(hashes ^ (h + np.uint64(i)))
+    series = pd.Series(hashes)
+    if not series.duplicated().any():
         return table
     # confirm the candidates are exact copies (a hash collision must not drop a row)
-    cand = np.flatnonzero(pd.Series(hashes).duplicated(keep=False).to_numpy())
+    cand = np.flatnonzero(series.duplicated(keep=False).to_numpy())
     sub = table.take(pa.array(cand)).to_pandas()
     exact = sub.astype(str).duplicated().to_numpy()
     drop = cand[exact]

@@ -309,7 +309,7 @@ _DATASETS = [
             "submitted_at": "ts",
             "correct": "bool",
         },
-        required=("learner_id", "quiz_question", "response", "submitted_at", "correct"),
+        required=("learner_id", "quiz_question", "submitted_at", "correct"),
         time_column="submitted_at",
         free_text=True,
         column_notes={
