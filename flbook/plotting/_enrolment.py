@@ -1,3 +1,214 @@
-"""(being written)"""
+"""Charts of enrolment over time and of how long learners stay."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from ._base import COLORS, date_lines, get_ax, no_data, thousands, week_shading
+
+__all__ = ["plot_enrolment_timeline", "plot_daily_enrolments", "plot_duration_histogram"]
+
+MEASURE_STYLE: dict[str, tuple[str, str]] = {
+    "enrolled": ("Enrolled", COLORS["primary"]),
+    "unenrolled": ("Unenrolled", COLORS["bad"]),
+    "fully_participated": ("Fully participated", COLORS["good"]),
+    "purchased": ("Bought a certificate", COLORS["secondary"]),
+}
+
+
+def _date_axis(ax: Axes) -> None:
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def _legend_above(ax: Axes) -> None:
+    """One row of legend entries above the plot (clear of date labels and week names)."""
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(
+        handles,
+        labels,
+        loc="lower left",
+        bbox_to_anchor=(0, 1.01),
+        ncol=max(len(labels), 1),
+        frameon=False,
+        fontsize=8,
+        borderaxespad=0,
+    )
+
+
+def _measures(data: pd.DataFrame) -> list[str]:
+    m = data["measure"]
+    present = set(m.astype("str").unique())
+    order = list(m.cat.categories) if isinstance(m.dtype, pd.CategoricalDtype) else []
+    order += [x for x in pd.unique(m.astype("str")) if x not in order]
+    return [x for x in order if x in present]
+
+
+def plot_enrolment_timeline(
+    data: pd.DataFrame,
+    *,
+    notable_dates: dict | None = None,
+    week_starts: Sequence | None = None,
+    value: str = "cumulative",
+    ax: Axes | None = None,
+) -> Axes:
+    """One line per measure: cumulative enrolments, unenrolments, full participation, purchases.
+
+    Parameters
+    ----------
+    data : the table :func:`~flbook.analysis.enrolment_timeline` returned.
+    notable_dates : ``{label: date}`` drawn as labelled dashed lines
+        (e.g. ``course.config.notable_dates``, or ``named_dates``).
+    week_starts : first day of each study week (``course.config.week_starts``), shaded.
+    value : ``"cumulative"`` (running totals, default) or ``"learners"`` (per period).
+    ax : the Axes to draw on (default: the current Axes).
+
+    Returns
+    -------
+    Axes
+    """
+    ax = get_ax(ax)
+    if data is None or len(data) == 0:
+        return no_data(ax)
+    for m in _measures(data):  # four measures
+        part = data[data["measure"].astype("str") == m].sort_values("date")
+        label, color = MEASURE_STYLE.get(m, (m.replace("_", " ").capitalize(), COLORS["muted"]))
+        ax.plot(
+            part["date"],
+            part[value].to_numpy(),
+            label=label,
+            color=color,
+            lw=1.8,
+            drawstyle="steps-post" if value == "cumulative" else "default",
+        )
+    if week_starts:
+        week_shading(ax, week_starts)
+    if notable_dates:
+        date_lines(ax, dict(notable_dates))
+    ax.set_ylim(bottom=0)
+    thousands(ax, "y")
+    _date_axis(ax)
+    ax.set_ylabel("Learners (cumulative)" if value == "cumulative" else "Learners")
+    ax.set_xlabel("Date (UTC)")
+    _legend_above(ax)
+    return ax
+
+
+def plot_daily_enrolments(
+    data: pd.DataFrame,
+    *,
+    notable_dates: dict | None = None,
+    week_starts: Sequence | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Bars per day: enrolments upwards, unenrolments downwards.
+
+    Parameters
+    ----------
+    data : the table :func:`~flbook.analysis.daily_enrolments` returned.
+    notable_dates : ``{label: date}`` drawn as labelled dashed lines.
+    week_starts : first day of each study week, shaded.
+    ax : the Axes to draw on (default: the current Axes).
+
+    Returns
+    -------
+    Axes
+    """
+    ax = get_ax(ax)
+    if data is None or len(data) == 0:
+        return no_data(ax)
+    m = data["measure"].astype("str")
+    up = data[m == "enrolled"]
+    down = data[m == "unenrolled"]
+    width = 0.85  # days
+    if len(up):
+        ax.bar(
+            up["date"],
+            up["learners"].to_numpy(),
+            width=width,
+            color=COLORS["primary"],
+            label="Enrolled",
+            align="edge",
+        )
+    if len(down):
+        ax.bar(
+            down["date"],
+            -down["learners"].to_numpy(),
+            width=width,
+            color=COLORS["bad"],
+            label="Unenrolled",
+            align="edge",
+        )
+    ax.axhline(0, color="#333333", lw=0.8)
+    if week_starts:
+        week_shading(ax, week_starts)
+    if notable_dates:
+        date_lines(ax, dict(notable_dates))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins="auto", integer=True))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{abs(v):,.0f}"))
+    _date_axis(ax)
+    ax.set_ylabel("Learners per day\n(unenrolled below the line)")
+    ax.set_xlabel("Date (UTC)")
+    _legend_above(ax)
+    return ax
+
+
+def plot_duration_histogram(
+    data: pd.DataFrame,
+    *,
+    unit: str = "study_days",
+    ax: Axes | None = None,
+) -> Axes:
+    """Bars: learners per whole day of a duration (time to unenrol or to full participation).
+
+    A dashed line marks the median; for study days, dotted lines mark each 7 days (the
+    end of each study week).
+
+    Parameters
+    ----------
+    data : the table :func:`~flbook.analysis.time_to_unenrol` or
+        :func:`~flbook.analysis.time_to_full_participation` returned.
+    unit : ``"study_days"`` (from the later of enrolment and course start, default) or
+        ``"days"`` (from enrolment).
+    ax : the Axes to draw on (default: the current Axes).
+
+    Returns
+    -------
+    Axes
+    """
+    if unit not in ("days", "study_days"):
+        raise ValueError(f"unit must be 'days' or 'study_days', got {unit!r}")
+    ax = get_ax(ax)
+    if data is None or len(data) == 0:
+        return no_data(ax)
+    part = data[data["measure"].astype("str") == unit].sort_values("days")
+    if len(part) == 0 or part["learners"].sum() == 0:
+        return no_data(ax, "No data" if unit == "days" else "No study days (start date unknown)")
+    days = part["days"].to_numpy(dtype="float64")
+    counts = part["learners"].to_numpy(dtype="float64")
+    ax.bar(days, counts, width=0.9, color=COLORS["primary"], label="Learners")
+    last = days.max()
+    if unit == "study_days":
+        for w in np.arange(7, last + 1, 7):  # a line per study week
+            ax.axvline(w - 0.5, color=COLORS["muted"], lw=0.8, ls=":", zorder=0)
+    cum = np.cumsum(counts)
+    median = days[np.searchsorted(cum, cum[-1] / 2, side="left")]
+    ax.axvline(median, color=COLORS["bad"], lw=1.2, ls="--", label=f"Median: {median:.0f}")
+    ax.set_xlim(-0.8, last + 0.8)
+    thousands(ax, "y")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel("Learners")
+    ax.set_xlabel(
+        "Study days (from the later of enrolment and course start)"
+        if unit == "study_days"
+        else "Days from enrolment"
+    )
+    ax.legend(frameon=False, fontsize=8)
+    return ax

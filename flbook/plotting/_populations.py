@@ -1,3 +1,134 @@
-"""(being written)"""
+"""Charts of learner populations and demographics."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter
+
+from ._base import COLORS, get_ax, no_data, thousands
+
+__all__ = ["plot_population_summary", "plot_demographics"]
+
+_SCALAR_KEYS = {"learners_label", "pct", "pct_of_known", "suppressed"}
+
+
+def _group_label(group: str) -> str:
+    """``"unenrolled & ~visited"`` → ``"unenrolled & not visited"``, underscores as spaces."""
+    return str(group).replace("~", "not ").replace("_", " ")
+
+
+def plot_population_summary(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Horizontal bars: learners in each group, labelled with the count and share.
+
+    Parameters
+    ----------
+    data : the table :func:`~flbook.analysis.population_summary` returned (``group``,
+        ``learners``, ``pct_of_enrolled``). Groups are drawn top to bottom in its order;
+        single groups in blue, combinations (``&``, ``|``, ``~``) in orange.
+    ax : the Axes to draw on (default: the current Axes).
+
+    Returns
+    -------
+    Axes
+    """
+    ax = get_ax(ax)
+    if data is None or len(data) == 0:
+        return no_data(ax)
+    labels = [_group_label(g) for g in data["group"].astype("str")]
+    counts = data["learners"].to_numpy(dtype="float64")
+    pct = data["pct_of_enrolled"].to_numpy(dtype="float64")
+    combo = data["group"].astype("str").str.contains(r"[&|~]").to_numpy()
+    colors = np.where(combo, COLORS["secondary"], COLORS["primary"])
+    pos = np.arange(len(data))
+    bars = ax.barh(pos, counts, color=colors, height=0.7)
+    texts = [
+        f"{int(c):,}" + ("" if np.isnan(p) else f" ({p:.0f}%)")
+        for c, p in zip(counts, pct, strict=True)
+    ]
+    ax.bar_label(bars, labels=texts, padding=3, fontsize=8)
+    ax.set_yticks(pos)
+    ax.set_yticklabels(labels)
+    ax.set_ylim(len(data) - 0.4, -0.6)
+    top = counts.max() if len(counts) else 0
+    ax.set_xlim(0, max(top, 1) * 1.18)
+    thousands(ax, "x")
+    ax.set_xlabel("Learners")
+    return ax
+
+
+def _value_column(data: pd.DataFrame) -> str:
+    cols = [c for c in data.columns if c not in _SCALAR_KEYS]
+    return cols[0] if cols else data.columns[0]
+
+
+def plot_demographics(
+    data: pd.DataFrame,
+    *,
+    value: str = "pct",
+    max_bars: int = 20,
+    ax: Axes | None = None,
+) -> Axes:
+    """Horizontal bars: the share of learners holding each value of a demographic column.
+
+    Suppressed values (fewer learners than the table's threshold) are listed with their
+    label (``"<10"``) and no bar; ``"Unknown"`` is drawn in grey.
+
+    Parameters
+    ----------
+    data : the table :func:`~flbook.analysis.demographics` returned.
+    value : ``"pct"`` (share of all learners, default) or ``"pct_of_known"`` (share of
+        those who answered).
+    max_bars : draw at most this many rows (the table's first ones); the chart says
+        how many were left out.
+    ax : the Axes to draw on (default: the current Axes).
+
+    Returns
+    -------
+    Axes
+    """
+    ax = get_ax(ax)
+    if data is None or len(data) == 0:
+        return no_data(ax)
+    column = _value_column(data)
+    shown_all = data
+    if value == "pct_of_known":
+        shown_all = data[data[column].astype("str") != "Unknown"]
+        if len(shown_all) == 0:
+            return no_data(ax, "No known values")
+    rows = shown_all.head(max_bars)
+    left_out = len(shown_all) - len(rows)
+    names = rows[column].astype("str").tolist()
+    vals = rows[value].to_numpy(dtype="float64")
+    suppressed = rows["suppressed"].to_numpy(dtype=bool) | np.isnan(vals)
+    unknown = rows[column].astype("str").to_numpy() == "Unknown"
+    pos = np.arange(len(rows))
+    keep = ~suppressed
+    colors = np.where(unknown[keep], COLORS["muted"], COLORS["primary"])
+    bars = ax.barh(pos[keep], vals[keep], color=colors, height=0.7)
+    labels = rows["learners_label"].astype("str").to_numpy()
+    ax.bar_label(bars, labels=list(labels[keep]), padding=3, fontsize=8)
+    for p, lab in zip(pos[suppressed], labels[suppressed], strict=True):  # the few hidden rows
+        ax.text(0, p, f" {lab}", va="center", ha="left", fontsize=8, color=COLORS["muted"])
+    ax.set_yticks(pos)
+    ax.set_yticklabels([n.replace("_", " ") for n in names])
+    ax.set_ylim(len(rows) - 0.4, -0.6)
+    top = np.nanmax(vals) if keep.any() else 0
+    ax.set_xlim(0, max(top, 1) * 1.2)
+    digits = 0 if top >= 5 else 1
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.{digits}f}%"))
+    ax.set_xlabel("% of learners" if value == "pct" else "% of learners who answered")
+    ax.set_ylabel(str(column).replace("_", " ").capitalize())
+    if left_out > 0:
+        ax.text(
+            1.0,
+            1.01,
+            f"{left_out:,} more not shown",
+            transform=ax.transAxes,
+            ha="right",
+            va="bottom",
+            fontsize=8,
+            color=COLORS["muted"],
+        )
+    return ax
