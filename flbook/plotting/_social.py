@@ -1,3 +1,390 @@
-"""(being written)"""
+"""Social charts: comments over time, per step, first comments, likes, educators' share.
 
-__all__: list[str] = []
+They draw the tables of :mod:`flbook.analysis` social functions; none of them ever
+receives or shows comment text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+
+from ._base import (
+    COLORS,
+    PALETTE,
+    date_lines,
+    get_ax,
+    no_data,
+    thousands,
+    week_shading,
+)
+from ._steps import _empty, _finish_steps, _ordered_steps, _per_step
+
+__all__ = [
+    "plot_comments_over_time",
+    "plot_comment_staircase",
+    "plot_comments_per_step",
+    "plot_first_comment_steps",
+    "plot_likes",
+    "plot_educator_share",
+]
+
+_AUTHOR_COLORS = {"learner": COLORS["primary"], "educator": COLORS["bad"], "other": COLORS["muted"]}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _series_order(data: pd.DataFrame, column: str = "series") -> list:
+    s = data[column]
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        present = set(s.dropna().unique())
+        return [c for c in s.cat.categories if c in present]
+    return list(dict.fromkeys(s.dropna()))
+
+
+def _bin_words(times: pd.Series) -> str:
+    """'per hour', 'per day' or 'per bin' from the spacing of the time bins."""
+    t = np.unique(times.to_numpy(dtype="datetime64[ns]").view(np.int64))
+    if len(t) < 2:
+        return "per bin"
+    step = np.diff(t).min()
+    return {3_600 * 10**9: "per hour", 86_400 * 10**9: "per day"}.get(int(step), "per bin")
+
+
+def _color(name, i: int) -> str:
+    return _AUTHOR_COLORS.get(str(name), PALETTE[i % len(PALETTE)])
+
+
+def _dashes(i: int) -> str:
+    """Line style for the i-th series: solid for the first 8 (one per colour), then others."""
+    return ("-", "--", ":", "-.")[(i // len(PALETTE)) % 4]
+
+
+def _time_decorations(ax: Axes, notable_dates, week_starts) -> None:
+    if week_starts:
+        week_shading(ax, week_starts)
+    if notable_dates:
+        date_lines(ax, dict(notable_dates))
+    ax.set_xlabel("Date (UTC)")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+# --------------------------------------------------------------------------- over time
+
+
+def plot_comments_over_time(
+    data: pd.DataFrame,
+    *,
+    y: str = "cumulative",
+    notable_dates: Mapping[str, object] | None = None,
+    week_starts: Sequence | None = None,
+    ax: Axes | None = None,
+    **kwargs,
+) -> Axes:
+    """Comments over time: one line per series, study weeks shaded, notable dates marked.
+
+    Parameters
+    ----------
+    data : the table of :func:`~flbook.analysis.comments_over_time` (``time, series,
+        comments, cumulative``).
+    y : ``"cumulative"`` (running total, default) or ``"comments"`` (per time bin).
+    notable_dates : ``{label: date}`` drawn as labelled vertical lines (e.g.
+        ``course.config.notable_dates``).
+    week_starts : first day of each study week, shaded alternately
+        (``course.config.week_starts``).
+    ax : the Axes to draw on (default: the current Axes).
+    **kwargs : passed to :meth:`~matplotlib.axes.Axes.plot`.
+
+    Returns
+    -------
+    The Axes, one line per series (legend when there are several). Empty data draws
+    "No data".
+    """
+    ax = get_ax(ax)
+    if data is None or len(data) == 0:
+        return no_data(ax)
+    if y not in ("cumulative", "comments"):
+        raise ValueError(f"y={y!r}: expected 'cumulative' or 'comments'")
+    names = _series_order(data)
+    for i, name in enumerate(names):
+        part = data[data["series"] == name].sort_values("time")
+        ax.plot(
+            part["time"],
+            part[y],
+            color=_color(name, i),
+            ls=_dashes(i),
+            lw=1.6,
+            label=str(name),
+            **kwargs,
+        )
+    if y == "cumulative":
+        ax.set_ylabel("Comments (cumulative)")
+    else:
+        ax.set_ylabel(f"Comments {_bin_words(data['time'])}")
+    ax.set_ylim(bottom=0)
+    thousands(ax, "y")
+    _time_decorations(ax, notable_dates, week_starts)
+    if len(names) > 1:
+        ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def plot_comment_staircase(
+    data: pd.DataFrame,
+    *,
+    normalise: bool = False,
+    week_starts: Sequence | None = None,
+    ax: Axes | None = None,
+    **kwargs,
+) -> Axes:
+    """Bursts of discussion as a staircase: cumulative comments as step lines per series.
+
+    A steep riser is a burst of comments, a long tread a quiet spell. With
+    ``normalise=True`` each series is shown as a percentage of its own total, so waves
+    of different sizes (e.g. ``comments_over_time(course, by="week")``) compare.
+
+    Parameters
+    ----------
+    data : the table of :func:`~flbook.analysis.comments_over_time`.
+    normalise : draw each series as % of its final total.
+    week_starts : first day of each study week, shaded alternately.
+    ax : the Axes to draw on (default: the current Axes).
+    **kwargs : passed to :meth:`~matplotlib.axes.Axes.step`.
+
+    Returns
+    -------
+    The Axes, one step line per series. Empty data draws "No data".
+    """
+    ax = get_ax(ax)
+    if data is None or len(data) == 0:
+        return no_data(ax)
+    names = _series_order(data)
+    for i, name in enumerate(names):
+        part = data[data["series"] == name].sort_values("time")
+        values = part["cumulative"].to_numpy(dtype=float)
+        if normalise and len(values) and values[-1] > 0:
+            values = values / values[-1] * 100
+        ax.step(
+            part["time"],
+            values,
+            where="post",
+            color=_color(name, i),
+            ls=_dashes(i),
+            lw=1.4,
+            label=str(name),
+            **kwargs,
+        )
+    if normalise:
+        ax.set_ylabel("% of the series' comments (cumulative)")
+        ax.set_ylim(0, 102)
+    else:
+        ax.set_ylabel("Comments (cumulative)")
+        ax.set_ylim(bottom=0)
+        thousands(ax, "y")
+    _time_decorations(ax, None, week_starts)
+    if len(names) > 1:
+        ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+# --------------------------------------------------------------------------- per step
+
+
+def plot_comments_per_step(
+    data: pd.DataFrame,
+    *,
+    exercise_steps: Iterable[str] = (),
+    social_steps: Iterable[str] = (),
+    commenters: bool = True,
+    ax: Axes | None = None,
+) -> Axes:
+    """Comments per step: top-level comments and replies stacked, distinct commenters as a line.
+
+    Parameters
+    ----------
+    data : the table of :func:`~flbook.analysis.comments_per_step` (``step, comments,
+        top_level, replies, commenters``).
+    exercise_steps, social_steps : steps to shade ("W.S"), named in the legend.
+    commenters : also draw the distinct commenters per step as a line.
+    ax : the Axes to draw on (default: the current Axes).
+
+    Returns
+    -------
+    The Axes: two stacked bars per step (top-level, replies). Empty data draws "No data".
+    """
+    ax = get_ax(ax)
+    if _empty(data, "comments"):
+        return no_data(ax)
+    steps = _ordered_steps(data["step"])
+    x = np.arange(len(steps))
+    top = _per_step(data, steps, "top_level")
+    rep = _per_step(data, steps, "replies")
+    ax.bar(x, top, width=0.8, color=COLORS["primary"], label="Top-level comments", zorder=2)
+    ax.bar(x, rep, width=0.8, bottom=top, color=COLORS["light"], label="Replies", zorder=2)
+    if commenters and "commenters" in data:
+        ax.plot(
+            x,
+            _per_step(data, steps, "commenters"),
+            color=COLORS["bad"],
+            lw=1.5,
+            marker="o",
+            ms=2.5,
+            label="Distinct commenters",
+            zorder=3,
+        )
+    ax.set_ylabel("Comments")
+    thousands(ax, "y")
+    _finish_steps(ax, steps, exercise_steps, social_steps, legend=True)
+    return ax
+
+
+def plot_first_comment_steps(
+    data: pd.DataFrame,
+    *,
+    exercise_steps: Iterable[str] = (),
+    social_steps: Iterable[str] = (),
+    ax: Axes | None = None,
+) -> Axes:
+    """Where learners posted their first comment: one bar per step.
+
+    Parameters
+    ----------
+    data : the table of :func:`~flbook.analysis.first_comment_steps` (``step, learners``).
+    exercise_steps, social_steps : steps to shade ("W.S"), named in the legend.
+    ax : the Axes to draw on (default: the current Axes).
+
+    Returns
+    -------
+    The Axes, one bar per step. Empty data draws "No data".
+    """
+    ax = get_ax(ax)
+    if _empty(data, "learners"):
+        return no_data(ax)
+    steps = _ordered_steps(data["step"])
+    ax.bar(
+        np.arange(len(steps)),
+        _per_step(data, steps, "learners"),
+        width=0.8,
+        color=COLORS["primary"],
+        zorder=2,
+    )
+    ax.set_ylabel("Learners (first comment)")
+    thousands(ax, "y")
+    _finish_steps(ax, steps, exercise_steps, social_steps, legend=True)
+    return ax
+
+
+# --------------------------------------------------------------------------- likes
+
+
+def plot_likes(data: pd.DataFrame, *, y: str = "pct", ax: Axes | None = None) -> Axes:
+    """The distribution of likes per comment, grouped bars per kind or author type.
+
+    Parameters
+    ----------
+    data : the table of :func:`~flbook.analysis.likes_distribution` (``[kind |
+        author_type,] likes, comments, pct``).
+    y : ``"pct"`` (share of the group's comments, default) or ``"comments"``.
+    ax : the Axes to draw on (default: the current Axes).
+
+    Returns
+    -------
+    The Axes, one bar per likes bin and group. Empty data draws "No data".
+    """
+    ax = get_ax(ax)
+    if data is None or len(data) == 0 or data["comments"].sum() == 0:
+        return no_data(ax)
+    group = next((c for c in ("kind", "author_type") if c in data), None)
+    bins = _series_order(data, "likes")
+    x = np.arange(len(bins))
+    names = [None] if group is None else _series_order(data, group)
+    k = len(names)
+    width = 0.8 / k
+    for i, name in enumerate(names):
+        part = data if name is None else data[data[group] == name]
+        heights = (
+            part.groupby(part["likes"].astype(str))[y]
+            .sum()
+            .reindex([str(b) for b in bins], fill_value=0)
+        )
+        label = None if name is None else str(name).replace("_", "-")
+        ax.bar(
+            x + (i - (k - 1) / 2) * width,
+            heights.to_numpy(dtype=float),
+            width=width,
+            color=_color(name, i) if group == "author_type" else PALETTE[i % len(PALETTE)],
+            label=label,
+            zorder=2,
+        )
+    ax.set_xticks(x)
+    ax.set_xticklabels([str(b) for b in bins])
+    ax.set_xlabel("Likes per comment")
+    ax.set_ylabel("% of comments" if y == "pct" else "Comments")
+    if y != "pct":
+        thousands(ax, "y")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if k > 1:
+        ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+# --------------------------------------------------------------------------- educators
+
+
+def plot_educator_share(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Who is talking: each period's comments split by author type, as 100 % bars.
+
+    Parameters
+    ----------
+    data : the table of :func:`~flbook.analysis.educator_share` (``period, author_type,
+        comments, pct``).
+    ax : the Axes to draw on (default: the current Axes).
+
+    Returns
+    -------
+    The Axes, one horizontal stacked bar per period (a segment per author type). Empty
+    data draws "No data".
+    """
+    ax = get_ax(ax)
+    if data is None or len(data) == 0 or data["comments"].sum() == 0:
+        return no_data(ax)
+    periods = _series_order(data, "period")
+    types = _series_order(data, "author_type")
+    yv = np.arange(len(periods))
+    left = np.zeros(len(periods))
+    for i, t in enumerate(types):
+        part = data[data["author_type"] == t]
+        pct = (
+            part.groupby(part["period"].astype(str))["pct"]
+            .sum()
+            .reindex([str(p) for p in periods], fill_value=0)
+            .fillna(0)
+            .to_numpy(dtype=float)
+        )
+        ax.barh(yv, pct, left=left, color=_color(t, i), label=str(t), height=0.7, zorder=2)
+        left += pct
+    ax.set_yticks(yv)
+    ax.set_yticklabels([str(p) for p in periods])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of comments")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.legend(
+        frameon=False,
+        fontsize=8,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
+        ncol=max(1, len(types)),
+    )
+    return ax

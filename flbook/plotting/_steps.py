@@ -1,3 +1,260 @@
-"""(being written)"""
+"""Step charts: activity per step, where learners stopped, the step funnel.
 
-__all__: list[str] = []
+Steps are drawn in course order ("1.9" before "1.10") on a categorical axis (see
+:func:`~flbook.plotting.step_axis`); exercise and social steps can be shaded and named
+in the legend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+
+from ._base import COLORS, PALETTE, get_ax, highlight_steps, no_data, step_axis, thousands
+
+__all__ = ["plot_step_counts", "plot_stopped_here", "plot_step_funnel"]
+
+MEASURE_LABELS = {
+    "visited": "First visits",
+    "completed": "Completions",
+    "comments": "Comments",
+    "answers": "Quiz answers",
+}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _step_key(s: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(p) for p in str(s).split("."))
+    except ValueError:
+        return (10**9, 0)
+
+
+def _ordered_steps(steps: pd.Series) -> list[str]:
+    """The distinct steps of a column in course order (category order, else numeric W.S)."""
+    if isinstance(steps.dtype, pd.CategoricalDtype) and steps.dtype.ordered:
+        used = np.zeros(len(steps.cat.categories), dtype=bool)
+        codes = steps.cat.codes.to_numpy()
+        used[codes[codes >= 0]] = True
+        return [str(s) for s in steps.cat.categories[used]]
+    return sorted({str(s) for s in steps.dropna()}, key=_step_key)
+
+
+def _per_step(data: pd.DataFrame, steps: Sequence[str], column: str) -> np.ndarray:
+    """Values of ``column`` aligned on ``steps`` (summed per step, 0 where absent)."""
+    s = data.groupby(data["step"].astype(str), observed=True)[column].sum()
+    return s.reindex(list(steps), fill_value=0).to_numpy(dtype=float)
+
+
+def _empty(data: pd.DataFrame | None, column: str | None = None) -> bool:
+    if data is None or len(data) == 0 or "step" not in data:
+        return True
+    if column is not None and column in data:
+        return bool(np.nansum(data[column].to_numpy(dtype=float)) == 0)
+    return False
+
+
+def _finish_steps(
+    ax: Axes,
+    steps: Sequence[str],
+    exercise_steps: Iterable[str],
+    social_steps: Iterable[str],
+    legend: bool,
+) -> None:
+    step_axis(ax, steps)
+    handles = highlight_steps(
+        ax, steps, exercise_steps=exercise_steps, social_steps=social_steps, legend=False
+    )
+    existing, _ = ax.get_legend_handles_labels()
+    if legend and (existing or handles):
+        ax.legend(handles=existing + handles, frameon=False, fontsize=8)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+# --------------------------------------------------------------------------- step counts
+
+
+def plot_step_counts(
+    data: pd.DataFrame,
+    *,
+    measure: str | Sequence[str] | None = None,
+    value: str | None = None,
+    exercise_steps: Iterable[str] = (),
+    social_steps: Iterable[str] = (),
+    ax: Axes | None = None,
+    **kwargs,
+) -> Axes:
+    """Bars per step in course order, with exercise and social steps highlighted.
+
+    Parameters
+    ----------
+    data : per-step counts: the long table of
+        :func:`~flbook.analysis.step_activity_counts` (``step, measure, count``), or any
+        table with ``step`` and a count column (``learners`` from
+        :func:`~flbook.analysis.furthest_step`, :func:`~flbook.analysis.last_steps`, ...).
+    measure : with a ``measure`` column, the measure(s) to draw (default all, as grouped
+        bars; one name draws one bar per step).
+    value : the column to draw (default ``count`` if present, else ``learners``).
+    exercise_steps, social_steps : steps to shade ("W.S"), named in the legend.
+    ax : the Axes to draw on (default: the current Axes).
+    **kwargs : passed to :meth:`~matplotlib.axes.Axes.bar`.
+
+    Returns
+    -------
+    The Axes drawn on. Empty data (or only zeros) draws "No data".
+    """
+    ax = get_ax(ax)
+    if data is not None and value is None:
+        value = "count" if "count" in data else "learners"
+    if _empty(data):
+        return no_data(ax)
+    if value not in data:
+        raise KeyError(f"column {value!r} not in data (columns: {list(data.columns)})")
+    if _empty(data, value):
+        return no_data(ax)
+    if "measure" in data:
+        if isinstance(data["measure"].dtype, pd.CategoricalDtype):
+            present = set(data["measure"].astype(str))
+            order = [str(m) for m in data["measure"].cat.categories if str(m) in present]
+        else:
+            order = list(dict.fromkeys(data["measure"].astype(str)))
+        if measure is not None:
+            wanted = [measure] if isinstance(measure, str) else list(measure)
+            missing = [m for m in wanted if m not in order]
+            if missing:
+                raise ValueError(f"measure(s) {missing} not in data; measures: {order}")
+            order = wanted
+        data = data[data["measure"].astype(str).isin(order)]
+        if _empty(data, value):
+            return no_data(ax)
+    else:
+        order = [None]
+    steps = _ordered_steps(data["step"])
+    x = np.arange(len(steps))
+    k = len(order)
+    width = 0.8 / k
+    for i, m in enumerate(order):
+        part = data if m is None else data[data["measure"].astype(str) == m]
+        heights = _per_step(part, steps, value)
+        label = None if (m is None or k == 1) else MEASURE_LABELS.get(m, m)
+        color = COLORS["primary"] if k == 1 else PALETTE[i % len(PALETTE)]
+        ax.bar(
+            x + (i - (k - 1) / 2) * width,
+            heights,
+            width=width if k > 1 else 0.8,
+            color=color,
+            label=label,
+            zorder=2,
+            **kwargs,
+        )
+    if value == "count":
+        if k == 1 and order[0] is not None:
+            ax.set_ylabel(MEASURE_LABELS.get(order[0], order[0]))
+        else:
+            ax.set_ylabel("Count")
+    else:
+        ax.set_ylabel(value.replace("_", " ").capitalize())
+    thousands(ax, "y")
+    _finish_steps(ax, steps, exercise_steps, social_steps, legend=True)
+    return ax
+
+
+# --------------------------------------------------------------------------- stopped here
+
+
+def plot_stopped_here(
+    data: pd.DataFrame,
+    *,
+    exercise_steps: Iterable[str] = (),
+    social_steps: Iterable[str] = (),
+    ax: Axes | None = None,
+) -> Axes:
+    """Where learners stopped: bars "stopped here", the accumulated and went-on curves.
+
+    Parameters
+    ----------
+    data : the table of :func:`~flbook.analysis.last_steps` (``step, learners,
+        stopped_cumulative, went_on``).
+    exercise_steps, social_steps : steps to shade ("W.S").
+    ax : the Axes to draw on (default: the current Axes).
+
+    Returns
+    -------
+    The Axes: one bar per step (learners whose last step it is), a line of learners who
+    stopped there or earlier, a line of learners who went on. Empty data draws "No data".
+    """
+    ax = get_ax(ax)
+    if _empty(data, "learners"):
+        return no_data(ax)
+    steps = _ordered_steps(data["step"])
+    x = np.arange(len(steps))
+    ax.bar(
+        x,
+        _per_step(data, steps, "learners"),
+        width=0.8,
+        color=COLORS["light"],
+        label="Stopped here",
+        zorder=2,
+    )
+    ax.plot(
+        x,
+        _per_step(data, steps, "stopped_cumulative"),
+        color=COLORS["bad"],
+        lw=2,
+        label="Stopped here or earlier",
+        zorder=3,
+    )
+    ax.plot(
+        x,
+        _per_step(data, steps, "went_on"),
+        color=COLORS["primary"],
+        lw=2,
+        label="Went on from here",
+        zorder=3,
+    )
+    ax.set_ylabel("Learners")
+    ax.set_ylim(bottom=0)
+    thousands(ax, "y")
+    _finish_steps(ax, steps, exercise_steps, social_steps, legend=True)
+    return ax
+
+
+# --------------------------------------------------------------------------- funnel
+
+
+def plot_step_funnel(
+    data: pd.DataFrame,
+    *,
+    exercise_steps: Iterable[str] = (),
+    social_steps: Iterable[str] = (),
+    ax: Axes | None = None,
+) -> Axes:
+    """The step funnel: share of the first step's visitors who visited each step.
+
+    Parameters
+    ----------
+    data : the table of :func:`~flbook.analysis.step_funnel` (``step, learners,
+        pct_of_first``).
+    exercise_steps, social_steps : steps to shade ("W.S").
+    ax : the Axes to draw on (default: the current Axes).
+
+    Returns
+    -------
+    The Axes, one bar per step (0-100 %). Empty data draws "No data".
+    """
+    ax = get_ax(ax)
+    if _empty(data, "learners"):
+        return no_data(ax)
+    steps = _ordered_steps(data["step"])
+    x = np.arange(len(steps))
+    ax.bar(x, _per_step(data, steps, "pct_of_first"), width=0.8, color=COLORS["primary"], zorder=2)
+    ax.set_ylabel("% of learners who visited the first step")
+    ax.set_ylim(0, 100)
+    _finish_steps(ax, steps, exercise_steps, social_steps, legend=True)
+    return ax
