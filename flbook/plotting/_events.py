@@ -1,3 +1,112 @@
-"""(being written)"""
+"""Charts of the full-learner event log: one learner's timeline, event counts."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+
+from ._base import COLORS, PALETTE, get_ax, no_data, thousands, week_shading
+from ._sessions import _date_axis, _naive_utc
+
+__all__ = ["plot_learner_timeline", "plot_event_counts"]
+
+_MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "<", ">"]
+
+
+def _label(event) -> str:
+    return str(event).replace("_", " ")
+
+
+def plot_learner_timeline(
+    data: pd.DataFrame,
+    *,
+    week_starts: Sequence = (),
+    ax: Axes | None = None,
+) -> Axes:
+    """One learner's events over time: event types on y, time on x, one marker each.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The output of :func:`~flbook.analysis.learner_timeline` (``pseudonym``,
+        ``time``, ``event``).
+    week_starts : sequence of dates, optional
+        Study-week start dates (``course.config.week_starts``): alternate weeks are
+        shaded and labelled.
+    ax : Axes, optional
+
+    Every event type of the log's Categorical has a row (in its order, top to
+    bottom), so timelines of different learners line up. One set of markers per
+    event type that occurred (gid ``"event"``).
+    """
+    ax = get_ax(ax)
+    if data is None or len(data) == 0:
+        return no_data(ax)
+    ev = data["event"]
+    kinds = (
+        [str(c) for c in ev.cat.categories]
+        if isinstance(ev.dtype, pd.CategoricalDtype)
+        else list(dict.fromkeys(ev.astype(str)))
+    )
+    pos = {k: i for i, k in enumerate(kinds)}
+    x = _naive_utc(data["time"])
+    labels = ev.astype(str).to_numpy()
+    for k in kinds:  # ten event types at most
+        sel = labels == k
+        if not sel.any():
+            continue
+        i = pos[k]
+        ax.scatter(
+            x[sel],
+            np.full(int(sel.sum()), i),
+            marker=_MARKERS[i % len(_MARKERS)],
+            s=30,
+            color=PALETTE[i % len(PALETTE)],
+            alpha=0.8,
+            edgecolors="none",
+            gid="event",
+            zorder=3,
+        )
+    ax.set_yticks(range(len(kinds)))
+    ax.set_yticklabels([_label(k) for k in kinds])
+    ax.set_ylim(len(kinds) - 0.5, -0.5)
+    ax.grid(axis="y", color="#dddddd", lw=0.6)
+    if len(week_starts):
+        week_shading(ax, week_starts)
+        starts = pd.to_datetime(pd.Series(list(week_starts)), utc=True)
+        starts = _naive_utc(starts)
+        lo = min(x.min(), starts.min()) - np.timedelta64(12, "h")
+        hi = max(x.max(), starts.max() + np.timedelta64(7, "D")) + np.timedelta64(12, "h")
+        ax.set_xlim(lo, hi)
+    _date_axis(ax)
+    ax.set_xlabel("Date (UTC)")
+    if "pseudonym" in data.columns:
+        ax.set_title(str(data["pseudonym"].iloc[0]))
+    return ax
+
+
+def plot_event_counts(data: pd.DataFrame, *, value: str = "events", ax: Axes | None = None) -> Axes:
+    """Horizontal bars: how many events (or learners) of each type.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The output of :func:`~flbook.analysis.event_counts`.
+    value : {"events", "learners"}
+        Count events, or learners with at least one event of the type.
+    ax : Axes, optional
+    """
+    ax = get_ax(ax)
+    if data is None or len(data) == 0 or data[value].sum() == 0:
+        return no_data(ax)
+    labels = [_label(e) for e in data["event"]]
+    ax.barh(range(len(data)), data[value].to_numpy(), color=COLORS["primary"])
+    ax.set_yticks(range(len(data)))
+    ax.set_yticklabels(labels)
+    ax.set_ylim(len(data) - 0.5, -0.5)
+    ax.set_xlabel("Events" if value == "events" else "Learners")
+    thousands(ax, "x")
+    return ax

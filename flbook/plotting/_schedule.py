@@ -1,3 +1,231 @@
-"""(being written)"""
+"""Charts for scheduling support: activity by day of week and hour of day."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from ._base import COLORS, PALETTE, get_ax, no_data
+
+__all__ = ["plot_activity_heatmap", "plot_activity_bubbles", "plot_hourly", "plot_weekday"]
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _label(event) -> str:
+    return str(event).replace("_", " ")
+
+
+def _tz(data: pd.DataFrame, tz: str | None) -> str:
+    return tz or data.attrs.get("tz", "UTC")
+
+
+def _grid(data: pd.DataFrame, event: str) -> np.ndarray | None:
+    """The 7 × 24 counts of one event type (days down, hours across), or None."""
+    if data is None or len(data) == 0:
+        return None
+    d = data[data["event"].astype("object") == event]
+    if d.empty or d["count"].sum() == 0:
+        return None
+    grid = np.zeros((7, 24))
+    day = pd.Categorical(d["day_of_week"].astype("object"), categories=list(_DAYS)).codes
+    grid[day, d["hour"].to_numpy()] = d["count"].to_numpy()
+    return grid
+
+
+def _week_axes(ax: Axes, tz: str) -> None:
+    ax.set_yticks(np.arange(7) + 0.5)
+    ax.set_yticklabels(_DAYS)
+    ax.set_ylim(7, 0)
+    ax.set_xticks(np.arange(0, 24, 3) + 0.5)
+    ax.set_xticklabels([f"{h:02d}" for h in range(0, 24, 3)])
+    ax.set_xlim(0, 24)
+    ax.set_xlabel(f"Hour of day ({tz})")
+
+
+def plot_activity_heatmap(
+    data: pd.DataFrame,
+    *,
+    event: str = "visited",
+    tz: str | None = None,
+    cmap: str = "Blues",
+    ax: Axes | None = None,
+) -> Axes:
+    """Heatmap of one event type's counts: day of week (rows) × hour of day (columns).
+
+    Parameters
+    ----------
+    data : DataFrame
+        The output of :func:`~flbook.analysis.activity_by_hour`.
+    event : str
+        Which event type (e.g. ``"visited"``, ``"commented"``).
+    tz : str, optional
+        Time zone named on the hour axis (default: the one the data was made in).
+    cmap : str
+        A sequential colour map.
+    ax : Axes, optional
+
+    Draws 7 × 24 cells (one QuadMesh) and a colour bar of counts beside ``ax``.
+    """
+    ax = get_ax(ax)
+    grid = _grid(data, event)
+    if grid is None:
+        return no_data(ax, f"No {_label(event)} activity")
+    mesh = ax.pcolormesh(
+        np.arange(25), np.arange(8), grid, cmap=cmap, edgecolors="white", linewidth=0.3
+    )
+    _week_axes(ax, _tz(data, tz))
+    bar = ax.figure.colorbar(mesh, ax=ax, fraction=0.04, pad=0.02)
+    bar.set_label(f"{_label(event).capitalize()} (count)")
+    bar.locator = MaxNLocator(nbins=6, integer=True)
+    bar.formatter = FuncFormatter(lambda v, _: f"{v:,.0f}")
+    bar.update_ticks()
+    return ax
+
+
+def plot_activity_bubbles(
+    data: pd.DataFrame,
+    *,
+    event: str = "visited",
+    tz: str | None = None,
+    max_size: float = 400.0,
+    ax: Axes | None = None,
+) -> Axes:
+    """Bubble matrix of one event type: day of week × hour of day, area ∝ count.
+
+    The busiest hour of the week has a bubble of area ``max_size`` (points²); a
+    small size key is given in the legend.
+    """
+    ax = get_ax(ax)
+    grid = _grid(data, event)
+    if grid is None:
+        return no_data(ax, f"No {_label(event)} activity")
+    day, hour = np.nonzero(np.ones_like(grid))
+    counts = grid[day, hour]
+    top = counts.max()
+    sizes = max_size * counts / top
+    ax.scatter(hour + 0.5, day + 0.5, s=sizes, color=COLORS["primary"], alpha=0.7, lw=0)
+    _week_axes(ax, _tz(data, tz))
+    ax.grid(color="#eeeeee", lw=0.5)
+    key = _size_key(top)
+    handles = [
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="o",
+            color=COLORS["primary"],
+            alpha=0.7,
+            markersize=np.sqrt(max_size * k / top),
+            label=f"{k:,.0f}",
+        )
+        for k in key
+    ]
+    ax.legend(
+        handles=handles,
+        title=f"{_label(event).capitalize()} (count)",
+        frameon=False,
+        fontsize=8,
+        title_fontsize=8,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1),
+        labelspacing=1.5,
+    )
+    return ax
+
+
+def _nice(x: float) -> float:
+    """The largest of 1, 2, 5 × 10^k not above ``x`` (at least 1)."""
+    if x <= 1:
+        return 1.0
+    p = 10 ** np.floor(np.log10(x))
+    return float(max(m * p for m in (1, 2, 5) if m * p <= x))
+
+
+def _size_key(top: float) -> list[float]:
+    """Up to three distinct round counts for the bubble legend, largest first."""
+    return sorted({float(top), _nice(top / 2), _nice(top / 10)}, reverse=True)
+
+
+def _per_event(data: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Accept a summary (event, by, count, pct) or the full 7 × 24 table (summed here)."""
+    if "pct" in data.columns and by in data.columns and len(data.columns) == 4:
+        return data
+    out = data.groupby(["event", by], observed=True)["count"].sum().reset_index()
+    totals = out.groupby("event", observed=True)["count"].transform("sum")
+    out["pct"] = 100.0 * out["count"] / totals.where(totals > 0, 1)
+    return out
+
+
+def plot_hourly(
+    data: pd.DataFrame, *, y: str = "pct", tz: str | None = None, ax: Axes | None = None
+) -> Axes:
+    """Activity by hour of day: one line per event type.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The output of :func:`~flbook.analysis.hourly_summary` (or of
+        :func:`~flbook.analysis.activity_by_hour`, summed over days here).
+    y : {"pct", "count"}
+        Share of each event type's activity (%, comparable across types), or counts.
+    """
+    ax = get_ax(ax)
+    if data is None or len(data) == 0 or data["count"].sum() == 0:
+        return no_data(ax)
+    tz = _tz(data, tz)
+    d = _per_event(data, "hour")
+    labels = d["event"].astype(str).to_numpy()
+    for i, event in enumerate(dict.fromkeys(labels)):  # event types: a handful
+        sub = d[labels == event]
+        ax.plot(
+            sub["hour"],
+            sub[y],
+            marker="o",
+            markersize=3,
+            color=PALETTE[i % len(PALETTE)],
+            label=_label(event),
+        )
+    ax.set_xticks(range(0, 24, 3))
+    ax.set_xlim(-0.5, 23.5)
+    ax.set_xlabel(f"Hour of day ({tz})")
+    ax.set_ylabel("Share of the activity (%)" if y == "pct" else "Events")
+    if y == "count":
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.set_ylim(bottom=0)
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def plot_weekday(data: pd.DataFrame, *, y: str = "pct", ax: Axes | None = None) -> Axes:
+    """Activity by day of week: grouped bars, one colour per event type.
+
+    ``data`` is the output of :func:`~flbook.analysis.weekday_summary` (or of
+    :func:`~flbook.analysis.activity_by_hour`, summed over hours here).
+    """
+    ax = get_ax(ax)
+    if data is None or len(data) == 0 or data["count"].sum() == 0:
+        return no_data(ax)
+    d = _per_event(data, "day_of_week")
+    events = list(dict.fromkeys(d["event"].astype(str)))
+    width = 0.8 / len(events)
+    for i, event in enumerate(events):  # event types
+        sub = d[d["event"].astype(str) == event]
+        x = pd.Categorical(sub["day_of_week"].astype("object"), categories=list(_DAYS)).codes
+        ax.bar(
+            x - 0.4 + width * (i + 0.5),
+            sub[y].to_numpy(),
+            width=width,
+            color=PALETTE[i % len(PALETTE)],
+            label=_label(event),
+        )
+    ax.set_xticks(range(7))
+    ax.set_xticklabels(_DAYS)
+    ax.set_ylabel("Share of the activity (%)" if y == "pct" else "Events")
+    if y == "count":
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.legend(frameon=False, fontsize=8)
+    return ax
