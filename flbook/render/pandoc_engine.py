@@ -1,0 +1,431 @@
+"""The portable engine: pandoc (from pypandoc-binary) and typst (from PyPI).
+
+The executed pages of the build folder are merged, in book order, into one notebook
+(``BUILD/_pandoc/book.ipynb``); pandoc reads it with ``--ipynb-output=all`` so every
+output keeps all its representations, and the Lua filter ``filters/quarto-subset.lua``
+implements the Quarto subset (cell options, figures, tables, numbering,
+cross-references, callouts) and picks each output's representation per target:
+
+============  ===============================================================
+target        representation used, best first
+============  ===============================================================
+HTML          text/html (a pandas DataFrame becomes a real table), image,
+              text/markdown, text/plain
+PDF, EPUB     image, text/markdown, text/html holding a table (parsed into a
+              real table), text/plain; scripts (interactive charts) are dropped
+============  ===============================================================
+
+A cell that shows an interactive chart (text/html with a ``<script>``) and a static
+image keeps the chart in HTML and the image in the PDF. ``docs/quarto-subset.md`` says
+what the chapters may use.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import warnings
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from flbook.errors import FlbookError
+from flbook.render.project import Book, _strip_front_matter, first_heading
+
+__all__ = ["RenderError", "RenderWarning", "render_pandoc", "pandoc_path", "merged_notebook"]
+
+HERE = Path(__file__).parent
+FILTER = HERE / "filters" / "quarto-subset.lua"
+CSS = HERE / "assets" / "book.css"
+TYPST_TEMPLATE = HERE / "assets" / "book.typst"
+READER = "ipynb" + "".join(
+    "+" + ext
+    for ext in (
+        "header_attributes",
+        "table_captions",
+        "implicit_figures",
+        "citations",
+        "fenced_divs",
+        "bracketed_spans",
+        "native_divs",
+        "footnotes",
+        "definition_lists",
+        "simple_tables",
+        "multiline_tables",
+        "grid_tables",
+        "link_attributes",
+        "fancy_lists",
+        "startnum",
+        "superscript",
+        "subscript",
+        "raw_attribute",
+        "smart",
+    )
+)
+FORMATS = ("html", "pdf", "epub")
+
+
+class RenderError(FlbookError):
+    """pandoc or typst could not produce an output."""
+
+
+class RenderWarning(UserWarning):
+    """Something in the book will not show as written (e.g. an unresolved reference)."""
+
+
+def pandoc_path() -> str:
+    """The pandoc executable bundled with pypandoc-binary (or the one on PATH)."""
+    try:
+        import pypandoc
+
+        return pypandoc.get_pandoc_path()
+    except (ImportError, OSError):
+        found = shutil.which("pandoc")
+        if not found:
+            raise RenderError("pandoc not found: install pypandoc-binary") from None
+        return found
+
+
+def _cell(cell_type: str, source: str, **extra: Any):
+    import nbformat
+
+    make = {
+        "markdown": nbformat.v4.new_markdown_cell,
+        "code": nbformat.v4.new_code_cell,
+        "raw": nbformat.v4.new_raw_cell,
+    }[cell_type]
+    return make(source, **extra)
+
+
+def _page_markdown(path: Path) -> str:
+    """A ``.qmd`` page's markdown; a front-matter title becomes its heading."""
+    meta, body = _strip_front_matter(path.read_text(encoding="utf-8"))
+    if meta.get("title") and first_heading(path) is None:
+        body = f"# {meta['title']}\n\n{body}"
+    return body
+
+
+# plotly.js inlined by ``fig.to_html(include_plotlyjs=True)``: ~4.8 MB per chart.
+_PLOTLY_JS = re.compile(r"<script[^>]*>\s*/\*\*?\s*\n\s*\* plotly\.js v[\s\S]*?</script>")
+
+
+def _strip_plotly_js(nb, found: list[str]) -> None:
+    """Cut the plotly.js bundles out of a notebook's HTML outputs; keep the first in ``found``.
+
+    One copy is put back into the HTML page's head, so a book with many charts carries
+    the library once and pandoc's resource embedding does not wade through megabytes.
+    """
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            html = out.get("data", {}).get("text/html")
+            if isinstance(html, list):
+                html = "".join(html)
+            if isinstance(html, str) and "plotly.js v" in html:
+
+                def keep(m: re.Match) -> str:
+                    if not found:
+                        found.append(m.group(0))
+                    return ""
+
+                out["data"]["text/html"] = _PLOTLY_JS.sub(keep, html)
+
+
+# src="http..." or <link href="http...">: something the page would fetch.
+_REMOTE = re.compile(r"""(?:\bsrc|<link\b[^>]*\bhref)\s*=\s*["'](https?://[^"']+)""")
+_SHORTCODE = re.compile(r"\{\{<\s*(\w+)\s*([^>]*?)\s*>\}\}")
+
+
+def _shortcodes(text: str, book: Book, warn: Callable[[str], None]) -> str:
+    """Replace Quarto's ``{{< meta KEY >}}`` with the book's metadata value."""
+    if "{{<" not in text:
+        return text
+
+    def one(m: re.Match) -> str:
+        name, arg = m.group(1), m.group(2).strip()
+        if name != "meta":
+            warn(f"unsupported Quarto shortcode {m.group(0)} (only 'meta' is supported)")
+            return f"?{name}:{arg}"
+        value = book.meta(arg)
+        if value is None:
+            warn(f"{{{{< meta {arg} >}}}}: no metadata called {arg!r}")
+            return f"?meta:{arg}"
+        return ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+
+    return _SHORTCODE.sub(one, text)
+
+
+def merged_notebook(
+    book: Book,
+    build_dir: str | Path,
+    scripts: list[str] | None = None,
+    warn: Callable[[str], None] | None = None,
+):
+    """All pages of ``build_dir``, in book order, as one notebook for pandoc's reader.
+
+    Each page is preceded by an empty ``flbook-chapter`` div carrying its number; part
+    titles are wrapped in a ``flbook-part`` div. Cell metadata other than tags is dropped.
+    Inlined plotly.js bundles are cut out (the first one is appended to ``scripts``).
+    ``{{< meta KEY >}}`` shortcodes in markdown are replaced by the book's metadata.
+    """
+    import nbformat
+
+    def warn_(msg: str) -> None:
+        if warn is not None:
+            warn(msg)
+
+    def markdown(text: str):
+        return _cell("markdown", _shortcodes(text, book, warn_))
+
+    build_dir = Path(build_dir)
+    merged = nbformat.v4.new_notebook()
+    merged.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    merged.metadata["language_info"] = {"name": "python"}
+    cells = []
+    part = None
+    for entry in book.entries:
+        entry_part = entry.part or ("Appendices" if entry.is_appendix else None)
+        if entry_part and entry_part != part:
+            if entry.part_file:
+                body = _page_markdown(build_dir / entry.part_file)
+            else:
+                body = f"# {entry_part}\n"
+            cells.append(markdown(f"::::::: {{.flbook-part}}\n{body}\n:::::::\n"))
+        part = entry_part
+        number = f' number="{entry.number}"' if entry.number else ""
+        appendix = "true" if entry.is_appendix else "false"
+        cells.append(
+            _cell(
+                "markdown",
+                f'::: {{.flbook-chapter{number} appendix="{appendix}" source="{entry.path}"}}\n:::\n',
+            )
+        )
+        page = build_dir / entry.path
+        if not page.is_file():
+            raise RenderError(f"{page}: not in the build folder (execute the chapters first)")
+        if entry.is_notebook:
+            nb = nbformat.read(page, as_version=4)
+            _strip_plotly_js(nb, scripts if scripts is not None else [])
+            number = 0  # the cell's position in the source notebook, for messages
+            for c in nb.cells:
+                if "injected-parameters" not in c.metadata.get("tags", []):
+                    number += 1
+                if c.cell_type == "markdown":
+                    new = markdown(c.source)
+                else:
+                    new = _cell(c.cell_type, c.source)
+                if c.cell_type == "code":
+                    new.outputs = c.get("outputs", [])
+                    for out in new.outputs:
+                        md = out.get("data", {}).get("text/markdown")
+                        if isinstance(md, str):
+                            out["data"]["text/markdown"] = _shortcodes(md, book, warn_)
+                    new.execution_count = c.get("execution_count")
+                if c.get("attachments"):
+                    new.attachments = c.attachments
+                tags = c.metadata.get("tags")
+                if tags:
+                    new.metadata["tags"] = list(tags)
+                new.id = f"{entry.name[:48]}-{number}"
+                cells.append(new)
+        else:
+            cells.append(markdown(_page_markdown(page)))
+    seen: set[str] = set()
+    for i, c in enumerate(cells):  # ids must be unique: "02-beta-3" is beta's cell 3
+        if not c.get("id") or c.id in seen or not c.id[:1].isalnum():
+            c.id = f"flbook-{i}"
+        seen.add(c.id)
+    merged.cells = cells
+    return merged
+
+
+def _metadata(book: Book) -> dict[str, Any]:
+    meta: dict[str, Any] = {"title": book.title, "toc-title": "Contents", "lang": "en-GB"}
+    if book.subtitle:
+        meta["subtitle"] = book.subtitle
+    if book.author:
+        meta["author"] = list(book.author)
+    if book.date:
+        meta["date"] = book.date
+    if isinstance(book.config.get("lang"), str):
+        meta["lang"] = book.config["lang"]
+    meta["flbook-echo"] = bool(book.echo)
+    return meta
+
+
+def _run_pandoc(args: list[str], cwd: Path) -> list[str]:
+    """Run pandoc; return its warnings (the filter's ``flbook-warning:`` lines first)."""
+    proc = subprocess.run(
+        [pandoc_path(), *args], cwd=cwd, capture_output=True, text=True, encoding="utf-8"
+    )
+    if proc.returncode != 0:
+        raise RenderError(f"pandoc failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
+    found = []
+    for line in proc.stderr.splitlines():
+        if line.startswith("flbook-warning: "):
+            found.append(line[len("flbook-warning: ") :])
+        elif line.startswith("[WARNING]"):
+            found.append("pandoc: " + line[len("[WARNING]") :].strip())
+    return found
+
+
+def render_pandoc(
+    book: Book,
+    build_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    formats: Iterable[str] = ("html", "pdf"),
+    on_warning: Callable[[str], None] | None = None,
+) -> dict[str, Path]:
+    """Render the executed pages in ``build_dir`` to ``out_dir`` with pandoc and typst.
+
+    Parameters
+    ----------
+    book : the book (its entries say which pages, in which order).
+    build_dir : the build folder written by :func:`execute_chapters`.
+    out_dir : where the outputs go (``NAME.html``, ``NAME.pdf``, ``NAME.epub``; NAME is
+        the book's ``output-file`` or ``book``).
+    formats : any of ``"html"`` (one self-contained file), ``"pdf"`` (pandoc → typst →
+        PDF), ``"epub"``.
+    on_warning : called with each warning (unresolved cross-reference, interactive
+        output without a static image...); by default issued as :class:`RenderWarning`.
+
+    Returns
+    -------
+    dict mapping each format to its output file.
+    """
+    formats = tuple(formats)
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown:
+        raise RenderError(f"unknown output format(s) {', '.join(unknown)}; choose from {FORMATS}")
+    build_dir = Path(build_dir).resolve()
+    out_dir = Path(out_dir).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    work = build_dir / "_pandoc"
+    work.mkdir(parents=True, exist_ok=True)
+
+    import nbformat
+
+    name = str(book.metadata.get("output-file") or "book")
+    name = re.sub(r"\.(html|pdf|epub)$", "", name)
+    seen: set[str] = set()
+
+    def warn(messages: list[str]) -> None:
+        for msg in messages:
+            if msg in seen:
+                continue
+            seen.add(msg)
+            if on_warning is not None:
+                on_warning(msg)
+            else:
+                warnings.warn(msg, RenderWarning, stacklevel=3)
+
+    head_scripts: list[str] = []
+    merged = merged_notebook(book, build_dir, head_scripts, lambda m: warn([m]))
+    nbformat.write(merged, work / "book.ipynb")
+    (work / "metadata.yml").write_text(
+        yaml.safe_dump(_metadata(book), allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    page_dirs = {str(build_dir)} | {str((build_dir / e.path).parent) for e in book.entries}
+    common = [
+        str(work / "book.ipynb"),
+        "--from",
+        READER,
+        "--ipynb-output=all",
+        "--lua-filter",
+        str(FILTER),
+        "--metadata-file",
+        str(work / "metadata.yml"),
+        "--resource-path",
+        os.pathsep.join([str(work), *sorted(page_dirs)]),
+        "--toc",
+        "--toc-depth=2",
+        "--wrap=none",
+    ]
+    # The book's own stylesheets (format: html: css:) come after ours.
+    html_cfg = (
+        (book.config.get("format") or {}).get("html")
+        if isinstance(book.config.get("format"), dict)
+        else None
+    )
+    own_css = html_cfg.get("css", []) if isinstance(html_cfg, dict) else []
+    css = [str(CSS)] + [
+        str(build_dir / c)
+        for c in ([own_css] if isinstance(own_css, str) else own_css)
+        if (build_dir / c).is_file()
+    ]
+    css_args = [arg for c in css for arg in ("--css", c)]
+
+    outputs: dict[str, Path] = {}
+    for fmt in formats:
+        if fmt == "html":
+            target = out_dir / f"{name}.html"
+            args = [
+                *common,
+                "--to",
+                "html5",
+                "--standalone",
+                "--embed-resources",
+                "--mathml",
+                *css_args,
+                "--output",
+                str(target),
+            ]
+            warn(_run_pandoc(args, work))
+            page = target.read_text(encoding="utf-8")
+            if head_scripts:
+                at = page.index("</head>")
+                page = page[:at] + head_scripts[0] + "\n" + page[at:]
+                target.write_text(page, encoding="utf-8")
+            for m in _REMOTE.finditer(page):
+                warn([f"the HTML loads {m.group(1)} from the network: it will not work offline"])
+        elif fmt == "epub":
+            target = out_dir / f"{name}.epub"
+            args = [
+                *common,
+                "--to",
+                "epub3",
+                "--mathml",
+                *css_args,
+                "--output",
+                str(target),
+            ]
+            warn(_run_pandoc(args, work))
+        else:
+            target = out_dir / f"{name}.pdf"
+            pdf_dir = work / "typst"
+            shutil.rmtree(pdf_dir, ignore_errors=True)
+            pdf_dir.mkdir()
+            typ = pdf_dir / f"{name}.typ"
+            args = [
+                *common,
+                "--to",
+                "typst",
+                "--standalone",
+                "--template",
+                str(TYPST_TEMPLATE),
+                "--extract-media",
+                "media",
+                "--output",
+                typ.name,
+            ]
+            warn(_run_pandoc(args, pdf_dir))
+            _compile_typst(typ, target)
+        outputs[fmt] = target
+    return outputs
+
+
+def _compile_typst(typ: Path, pdf: Path) -> None:
+    import typst
+
+    try:
+        typst.compile(str(typ), output=str(pdf), root=str(typ.parent))
+    except Exception as exc:  # typst.TypstError and friends
+        raise RenderError(f"typst could not compile {typ}: {exc}") from None
