@@ -1,3 +1,265 @@
-"""(being written)"""
+"""Quiz charts: answers chosen per question, right and wrong tries, one question probed.
 
-__all__: list[str] = []
+Each function draws a table from :mod:`flbook.analysis._quiz` on one Axes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.patches import Patch, Rectangle
+
+from ._base import COLORS, PALETTE, get_ax, no_data, thousands
+
+__all__ = [
+    "plot_response_heatmap",
+    "plot_correct_stacked",
+    "plot_question_probe",
+    "plot_attempts_per_question",
+    "plot_recovered_learners",
+]
+
+CORRECT_GID = "flbook-correct"
+"""``gid`` of the rectangles that outline correct answers in the heatmap."""
+
+
+def _question_ticks(ax: Axes, questions, *, axis: str = "x") -> None:
+    questions = [str(q) for q in questions]
+    n = len(questions)
+    pos = np.arange(n)
+    size = 7 if n > 30 else 8
+    if axis == "x":
+        ax.set_xticks(pos)
+        ax.set_xticklabels(questions, rotation=90, fontsize=size)
+        ax.set_xlim(-0.6, n - 0.4)
+        ax.set_xlabel("Question (week.step.question)")
+    else:
+        ax.set_yticks(pos)
+        ax.set_yticklabels(questions, fontsize=size)
+        ax.set_ylabel("Question (week.step.question)")
+    weeks = [q.split(".")[0] for q in questions]
+    line = ax.axvline if axis == "x" else ax.axhline
+    for i in range(1, n):
+        if weeks[i] != weeks[i - 1]:
+            line(i - 0.5, color=COLORS["muted"], lw=0.8, ls=":", zorder=0)
+
+
+def _present(categorical: pd.Series) -> list:
+    """Categories of a (Categorical) column that occur, in category order."""
+    s = categorical
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return list(s.cat.remove_unused_categories().cat.categories)
+    return list(pd.unique(s))
+
+
+def plot_response_heatmap(
+    data: pd.DataFrame,
+    *,
+    value: str = "pct",
+    annotate: bool | None = None,
+    cmap: str = "Blues",
+    colorbar: bool = True,
+    ax: Axes | None = None,
+) -> Axes:
+    """Heatmap of answers chosen (question × answer), correct answers outlined in green.
+
+    Parameters
+    ----------
+    data : :func:`flbook.analysis.response_matrix` output.
+    value : ``"pct"`` (share of the question's answers; compares questions answered by
+        different numbers of learners) or ``"responses"`` (counts).
+    annotate : write the count in each cell; default when there are at most 400 cells.
+    cmap : matplotlib colour map.
+    colorbar : draw a colour bar inside the Axes' area (an inset, nothing outside ``ax``).
+    ax : Axes to draw on (default: current Axes).
+
+    Each correct cell is outlined by a :class:`~matplotlib.patches.Rectangle` with
+    ``gid == "flbook-correct"``.
+    """
+    ax = get_ax(ax)
+    if data is None or len(data) == 0:
+        return no_data(ax)
+    questions = _present(data["quiz_question"])
+    answers = _present(data["response"])
+    qi = pd.Index(questions).get_indexer(data["quiz_question"])
+    ri = pd.Index(answers).get_indexer(data["response"])
+    grid = np.full((len(questions), len(answers)), np.nan)
+    grid[qi, ri] = data[value].to_numpy(dtype=float)
+    counts = np.zeros_like(grid)
+    counts[qi, ri] = data["responses"].to_numpy(dtype=float)
+    vmax = 100.0 if value == "pct" else max(float(np.nanmax(grid)), 1.0)
+    im = ax.imshow(
+        np.ma.masked_invalid(grid),
+        aspect="auto",
+        cmap=cmap,
+        vmin=0,
+        vmax=vmax,
+        interpolation="nearest",
+    )
+    ok = data["is_correct"].to_numpy(dtype=bool)
+    for y, x in zip(qi[ok], ri[ok], strict=True):
+        ax.add_patch(
+            Rectangle(
+                (x - 0.5, y - 0.5),
+                1,
+                1,
+                fill=False,
+                edgecolor=COLORS["good"],
+                lw=2.2,
+                gid=CORRECT_GID,
+                zorder=3,
+            )
+        )
+    if annotate is None:
+        annotate = grid.size <= 400
+    if annotate:
+        norm_vals = np.nan_to_num(grid) / vmax
+        for y, x in zip(qi, ri, strict=True):
+            ax.text(
+                x,
+                y,
+                f"{int(counts[y, x]):,}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if norm_vals[y, x] > 0.6 else "#222222",
+            )
+    ax.set_xticks(np.arange(len(answers)))
+    ax.set_xticklabels(
+        [str(a) for a in answers], rotation=90 if len(answers) > 8 else 0, fontsize=8
+    )
+    ax.set_xlabel("Answer (option numbers; multi-select as a set)")
+    _question_ticks(ax, questions, axis="y")
+    ax.set_ylim(len(questions) - 0.5, -0.5)
+    ax.set_xlim(-0.5, len(answers) - 0.5)
+    if colorbar:
+        cax = ax.inset_axes([1.02, 0.0, 0.025, 1.0])
+        label = "% of the question's answers" if value == "pct" else "Answers"
+        ax.figure.colorbar(im, cax=cax, label=label)
+    ax.legend(
+        handles=[Patch(fill=False, edgecolor=COLORS["good"], lw=2, label="correct answer")],
+        loc="lower left",
+        bbox_to_anchor=(0, 1.0),
+        frameon=False,
+        fontsize=8,
+    )
+    return ax
+
+
+def plot_correct_stacked(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Stacked bars per question: learners right (green) and wrong (orange) at one try.
+
+    Parameters
+    ----------
+    data : :func:`flbook.analysis.nth_attempt_stats` output.
+    ax : Axes to draw on (default: current Axes).
+    """
+    ax = get_ax(ax)
+    if data is None or len(data) == 0 or data["learners"].sum() == 0:
+        return no_data(ax)
+    x = np.arange(len(data))
+    correct = data["correct"].to_numpy()
+    incorrect = data["incorrect"].to_numpy()
+    ax.bar(x, correct, color=COLORS["good"], label="right", width=0.8)
+    ax.bar(x, incorrect, bottom=correct, color=COLORS["bad"], label="wrong", width=0.8)
+    _question_ticks(ax, data["quiz_question"], axis="x")
+    attempt = data["attempt"].iloc[0] if "attempt" in data else None
+    ax.set_ylabel("Learners" if attempt is None else f"Learners (try {attempt})")
+    thousands(ax, "y")
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def plot_question_probe(
+    data: pd.DataFrame, *, value: str = "responses", ax: Axes | None = None
+) -> Axes:
+    """Answers to one question, grouped by try (1st, 2nd, ...); the correct answer marked ✓.
+
+    Parameters
+    ----------
+    data : :func:`flbook.analysis.question_probe` output.
+    value : ``"responses"`` (counts) or ``"pct"`` (% of each try's answers).
+    ax : Axes to draw on (default: current Axes).
+    """
+    ax = get_ax(ax)
+    if data is None or len(data) == 0:
+        return no_data(ax)
+    answers = _present(data["response"])
+    attempts = sorted(int(a) for a in pd.unique(data["attempt"]))
+    k = len(attempts)
+    width = 0.8 / k
+    ri = pd.Index(answers).get_indexer(data["response"])
+    for j, att in enumerate(attempts):
+        sel = (data["attempt"] == att).to_numpy()
+        ax.bar(
+            ri[sel] - 0.4 + width * (j + 0.5),
+            data.loc[sel, value].to_numpy(dtype=float),
+            width=width,
+            color=PALETTE[j % len(PALETTE)],
+            label=f"try {att}",
+        )
+    ok = set(data.loc[data["correct"].to_numpy(dtype=bool), "response"].astype(str))
+    ax.set_xticks(np.arange(len(answers)))
+    labels = ax.set_xticklabels([f"{a} ✓" if str(a) in ok else str(a) for a in answers])
+    for lab, a in zip(labels, answers, strict=True):
+        if str(a) in ok:
+            lab.set_color(COLORS["good"])
+            lab.set_fontweight("bold")
+    ax.set_xlabel("Answer (✓ correct)")
+    if value == "pct":
+        ax.set_ylabel("% of the try's answers")
+    else:
+        ax.set_ylabel("Answers")
+        thousands(ax, "y")
+    if "quiz_question" in data:
+        ax.set_title(f"Question {data['quiz_question'].iloc[0]}", fontsize=10)
+    ax.legend(frameon=False, fontsize=8, ncols=min(k, 6))
+    return ax
+
+
+def plot_attempts_per_question(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Per question, % of learners right at the first try and % right at some try.
+
+    Parameters
+    ----------
+    data : :func:`flbook.analysis.attempts_per_question` output.
+    ax : Axes to draw on (default: current Axes).
+    """
+    ax = get_ax(ax)
+    if data is None or len(data) == 0:
+        return no_data(ax)
+    x = np.arange(len(data))
+    ax.bar(x, data["pct_eventually_correct"], color=COLORS["light"], label="right at some try")
+    ax.bar(
+        x, data["pct_first_correct"], width=0.5, color=COLORS["primary"], label="right first time"
+    )
+    _question_ticks(ax, data["quiz_question"], axis="x")
+    ax.set_ylim(0, 105)
+    ax.set_ylabel("% of learners who answered")
+    ax.legend(frameon=False, fontsize=8, loc="lower left")
+    return ax
+
+
+def plot_recovered_learners(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Learners wrong at their first try, per question: right later (green) or never (orange).
+
+    Parameters
+    ----------
+    data : :func:`flbook.analysis.recovered_learners` output.
+    ax : Axes to draw on (default: current Axes).
+    """
+    ax = get_ax(ax)
+    if data is None or len(data) == 0 or data["wrong_first"].sum() == 0:
+        return no_data(ax)
+    x = np.arange(len(data))
+    later = data["later_right"].to_numpy()
+    ax.bar(x, later, color=COLORS["good"], label="right at a later try")
+    ax.bar(
+        x, data["never_right"].to_numpy(), bottom=later, color=COLORS["bad"], label="never right"
+    )
+    _question_ticks(ax, data["quiz_question"], axis="x")
+    ax.set_ylabel("Learners wrong at first try")
+    thousands(ax, "y")
+    ax.legend(frameon=False, fontsize=8)
+    return ax
