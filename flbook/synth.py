@@ -569,7 +569,11 @@ def _write_csv(path: Path, header: Sequence[str], columns: dict[str, pa.Array] |
         f.write((",".join(header) + "\n").encode("utf-8"))
         if not columns:
             return 0
-        cols = [columns[name] for name in header]
+        # an all-empty column can arrive typed as null: make every column a string column
+        cols = [
+            c.cast(pa.string()) if pa.types.is_null(c.type) else c
+            for c in (columns[name] for name in header)
+        ]
         n = len(cols[0])
         for lo in range(0, n, chunk):
             parts = [c.slice(lo, chunk) for c in cols]

@@ -28,6 +28,14 @@ def test_counts_read_equal_counts_written(tmp_path, versions):
     assert course.steps["week_number"].max() == 2
 
 
+@pytest.mark.parametrize("seed", [4, 5, 6])
+def test_small_courses_of_any_seed_generate_and_load(tmp_path, seed):
+    """Regression: a column that happens to be all empty at small sizes broke the writer."""
+    written = make_course(tmp_path / "c", learners=300, weeks=2, seed=seed)
+    course = load_course(tmp_path / "c" / "course.yml", cache=False)
+    assert len(course.step_activity) == written["step-activity"]
+
+
 def test_awkward_course_loads_with_empty_tables(tmp_path):
     written = make_awkward_course(tmp_path / "a")
     course = load_course(tmp_path / "a" / "course.yml", cache=tmp_path / "cache")
