@@ -42,7 +42,7 @@ __all__ = sorted(_LAZY) + ["__version__"]
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         module = importlib.import_module(_LAZY[name])
-        value = module if module.__name__.endswith(name) else getattr(module, name)
+        value = module if module.__name__ == f"flbook.{name}" else getattr(module, name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'flbook' has no attribute {name!r}")

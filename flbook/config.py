@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -121,6 +122,37 @@ class CourseConfig:
     def data_file(self, dataset: str) -> Path:
         """Path of one export CSV: ``{data}/{stub}_{dataset}.csv``."""
         return Path(self.data) / f"{self.stub}_{dataset}.csv"
+
+    def describe(self) -> pd.DataFrame:
+        """The settings as a two-column table (setting, value) for the book."""
+
+        def steps(xs):
+            return ", ".join(xs) if xs else "none named"
+
+        rows = [
+            ("Course title", self.title),
+            ("File prefix (stub)", self.stub),
+            (
+                "Registration opened",
+                self.registration_open.isoformat() if self.registration_open else "not given",
+            ),
+            ("First day of week 1", self.start.isoformat()),
+            ("Study weeks", str(self.weeks)),
+            ("Last study day", (self.end - dt.timedelta(days=1)).isoformat()),
+            ("Exercise steps", steps(self.exercise_steps)),
+            ("Discussion (social) steps", steps(self.social_steps)),
+            ("Study-session gap", f"{self.session_gap_minutes:g} minutes"),
+            ("Time zone for clock-time charts", self.timezone),
+            ("Comment text quoted", "yes" if self.show_comment_text else "no (counts only)"),
+        ]
+        return pd.DataFrame(rows, columns=["setting", "value"])
+
+    def calendar(self) -> pd.DataFrame:
+        """Every named date in time order, with its distance from the start in days."""
+        rows = [(d, name, (d - self.start).days) for name, d in self.named_dates.items()]
+        out = pd.DataFrame(rows, columns=["date", "name", "days_from_start"])
+        out["date"] = pd.to_datetime(out["date"])
+        return out.sort_values(["date", "name"], kind="stable").reset_index(drop=True)
 
     # ------------------------------------------------------------------ parameters
     def to_parameters(self) -> dict[str, Any]:
@@ -381,3 +413,44 @@ def _parse_steps(value: Any, weeks: int, fail, key: str) -> tuple[str, ...]:
             raise fail(key, f"step {item!r}: step numbers start at 1")
         out.append(f"{w}.{s}")
     return tuple(dict.fromkeys(out))
+
+
+_PARAMETER_DOCS = {
+    "title": ("str", "course title, shown on the cover"),
+    "data": ("str", "folder holding the export CSVs"),
+    "stub": ("str", "file prefix: the exports are {stub}_{dataset}.csv"),
+    "start": ("str", "ISO date of the first day of study week 1"),
+    "weeks": ("int", "number of study weeks"),
+    "registration_open": ("str", 'ISO date enrolment opened ("" if unknown)'),
+    "notable_dates": ("dict", "name -> ISO date, marked on time charts"),
+    "exercise_steps": ("list", 'exercise steps, written "W.S"'),
+    "social_steps": ("list", 'discussion steps, written "W.S"'),
+    "session_gap_minutes": (
+        "float",
+        "a longer pause between step events starts a new study session",
+    ),
+    "timezone": ("str", "time zone for hour-of-day and day-of-week charts"),
+    "show_comment_text": ("bool", "whether chapters may quote comment text (escaped)"),
+}
+
+
+def parameters_cell(config: CourseConfig | None = None, *, data: str = "../data_stub") -> str:
+    """Source of a chapter's ``parameters`` cell: every parameter typed and commented.
+
+    Defaults come from ``config`` (default: the bundled course), with ``data`` written
+    relative to the ``chapters/`` folder so the notebook runs as it stands.
+    """
+    config = config or load_config(DEFAULT_COURSE)
+    values = config.to_parameters()
+    values["data"] = data
+    lines = [
+        "# Course settings: papermill replaces these with the settings of the course being rendered."
+    ]
+    for name in PARAMETERS:
+        typ, doc = _PARAMETER_DOCS[name]
+        value = values[name]
+        if typ == "float":
+            value = float(value)
+        text = repr(value) if isinstance(value, (bool, int, float)) else json.dumps(value)
+        lines.append(f"{name}: {typ} = {text}  # {doc}")
+    return "\n".join(lines)

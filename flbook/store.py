@@ -38,7 +38,7 @@ from .exports._schema import DATASETS, Dataset
 
 __all__ = ["Course", "LoadReport", "load_course", "cache_dir", "STORE_VERSION"]
 
-STORE_VERSION = "1"
+STORE_VERSION = "2"
 """Bumped whenever the stored layout or the readers' output changes."""
 
 REQUIRED_DATASETS = ("enrolments", "step-activity")

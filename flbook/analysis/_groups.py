@@ -60,9 +60,10 @@ def learner_flags(course, *, roles: tuple[str, ...] = ("learner",)) -> pd.DataFr
         mark[c[c >= 0]] = True
         return mark[codes]
 
+    enr = enr.reset_index(drop=True)
     out = pd.DataFrame(
         {
-            "learner_id": enr["learner_id"].to_numpy(),
+            "learner_id": enr["learner_id"].reset_index(drop=True),
             "enrolled": True,
             "unenrolled": enr["unenrolled_at"].notna().to_numpy(),
             "fully_participated": enr["fully_participated_at"].notna().to_numpy(),

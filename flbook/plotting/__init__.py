@@ -10,6 +10,7 @@ from . import (
     _enrolment,
     _events,
     _newer,
+    _overview,
     _populations,
     _quiz,
     _schedule,
@@ -21,6 +22,7 @@ from ._base import *  # noqa: F403
 from ._enrolment import *  # noqa: F403
 from ._events import *  # noqa: F403
 from ._newer import *  # noqa: F403
+from ._overview import *  # noqa: F403
 from ._populations import *  # noqa: F403
 from ._quiz import *  # noqa: F403
 from ._schedule import *  # noqa: F403
@@ -37,6 +39,7 @@ __all__ = sorted(
                 _enrolment,
                 _events,
                 _newer,
+                _overview,
                 _populations,
                 _quiz,
                 _schedule,
