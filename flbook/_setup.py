@@ -118,7 +118,8 @@ class Table:
                     else (lambda v: "–" if pd.isna(v) else f"{v:,.{self.digits}f}")
                 )
             elif pd.api.types.is_datetime64_any_dtype(s):
-                df[c] = s.dt.strftime("%Y-%m-%d %H:%M").fillna("–")
+                midnight = (s.dropna() == s.dropna().dt.normalize()).all()
+                df[c] = s.dt.strftime("%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M").fillna("–")
             else:
                 df[c] = s.astype("object").where(s.notna(), "–").astype(str)
         df.columns = [_header(c) for c in df.columns]

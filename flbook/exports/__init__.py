@@ -9,6 +9,7 @@ from ._reader import KNOWN_ROLES, FileReport, empty_table, read_export
 from ._schema import DATASETS, KIND_WORDS, Dataset, dataset
 
 __all__ = [
+    "data_dictionary",
     "DATASETS",
     "Dataset",
     "FileReport",
@@ -18,3 +19,32 @@ __all__ = [
     "empty_table",
     "read_export",
 ]
+
+
+def data_dictionary(dataset_name: str | None = None):
+    """Every column of every export dataset: its kind, meaning and the versions that have it.
+
+    Returns
+    -------
+    DataFrame with ``dataset``, ``column``, ``kind`` (what a value looks like),
+    ``required``, ``versions`` (the column layouts that include it) and ``note``.
+    """
+    import pandas as pd
+
+    rows = []
+    for ds in DATASETS.values():
+        if dataset_name is not None and ds.name != dataset_name:
+            continue
+        for col in ds.all_columns():
+            versions = [v for v, cols in ds.versions.items() if col in cols]
+            rows.append(
+                {
+                    "dataset": ds.name,
+                    "column": col,
+                    "kind": KIND_WORDS[ds.kinds[col]],
+                    "required": col in ds.required,
+                    "versions": ", ".join(versions) if len(versions) < len(ds.versions) else "all",
+                    "note": ds.column_notes.get(col, ""),
+                }
+            )
+    return pd.DataFrame(rows)
