@@ -126,6 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--engine", choices=["auto", "quarto", "pandoc"], default="auto")
     r.add_argument("--chapters", default=None, help="comma-separated chapter names or numbers")
     r.add_argument("--jobs", type=int, default=1, help="chapters executed in parallel")
+    r.add_argument(
+        "--project",
+        default=None,
+        help="book project folder with _quarto.yml (default: flbook's own)",
+    )
     r.set_defaults(func=_cmd_render)
 
     c = sub.add_parser("check", help="validate settings and data; print the data-health summary")

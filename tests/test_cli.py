@@ -87,3 +87,48 @@ def test_data_stub_is_exactly_what_synth_writes(tmp_path):
     assert committed == regenerated
     match, mismatch, errors = filecmp.cmpfiles(ROOT / "data_stub", out, committed, shallow=False)
     assert mismatch == [] and errors == []
+
+
+def _chapter(path: Path, body: str) -> None:
+    import nbformat
+
+    from flbook.config import parameters_cell
+
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell(parameters_cell())
+    params.metadata["tags"] = ["parameters"]
+    title = path.stem.split("-", 1)[1].title()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(f"# {title} {{#sec-{path.stem}}}"),
+        params,
+        nbformat.v4.new_code_cell("x = len(title)"),
+        nbformat.v4.new_code_cell(body),
+    ]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, path)
+
+
+def test_render_reports_a_failing_chapter_and_builds_the_rest(tmp_path, capsys):
+    project = tmp_path / "project"
+    (project / "chapters").mkdir(parents=True)
+    (project / "_quarto.yml").write_text(
+        "project: {type: book}\nbook:\n  title: T\n  chapters:\n"
+        "    - chapters/01-fine.ipynb\n    - chapters/02-broken.ipynb\n    - chapters/03-after.ipynb\n"
+    )
+    _chapter(project / "chapters" / "01-fine.ipynb", "print('fine')")
+    _chapter(project / "chapters" / "02-broken.ipynb", "raise ValueError('deliberate')")
+    _chapter(project / "chapters" / "03-after.ipynb", "print('after')")
+    out = tmp_path / "out"
+    code = main(
+        ["render", "--project", str(project), "--to", "html", "--out", str(out), "--jobs", "1"]
+    )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "02-broken" in err and "cell 4" in err and "ValueError: deliberate" in err
+    page = (out / "book.html").read_text()
+    assert "Fine" in page and "After" in page  # the other chapters are in the book
+    assert "deliberate" in page  # the failed chapter's page says what went wrong
