@@ -79,6 +79,18 @@ class CourseConfig:
     """Time zone for hour-of-day and day-of-week charts (an IANA name)."""
     show_comment_text: bool = False
     """Whether chapters may quote comment text (escaped). Off: only counts are shown."""
+    previous_runs: tuple[str, ...] = ()
+    """Settings files (``course.yml``) of earlier runs of the same course (absolute paths)."""
+    as_of: dt.datetime | None = None
+    """The moment of prediction (UTC); ``None``: the end of the data."""
+    notebook_logs: str = ""
+    """A Jupyter event-log file or folder (jupyterlab-pioneer format); "" if none."""
+    notebooks: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """Course notebook path → the step it belongs to (``"week2/lecture.ipynb": "2.4"``)."""
+    notebook_user_env: str = "JUPYTERHUB_USER"
+    """Environment variable, in the logs' notebook-open events, that names the learner."""
+    notebook_user_map: str = ""
+    """CSV (``user,learner_id``) linking notebook user names to the export's learner ids."""
     source: str | None = None
     """The settings file these settings came from (not a parameter)."""
 
@@ -172,6 +184,12 @@ class CourseConfig:
             "session_gap_minutes": self.session_gap_minutes,
             "timezone": self.timezone,
             "show_comment_text": bool(self.show_comment_text),
+            "previous_runs": list(self.previous_runs),
+            "as_of": self.as_of.strftime("%Y-%m-%d %H:%M:%S") if self.as_of else "",
+            "notebook_logs": self.notebook_logs,
+            "notebooks": dict(self.notebooks),
+            "notebook_user_env": self.notebook_user_env,
+            "notebook_user_map": self.notebook_user_map,
         }
 
     @classmethod
@@ -196,6 +214,12 @@ PARAMETERS: tuple[str, ...] = (
     "session_gap_minutes",
     "timezone",
     "show_comment_text",
+    "previous_runs",
+    "as_of",
+    "notebook_logs",
+    "notebooks",
+    "notebook_user_env",
+    "notebook_user_map",
 )
 """The chapter parameter set, in the order chapters declare it."""
 
@@ -324,7 +348,60 @@ def _validate(raw: Mapping[str, Any], *, file: Path | None, base: Path) -> Cours
     if not isinstance(show, bool):
         raise fail("show_comment_text", f"expected true or false, got {show!r}")
 
+    def path_value(key: str) -> str:
+        value = raw.get(key) or ""
+        if not isinstance(value, str):
+            raise fail(key, "expected a file or folder path")
+        if not value:
+            return ""
+        p = Path(value).expanduser()
+        return str(p if p.is_absolute() else (base / p).resolve())
+
+    runs = raw.get("previous_runs") or []
+    if isinstance(runs, str):
+        runs = [runs]
+    if not isinstance(runs, (list, tuple)) or not all(isinstance(r, str) for r in runs):
+        raise fail("previous_runs", "expected a list of course.yml paths of earlier runs")
+    previous_runs = []
+    for r in runs:
+        p = Path(r).expanduser()
+        p = p if p.is_absolute() else (base / p).resolve()
+        if p.is_dir():
+            p = p / "course.yml"
+        previous_runs.append(str(p))
+
+    as_of_raw = raw.get("as_of") or None
+    as_of = None
+    if as_of_raw is not None:
+        try:
+            ts = pd.Timestamp(as_of_raw)
+        except (ValueError, TypeError):
+            raise fail(
+                "as_of", f"expected a date or 'YYYY-MM-DD HH:MM:SS' (UTC), got {as_of_raw!r}"
+            ) from None
+        if ts.tzinfo is not None:
+            ts = ts.tz_convert("UTC").tz_localize(None)
+        as_of = ts.to_pydatetime()
+
+    nbs = raw.get("notebooks") or {}
+    if not isinstance(nbs, Mapping):
+        raise fail("notebooks", 'expected a mapping of notebook path: "W.S" step')
+    notebooks = {}
+    for nb_path, step in nbs.items():
+        parsed = _parse_steps([step], weeks, fail, f"notebooks.{nb_path}")
+        notebooks[str(nb_path)] = parsed[0]
+
+    user_env = raw.get("notebook_user_env") or "JUPYTERHUB_USER"
+    if not isinstance(user_env, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", user_env):
+        raise fail("notebook_user_env", f"expected an environment variable name, got {user_env!r}")
+
     return CourseConfig(
+        previous_runs=tuple(previous_runs),
+        as_of=as_of,
+        notebook_logs=path_value("notebook_logs"),
+        notebooks=notebooks,
+        notebook_user_env=user_env,
+        notebook_user_map=path_value("notebook_user_map"),
         title=title,
         data=str(data),
         stub=stub,
@@ -431,6 +508,12 @@ _PARAMETER_DOCS = {
     ),
     "timezone": ("str", "time zone for hour-of-day and day-of-week charts"),
     "show_comment_text": ("bool", "whether chapters may quote comment text (escaped)"),
+    "previous_runs": ("list", "course.yml files of earlier runs of this course (for predictions)"),
+    "as_of": ("str", 'moment of prediction, "YYYY-MM-DD HH:MM:SS" UTC ("" = end of the data)'),
+    "notebook_logs": ("str", 'Jupyter event-log file or folder ("" if none)'),
+    "notebooks": ("dict", 'course notebook path -> step "W.S"'),
+    "notebook_user_env": ("str", "variable in the logs naming the learner"),
+    "notebook_user_map": ("str", 'CSV linking notebook users to learner ids ("" if none)'),
 }
 
 
@@ -443,6 +526,11 @@ def parameters_cell(config: CourseConfig | None = None, *, data: str = "../data_
     config = config or load_config(DEFAULT_COURSE)
     values = config.to_parameters()
     values["data"] = data
+    root = Path(config.data)
+    for key in ("notebook_logs", "notebook_user_map"):  # relative to chapters/, like data
+        if values[key]:
+            values[key] = _relative(values[key], root, data)
+    values["previous_runs"] = [_relative(r, root, data) for r in values["previous_runs"]]
     lines = [
         "# Course settings: papermill replaces these with the settings of the course being rendered."
     ]
@@ -454,3 +542,11 @@ def parameters_cell(config: CourseConfig | None = None, *, data: str = "../data_
         text = repr(value) if isinstance(value, (bool, int, float)) else json.dumps(value)
         lines.append(f"{name}: {typ} = {text}  # {doc}")
     return "\n".join(lines)
+
+
+def _relative(path: str, root: Path, data: str) -> str:
+    """``path`` (absolute, under the data folder ``root``) rewritten relative to ``data``."""
+    try:
+        return str(Path(data) / Path(path).relative_to(root))
+    except ValueError:
+        return path
