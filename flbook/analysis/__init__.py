@@ -11,6 +11,7 @@ from . import (
     _events,
     _groups,
     _newer,
+    _notebooks,
     _overview,
     _populations,
     _quiz,
@@ -24,6 +25,7 @@ from ._enrolment import *  # noqa: F403
 from ._events import *  # noqa: F403
 from ._groups import *  # noqa: F403
 from ._newer import *  # noqa: F403
+from ._notebooks import *  # noqa: F403
 from ._overview import *  # noqa: F403
 from ._populations import *  # noqa: F403
 from ._quiz import *  # noqa: F403
@@ -42,6 +44,7 @@ __all__ = sorted(
                 _events,
                 _groups,
                 _newer,
+                _notebooks,
                 _overview,
                 _populations,
                 _quiz,

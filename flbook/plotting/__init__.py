@@ -10,8 +10,10 @@ from . import (
     _enrolment,
     _events,
     _newer,
+    _notebooks,
     _overview,
     _populations,
+    _predict,
     _quiz,
     _schedule,
     _sessions,
@@ -22,8 +24,10 @@ from ._base import *  # noqa: F403
 from ._enrolment import *  # noqa: F403
 from ._events import *  # noqa: F403
 from ._newer import *  # noqa: F403
+from ._notebooks import *  # noqa: F403
 from ._overview import *  # noqa: F403
 from ._populations import *  # noqa: F403
+from ._predict import *  # noqa: F403
 from ._quiz import *  # noqa: F403
 from ._schedule import *  # noqa: F403
 from ._sessions import *  # noqa: F403
@@ -39,6 +43,8 @@ __all__ = sorted(
                 _enrolment,
                 _events,
                 _newer,
+                _predict,
+                _notebooks,
                 _overview,
                 _populations,
                 _quiz,
