@@ -1,0 +1,315 @@
+"""Whole-book benchmark: check, load, every chapter and the HTML and PDF, at several sizes.
+
+For each size (default 20,000, 200,000 and 1,000,000 learners) it generates a synthetic
+course once (``benchmarks/_data/course-N-sS``, reused by later runs), then times, each
+in a fresh process:
+
+- ``flbook check`` (settings + data-health summary, store warm);
+- the first load (CSV → store, every table read into pandas) and the cached load;
+- every chapter's execution (papermill, one kernel per chapter, sequential);
+- rendering the HTML and the PDF (pandoc engine) from the executed chapters;
+
+and records the peak memory of the whole run: the largest sum of resident memory over
+the process tree (the render process and its kernels) sampled every 0.2 s. It also
+times what a user would otherwise run: pandas ``read_csv`` + ``to_datetime`` for the
+load, and the original per-learner loops for sessions and last steps on a sample of
+learners, extrapolated (labelled EXTRAPOLATED). Prints one table and writes it as CSV
+(``benchmarks/results/book-<date>.csv``) so runs can be compared.
+
+Usage::
+
+    python benchmarks/book.py                      # 20k, 200k, 1M
+    python benchmarks/book.py --sizes 20000 200000 --no-baselines
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+# ----------------------------------------------------------------------------- memory
+
+
+def _tree_rss_kb(root_pid: int) -> int:
+    """Resident memory (kB) of ``root_pid`` and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{pid}/statm") as fh:
+                rss[pid] = int(fh.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(pid)
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack += children.get(pid, [])
+    return total
+
+
+def run(cmd: list[str], *, env: dict | None = None) -> tuple[float, float, str, str]:
+    """Run ``cmd``; return (wall seconds, peak MB of its process tree, stdout, stderr)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env or os.environ.copy()
+    )
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss_kb(proc.pid))
+            done.wait(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    done.set()
+    sampler.join()
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{err[-3000:]}")
+    return seconds, peak / 1024, out, err
+
+
+# ----------------------------------------------------------------------------- child steps
+
+
+def child(step: str, course_yml: str, cache: str, out: str) -> None:
+    """One measured step, run in its own process; prints a JSON line of timings."""
+    os.environ["FLBOOK_CACHE"] = cache
+    result: dict = {}
+    if step == "load":
+        from flbook import load_course
+
+        t0 = time.perf_counter()
+        load_course(course_yml).load_all()
+        result["seconds"] = time.perf_counter() - t0
+    elif step == "pandas":
+        import pandas as pd
+
+        t0 = time.perf_counter()
+        for f in sorted(Path(course_yml).parent.glob("*.csv")):
+            df = pd.read_csv(f)
+            for c in df.columns:
+                if c.endswith("_at") or c == "timestamp":
+                    df[c] = pd.to_datetime(df[c], format="%Y-%m-%d %H:%M:%S UTC", utc=True)
+        result["seconds"] = time.perf_counter() - t0
+    elif step == "render":
+        from flbook.config import load_config
+        from flbook.render import execute_chapters, read_book, render_pandoc
+        from flbook.render.cli import course_metadata
+
+        cfg = load_config(course_yml)
+        book = read_book(ROOT).with_metadata(course_metadata(cfg))
+        build = Path(out) / "_build"
+        chapters = {}
+
+        def progress(event) -> None:
+            if event.kind == "end":
+                chapters[event.chapter] = (event.seconds, event.error is None)
+
+        execute_chapters(book, cfg.to_parameters(), build, progress=progress)
+        result["chapters"] = chapters
+        for fmt in ("html", "pdf"):
+            t0 = time.perf_counter()
+            paths = render_pandoc(book, build, out, formats=(fmt,))
+            result[f"{fmt}_seconds"] = time.perf_counter() - t0
+            result[f"{fmt}_mb"] = paths[fmt].stat().st_size / 1e6
+    elif step == "loops":
+        sys.path.insert(0, str(HERE))
+        import importlib.util
+
+        import numpy as np
+
+        import flbook.analysis as fa
+        from flbook import load_course
+
+        spec = importlib.util.spec_from_file_location("ref", HERE / "reference_loops.py")
+        ref = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(ref)
+        course = load_course(course_yml)
+        sa = course.table(
+            "step_activity", ["learner_id", "step", "first_visited_at", "last_completed_at"]
+        )
+        ids = np.asarray(sa["learner_id"].dropna().unique(), dtype=object)
+        sample = np.random.default_rng(0).choice(ids, size=min(1000, len(ids)), replace=False)
+        part = sa[sa["learner_id"].isin(sample)]
+        scale = len(ids) / len(sample)
+        t0 = time.perf_counter()
+        ref.sessions_loop(part, course.config.session_gap_minutes)
+        result["sessions_loop_extrapolated"] = (time.perf_counter() - t0) * scale
+        t0 = time.perf_counter()
+        ref.last_step_loop(part)
+        result["last_step_loop_extrapolated"] = (time.perf_counter() - t0) * scale
+        t0 = time.perf_counter()
+        fa.learner_sessions(course, gap_minutes=course.config.session_gap_minutes)
+        result["sessions_vectorised"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        fa.learner_last_steps(course)
+        result["last_step_vectorised"] = time.perf_counter() - t0
+    print(json.dumps(result))
+
+
+def _child(step: str, course: Path, cache: Path, out: Path) -> tuple[float, float, dict]:
+    secs, mb, stdout, _ = run(
+        [sys.executable, __file__, "--child", step, str(course), str(cache), str(out)]
+    )
+    return secs, mb, json.loads(stdout.strip().splitlines()[-1])
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def course_for(learners: int, seed: int) -> Path:
+    """The generated course of this size (made once with ``flbook synth``)."""
+    folder = HERE / "_data" / f"course-{learners}-s{seed}"
+    if not (folder / "course.yml").exists():
+        print(f"generating {learners:,} learners into {folder} ...", file=sys.stderr, flush=True)
+        run(
+            [
+                "flbook",
+                "synth",
+                "--learners",
+                str(learners),
+                "--seed",
+                str(seed),
+                "--out",
+                str(folder),
+            ]
+        )
+    return folder / "course.yml"
+
+
+def measure(learners: int, seed: int, baselines: bool) -> list[dict]:
+    """Every figure for one course size, as rows (size, what, seconds, peak_mb, note)."""
+    course = course_for(learners, seed)
+    csv_mb = sum(f.stat().st_size for f in course.parent.glob("*.csv")) / 1e6
+    rows = []
+
+    def add(what: str, seconds: float, peak: float | None = None, note: str = "") -> None:
+        rows.append(
+            {
+                "learners": learners,
+                "what": what,
+                "seconds": round(seconds, 2),
+                "peak_mb": round(peak) if peak is not None else "",
+                "note": note,
+            }
+        )
+        print(f"  {learners:>9,}  {what:<36}{seconds:>9.2f} s  {note}", file=sys.stderr, flush=True)
+
+    work = Path(tempfile.mkdtemp(prefix="flbook-book-bench-"))
+    cache, out = work / "cache", work / "out"
+    try:
+        t_first, mb_first, r = _child("load", course, cache, out)
+        add(
+            "first load (CSV -> store -> pandas)",
+            r["seconds"],
+            mb_first,
+            f"{csv_mb:,.0f} MB of CSV",
+        )
+        t_cached, mb_cached, r = _child("load", course, cache, out)
+        add("cached load (store -> pandas)", r["seconds"], mb_cached)
+        env = dict(os.environ, FLBOOK_CACHE=str(cache))
+        secs, mb, _, _ = run(["flbook", "check", str(course)], env=env)
+        add("flbook check (store warm)", secs, mb)
+        secs, mb, r = _child("render", course, cache, out)
+        total_chapters = 0.0
+        for name, (seconds, ok) in r["chapters"].items():
+            total_chapters += seconds
+            add(f"chapter {name}", seconds, None, "" if ok else "FAILED")
+        add("all chapters", total_chapters)
+        add("HTML", r["html_seconds"], None, f"{r['html_mb']:.1f} MB")
+        add("PDF", r["pdf_seconds"], None, f"{r['pdf_mb']:.1f} MB")
+        whole = t_first + secs  # the render process includes loading from the warm store
+        add(
+            "whole book (first load + chapters + HTML + PDF)",
+            whole,
+            max(mb, mb_first),
+            "peak = largest process-tree sum",
+        )
+        if baselines:
+            _, _, r = _child("pandas", course, cache, out)
+            add(
+                "pandas read_csv + to_datetime",
+                r["seconds"],
+                None,
+                f"{r['seconds'] / rows[0]['seconds']:.1f} x flbook first load",
+            )
+            _, _, r = _child("loops", course, cache, out)
+            add(
+                "sessions: per-learner loop (EXTRAPOLATED)",
+                r["sessions_loop_extrapolated"],
+                None,
+                f"{r['sessions_loop_extrapolated'] / r['sessions_vectorised']:.0f} x learner_sessions",
+            )
+            add(
+                "last step: per-learner loop (EXTRAPOLATED)",
+                r["last_step_loop_extrapolated"],
+                None,
+                f"{r['last_step_loop_extrapolated'] / r['last_step_vectorised']:.0f} x learner_last_steps",
+            )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return rows
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sizes", type=int, nargs="+", default=[20_000, 200_000, 1_000_000])
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--no-baselines", action="store_true", help="skip pandas and loop baselines")
+    p.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    rows = []
+    for n in args.sizes:
+        rows += measure(n, args.seed, not args.no_baselines)
+    results = HERE / "results"
+    results.mkdir(exist_ok=True)
+    path = results / f"book-{dt.date.today().isoformat()}.csv"
+    with open(path, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"\n{'learners':>10}  {'what':<48}{'seconds':>9}{'peak MB':>9}  note")
+    for r in rows:
+        print(
+            f"{r['learners']:>10,}  {r['what']:<48}{r['seconds']:>9.2f}{str(r['peak_mb']):>9}  {r['note']}"
+        )
+    whole = {r["learners"]: r["seconds"] for r in rows if r["what"].startswith("whole book")}
+    sizes = sorted(whole)
+    for a, b in zip(sizes, sizes[1:], strict=False):
+        print(
+            f"whole book {b:,} / {a:,} learners: {whole[b] / whole[a]:.2f} x time for {b / a:.0f} x learners"
+        )
+    print(f"machine: {os.cpu_count()} cores; written to {path}")
+
+
+if __name__ == "__main__":
+    main()
