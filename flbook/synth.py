@@ -34,6 +34,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .exports._schema import DATASETS as _SCHEMA
+
 __all__ = ["DATASETS", "COLUMNS", "make_course", "make_awkward_course"]
 
 #: Every export dataset, in the order files are written and counts are returned.
@@ -52,185 +54,11 @@ DATASETS: tuple[str, ...] = (
     "campaigns",
 )
 
-_ENROLMENTS_OLD = [
-    "learner_id",
-    "enrolled_at",
-    "unenrolled_at",
-    "role",
-    "fully_participated_at",
-    "purchased_statement_at",
-    "gender",
-    "country",
-    "age_range",
-    "highest_education_level",
-    "employment_status",
-    "employment_area",
-]
-_VIDEO_OLD = [
-    "title",
-    "total_views",
-    "total_downloads",
-    "total_caption_views",
-    "total_transcript_views",
-    "viewed_hd",
-    "viewed_five_percent",
-    "viewed_ten_percent",
-    "viewed_twentyfive_percent",
-    "viewed_fifty_percent",
-    "viewed_seventyfive_percent",
-    "viewed_ninetyfive_percent",
-    "viewed_onehundred_percent",
-    "console_device_percentage",
-    "desktop_device_percentage",
-    "mobile_device_percentage",
-    "tv_device_percentage",
-    "tablet_device_percentage",
-    "unknown_device_percentage",
-    "europe_views_percentage",
-    "oceania_views_percentage",
-    "asia_views_percentage",
-    "north_america_views_percentage",
-    "south_america_views_percentage",
-    "africa_views_percentage",
-    "antarctica_views_percentage",
-]
-_PEER_ASSIGNMENTS = [
-    "id",
-    "step",
-    "week_number",
-    "step_number",
-    "author_id",
-    "text",
-    "first_viewed_at",
-    "submitted_at",
-    "moderated",
-    "review_count",
-]
-_PEER_REVIEWS = [
-    "id",
-    "step",
-    "week_number",
-    "step_number",
-    "reviewer_id",
-    "assignment_id",
-    "guideline_one_feedback",
-    "guideline_two_feedback",
-    "guideline_three_feedback",
-    "created_at",
-]
-_LEAVING = [
-    "id",
-    "learner_id",
-    "left_at",
-    "leaving_reason",
-    "last_completed_step_at",
-    "last_completed_step",
-    "last_completed_week_number",
-    "last_completed_step_number",
-]
-_ARCHETYPE = ["id", "learner_id", "responded_at", "archetype"]
-_SENTIMENT = ["id", "responded_at", "week_number", "experience_rating", "reason"]
-_TEAM = ["id", "first_name", "last_name", "team_role", "user_role"]
-
-#: Column lists written for each dataset, by version (``"newest"`` and ``"oldest"``).
+#: Column lists written for each dataset, by version (``"newest"`` and ``"oldest"``),
+#: taken from the readers' schemas so the two can never disagree.
 COLUMNS: dict[str, dict[str, list[str]]] = {
-    "enrolments": {
-        "newest": [*_ENROLMENTS_OLD, "detected_country"],
-        "oldest": _ENROLMENTS_OLD,
-    },
-    "step-activity": {
-        "newest": [
-            "learner_id",
-            "step",
-            "week_number",
-            "step_number",
-            "first_visited_at",
-            "last_completed_at",
-        ],
-        "oldest": ["learner_id", "step", "first_visited_at", "last_completed_at"],
-    },
-    "comments": {
-        "newest": [
-            "id",
-            "author_id",
-            "parent_id",
-            "step",
-            "week_number",
-            "step_number",
-            "text",
-            "timestamp",
-            "likes",
-            "first_reported_at",
-            "first_reported_reason",
-            "moderation_state",
-            "moderated",
-        ],
-        "oldest": [
-            "id",
-            "author_id",
-            "parent_id",
-            "step",
-            "text",
-            "timestamp",
-            "moderated",
-            "likes",
-        ],
-    },
-    "question-response": {
-        "newest": [
-            "learner_id",
-            "quiz_question",
-            "question_type",
-            "week_number",
-            "step_number",
-            "question_number",
-            "response",
-            "cloze_response",
-            "submitted_at",
-            "correct",
-        ],
-        "oldest": [
-            "learner_id",
-            "quiz_question",
-            "week_number",
-            "step_number",
-            "question_number",
-            "response",
-            "submitted_at",
-            "correct",
-        ],
-    },
-    "peer-review-assignments": {"newest": _PEER_ASSIGNMENTS, "oldest": _PEER_ASSIGNMENTS},
-    "peer-review-reviews": {"newest": _PEER_REVIEWS, "oldest": _PEER_REVIEWS},
-    "leaving-survey-responses": {"newest": _LEAVING, "oldest": _LEAVING},
-    "archetype-survey-responses": {"newest": _ARCHETYPE, "oldest": _ARCHETYPE},
-    "weekly-sentiment-survey-responses": {"newest": _SENTIMENT, "oldest": _SENTIMENT},
-    "video-stats": {
-        "newest": ["step_position", "title", "video_duration", *_VIDEO_OLD[1:]],
-        "oldest": _VIDEO_OLD,
-    },
-    "team-members": {"newest": _TEAM, "oldest": _TEAM},
-    "campaigns": {
-        "newest": [
-            "utm_source",
-            "utm_campaign",
-            "utm_medium",
-            "utm_term",
-            "utm_content",
-            "domain",
-            "enrolments",
-            "active_learners",
-            "upgrades_purchased",
-        ],
-        "oldest": [
-            "utm_source",
-            "utm_campaign",
-            "utm_medium",
-            "domain",
-            "enrolments",
-            "active_learners",
-        ],
-    },
+    name: {"newest": list(ds.columns), "oldest": list(list(ds.versions.values())[-1])}
+    for name, ds in _SCHEMA.items()
 }
 
 # ----------------------------------------------------------------------------------------
