@@ -175,8 +175,30 @@ _DATASETS = [
         required=("learner_id", "enrolled_at", "role"),
         time_column="enrolled_at",
         column_notes={
+            "learner_id": "the person's opaque id; links them to every other file",
+            "enrolled_at": "when the person enrolled",
+            "unenrolled_at": "when they left the course; empty if they stayed",
             "role": "learner, organisation_admin, admin, marketer, moderator or educator",
-            "detected_country": "ISO 3166-1 alpha-2 from the IP address; '--' when unknown",
+            "fully_participated_at": (
+                "when they had marked most steps complete and taken every test; empty if never"
+            ),
+            "purchased_statement_at": (
+                "when they bought a certificate or statement; empty if never"
+            ),
+            "gender": "from the optional learner survey; 'Unknown' when not answered",
+            "country": (
+                "country given in the optional survey (two-letter ISO code); 'Unknown' "
+                "when not answered"
+            ),
+            "age_range": (
+                "age band from the optional survey, e.g. '26-35'; 'Unknown' when not answered"
+            ),
+            "highest_education_level": "from the optional survey; 'Unknown' when not answered",
+            "employment_status": "from the optional survey; 'Unknown' when not answered",
+            "employment_area": "from the optional survey; 'Unknown' when not answered",
+            "detected_country": (
+                "country detected from the IP address (two-letter ISO code); '--' when unknown"
+            ),
         },
     ),
     Dataset(
@@ -203,7 +225,17 @@ _DATASETS = [
         },
         required=("learner_id", "step", "first_visited_at"),
         time_column="first_visited_at",
-        column_notes={"last_completed_at": "empty when visited but not marked complete"},
+        column_notes={
+            "learner_id": "the learner (learner_id in enrolments)",
+            "step": "the step visited, week.step",
+            "week_number": "the step's week",
+            "step_number": "the step's number within its week",
+            "first_visited_at": "when the learner first opened the step",
+            "last_completed_at": (
+                "when the learner last marked the step complete; empty when visited but "
+                "not marked complete"
+            ),
+        },
     ),
     Dataset(
         name="comments",
@@ -266,8 +298,19 @@ _DATASETS = [
         time_column="timestamp",
         free_text=True,
         column_notes={
-            "parent_id": "id of the comment replied to; empty for a top-level comment",
+            "id": "the comment's id",
             "author_id": "a learner_id from enrolments, or an id from team-members",
+            "parent_id": "id of the comment replied to; empty for a top-level comment",
+            "step": "the step the comment was posted on, week.step",
+            "week_number": "the step's week",
+            "step_number": "the step's number within its week",
+            "text": "what was written; personal data, not quoted unless the course team asks",
+            "timestamp": "when the comment was posted",
+            "likes": "likes the comment received",
+            "first_reported_at": "when it was first reported to the moderators; empty if never",
+            "first_reported_reason": "the reason given when it was first reported",
+            "moderation_state": "the outcome of moderation, if any",
+            "moderated": "when a moderator acted on it; empty if never",
         },
     ),
     Dataset(
@@ -313,7 +356,16 @@ _DATASETS = [
         time_column="submitted_at",
         free_text=True,
         column_notes={
-            "response": "option number, or a comma-separated list ('1,3') for multi-select"
+            "learner_id": "the learner who answered",
+            "quiz_question": "the question, week.step.question",
+            "question_type": "e.g. MultipleChoiceQuestion, or ClozeQuestion (fill in the gap)",
+            "week_number": "the question's week",
+            "step_number": "the number of the question's step within its week",
+            "question_number": "the question's number on its step",
+            "response": "option number, or a comma-separated list ('1,3') for multi-select",
+            "cloze_response": "the text typed into a fill-in-the-gap question",
+            "submitted_at": "when the answer was submitted; orders a learner's tries",
+            "correct": "whether the answer was right",
         },
     ),
     Dataset(
@@ -348,6 +400,18 @@ _DATASETS = [
         required=("id", "step", "author_id"),
         time_column="submitted_at",
         free_text=True,
+        column_notes={
+            "id": "the assignment's id (assignment_id in peer-review-reviews)",
+            "step": "the step of the assignment, week.step",
+            "week_number": "the step's week",
+            "step_number": "the step's number within its week",
+            "author_id": "the learner who submitted it",
+            "text": "the work submitted; personal data",
+            "first_viewed_at": "when the learner first opened the assignment",
+            "submitted_at": "when it was submitted",
+            "moderated": "when a moderator acted on it; empty if never",
+            "review_count": "reviews it received",
+        },
     ),
     Dataset(
         name="peer-review-reviews",
@@ -381,6 +445,18 @@ _DATASETS = [
         required=("id", "reviewer_id", "assignment_id"),
         time_column="created_at",
         free_text=True,
+        column_notes={
+            "id": "the review's id",
+            "step": "the step of the assignment reviewed, week.step",
+            "week_number": "the step's week",
+            "step_number": "the step's number within its week",
+            "reviewer_id": "the learner who wrote the review",
+            "assignment_id": "the assignment reviewed (id in peer-review-assignments)",
+            "guideline_one_feedback": "feedback against the first guideline; personal data",
+            "guideline_two_feedback": "feedback against the second guideline; personal data",
+            "guideline_three_feedback": "feedback against the third guideline; personal data",
+            "created_at": "when the review was written",
+        },
     ),
     Dataset(
         name="leaving-survey-responses",
@@ -410,6 +486,16 @@ _DATASETS = [
         required=("learner_id", "left_at", "leaving_reason"),
         time_column="left_at",
         free_text=True,
+        column_notes={
+            "id": "the answer's id",
+            "learner_id": "the learner who left",
+            "left_at": "when they left the course",
+            "leaving_reason": "the reason chosen from a fixed list of about eight",
+            "last_completed_step_at": "when they last marked a step complete; empty if never",
+            "last_completed_step": "the last step they marked complete, week.step; empty if none",
+            "last_completed_week_number": "that step's week",
+            "last_completed_step_number": "that step's number within its week",
+        },
     ),
     Dataset(
         name="archetype-survey-responses",
@@ -418,6 +504,15 @@ _DATASETS = [
         kinds={"id": "int64", "learner_id": "person", "responded_at": "ts", "archetype": "cat"},
         required=("learner_id", "archetype"),
         time_column="responded_at",
+        column_notes={
+            "id": "the answer's id",
+            "learner_id": "the learner who answered",
+            "responded_at": "when they answered",
+            "archetype": (
+                "Advancers, Explorers, Fixers, Flourishers, Hobbyists, Preparers, "
+                "Vitalisers or Other"
+            ),
+        },
     ),
     Dataset(
         name="weekly-sentiment-survey-responses",
@@ -435,7 +530,13 @@ _DATASETS = [
         required=("week_number", "experience_rating"),
         time_column="responded_at",
         free_text=True,
-        column_notes={"experience_rating": "1 bad, 2 neutral, 3 good"},
+        column_notes={
+            "id": "the answer's id",
+            "responded_at": "when the learner answered",
+            "week_number": "the week being rated",
+            "experience_rating": "1 bad, 2 neutral, 3 good",
+            "reason": "the learner's own words; counted, never quoted in this book",
+        },
     ),
     Dataset(
         name="video-stats",
@@ -449,6 +550,36 @@ _DATASETS = [
         kinds=_video_kinds,
         required=("title", "total_views"),
         free_text=True,
+        column_notes={
+            "step_position": "the video's step, week.step (absent in 2017 exports)",
+            "title": "the video's title",
+            "video_duration": "the video's length (absent in 2017 exports)",
+            "total_views": "times the video was played",
+            "total_downloads": "times it was downloaded",
+            "total_caption_views": "views with captions switched on",
+            "total_transcript_views": "times its transcript was opened",
+            "viewed_hd": "share of views in high definition (%)",
+            "viewed_five_percent": "% of views that reached 5% of the video",
+            "viewed_ten_percent": "% of views that reached 10% of the video",
+            "viewed_twentyfive_percent": "% of views that reached 25% of the video",
+            "viewed_fifty_percent": "% of views that reached half-way",
+            "viewed_seventyfive_percent": "% of views that reached 75% of the video",
+            "viewed_ninetyfive_percent": "% of views that reached 95% of the video",
+            "viewed_onehundred_percent": "% of views that reached the end",
+            "console_device_percentage": "% of views on games consoles",
+            "desktop_device_percentage": "% of views on desktop and laptop computers",
+            "mobile_device_percentage": "% of views on mobile phones",
+            "tv_device_percentage": "% of views on televisions",
+            "tablet_device_percentage": "% of views on tablets",
+            "unknown_device_percentage": "% of views on devices not recognised",
+            "europe_views_percentage": "% of views from Europe",
+            "oceania_views_percentage": "% of views from Oceania",
+            "asia_views_percentage": "% of views from Asia",
+            "north_america_views_percentage": "% of views from North America",
+            "south_america_views_percentage": "% of views from South America",
+            "africa_views_percentage": "% of views from Africa",
+            "antarctica_views_percentage": "% of views from Antarctica",
+        },
     ),
     Dataset(
         name="team-members",
@@ -462,6 +593,13 @@ _DATASETS = [
             "user_role": "cat",
         },
         required=("id", "team_role"),
+        column_notes={
+            "id": "the team member's id (author_id in comments)",
+            "first_name": "personal data, never shown in this book",
+            "last_name": "personal data, never shown in this book",
+            "team_role": "lead_educator, educator, mentor, host or reviewer",
+            "user_role": "their role on the FutureLearn platform",
+        },
     ),
     Dataset(
         name="campaigns",
@@ -499,6 +637,19 @@ _DATASETS = [
             "upgrades_purchased": "int?",
         },
         required=("enrolments",),
+        column_notes={
+            "utm_source": (
+                "where the tagged link was placed, e.g. a newsletter or a social network"
+            ),
+            "utm_campaign": "the campaign's name",
+            "utm_medium": "the kind of link, e.g. email or social",
+            "utm_term": "the search keyword, for paid search links",
+            "utm_content": "which version of the link or advert",
+            "domain": "the website the link was followed from",
+            "enrolments": "enrolments through the campaign's links",
+            "active_learners": "of those, learners who completed at least one step",
+            "upgrades_purchased": "of those, learners who bought an upgrade",
+        },
     ),
 ]
 
