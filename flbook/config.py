@@ -498,22 +498,28 @@ _PARAMETER_DOCS = {
     "stub": ("str", "file prefix: the exports are {stub}_{dataset}.csv"),
     "start": ("str", "ISO date of the first day of study week 1"),
     "weeks": ("int", "number of study weeks"),
-    "registration_open": ("str", 'ISO date enrolment opened ("" if unknown)'),
+    "registration_open": ("str", "ISO date enrolment opened; empty: unknown"),
     "notable_dates": ("dict", "name -> ISO date, marked on time charts"),
-    "exercise_steps": ("list", 'exercise steps, written "W.S"'),
-    "social_steps": ("list", 'discussion steps, written "W.S"'),
+    "exercise_steps": ("list", "exercise steps, written W.S"),
+    "social_steps": ("list", "discussion steps, written W.S"),
     "session_gap_minutes": (
         "float",
         "a longer pause between step events starts a new study session",
     ),
     "timezone": ("str", "time zone for hour-of-day and day-of-week charts"),
     "show_comment_text": ("bool", "whether chapters may quote comment text (escaped)"),
-    "previous_runs": ("list", "course.yml files of earlier runs of this course (for predictions)"),
-    "as_of": ("str", 'moment of prediction, "YYYY-MM-DD HH:MM:SS" UTC ("" = end of the data)'),
-    "notebook_logs": ("str", 'Jupyter event-log file or folder ("" if none)'),
-    "notebooks": ("dict", 'course notebook path -> step "W.S"'),
+    "previous_runs": (
+        "list",
+        "course.yml files of earlier runs of this course, used by predictions",
+    ),
+    "as_of": (
+        "str",
+        "moment of prediction as YYYY-MM-DD HH:MM:SS in UTC; empty: the end of the data",
+    ),
+    "notebook_logs": ("str", "Jupyter event-log file or folder; empty: none"),
+    "notebooks": ("dict", "course notebook path -> the step W.S it belongs to"),
     "notebook_user_env": ("str", "variable in the logs naming the learner"),
-    "notebook_user_map": ("str", 'CSV linking notebook users to learner ids ("" if none)'),
+    "notebook_user_map": ("str", "CSV linking notebook users to learner ids; empty: none"),
 }
 
 
