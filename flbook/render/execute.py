@@ -290,7 +290,7 @@ def _execute_one(
                 request_save_on_cell_execute=False,
                 # the kernel's own log (e.g. ipykernel 7's "running over TCP without
                 # encryption" on every start) is noise here; cell output is not affected
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
             )
         except papermill.PapermillExecutionError as exc:
             error = ChapterError(

@@ -109,8 +109,12 @@ def _page_markdown(path: Path) -> str:
     return body
 
 
-# plotly.js inlined by ``fig.to_html(include_plotlyjs=True)``: ~4.8 MB per chart.
-_PLOTLY_JS = re.compile(r"<script[^>]*>\s*/\*\*?\s*\n\s*\* plotly\.js v[\s\S]*?</script>")
+# plotly.js inlined by ``fig.to_html(include_plotlyjs=True)`` (~4.8 MB per chart), and
+# the library script flbook's explorers tag with ``data-flbook-lib``.
+_PLOTLY_JS = re.compile(
+    r"<script[^>]*>\s*/\*\*?\s*\n\s*\* plotly\.js v[\s\S]*?</script>"
+    r"|<script data-flbook-lib=\"[^\"]+\">[\s\S]*?</script>"
+)
 
 
 def _strip_plotly_js(nb, found: list[str]) -> None:
@@ -124,7 +128,7 @@ def _strip_plotly_js(nb, found: list[str]) -> None:
             html = out.get("data", {}).get("text/html")
             if isinstance(html, list):
                 html = "".join(html)
-            if isinstance(html, str) and "plotly.js v" in html:
+            if isinstance(html, str) and ("plotly.js v" in html or "data-flbook-lib" in html):
 
                 def keep(m: re.Match) -> str:
                     if not found:
