@@ -1,4 +1,4 @@
-"""The ``flbook`` command: ``render``, ``check``, ``synth``.
+"""The ``flbook`` command: ``render``, ``check``, ``synth``, ``predict``.
 
 Errors about the user's input print as one line (no traceback) and exit 1; usage
 errors exit 2.
@@ -111,6 +111,12 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return run_render(args)
 
 
+def _cmd_predict(args: argparse.Namespace) -> int:
+    from .predict.cli import run_predict
+
+    return run_predict(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``flbook`` command."""
     p = argparse.ArgumentParser(
@@ -148,6 +154,30 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--versions", choices=["newest", "oldest"], default="newest")
     s.add_argument("--awkward", action="store_true", help="write the small awkward test course")
     s.set_defaults(func=_cmd_synth)
+
+    pr = sub.add_parser(
+        "predict",
+        help="risk scores: who may disengage next week (learner ids go to --out only)",
+    )
+    pr.add_argument("course", help="course.yml of the current run")
+    pr.add_argument(
+        "--as-of",
+        dest="as_of",
+        default=None,
+        help="moment of prediction, 'YYYY-MM-DD' or 'YYYY-MM-DD HH:MM' UTC "
+        "(default: the course's as_of setting, else the end of the data)",
+    )
+    pr.add_argument(
+        "--paradigm",
+        choices=["transfer", "in-situ"],
+        default=None,
+        help="train on earlier runs (transfer: the default when previous_runs are listed) "
+        "or on this run's finished weeks (in-situ: the default otherwise)",
+    )
+    pr.add_argument("--model", choices=["logistic", "boosting"], default="logistic")
+    pr.add_argument("--top", type=float, default=0.1, help="share of learners flagged (0.1)")
+    pr.add_argument("--out", required=True, help="CSV to write (learner ids: personal data)")
+    pr.set_defaults(func=_cmd_predict)
     return p
 
 

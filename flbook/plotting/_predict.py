@@ -1,3 +1,233 @@
-"""(being written)"""
+"""Prediction charts: scores by week and paradigm, calibration, risk spread, drivers.
 
-__all__: list[str] = []
+Each function draws a table from :mod:`flbook.predict` (``evaluate``, ``calibration``,
+``risk_distribution``, ``driver_summary``) on one Axes. None of them sees a learner id.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.ticker import PercentFormatter
+
+from ._base import COLORS, PALETTE, get_ax, no_data, thousands
+
+__all__ = [
+    "plot_prediction_scores",
+    "plot_calibration",
+    "plot_risk_distribution",
+    "plot_risk_drivers",
+]
+
+_PARADIGM_COLORS = {"post-hoc": COLORS["muted"], "transfer": PALETTE[0], "in-situ": PALETTE[1]}
+_PARADIGM_LABELS = {
+    "post-hoc": "Post-hoc (cross-validation)",
+    "transfer": "Transfer (earlier runs)",
+    "in-situ": "In-situ (earlier weeks)",
+    "baseline": "Baseline: inactive this week",
+}
+_METRIC_LABELS = {
+    "auc": "ROC AUC",
+    "precision_pct": "Flagged who disengaged (%)",
+    "recall_pct": "Disengaged who were flagged (%)",
+    "brier": "Brier score (lower is better)",
+    "calibration_error_pct": "Calibration error (points)",
+    "mean_risk_pct": "Mean predicted risk (%)",
+}
+_BASELINE = "baseline"
+
+
+def _model_of(data: pd.DataFrame, model: str | None) -> str | None:
+    models = [m for m in pd.unique(data["model"].astype(str)) if m != "inactive-this-week"]
+    if model is not None:
+        return model
+    return models[0] if models else None
+
+
+def plot_prediction_scores(
+    data: pd.DataFrame,
+    *,
+    metric: str = "auc",
+    model: str | None = "logistic",
+    ax: Axes | None = None,
+) -> Axes:
+    """Grouped bars: one score per study week, one bar per paradigm, beside the baseline.
+
+    Parameters
+    ----------
+    data : :func:`flbook.predict.evaluate` output.
+    metric : a column of it: ``"auc"``, ``"precision_pct"``, ``"recall_pct"``,
+        ``"brier"``, ``"calibration_error_pct"``.
+    model : the model whose scores are drawn (``None``: the first one present); the
+        baseline is always drawn, hatched grey.
+    ax : the Axes to draw on (default: the current one).
+    """
+    ax = get_ax(ax)
+    if data is None or data.empty or metric not in data.columns:
+        return no_data(ax, "No weeks to evaluate")
+    model = _model_of(data, model)
+    par = data["paradigm"].astype(str)
+    keep = (data["model"].astype(str) == model) | (par == _BASELINE)
+    d = data[keep & data[metric].notna()]
+    if d.empty:
+        return no_data(ax, "No weeks to evaluate")
+    weeks = sorted(pd.unique(d["week"]))
+    order = [p for p in ("post-hoc", "transfer", "in-situ", _BASELINE) if p in set(par[d.index])]
+    width = 0.8 / len(order)
+    for i, p in enumerate(order):
+        rows = d[d["paradigm"].astype(str) == p].set_index("week")[metric]
+        x = np.array([weeks.index(w) for w in rows.index]) - 0.4 + width * (i + 0.5)
+        base = p == _BASELINE
+        ax.bar(
+            x,
+            rows.to_numpy(),
+            width=width * 0.92,
+            color="white" if base else _PARADIGM_COLORS[p],
+            edgecolor=COLORS["muted"] if base else _PARADIGM_COLORS[p],
+            hatch="///" if base else None,
+            label=_PARADIGM_LABELS[p],
+        )
+    ax.set_xticks(np.arange(len(weeks)))
+    ax.set_xticklabels([f"End of week {w}" for w in weeks])
+    ax.set_xlim(-0.6, len(weeks) - 0.4)
+    ax.set_ylabel(_METRIC_LABELS.get(metric, metric))
+    if metric == "auc":
+        ax.axhline(0.5, color=COLORS["muted"], lw=0.8, ls=":")
+        ax.set_ylim(0.4, 1.0)
+    elif metric.endswith("_pct"):
+        ax.set_ylim(0, 100)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    return ax
+
+
+def plot_calibration(
+    data: pd.DataFrame,
+    *,
+    model: str | None = "logistic",
+    ax: Axes | None = None,
+) -> Axes:
+    """Predicted risk against the share who disengaged, one line per paradigm.
+
+    Points on the dotted diagonal are well calibrated; above it, the model said less
+    than happened. Marker area follows the number of learners in each risk band.
+
+    Parameters
+    ----------
+    data : :func:`flbook.predict.calibration` output.
+    model : the model drawn (``None``: the first one present); the baseline (two
+        points: active and inactive this week) is drawn as grey crosses.
+    ax : the Axes to draw on.
+    """
+    ax = get_ax(ax)
+    if data is None or data.empty:
+        return no_data(ax, "No predictions to compare")
+    model = _model_of(data, model)
+    ax.plot([0, 100], [0, 100], color=COLORS["muted"], lw=0.8, ls=":", zorder=0)
+    par = data["paradigm"].astype(str)
+    size = data["learners"].to_numpy(dtype=float)
+    scale = 120.0 / max(size.max(), 1.0)
+    for p in ("post-hoc", "transfer", "in-situ"):
+        d = data[(par == p) & (data["model"].astype(str) == model)]
+        if d.empty:
+            continue
+        ax.plot(
+            d["mean_risk_pct"],
+            d["disengaged_pct"],
+            color=_PARADIGM_COLORS[p],
+            lw=1.5,
+            marker="o",
+            markersize=0,
+            label=_PARADIGM_LABELS[p],
+        )
+        ax.scatter(
+            d["mean_risk_pct"],
+            d["disengaged_pct"],
+            s=10 + d["learners"].to_numpy(dtype=float) * scale,
+            color=_PARADIGM_COLORS[p],
+            alpha=0.7,
+            zorder=3,
+        )
+    b = data[par == _BASELINE]
+    if not b.empty:
+        ax.scatter(
+            b["mean_risk_pct"],
+            b["disengaged_pct"],
+            marker="X",
+            s=70,
+            color=COLORS["muted"],
+            label=_PARADIGM_LABELS[_BASELINE],
+            zorder=4,
+        )
+    ax.set_xlim(-2, 102)
+    ax.set_ylim(-2, 102)
+    ax.xaxis.set_major_formatter(PercentFormatter(100))
+    ax.yaxis.set_major_formatter(PercentFormatter(100))
+    ax.set_xlabel("Predicted risk of disengaging")
+    ax.set_ylabel("Learners who disengaged")
+    ax.set_aspect("equal", adjustable="box")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8)
+    return ax
+
+
+def plot_risk_distribution(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Learners per risk band, the flagged ones highlighted.
+
+    Parameters
+    ----------
+    data : :func:`flbook.predict.risk_distribution` output.
+    ax : the Axes to draw on.
+    """
+    ax = get_ax(ax)
+    if data is None or data.empty or int(data["learners"].sum()) == 0:
+        return no_data(ax, "No learners scored")
+    left = data["bin_left_pct"].to_numpy(dtype=float)
+    width = (data["bin_right_pct"] - data["bin_left_pct"]).to_numpy(dtype=float)
+    flagged = data["flagged"].to_numpy(dtype=float)
+    rest = data["learners"].to_numpy(dtype=float) - flagged
+    ax.bar(left, rest, width=width * 0.95, align="edge", color=PALETTE[5], label="Not flagged")
+    ax.bar(
+        left,
+        flagged,
+        bottom=rest,
+        width=width * 0.95,
+        align="edge",
+        color=COLORS["bad"],
+        label="Flagged (top share)",
+    )
+    ax.set_xlim(0, 100)
+    ax.xaxis.set_major_formatter(PercentFormatter(100))
+    ax.set_xlabel("Predicted risk of disengaging next week")
+    ax.set_ylabel("Learners")
+    thousands(ax, "y")
+    ax.legend(loc="upper center")
+    return ax
+
+
+def plot_risk_drivers(data: pd.DataFrame, *, top: int = 8, ax: Axes | None = None) -> Axes:
+    """Horizontal bars: how many flagged learners each feature drove, by its signal.
+
+    Parameters
+    ----------
+    data : :func:`flbook.predict.driver_summary` output.
+    top : at most this many features, the most frequent.
+    ax : the Axes to draw on.
+    """
+    ax = get_ax(ax)
+    if data is None or data.empty:
+        return no_data(ax, "No risk drivers")
+    d = data.head(int(top)).iloc[::-1]
+    signals = list(dict.fromkeys(data["signal"]))
+    color = {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(signals)}
+    y = np.arange(len(d))
+    labels = [f.replace("_pct", " %").replace("_", " ").capitalize() for f in d["feature"]]
+    for s in signals:
+        m = (d["signal"] == s).to_numpy()
+        if m.any():
+            ax.barh(y[m], d["learners"].to_numpy()[m], color=color[s], label=s or "other")
+    ax.set_yticks(y)
+    ax.set_yticklabels(labels)
+    ax.set_xlabel("Flagged learners with this among their main drivers")
+    thousands(ax, "x")
+    ax.legend(loc="lower right", fontsize=8, title="Signal", title_fontsize=8)
+    return ax

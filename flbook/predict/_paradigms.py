@@ -1,0 +1,301 @@
+"""Three ways to train a disengagement model, behind one interface.
+
+========= ================================================ =================================
+paradigm  trained on                                       usable during a run?
+========= ================================================ =================================
+post-hoc  the current run itself, all weeks, 5-fold cross- no: needs next weeks' labels;
+          validation grouped by learner                    the optimistic baseline
+transfer  one or more earlier runs of the course (every    yes, from week 1, if an earlier
+          week, labels complete)                           run exists
+in-situ   the current run's earlier weeks, with the proxy  yes, from the second week: the
+          label "no step activity in the following week"   first week's label must be over
+========= ================================================ =================================
+
+A *learning table* (:func:`learning_table`) stacks the feature rows of the current
+run (``run`` 0) and of earlier runs (``run`` 1, 2, …) with their labels;
+:func:`paradigm_splits` says which rows each paradigm trains on and which it predicts;
+:func:`make_model` builds the scikit-learn pipelines (fixed seeds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import FlbookError
+from ._features import _WEEK, FEATURES, _build, _ns, _stamp
+
+__all__ = [
+    "PARADIGMS",
+    "MODELS",
+    "PredictionError",
+    "Split",
+    "load_previous_runs",
+    "learning_table",
+    "paradigm_splits",
+    "make_model",
+]
+
+PARADIGMS: dict[str, str] = {
+    "post-hoc": "cross-validation inside the finished current run (needs labels a running "
+    "course does not have yet: the optimistic baseline)",
+    "transfer": "trained on earlier runs of the course, applied to the current run",
+    "in-situ": "trained on the current run's earlier weeks (proxy label: no step activity "
+    "in the following week), applied to this week",
+}
+"""The training paradigms, with what each means."""
+
+MODELS: dict[str, str] = {
+    "logistic": "logistic regression (on log-scaled, standardised features)",
+    "boosting": "gradient-boosted decision trees (scikit-learn's HistGradientBoosting)",
+}
+"""The models, with what each is."""
+
+
+class PredictionError(FlbookError):
+    """A prediction cannot be made on this course (and the message says why)."""
+
+
+@dataclass(frozen=True)
+class Split:
+    """One training/prediction split: row positions into a learning table.
+
+    ``week`` is the study week predicted (``None``: every week in ``test``); ``fold``
+    numbers post-hoc folds (0 for the other paradigms).
+    """
+
+    paradigm: str
+    week: int | None
+    train: np.ndarray
+    test: np.ndarray
+    fold: int = 0
+
+
+def load_previous_runs(course) -> list:
+    """Load the earlier runs named in the course's ``previous_runs`` setting.
+
+    Returns
+    -------
+    list of Course
+        In the order of the setting; empty when there are none (or no settings).
+
+    Raises
+    ------
+    FlbookError
+        when a listed run cannot be found or read (the message names the file).
+    """
+    from ..store import load_course
+
+    cfg = getattr(course, "config", None)
+    paths = list(getattr(cfg, "previous_runs", ()) or ())
+    return [load_course(p) for p in paths]
+
+
+def learning_table(
+    course,
+    previous: Sequence = (),
+    *,
+    as_of: Any = None,
+    offset_days: float = 0.0,
+    gap_minutes: float = 65,
+) -> pd.DataFrame:
+    """Feature rows and labels of the current run and of earlier runs, stacked.
+
+    Answers: *what can each paradigm learn from, as of the prediction moment?* The
+    current run is cut at ``as_of`` (nothing at or after it is used, and a label exists
+    only once its week is over); earlier runs are used whole (up to their own
+    ``as_of`` setting or the end of their data), with moments at the same offset from
+    their start.
+
+    Parameters
+    ----------
+    course : the current run (a Course).
+    previous : earlier runs of the same course (Courses), e.g. from
+        :func:`load_previous_runs`.
+    as_of, offset_days, gap_minutes : as in :func:`weekly_features`.
+
+    Returns
+    -------
+    DataFrame, one row per learner and moment in each run: ``run`` (0 the current run,
+    1, 2, … the earlier runs in the order given), ``person`` (the learner's person
+    code in that run's ``people``), ``week``, ``moment``, the :data:`FEATURES`, and
+    ``disengaged`` (1.0, 0.0, or NaN where the following week is not over). Person
+    codes are not learner ids: the table holds no id.
+    """
+    parts = []
+    for run, c in enumerate([course, *previous]):
+        t = _build(
+            c,
+            as_of=as_of if run == 0 else None,
+            offset_days=offset_days,
+            gap_minutes=gap_minutes,
+            labels=True,
+        )
+        t.insert(0, "person", t.pop("learner_id").cat.codes.astype(np.int64))
+        t.insert(0, "run", np.int32(run))
+        parts.append(t)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _known(table: pd.DataFrame) -> np.ndarray:
+    return table["disengaged"].notna().to_numpy()
+
+
+def paradigm_splits(
+    table: pd.DataFrame,
+    paradigm: str,
+    *,
+    at: Any = None,
+    folds: int = 5,
+) -> list[Split]:
+    """Which rows a paradigm trains on, and which it predicts.
+
+    Parameters
+    ----------
+    table : a :func:`learning_table`.
+    paradigm : ``"post-hoc"``, ``"transfer"`` or ``"in-situ"``.
+    at : a prediction moment of the current run: predict its rows (labels not needed).
+        ``None`` (a replay): predict every current-run row whose label is known, so
+        the predictions can be scored.
+    folds : post-hoc folds (grouped by learner: a learner's rows are never split
+        between training and test).
+
+    Returns
+    -------
+    list of Split
+        post-hoc: ``folds`` splits of the current run's labelled rows, by learner (all
+        weeks together: later weeks train the model that predicts earlier ones, which
+        is why it is optimistic). transfer: one split, trained on every labelled row
+        of the earlier runs. in-situ: one split per predicted week, trained on the
+        current run's rows whose following week ended by that week's moment. A
+        paradigm with nothing to train on gives no split.
+    """
+    if paradigm not in PARADIGMS:
+        raise ValueError(f"unknown paradigm {paradigm!r}; expected one of {list(PARADIGMS)}")
+    run = table["run"].to_numpy()
+    known = _known(table)
+    moment = _ns(table["moment"]) if len(table) else np.zeros(0, dtype=np.int64)
+    current = run == 0
+    if at is not None:
+        at_ns = _stamp(at).value
+        test_mask = current & (moment == at_ns)
+    else:
+        test_mask = current & known
+    test = np.flatnonzero(test_mask)
+    if len(test) == 0:
+        return []
+    week = table["week"].to_numpy()
+    if paradigm == "post-hoc":
+        if at is not None:
+            raise PredictionError(
+                "post-hoc cross-validation needs the finished run's labels: it cannot "
+                "predict during a run (use transfer or in-situ)"
+            )
+        from sklearn.model_selection import GroupKFold
+
+        groups = table["person"].to_numpy()[test]
+        k = min(int(folds), len(np.unique(groups)))
+        if k < 2:
+            return []
+        return [
+            Split("post-hoc", None, test[tr], test[te], fold=i)
+            for i, (tr, te) in enumerate(GroupKFold(n_splits=k).split(test, groups=groups))
+        ]
+    if paradigm == "transfer":
+        train = np.flatnonzero((run > 0) & known)
+        if len(train) == 0:
+            return []
+        return [Split("transfer", None, train, test)]
+    # in-situ: per predicted moment, the current run's rows whose next week is over by it
+    out = []
+    test_moments = np.unique(moment[test])
+    for m in test_moments:  # a handful of weeks
+        rows = test[moment[test] == m]
+        train = np.flatnonzero(current & known & (moment + _WEEK <= m))
+        if len(train):
+            out.append(Split("in-situ", int(week[rows[0]]), train, rows))
+    return out
+
+
+def _signed_log1p(x):
+    return np.sign(x) * np.log1p(np.abs(x))
+
+
+def make_model(name: str = "logistic", *, seed: int = 0):
+    """A scikit-learn pipeline predicting disengagement from :data:`FEATURES`.
+
+    Parameters
+    ----------
+    name : ``"logistic"`` (logistic regression on signed-log, median-imputed,
+        standardised features) or ``"boosting"`` (histogram gradient-boosted trees,
+        which handle missing values themselves).
+    seed : the random seed (``random_state``) of every random part.
+    """
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+    if name == "logistic":
+        return Pipeline(
+            [
+                ("log", FunctionTransformer(_signed_log1p)),
+                ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+                ("scale", StandardScaler()),
+                ("model", LogisticRegression(max_iter=2000, random_state=seed)),
+            ]
+        )
+    if name == "boosting":
+        return Pipeline(
+            [
+                (
+                    "model",
+                    HistGradientBoostingClassifier(
+                        max_iter=150,
+                        learning_rate=0.08,
+                        max_leaf_nodes=15,
+                        min_samples_leaf=40,
+                        l2_regularization=1.0,
+                        early_stopping=False,
+                        random_state=seed,
+                    ),
+                )
+            ]
+        )
+    raise ValueError(f"unknown model {name!r}; expected one of {list(MODELS)}")
+
+
+def _matrix(table: pd.DataFrame, rows: np.ndarray | None = None) -> np.ndarray:
+    x = table[list(FEATURES)].to_numpy(dtype=np.float64)
+    return x if rows is None else x[rows]
+
+
+def _threads(rows: int):
+    """Native thread limit for fitting and predicting: one thread for small data.
+
+    On a busy machine OpenMP threads of small fits spend their time waiting for each
+    other (ten times slower here); large fits gain from every core.
+    """
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1 if rows < 100_000 else None)
+
+
+def _fit(name: str, table: pd.DataFrame, train: np.ndarray, seed: int):
+    """A fitted model, or None when the training rows hold only one class."""
+    y = table["disengaged"].to_numpy()[train]
+    if len(train) == 0 or len(np.unique(y)) < 2:
+        return None
+    with _threads(len(train)):
+        return make_model(name, seed=seed).fit(_matrix(table, train), y.astype(int))
+
+
+def _predict(fitted, x: np.ndarray) -> np.ndarray:
+    """Predicted probability of disengaging for each row of ``x``."""
+    with _threads(len(x)):
+        return fitted.predict_proba(x)[:, 1]
