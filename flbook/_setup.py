@@ -78,7 +78,7 @@ def _style() -> None:
 
 def fmt_int(n: Any) -> str:
     """A whole number with thousands separators ("12,345"); "–" for missing."""
-    if n is None or (isinstance(n, float) and pd.isna(n)):
+    if n is None or pd.isna(n):
         return "–"
     return f"{int(round(float(n))):,}"
 

@@ -235,7 +235,14 @@ local function code_cell(div)
       warn(label .. ": the cell has no image or chart to show as the figure")
       body, after = after, pandoc.Blocks {}
     end
-    out:insert(pandoc.Figure(body, { long = { pandoc.Plain(caption) } }, pandoc.Attr(label)))
+    local attrs = {}
+    local has_img = false
+    body:walk { Image = function() has_img = true end }
+    if opts["fig-alt"] and not has_img then
+      -- an interactive chart has no <img>: its description goes on the figure itself
+      attrs = { { "aria-label", opts["fig-alt"] } }
+    end
+    out:insert(pandoc.Figure(body, { long = { pandoc.Plain(caption) } }, pandoc.Attr(label, {}, attrs)))
     out:extend(after)
   elseif type(label) == "string" and label:match("^tbl%-") then
     local caption = md_inlines(opts["tbl-cap"] or "")
