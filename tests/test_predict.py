@@ -423,7 +423,7 @@ def test_predict_risk(runs):
     )
     assert t["risk_pct"].is_monotonic_decreasing and list(t["rank"]) == list(range(1, len(t) + 1))
     assert t["flagged"].sum() == math.ceil(0.1 * len(t))
-    assert set(t["driver_1"]) - {""} <= set(fp.FEATURES)
+    assert set(t["driver_1"]) - {""} <= set(fp.FEATURE_LABELS.values())
     assert "learner_id" not in pred.describe()
     situ = fp.predict_risk(course, paradigm="in-situ", as_of=at, model="boosting")
     assert len(situ.table) == len(t)
@@ -521,3 +521,24 @@ def test_cli_predict_errors(runs, tmp_path, capsys):
     assert "finished week" in capsys.readouterr().err  # the first run has no earlier run
     assert not os.path.exists(out)
     assert main(["predict", info["current"], "--paradigm", "forest", "--out", out]) == 2
+
+
+def test_one_week_course_has_nothing_to_predict(tmp_path, capsys):
+    from flbook.synth import make_awkward_course
+
+    make_awkward_course(tmp_path / "aw")
+    course = load_course(tmp_path / "aw" / "course.yml")
+    assert fp.prediction_plan(course).empty
+    assert fp.weekly_features(course).empty
+    assert fp.evaluate(fp.replay(course)).empty
+    assert fp.prediction_moment(course) is None
+    with pytest.raises(fp.PredictionError, match="single study week"):
+        fp.predict_risk(course, paradigm="in-situ")
+    empty = fp.predict_risk(course, paradigm="auto", on_error="empty")
+    assert empty.table.empty and "single study week" in empty.describe()
+    assert fp.flag_summary(empty)["learners"].sum() == 0
+    assert fp.driver_summary(empty).empty
+    out = tmp_path / "x.csv"
+    assert main(["predict", str(tmp_path / "aw" / "course.yml"), "--out", str(out)]) == 1
+    assert "single study week" in capsys.readouterr().err
+    assert not out.exists()

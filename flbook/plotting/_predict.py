@@ -39,7 +39,7 @@ _BASELINE = "baseline"
 
 
 def _model_of(data: pd.DataFrame, model: str | None) -> str | None:
-    models = [m for m in pd.unique(data["model"].astype(str)) if m != "inactive-this-week"]
+    models = [m for m in pd.unique(data["model"].astype(str)) if m != "rule"]
     if model is not None:
         return model
     return models[0] if models else None
@@ -220,7 +220,7 @@ def plot_risk_drivers(data: pd.DataFrame, *, top: int = 8, ax: Axes | None = Non
     signals = list(dict.fromkeys(data["signal"]))
     color = {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(signals)}
     y = np.arange(len(d))
-    labels = [f.replace("_pct", " %").replace("_", " ").capitalize() for f in d["feature"]]
+    labels = list(d["feature"])
     for s in signals:
         m = (d["signal"] == s).to_numpy()
         if m.any():

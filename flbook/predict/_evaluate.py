@@ -18,7 +18,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._features import _DAY, _WEEK, FEATURES, _build, _calendar, _ns, resolve_as_of
+from ._features import (
+    _DAY,
+    _WEEK,
+    FEATURE_LABELS,
+    FEATURES,
+    _build,
+    _calendar,
+    _ns,
+    data_end,
+    resolve_as_of,
+)
 from ._paradigms import (
     MODELS,
     PARADIGMS,
@@ -44,9 +54,12 @@ __all__ = [
     "flag_summary",
     "driver_summary",
     "risk_distribution",
+    "describe_features",
+    "feature_contrast",
+    "paradigm_summary",
 ]
 
-BASELINE = ("baseline", "inactive-this-week")
+BASELINE = ("baseline", "rule")
 """The (paradigm, model) names of the naive baseline: a learner with no step activity
 in the week before the moment is predicted to disengage (ranked by days since their
 last activity)."""
@@ -501,21 +514,37 @@ class Prediction:
     training_runs: int
     top: float
     notes: list[str] = field(default_factory=list)
+    replay: bool = False
+    """The export goes on after ``as_of`` (a replay): none of that later data was used."""
+    at_week_end: bool = False
+    """``as_of`` is the end of a study week (else it falls during ``week``)."""
 
     def describe(self) -> str:
         """What was predicted, in one paragraph of plain text (no learner ids)."""
+        if self.table.empty and self.notes:
+            return "No prediction: " + "; ".join(self.notes) + "."
         n = len(self.table)
         k = int(self.table["flagged"].sum()) if n else 0
+        runs = "run" if self.training_runs == 1 else "runs"
         src = (
-            f"{self.training_runs} earlier run(s)"
+            f"{self.training_runs} earlier {runs} (transfer"
             if self.paradigm == "transfer"
-            else "this run's earlier weeks"
+            else "this run's finished weeks (in-situ"
         )
-        return (
-            f"As of {self.as_of:%Y-%m-%d %H:%M} UTC (study week {self.week}): {n:,} learners "
-            f"scored with a {self.model} model trained {self.paradigm} on {src} "
-            f"({self.training_rows:,} learner-weeks); {k:,} flagged (top {self.top:.0%})."
+        model = MODELS[self.model].split(" (")[0]
+        when = "the end of" if self.at_week_end else "during"
+        text = (
+            f"As of {self.as_of:%Y-%m-%d %H:%M} UTC ({when} study week {self.week}), "
+            f"{n:,} learners were scored by a {model} trained on {src}, "
+            f"{self.training_rows:,} learner-weeks); the top {self.top:.0%}, "
+            f"{k:,} learners, are flagged."
         )
+        if self.replay:
+            text += (
+                " This is a replay: the export goes on after this moment, but nothing "
+                "after it was used."
+            )
+        return text
 
 
 def _explain(fitted, x: np.ndarray, reference: np.ndarray, risk: np.ndarray, k: int):
@@ -547,6 +576,7 @@ def predict_risk(
     gap_minutes: float = 65,
     seed: int = 0,
     drivers: int = 3,
+    on_error: str = "raise",
 ) -> Prediction:
     """Who may disengage in the next 7 days? A risk score per learner, with its drivers.
 
@@ -559,7 +589,8 @@ def predict_risk(
     ----------
     course : the current run.
     previous : earlier runs (needed for transfer).
-    paradigm : ``"transfer"`` or ``"in-situ"``.
+    paradigm : ``"transfer"``, ``"in-situ"``, or ``"auto"`` (transfer when earlier
+        runs are given, else in-situ).
     model : ``"logistic"`` or ``"boosting"``.
     as_of : the moment of prediction (default: the course's setting, else the end of
         the data). It must fall inside the study weeks.
@@ -567,15 +598,18 @@ def predict_risk(
     gap_minutes : the study-session gap.
     seed : random seed of the model.
     drivers : how many driving features to name per learner.
+    on_error : ``"raise"``, or ``"empty"``: when nothing can be predicted, return a
+        Prediction with an empty table whose ``notes`` say why (for a book chapter).
 
     Returns
     -------
     Prediction
         ``.table``: one row per learner, highest risk first: ``learner_id``,
         ``risk_pct``, ``rank``, ``flagged`` (in the top share), ``inactive_this_week``
-        (the baseline's flag), then ``driver_1``, ``driver_1_value``, … (the features
-        whose values raised this learner's risk most, compared with the median learner
-        who kept going; empty when none raised it by a percentage point). The table
+        (the baseline's flag), then ``driver_1``, ``driver_1_value``, … (the labels
+        (:data:`FEATURE_LABELS`) and values of the features that raised this
+        learner's risk most, compared with the median learner who kept going; empty
+        when none raised it by a percentage point). The table
         holds learner ids: personal data.
 
     Raises
@@ -584,6 +618,49 @@ def predict_risk(
         when nothing can be predicted (the moment is outside the study weeks, no
         earlier run for transfer, no finished week for in-situ, nobody to score).
     """
+    if paradigm == "auto":
+        paradigm = "transfer" if len(previous) else "in-situ"
+    if on_error not in ("raise", "empty"):
+        raise ValueError(f"on_error must be 'raise' or 'empty', not {on_error!r}")
+    try:
+        return _predict_risk(
+            course, previous, paradigm=paradigm, model=model, as_of=as_of, top=top,
+            gap_minutes=gap_minutes, seed=seed, drivers=drivers,
+        )  # fmt: skip
+    except PredictionError as e:
+        if on_error == "raise":
+            raise
+        t = resolve_as_of(course, as_of)
+        return Prediction(
+            table=_empty_prediction(course, drivers),
+            as_of=t if t is not None else pd.NaT,
+            week=0,
+            paradigm=paradigm,
+            model=model,
+            training_rows=0,
+            training_runs=0,
+            top=float(top),
+            notes=[str(e)],
+        )
+
+
+def _empty_prediction(course, drivers: int) -> pd.DataFrame:
+    out = {
+        "learner_id": pd.Categorical([], categories=course.people),
+        "risk_pct": pd.Series([], dtype="float64"),
+        "rank": pd.Series([], dtype="int64"),
+        "flagged": pd.Series([], dtype="bool"),
+        "inactive_this_week": pd.Series([], dtype="bool"),
+    }
+    for i in range(max(0, int(drivers))):
+        out[f"driver_{i + 1}"] = pd.Series([], dtype="object")
+        out[f"driver_{i + 1}_value"] = pd.Series([], dtype="float64")
+    return pd.DataFrame(out)
+
+
+def _predict_risk(
+    course, previous, *, paradigm, model, as_of, top, gap_minutes, seed, drivers
+) -> Prediction:
     if paradigm not in ("transfer", "in-situ"):
         raise PredictionError(
             f"paradigm {paradigm!r} cannot predict during a run; use 'transfer' or 'in-situ'"
@@ -595,6 +672,10 @@ def predict_risk(
     if start is None or t is None:
         raise PredictionError("the course has no step activity: nothing to predict")
     end = start + pd.Timedelta(weeks=weeks)
+    if weeks < 2:
+        raise PredictionError(
+            "the course has a single study week: there is no next week to predict"
+        )
     if t <= start:
         raise PredictionError(
             f"as of {t:%Y-%m-%d %H:%M} UTC the course has not started "
@@ -645,7 +726,7 @@ def predict_risk(
     kept = train[train["disengaged"] == 0]
     ref = np.nanmedian(_matrix(kept if len(kept) else train), axis=0)
     ref = np.where(np.isnan(ref), 0.0, ref)
-    names = np.array(list(FEATURES), dtype=object)
+    names = np.array([FEATURE_LABELS[f] for f in FEATURES], dtype=object)
     k = max(0, min(int(drivers), len(names)))
     order, gain = _explain(fitted, x, ref, risk, k)
     sub = table.iloc[split.test]
@@ -683,6 +764,8 @@ def predict_risk(
         training_runs=len(previous) if paradigm == "transfer" else 1,
         top=float(top),
         notes=notes,
+        replay=bool((end_of_data := data_end(course)) is not None and end_of_data > t),
+        at_week_end=(t.value - start.value) % _WEEK == 0,
     )
 
 
@@ -727,8 +810,8 @@ def driver_summary(prediction: Prediction, *, flagged_only: bool = True) -> pd.D
     Returns
     -------
     DataFrame, one row per feature that drove at least one score, most frequent first:
-    ``feature``, ``meaning`` (from :data:`FEATURES`), ``signal`` and
-    ``suggested_response`` (from :data:`SIGNALS`), ``learners`` (flagged learners, or
+    ``feature`` (its label), ``signal`` and ``suggested_response`` (from
+    :data:`SIGNALS`), ``learners`` (flagged learners, or
     all with ``flagged_only=False``, who have the feature among their drivers),
     ``main_driver`` (… as their first driver) and ``pct`` (``learners`` as % of the
     flagged learners). Counts only.
@@ -739,7 +822,6 @@ def driver_summary(prediction: Prediction, *, flagged_only: bool = True) -> pd.D
     cols = [c for c in t.columns if c.startswith("driver_") and not c.endswith("_value")]
     cols_df = [
         "feature",
-        "meaning",
         "signal",
         "suggested_response",
         "learners",
@@ -761,12 +843,13 @@ def driver_summary(prediction: Prediction, *, flagged_only: bool = True) -> pd.D
     long = long[long["feature"] != ""]
     agg = long.groupby("feature").agg(learners=("first", "size"), main_driver=("first", "sum"))
     agg = agg.sort_values(["learners", "main_driver"], ascending=False, kind="stable").reset_index()
+    name_of = {label: name for name, label in FEATURE_LABELS.items()}
+    signal = agg["feature"].map(name_of).map(SIGNALS)
     return pd.DataFrame(
         {
             "feature": agg["feature"],
-            "meaning": agg["feature"].map(FEATURES),
-            "signal": agg["feature"].map(lambda f: SIGNALS.get(f, ("", ""))[0]),
-            "suggested_response": agg["feature"].map(lambda f: SIGNALS.get(f, ("", ""))[1]),
+            "signal": signal.str[0].fillna(""),
+            "suggested_response": signal.str[1].fillna(""),
             "learners": agg["learners"].astype("int64"),
             "main_driver": agg["main_driver"].astype("int64"),
             "pct": 100.0 * agg["learners"] / max(len(t), 1),
@@ -797,3 +880,93 @@ def risk_distribution(prediction: Prediction, *, bins: int = 20) -> pd.DataFrame
             "flagged": flagged.astype("int64"),
         }
     )
+
+
+def describe_features() -> pd.DataFrame:
+    """The features the models see: ``feature`` (name), ``label``, ``meaning``, ``signal``."""
+    names = list(FEATURES)
+    return pd.DataFrame(
+        {
+            "feature": names,
+            "label": [FEATURE_LABELS[f] for f in names],
+            "meaning": [FEATURES[f] for f in names],
+            "signal": [SIGNALS.get(f, ("", ""))[0] for f in names],
+        }
+    )
+
+
+def feature_contrast(course, *, as_of: Any = None, gap_minutes: float = 65) -> pd.DataFrame:
+    """How learners who then disengaged differed, feature by feature, from those who kept going.
+
+    Answers: *at the end of a week, what did the learners who would vanish the next
+    week look like?* All labelled learner-weeks of the course pooled.
+
+    Returns
+    -------
+    DataFrame, one row per feature: ``feature`` (its label, :data:`FEATURE_LABELS`),
+    ``kept_going`` and ``disengaged`` (the feature's mean over the learner-weeks of
+    each outcome, in the feature's unit) and ``ratio`` (disengaged ÷ kept going: below
+    1, the disengaging learners had less of it). Empty when no week's outcome is known.
+    """
+    t = _build(course, as_of=as_of, gap_minutes=gap_minutes, labels=True)
+    t = t[t["disengaged"].notna()]
+    names = list(FEATURES)
+    if t.empty:
+        out = pd.DataFrame(
+            {c: pd.Series(dtype="float64") for c in ("kept_going", "disengaged", "ratio")}
+        )
+        out.insert(0, "feature", pd.Series(dtype="object"))
+        return out
+    means = t.groupby("disengaged")[names].mean().reindex([0.0, 1.0])
+    kept, gone = means.loc[0.0].to_numpy(), means.loc[1.0].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(kept != 0, gone / kept, np.nan)
+    return pd.DataFrame(
+        {
+            "feature": [FEATURE_LABELS[f] for f in names],
+            "kept_going": kept,
+            "disengaged": gone,
+            "ratio": ratio,
+        }
+    )
+
+
+def paradigm_summary(evaluation: pd.DataFrame) -> pd.DataFrame:
+    """Each paradigm and model over the weeks it could predict, against the baseline.
+
+    Parameters
+    ----------
+    evaluation : :func:`evaluate` output.
+
+    Returns
+    -------
+    DataFrame, one row per paradigm and model (the baseline last): ``weeks`` (weeks
+    predicted), ``auc`` (mean ROC AUC over them), ``auc_gain`` (mean AUC minus the
+    baseline's in the same weeks: above 0 beats the naive rule), ``precision_pct``,
+    ``recall_pct`` and ``calibration_error_pct`` (means over the weeks).
+    """
+    cols = ["paradigm", "model", "weeks", "auc", "auc_gain", "precision_pct", "recall_pct",
+            "calibration_error_pct"]  # fmt: skip
+    ev = evaluation
+    if ev.empty:
+        out = pd.DataFrame({c: pd.Series(dtype="float64") for c in cols})
+        out["paradigm"] = pd.Categorical([], dtype=_paradigm_dtype())
+        out["model"] = pd.Categorical([], dtype=_model_dtype())
+        out["weeks"] = out["weeks"].astype("int64")
+        return out
+    base = ev[ev["paradigm"].astype(str) == BASELINE[0]].set_index("week")["auc"]
+    tmp = ev.assign(auc_gain=ev["auc"] - ev["week"].map(base).to_numpy())
+    agg = (
+        tmp.groupby(["paradigm", "model"], observed=True, sort=True)
+        .agg(
+            weeks=("week", "nunique"),
+            auc=("auc", "mean"),
+            auc_gain=("auc_gain", "mean"),
+            precision_pct=("precision_pct", "mean"),
+            recall_pct=("recall_pct", "mean"),
+            calibration_error_pct=("calibration_error_pct", "mean"),
+        )
+        .reset_index()
+    )
+    agg["weeks"] = agg["weeks"].astype("int64")
+    return agg[cols]

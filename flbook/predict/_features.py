@@ -32,6 +32,7 @@ from ..analysis import sessionise
 
 __all__ = [
     "FEATURES",
+    "FEATURE_LABELS",
     "data_end",
     "resolve_as_of",
     "weekly_features",
@@ -60,6 +61,29 @@ FEATURES: dict[str, str] = {
     "enrolled_days_before_start": "days between enrolment and the course start (negative: enrolled after it)",
 }
 """The features of :func:`weekly_features`, with what each means."""
+
+FEATURE_LABELS: dict[str, str] = {
+    "steps_visited_week": "Steps visited this week",
+    "steps_completed_week": "Steps completed this week",
+    "steps_visited_total": "Steps visited so far",
+    "steps_completed_total": "Steps completed so far",
+    "week_steps_done_pct": "This week's steps done (%)",
+    "course_steps_done_pct": "Steps of the weeks so far done (%)",
+    "comments_week": "Comments this week",
+    "replies_week": "Replies this week",
+    "comments_total": "Comments so far",
+    "quiz_answers_week": "Quiz answers this week",
+    "quiz_answers_total": "Quiz answers so far",
+    "quiz_correct_pct": "Quiz answers correct (%)",
+    "sessions_week": "Study sessions this week",
+    "sessions_total": "Study sessions so far",
+    "active_days_week": "Active days this week",
+    "active_days_total": "Active days so far",
+    "days_since_last_activity": "Days since last activity",
+    "days_since_enrolment": "Days since enrolment",
+    "enrolled_days_before_start": "Days enrolled before the start",
+}
+"""A short label of each feature, for tables, charts and the ``flbook predict`` file."""
 
 _DAY = 86_400 * 1_000_000_000
 _WEEK = 7 * _DAY
