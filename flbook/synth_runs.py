@@ -153,11 +153,15 @@ def make_runs(
     interval_weeks: int = 26,
     cutoff_weeks: float | None = None,
     title: str = "Learning to Code for Data Analysis",
+    nest_previous: bool = False,
 ) -> dict[str, Any]:
     """Write several runs of one synthetic course, the latest optionally cut off at a date.
 
     Run ``i`` (1 … ``runs``) is written to ``out_dir/{stub_base}-{i}/`` with the stub
-    ``{stub_base}-{i}``. All runs share the step list; each has its own learners
+    ``{stub_base}-{i}`` (with ``nest_previous``: the current run straight into
+    ``out_dir``, the earlier ones into ``out_dir/previous-runs/{stub_base}-{i}/``, so
+    that they sit inside the current run's data folder). All runs share the step list;
+    each has its own learners
     (seed ``seed + runs - i``) and starts ``interval_weeks`` weeks after the one
     before, the last on ``start``. The last run is the current one: its ``course.yml``
     lists the others (relative paths) under ``previous_runs``.
@@ -176,6 +180,8 @@ def make_runs(
         its start (``1.5`` is the middle of week 2), and its ``course.yml`` sets
         ``as_of`` to that moment. ``None``: the current run is complete.
     title : course title.
+    nest_previous : write the earlier runs below the current run's folder (the layout
+        of the bundled course, whose settings are written relative to its folder).
 
     Returns
     -------
@@ -205,7 +211,10 @@ def make_runs(
         for i in range(1, runs + 1):
             back = runs - i
             stub = f"{stub_base}-{i}"
-            folder = out / stub
+            if not nest_previous:
+                folder = out / stub
+            else:
+                folder = out if back == 0 else out / "previous-runs" / stub
             counts = synth.make_course(
                 folder,
                 learners=learners,
@@ -221,11 +230,14 @@ def make_runs(
     cutoff = None
     extra: dict[str, Any] = {}
     if runs > 1:
-        extra["previous_runs"] = [f"../{p.parent.name}/course.yml" for p in paths[:-1]]
+        extra["previous_runs"] = [
+            os.path.relpath(p, current.parent).replace(os.sep, "/") for p in paths[:-1]
+        ]
     if cutoff_weeks is not None:
         cutoff = dt.datetime.combine(start_d, dt.time()) + dt.timedelta(weeks=float(cutoff_weeks))
         cutoff = cutoff.replace(microsecond=0)
-        rows[current.parent.name].update(cut_off(current.parent, current.parent.name, cutoff))
+        stub = f"{stub_base}-{runs}"
+        rows[stub].update(cut_off(current.parent, stub, cutoff))
         extra["as_of"] = cutoff.strftime("%Y-%m-%d %H:%M:%S")
     if extra:
         _write_yml(current, extra)

@@ -107,3 +107,14 @@ def test_cut_off_keeps_format(tmp_path):
         "id,author_id,parent_id,step,text,timestamp,moderated,likes\n"
         '1,a,,1.1,"Hello, ""world""\nline two",2024-02-05 10:00:00 UTC,,0\n'
     )
+
+
+def test_nested_layout_for_the_bundled_course(tmp_path):
+    info = make_runs(tmp_path, runs=3, learners=60, weeks=1, seed=2, nest_previous=True)
+    assert info["current"] == str(tmp_path / "course.yml")
+    assert (tmp_path / "learn-to-code-3_enrolments.csv").exists()
+    text = (tmp_path / "course.yml").read_text()
+    assert "previous-runs/learn-to-code-1/course.yml" in text
+    cfg = load_config(tmp_path / "course.yml")
+    assert [p.split("/")[-2] for p in cfg.previous_runs] == ["learn-to-code-1", "learn-to-code-2"]
+    assert all(load_config(p).stub in p for p in cfg.previous_runs)

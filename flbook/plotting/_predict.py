@@ -229,5 +229,7 @@ def plot_risk_drivers(data: pd.DataFrame, *, top: int = 8, ax: Axes | None = Non
     ax.set_yticklabels(labels)
     ax.set_xlabel("Flagged learners with this among their main drivers")
     thousands(ax, "x")
-    ax.legend(loc="lower right", fontsize=8, title="Signal", title_fontsize=8)
+    ax.legend(
+        loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, title="Signal", title_fontsize=8
+    )
     return ax
