@@ -424,9 +424,12 @@ def _features(
     f["days_since_last_activity"] = np.where(last != _NAT, (t_row - last) / _DAY, np.nan)
 
     # --- enrolment timing
+    # the export keeps a learner's latest enrolment: one dated after the moment (a
+    # re-enrolment) is not known at the moment, so the timing is left unknown
     e = enrolled[who]
-    f["days_since_enrolment"] = np.where(e != _NAT, (t_row - e) / _DAY, np.nan)
-    f["enrolled_days_before_start"] = np.where(e != _NAT, (grid.start - e) / _DAY, np.nan)
+    known = (e != _NAT) & (e < t_row)
+    f["days_since_enrolment"] = np.where(known, (t_row - e) / _DAY, np.nan)
+    f["enrolled_days_before_start"] = np.where(known, (grid.start - e) / _DAY, np.nan)
     return f
 
 
