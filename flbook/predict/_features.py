@@ -483,6 +483,13 @@ def weekly_features(
 
     This is a learner-level table for modelling; a chart should get an aggregate.
 
+    Notes
+    -----
+    The shares of steps done divide by the course's step list (``course.steps``): the
+    course's design, known in advance, not learner data. The export keeps only a
+    learner's latest enrolment, so for a learner who enrolled again after the moment
+    the enrolment timing is unknown (NaN).
+
     Examples
     --------
     >>> from flbook.store import Course
