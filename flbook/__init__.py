@@ -34,6 +34,8 @@ _LAZY = {
     "PARAMETERS": "flbook.config",
     "analysis": "flbook.analysis",
     "plotting": "flbook.plotting",
+    "predict": "flbook.predict",
+    "explore": "flbook.explore",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

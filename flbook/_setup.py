@@ -144,8 +144,13 @@ class Table:
 
 
 def _header(name: Any) -> str:
-    text = str(name).replace("_", " ").replace("pct", "%")
+    words = str(name).replace("pct", "%").split("_")
+    words = [_ACRONYMS.get(w, w) for w in words]
+    text = " ".join(words)
     return text[:1].upper() + text[1:]
+
+
+_ACRONYMS = {"auc": "AUC", "id": "ID", "utm": "UTM", "roc": "ROC", "url": "URL", "hd": "HD"}
 
 
 def show_table(frame: pd.DataFrame, *, max_rows: int = 40, digits: int = 1) -> Table:

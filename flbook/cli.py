@@ -87,6 +87,22 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if args.awkward:
         counts = make_awkward_course(out)
+    elif args.runs > 1:
+        from .synth_runs import make_runs
+
+        stub_base = args.stub.rsplit("-", 1)[0] if args.stub[-1].isdigit() else args.stub
+        info = make_runs(
+            out,
+            runs=args.runs,
+            learners=args.learners,
+            weeks=args.weeks,
+            seed=args.seed,
+            stub_base=stub_base,
+            start=args.start,
+            nest_previous=True,
+        )
+        counts = list(info["rows"].values())[-1]  # the current run's rows
+        print(f"  earlier runs: {', '.join(str(Path(r).parent) for r in info['runs'][:-1])}")
     else:
         counts = make_course(
             out,
@@ -152,6 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--stub", default="learn-to-code-1")
     s.add_argument("--start", default="2024-02-05")
     s.add_argument("--versions", choices=["newest", "oldest"], default="newest")
+    s.add_argument(
+        "--runs",
+        type=int,
+        default=1,
+        help="write this many runs of the course: the last in --out, earlier ones in "
+        "--out/previous-runs/ (for predictions)",
+    )
     s.add_argument("--awkward", action="store_true", help="write the small awkward test course")
     s.set_defaults(func=_cmd_synth)
 

@@ -1421,6 +1421,7 @@ def _make(
     datasets: Iterable[str] | None,
     header_only: Iterable[str],
     unenrol: bool = True,
+    structure_seed: int | None = None,
 ) -> dict[str, int]:
     if versions not in ("newest", "oldest"):
         raise ValueError(f"versions must be 'newest' or 'oldest', not {versions!r}")
@@ -1448,6 +1449,10 @@ def _make(
     )
     seqs = np.random.default_rng(seed).bit_generator.seed_seq.spawn(17)
     r_struct, r_people, r_act, r_out = (np.random.default_rng(s) for s in seqs[:4])
+    if structure_seed is not None:  # runs of one course share their steps
+        r_struct = np.random.default_rng(
+            np.random.default_rng(structure_seed).bit_generator.seed_seq.spawn(17)[0]
+        )
     steps = _structure(r_struct, weeks)
     ppl = _people(r_people, learners, tl)
     act = _activity(r_act, steps, ppl, tl)
@@ -1514,6 +1519,7 @@ def make_course(
     versions: str = "newest",
     datasets: Iterable[str] | None = None,
     header_only: Iterable[str] = (),
+    structure_seed: int | None = None,
 ) -> dict[str, int]:
     """Write a synthetic FutureLearn course-run export (one CSV per dataset) and its course.yml.
 
@@ -1528,6 +1534,8 @@ def make_course(
     stub : file prefix, ``{course-slug}-{run}``; files are ``{stub}_{dataset}.csv``.
     start : ISO date of the first day of week 1. Registration opens 28 days before.
     title : course title written to course.yml.
+    structure_seed : seed of the course's step list (weeks and steps) alone; runs of one
+        course made with the same ``structure_seed`` share their steps. Default: ``seed``.
     versions : ``"newest"`` or ``"oldest"``: the column version of every file
         (see :data:`COLUMNS`).
     datasets : the datasets to write (names from :data:`DATASETS`); ``None`` writes all.
@@ -1558,6 +1566,7 @@ def make_course(
         versions=versions,
         datasets=datasets,
         header_only=header_only,
+        structure_seed=structure_seed,
     )
 
 

@@ -17,13 +17,11 @@ start=start)``.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -50,22 +48,6 @@ _COMPANIONS = {
     ("comments", "first_reported_at"): ("first_reported_reason",),
     ("comments", "moderated"): ("moderation_state",),
 }
-
-
-@contextlib.contextmanager
-def _fixed_structure(seed: int):
-    """Make :func:`flbook.synth.make_course` draw its step list from ``seed``'s stream."""
-    original = synth._structure
-
-    def structure(rng, weeks):  # the run's own structure stream is ignored
-        stream = np.random.default_rng(seed).bit_generator.seed_seq.spawn(17)[0]
-        return original(np.random.default_rng(stream), weeks)
-
-    synth._structure = structure
-    try:
-        yield
-    finally:
-        synth._structure = original
 
 
 def _ts_text(moment: dt.datetime) -> str:
@@ -207,25 +189,25 @@ def make_runs(
     start_d = dt.date.fromisoformat(start)
     paths: list[Path] = []
     rows: dict[str, dict[str, int]] = {}
-    with _fixed_structure(seed):
-        for i in range(1, runs + 1):
-            back = runs - i
-            stub = f"{stub_base}-{i}"
-            if not nest_previous:
-                folder = out / stub
-            else:
-                folder = out if back == 0 else out / "previous-runs" / stub
-            counts = synth.make_course(
-                folder,
-                learners=learners,
-                weeks=weeks,
-                seed=seed + back,
-                stub=stub,
-                start=(start_d - dt.timedelta(weeks=interval_weeks * back)).isoformat(),
-                title=title,
-            )
-            rows[stub] = counts
-            paths.append(folder / "course.yml")
+    for i in range(1, runs + 1):
+        back = runs - i
+        stub = f"{stub_base}-{i}"
+        if not nest_previous:
+            folder = out / stub
+        else:
+            folder = out if back == 0 else out / "previous-runs" / stub
+        counts = synth.make_course(
+            folder,
+            learners=learners,
+            weeks=weeks,
+            seed=seed + back,
+            stub=stub,
+            start=(start_d - dt.timedelta(weeks=interval_weeks * back)).isoformat(),
+            title=title,
+            structure_seed=seed,
+        )
+        rows[stub] = counts
+        paths.append(folder / "course.yml")
     current = paths[-1]
     cutoff = None
     extra: dict[str, Any] = {}

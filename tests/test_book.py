@@ -27,6 +27,7 @@ from flbook.synth import make_awkward_course
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+STUB = load_config(ROOT / "data_stub" / "course.yml")
 RAW_MARKUP = ("{#sec-", "#|", ":::", "{.callout", "@fig-", "@tbl-", "@sec-", "{{<")
 
 
@@ -218,7 +219,7 @@ def test_no_raw_markup_leaks(fmt, html_text, pdf_text):
 
 
 def test_no_learner_id_in_any_output(html_text, pdf_text):
-    ids = pd.read_csv(ROOT / "data_stub" / "learn-to-code-1_enrolments.csv")["learner_id"]
+    ids = pd.read_csv(STUB.data_file("enrolments"))["learner_id"]
     short = {i[:8] for i in ids}  # even a prefix of an id must not appear
     for text in (html_text, pdf_text):
         found = [i for i in short if i in text]
@@ -226,7 +227,7 @@ def test_no_learner_id_in_any_output(html_text, pdf_text):
 
 
 def test_comment_script_never_unescaped(html_text):
-    comments = (ROOT / "data_stub" / "learn-to-code-1_comments.csv").read_text()
+    comments = (STUB.data_file("comments")).read_text()
     assert "<script>alert(" in comments  # the synthetic course does try
     assert "<script>alert(" not in html_text
 
@@ -242,7 +243,7 @@ def test_html_works_offline(html_text):
 def test_preface_names_the_course(html_text):
     visible = _visible(html_text)
     assert "Learning to Code for Data Analysis" in visible
-    assert "learn-to-code-1" in visible
+    assert STUB.stub in visible
 
 
 # ----------------------------------------------------------------------------- awkward course

@@ -79,13 +79,14 @@ def test_check_bundled_course_by_default(capsys):
 
 
 def test_data_stub_is_exactly_what_synth_writes(tmp_path):
-    """The committed synthetic course is reproducible byte for byte from the CLI."""
+    """The committed synthetic course (3 runs) is reproducible byte for byte from the CLI."""
     out = tmp_path / "stub"
-    assert main(["synth", "--out", str(out)]) == 0
-    committed = sorted(p.name for p in (ROOT / "data_stub").iterdir() if p.is_file())
-    regenerated = sorted(p.name for p in out.iterdir())
+    assert main(["synth", "--runs", "3", "--out", str(out)]) == 0
+    stub = ROOT / "data_stub"
+    committed = sorted(p.relative_to(stub).as_posix() for p in stub.rglob("*") if p.is_file())
+    regenerated = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert committed == regenerated
-    match, mismatch, errors = filecmp.cmpfiles(ROOT / "data_stub", out, committed, shallow=False)
+    match, mismatch, errors = filecmp.cmpfiles(stub, out, committed, shallow=False)
     assert mismatch == [] and errors == []
 
 
