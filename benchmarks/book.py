@@ -234,7 +234,7 @@ def measure(learners: int, seed: int, baselines: bool) -> list[dict]:
         t_cached, mb_cached, r = _child("load", course, cache, out)
         add("cached load (store -> pandas)", r["seconds"], mb_cached)
         env = dict(os.environ, FLBOOK_CACHE=str(cache))
-        secs, mb, _, _ = run(["flbook", "check", str(course)], env=env)
+        secs, mb, _, _ = run([sys.executable, "-m", "flbook.cli", "check", str(course)], env=env)
         add("flbook check (store warm)", secs, mb)
         secs, mb, r = _child("render", course, cache, out)
         total_chapters = 0.0
