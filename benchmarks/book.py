@@ -190,7 +190,9 @@ def course_for(learners: int, seed: int) -> Path:
         print(f"generating {learners:,} learners into {folder} ...", file=sys.stderr, flush=True)
         run(
             [
-                "flbook",
+                sys.executable,
+                "-m",
+                "flbook.cli",
                 "synth",
                 "--learners",
                 str(learners),
