@@ -214,6 +214,10 @@ class Course:
         self._store = store
         self._arrow = dict(tables or {})
         self._frames: dict[str, pd.DataFrame] = {}
+        self._notebook_arrow: pa.Table | None = None  # encoded notebook events, if in memory
+        self._notebook_frame: pd.DataFrame | None = None
+        self.notebook_report = None
+        """The :class:`~flbook.exports.notebook_logs.NotebookLogReport`, or None without logs."""
         # ``steps`` are the steps in the data (what stored codes refer to); steps named
         # only in the settings (never visited) join the list, and codes are remapped.
         data_steps = list(steps)
@@ -268,6 +272,30 @@ class Course:
         if cols is None:
             self._frames[ds.name] = frame
         return frame
+
+    @property
+    def notebook_events(self) -> pd.DataFrame:
+        """Jupyter notebook events from the course's notebook logs (setting ``notebook_logs``).
+
+        One row per event, in time order: ``learner_id`` (Categorical over
+        :attr:`people`; missing where the notebook user is not linked to a person in
+        the export), ``user`` (the notebook user name, Categorical: never show it),
+        ``session`` (kernel session id), ``notebook`` (path), ``event`` (pioneer event
+        name), ``time`` (UTC), ``cell_id``, ``cell_index`` (Int32), ``cells`` (Int32),
+        ``success`` (boolean, executions only), ``error_name`` (Categorical). Empty (with
+        these columns) when the course has no notebook logs. See
+        :func:`flbook.exports.notebook_logs.read_notebook_logs`.
+        """
+        if self._notebook_frame is None:
+            t = self._notebook_arrow
+            if t is None and self._store is not None:
+                path = self._store / "notebook-events.parquet"
+                if path.exists():
+                    t = pq.read_table(path)
+            if t is None:
+                t = _notebook_empty()
+            self._notebook_frame = _notebook_to_pandas(t, self.people)
+        return self._notebook_frame
 
     def load_all(self) -> Course:
         """Read every table now (otherwise each is read on first use)."""
@@ -324,6 +352,9 @@ class Course:
         Keyword names are table names (``enrolments=``, ``step_activity=``, ...). Values
         may be plain: ids and steps as strings, timestamps as strings or datetimes (UTC
         assumed). Absent columns are left empty; absent tables are empty.
+        ``notebook_events=`` takes notebook events with the columns of
+        :attr:`notebook_events` (``learner_id`` as plain ids; without it, a ``user``
+        that is a person id in the other tables is that person).
 
         Examples
         --------
@@ -333,11 +364,15 @@ class Course:
         >>> list(c.steps["step"].astype(str))
         ['1.2', '1.10']
         """
+        notebook = frames.pop("notebook_events", None)
         tables: dict[str, pa.Table] = {}
         for name, frame in frames.items():
             ds = _dataset(name)
             tables[ds.name] = _frame_to_arrow(frame, ds)
-        return _assemble(config, tables, LoadReport())
+        course = _assemble(config, tables, LoadReport())
+        if notebook is not None:
+            course._notebook_arrow = _notebook_encode(_notebook_from_frame(notebook), course)
+        return course
 
 
 def _dataset(name: str) -> Dataset:
@@ -453,6 +488,152 @@ def _assemble(
     )
 
 
+# --------------------------------------------------------------------------- notebook events
+
+
+def _notebook_schema() -> pa.Schema:
+    """The stored notebook-event table: the reader's, with ``learner_id`` as person codes."""
+    from .exports.notebook_logs import notebook_events_schema
+
+    base = notebook_events_schema()
+    return pa.schema(
+        [pa.field("learner_id", pa.int32()) if f.name == "learner_id" else f for f in base]
+    )
+
+
+def _notebook_empty() -> pa.Table:
+    return _notebook_schema().empty_table()
+
+
+def _dict_lookup(col, index: pd.Index) -> np.ndarray:
+    """Positions in ``index`` of a (dictionary) string column's values (-1: null or absent)."""
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if not pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_encode()
+    lookup = index.get_indexer(arr.dictionary.to_numpy(zero_copy_only=False))
+    lookup = np.append(lookup, -1).astype(np.int64)
+    return lookup[pc.fill_null(arr.indices, -1).to_numpy(zero_copy_only=False)]
+
+
+def _notebook_encode(table: pa.Table, course: Course) -> pa.Table:
+    """Replace the reader's ``learner_id`` strings by person codes of ``course.people``.
+
+    A user without a learner id whose name is a person id of the export is that person.
+    """
+    people = pd.Index(course.people, dtype="object")
+    mapped = _dict_lookup(table.column("learner_id"), people)
+    has_id = table.column("learner_id").is_valid().to_numpy(zero_copy_only=False)
+    by_name = _dict_lookup(table.column("user"), people)
+    codes = np.where(has_id, mapped, by_name).astype(np.int32)
+    stray = has_id & (mapped < 0)
+    rep = course.notebook_report
+    if stray.any() and rep is not None:
+        n = len(np.unique(_dict_lookup(table.column("user"), _users(table))[stray]))
+        rep.warnings.append(
+            f"{n:,} notebook user(s) are mapped to learner ids that are not in the export "
+            "(their events are kept without a learner)"
+        )
+    if rep is not None:
+        linked = codes >= 0
+        users = _dict_lookup(table.column("user"), _users(table))
+        rep.linked_users = int(len(np.unique(users[linked & (users >= 0)])))
+    i = table.column_names.index("learner_id")
+    return table.set_column(i, "learner_id", pa.array(codes, pa.int32())).cast(_notebook_schema())
+
+
+def _users(table: pa.Table) -> pd.Index:
+    col = table.column("user").combine_chunks()
+    values = col.dictionary if pa.types.is_dictionary(col.type) else pc.unique(col)
+    return pd.Index(values.to_numpy(zero_copy_only=False), dtype="object")
+
+
+def _notebook_from_frame(frame: pd.DataFrame) -> pa.Table:
+    """A loosely typed notebook-event frame (ids and times as text) → the reader's table."""
+    from .exports.notebook_logs import notebook_events_schema
+
+    schema = notebook_events_schema()
+    unknown = [c for c in frame.columns if c not in schema.names]
+    if unknown:
+        raise KeyError(
+            f"notebook_events: unknown column(s) {unknown}; expected some of {schema.names}"
+        )
+    n = len(frame)
+    cols = {}
+    for f in schema:
+        if f.name not in frame.columns:
+            cols[f.name] = pa.nulls(n, f.type)
+            continue
+        s = frame[f.name].astype("object")
+        vals = [None if v is None or (not isinstance(v, str) and pd.isna(v)) else v for v in s]
+        if pa.types.is_timestamp(f.type):
+            ts = pd.to_datetime(pd.Series(vals, dtype="object"), utc=True)
+            cols[f.name] = pa.array(ts.astype("datetime64[ns, UTC]")).cast(f.type, safe=False)
+        elif pa.types.is_dictionary(f.type):
+            cols[f.name] = pa.array([None if v is None else str(v) for v in vals], pa.string())
+            cols[f.name] = cols[f.name].dictionary_encode()
+        else:
+            cols[f.name] = pa.array(vals).cast(f.type) if n else pa.array([], f.type)
+    table = pa.table(cols).cast(schema)
+    order = pc.sort_indices(table, sort_keys=[("time", "ascending")])
+    return table.take(order)
+
+
+def _notebook_to_pandas(table: pa.Table, people: pd.Index) -> pd.DataFrame:
+    out = {}
+    for name in table.column_names:
+        col = table.column(name)
+        if name == "learner_id":
+            codes = col.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+            out[name] = pd.Categorical.from_codes(codes, categories=people, validate=False)
+        elif pa.types.is_dictionary(col.type):
+            values = col.to_pandas()
+            out[name] = (
+                values
+                if isinstance(values.dtype, pd.CategoricalDtype)
+                else values.astype("category")
+            )
+        elif pa.types.is_timestamp(col.type):
+            out[name] = col.cast(pa.timestamp("ns", tz="UTC")).to_pandas()
+        elif pa.types.is_boolean(col.type):
+            out[name] = col.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get).astype(
+                pd.BooleanDtype()
+            )
+        else:
+            out[name] = col.to_pandas(types_mapper={pa.int32(): pd.Int32Dtype()}.get).astype(
+                pd.Int32Dtype()
+            )
+    return pd.DataFrame(out, index=pd.RangeIndex(table.num_rows))
+
+
+def _notebook_sources(config: CourseConfig) -> list[Path]:
+    """The files whose content the notebook events depend on (logs, then the user map)."""
+    if not config.notebook_logs:
+        return []
+    from .exports.notebook_logs import log_files
+
+    files = log_files(config.notebook_logs)
+    if config.notebook_user_map:
+        files.append(Path(config.notebook_user_map))
+    return files
+
+
+def _read_notebooks(course: Course, config: CourseConfig, progress=None) -> None:
+    """Read the course's notebook logs (if any) into ``course`` as encoded events."""
+    if not config.notebook_logs:
+        return
+    from .exports.notebook_logs import read_notebook_logs
+
+    if progress:
+        progress(f"reading notebook logs {Path(config.notebook_logs).name}")
+    table, rep = read_notebook_logs(
+        config.notebook_logs,
+        user_env=config.notebook_user_env,
+        user_map=config.notebook_user_map or None,
+    )
+    course.notebook_report = rep
+    course._notebook_arrow = _notebook_encode(table, course)
+
+
 # --------------------------------------------------------------------------- loading
 
 
@@ -539,7 +720,9 @@ def load_course(
 
     root = Path(cache) if cache not in (None, True) else cache_dir()
     digests = _Digests(root)
+    nb_files = _notebook_sources(config)
     todo = [p for p in files.values() if p.exists() and digests.lookup(p) is None]
+    todo += [p for p in nb_files if p.exists() and digests.lookup(p) is None]
     if todo:
         with cf.ThreadPoolExecutor(max_workers=2) as ex:
             for p, d in zip(todo, ex.map(_file_digest, todo), strict=True):
@@ -547,6 +730,9 @@ def load_course(
     key_src = [STORE_VERSION] + [
         f"{n}={digests.lookup(p) if p.exists() else '-'}" for n, p in sorted(files.items())
     ]
+    if config.notebook_logs:  # the notebook events depend on the logs, the map and the variable
+        key_src.append(f"notebook_user_env={config.notebook_user_env}")
+        key_src += [f"notebook:{p}={digests.lookup(p) if p.exists() else '-'}" for p in nb_files]
     key = hashlib.blake2b("\n".join(key_src).encode(), digest_size=12).hexdigest()
     store = root / "courses" / key
     if (store / "report.json").exists():
@@ -574,6 +760,7 @@ def _read_all(config, files, progress, t0) -> Course:
         tables[name] = table
     course = _assemble(config, tables, report)
     _cross_checks(course, report)
+    _read_notebooks(course, config, progress)
     report.seconds = time.perf_counter() - t0
     return course
 
@@ -622,6 +809,11 @@ def _write_store(course: Course, root: Path, store: Path) -> None:
             pa.table({"step": pa.array(list(course.step_dtype.categories), pa.string())}),
             tmp / "steps.parquet",
         )
+        if course._notebook_arrow is not None:
+            pq.write_table(
+                course._notebook_arrow, tmp / "notebook-events.parquet", compression="lz4"
+            )
+            (tmp / "notebook-logs.json").write_text(json.dumps(course.notebook_report.to_dict()))
         (tmp / "report.json").write_text(course.report.to_json())
         try:
             tmp.rename(store)
@@ -636,10 +828,16 @@ def _open_store(config: CourseConfig, store: Path) -> Course:
     people = pq.read_table(store / "people.parquet").column("person").to_pylist()
     steps = pq.read_table(store / "steps.parquet").column("step").to_pylist()
     report = LoadReport.from_json((store / "report.json").read_text())
-    return Course(
+    course = Course(
         config,
         people=pd.Index(people, dtype="object", name="person"),
         steps=steps,
         report=report,
         store=store,
     )
+    if (store / "notebook-logs.json").exists():
+        from .exports.notebook_logs import NotebookLogReport
+
+        raw = json.loads((store / "notebook-logs.json").read_text())
+        course.notebook_report = NotebookLogReport.from_dict(raw)
+    return course

@@ -22,6 +22,13 @@ unenrolled         enrolments: unenrolled_at              —
 order of the ``event`` Categorical. ``step`` is the step the event happened on
 (for ``left``: the last step the learner completed, as the leaving survey records it).
 Comment text is never part of the log.
+
+Notebook events (:data:`NOTEBOOK_EVENTS`) join the log when the course has Jupyter
+notebook logs (``course.notebook_events``) whose users are linked to learners:
+``notebook_opened``, ``cell_run`` and ``cell_failed``, on the step the notebook
+belongs to (setting ``notebooks``), with the notebook (and cell, and error name) as
+detail. They sit after ``answered`` in the ``event`` Categorical. Never code or error
+messages.
 """
 
 from __future__ import annotations
@@ -34,7 +41,14 @@ import pandas as pd
 from ._groups import pick_learner, pseudonyms
 from ._sessions import _NAT, _as_time, _empty, _ids_mask, _ns, _order, _person_mask, _salt
 
-__all__ = ["EVENTS", "EVENT_SOURCES", "event_log", "event_counts", "learner_timeline"]
+__all__ = [
+    "EVENTS",
+    "EVENT_SOURCES",
+    "NOTEBOOK_EVENTS",
+    "event_log",
+    "event_counts",
+    "learner_timeline",
+]
 
 EVENTS: tuple[str, ...] = (
     "enrolled",
@@ -64,6 +78,15 @@ EVENT_SOURCES: dict[str, tuple[str, str, str]] = {
 }
 """Where each event type comes from: (table, person column, time column)."""
 
+NOTEBOOK_EVENTS: tuple[str, ...] = ("notebook_opened", "cell_run", "cell_failed")
+"""Event types from Jupyter notebook logs: a notebook opened, a cell run without and with an error."""
+
+_PIONEER = {
+    "notebook_opened": "NotebookOpenEvent",
+    "cell_run": "CellExecuteEvent",
+    "cell_failed": "CellExecuteEvent",
+}
+
 _STEP_COLUMN = {
     "visited": "step",
     "completed": "step",
@@ -76,8 +99,77 @@ _LOG_COLUMNS = ["learner_id", "time", "event", "step", "detail"]
 _TIMELINE_COLUMNS = ["pseudonym", "time", "event", "step", "detail"]
 
 
-def _event_dtype() -> pd.CategoricalDtype:
-    return pd.CategoricalDtype(list(EVENTS))
+def _event_dtype(categories=EVENTS) -> pd.CategoricalDtype:
+    return pd.CategoricalDtype(list(categories))
+
+
+def _categories(with_notebooks: bool) -> tuple[str, ...]:
+    """The event types of a log: :data:`EVENTS`, with the notebook events after ``answered``."""
+    if not with_notebooks:
+        return EVENTS
+    i = EVENTS.index("answered") + 1
+    return EVENTS[:i] + NOTEBOOK_EVENTS + EVENTS[i:]
+
+
+def _has_notebooks(course, notebooks: bool | None) -> bool:
+    """Whether the log includes notebook events: asked for, or (None) the course has linked ones."""
+    if notebooks is not None:
+        return bool(notebooks)
+    frame = getattr(course, "notebook_events", None)
+    if frame is None or frame.empty:
+        return False
+    return bool((frame["learner_id"].cat.codes.to_numpy() >= 0).any())
+
+
+def _notebook_source(course, event: str, mask: np.ndarray | None, steps_map) -> dict:
+    """One notebook event type's rows, like :func:`_source`."""
+    ne = course.notebook_events
+    ev = ne["event"].astype("object").to_numpy()
+    want = ev == _PIONEER[event]
+    if event != "notebook_opened":
+        ok_run = ne["success"].fillna(False).to_numpy(dtype=bool)
+        want &= ok_run if event == "cell_run" else ~ok_run
+    codes = ne["learner_id"].cat.codes.to_numpy()
+    ns = _ns(ne["time"]) if len(ne) else np.empty(0, dtype=np.int64)
+    ok = want & (codes >= 0) & (ns != _NAT)
+    if mask is not None:
+        ok &= mask[codes]
+    idx = np.flatnonzero(ok)
+    nb_codes = ne["notebook"].cat.codes.to_numpy()[idx]
+    nb_names = [str(c) for c in ne["notebook"].cat.categories]
+    # the notebook's step (settings ``notebooks``), as a course step code
+    step_pos = {s: i for i, s in enumerate(course.step_dtype.categories)}
+    nb_step = np.array(
+        [step_pos.get((steps_map or {}).get(n), -1) for n in nb_names] + [-1], dtype=np.int16
+    )  # one per notebook
+    steps = nb_step[nb_codes]
+    if event == "notebook_opened":
+        detail, labels = nb_codes.astype(np.int32), nb_names
+    else:
+        cell = ne["cell_index"].fillna(-1).to_numpy(dtype=np.int64)[idx] + 1
+        err, errs = _cat_codes(ne["error_name"])
+        err = err[idx] if event == "cell_failed" else np.full(len(idx), -1, dtype=np.int32)
+        radix_c = int(cell.max()) + 2 if len(cell) else 1
+        radix_e = len(errs) + 1
+        key = (nb_codes.astype(np.int64) * radix_c + cell + 1) * radix_e + (err + 1)
+
+        def name(k: int) -> str:
+            e = k % radix_e - 1
+            c = (k // radix_e) % radix_c - 1
+            text = nb_names[k // radix_e // radix_c]
+            if c > 0:
+                text += f", cell {c}"
+            return text + (f": {errs[e]}" if e >= 0 else "")
+
+        detail, labels = _labels(key, name) if len(key) else (np.empty(0, np.int32), [])
+    return {
+        "codes": codes[idx].astype(np.int32),
+        "times": ns[idx],
+        "steps": steps,
+        "detail": np.asarray(detail, dtype=np.int32),
+        "labels": labels,
+        "event": event,
+    }
 
 
 def _event_times(course, event: str, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -155,7 +247,7 @@ def _source(course, event: str, mask: np.ndarray | None) -> dict:
         "steps": steps,
         "detail": detail,
         "labels": labels,
-        "event": EVENTS.index(event),
+        "event": event,
     }
 
 
@@ -167,9 +259,21 @@ def _learner_mask(course, learners) -> np.ndarray | None:
     return _ids_mask(course, learners)
 
 
-def _log_arrays(course, mask: np.ndarray | None, events: Iterable[str] = EVENTS) -> dict:
+def _log_arrays(
+    course,
+    mask: np.ndarray | None,
+    events: Iterable[str] = EVENTS,
+    *,
+    notebooks: bool = False,
+    notebook_steps=None,
+) -> dict:
     """Every event of the people in ``mask``, unsorted, as concatenated arrays."""
+    cats = _categories(notebooks)
     parts = [_source(course, e, mask) for e in events]
+    if notebooks:
+        if notebook_steps is None and getattr(course, "config", None) is not None:
+            notebook_steps = course.config.notebooks
+        parts += [_notebook_source(course, e, mask, notebook_steps) for e in NOTEBOOK_EVENTS]
     categories: list[str] = []
     seen: dict[str, int] = {}
     details = []
@@ -181,11 +285,12 @@ def _log_arrays(course, mask: np.ndarray | None, events: Iterable[str] = EVENTS)
         "codes": np.concatenate([p["codes"] for p in parts]),
         "times": np.concatenate([p["times"] for p in parts]),
         "events": np.concatenate(
-            [np.full(len(p["codes"]), p["event"], dtype=np.int8) for p in parts]
+            [np.full(len(p["codes"]), cats.index(p["event"]), dtype=np.int8) for p in parts]
         ),
         "steps": np.concatenate([p["steps"] for p in parts]),
         "detail": np.concatenate(details),
         "categories": categories,
+        "event_categories": cats,
     }
 
 
@@ -193,7 +298,7 @@ def _sorted(a: dict, n_steps: int) -> dict:
     order = _order(
         a["codes"],
         a["times"],
-        (a["events"], len(EVENTS)),
+        (a["events"], len(a["event_categories"])),
         (a["steps"].astype(np.int32) + 1, n_steps + 1),
     )
     return {k: (v[order] if isinstance(v, np.ndarray) else v) for k, v in a.items()}
@@ -204,7 +309,9 @@ def _frame(course, a: dict, who: dict) -> pd.DataFrame:
         {
             **who,
             "time": _as_time(a["times"]),
-            "event": pd.Categorical.from_codes(a["events"], dtype=_event_dtype(), validate=False),
+            "event": pd.Categorical.from_codes(
+                a["events"], dtype=_event_dtype(a["event_categories"]), validate=False
+            ),
             "step": pd.Categorical.from_codes(a["steps"], dtype=course.step_dtype, validate=False),
             "detail": pd.Categorical.from_codes(
                 a["detail"], categories=a["categories"], validate=False
@@ -213,7 +320,9 @@ def _frame(course, a: dict, who: dict) -> pd.DataFrame:
     )
 
 
-def event_log(course, *, learners=None) -> pd.DataFrame:
+def event_log(
+    course, *, learners=None, notebooks: bool | None = None, notebook_steps=None
+) -> pd.DataFrame:
     """Every timestamped thing learners did, in one long table (the full-learner view).
 
     Answers: *what happened, to whom, when?* One row per event from the enrolments,
@@ -227,6 +336,11 @@ def event_log(course, *, learners=None) -> pd.DataFrame:
         None (default): people with role ``learner``; ``"all"``: everyone in the
         export, course team included; another string: a learner group expression
         (``"fully_participated"``, ``"unenrolled & ~visited"``); or learner ids.
+    notebooks : bool, optional
+        Include :data:`NOTEBOOK_EVENTS` from the course's notebook logs. None (default):
+        when the course has notebook events linked to people of the export.
+    notebook_steps : mapping of notebook path → step, optional
+        The step each notebook belongs to (default: the ``notebooks`` setting).
 
     Returns
     -------
@@ -234,11 +348,13 @@ def event_log(course, *, learners=None) -> pd.DataFrame:
 
     - ``learner_id`` (Categorical over ``course.people``)
     - ``time`` (UTC)
-    - ``event`` (Categorical, categories :data:`EVENTS`)
+    - ``event`` (Categorical, categories :data:`EVENTS`, with :data:`NOTEBOOK_EVENTS`
+      after ``answered`` when notebook events are included)
     - ``step`` (ordered Categorical; missing for events not tied to a step)
     - ``detail`` (Categorical): ``comment``/``reply``, ``question N: correct``/
-      ``incorrect``, the leaving reason, the archetype; missing otherwise. Never
-      comment text.
+      ``incorrect``, the leaving reason, the archetype, the notebook (``"week1/lab.ipynb,
+      cell 4: NameError"``); missing otherwise. Never comment text, code or error
+      messages.
 
     This table holds learner ids: aggregate it (:func:`event_counts`) or look at one
     learner under a pseudonym (:func:`learner_timeline`) before showing it.
@@ -254,7 +370,15 @@ def event_log(course, *, learners=None) -> pd.DataFrame:
     >>> event_log(Course.from_frames(enrolments=enr, step_activity=sa))["event"].tolist()
     ['enrolled', 'visited', 'unenrolled']
     """
-    a = _sorted(_log_arrays(course, _learner_mask(course, learners)), len(course.steps))
+    a = _sorted(
+        _log_arrays(
+            course,
+            _learner_mask(course, learners),
+            notebooks=_has_notebooks(course, notebooks),
+            notebook_steps=notebook_steps,
+        ),
+        len(course.steps),
+    )
     who = {
         "learner_id": pd.Categorical.from_codes(
             a["codes"], categories=course.people, validate=False
@@ -278,8 +402,15 @@ def event_counts(log: pd.DataFrame) -> pd.DataFrame:
     the log is empty.
     """
     columns = ["event", "events", "learners"]
+    cats = (
+        tuple(str(c) for c in log["event"].cat.categories)
+        if "event" in log.columns and isinstance(log["event"].dtype, pd.CategoricalDtype)
+        else EVENTS
+    )
     if log.empty:
-        return _empty(columns, {"event": _event_dtype(), "events": "int64", "learners": "int64"})
+        return _empty(
+            columns, {"event": _event_dtype(cats), "events": "int64", "learners": "int64"}
+        )
     ev = log["event"].cat.codes.to_numpy().astype(np.int64)
     who = log["learner_id"] if "learner_id" in log.columns else log["pseudonym"]
     codes = (
@@ -287,24 +418,34 @@ def event_counts(log: pd.DataFrame) -> pd.DataFrame:
         if isinstance(who.dtype, pd.CategoricalDtype)
         else pd.factorize(who)[0].astype(np.int64)
     )
-    k = len(EVENTS)
+    k = len(cats)
     pairs = np.unique(codes * k + ev)
     return pd.DataFrame(
         {
-            "event": pd.Categorical(list(EVENTS), dtype=_event_dtype()),
+            "event": pd.Categorical(list(cats), dtype=_event_dtype(cats)),
             "events": np.bincount(ev, minlength=k).astype(np.int64),
             "learners": np.bincount(pairs % k, minlength=k).astype(np.int64),
         }
     )
 
 
-def learner_timeline(course, *, learner=None, seed: int = 0) -> pd.DataFrame:
+def learner_timeline(
+    course,
+    *,
+    learner=None,
+    seed: int = 0,
+    having: str | None = None,
+    notebooks: bool | None = None,
+    notebook_steps=None,
+) -> pd.DataFrame:
     """Everything one learner did, in time order, under a pseudonym.
 
     Answers: *what does one learner's whole story on the course look like?* When
     ``learner`` is None, one is chosen reproducibly (:func:`pick_learner` with
     ``seed``) among learners (role ``learner``) with at least three kinds of event
-    (among all learners with an event if nobody has three).
+    (among all learners with an event if nobody has three); with ``having`` (an event
+    type, e.g. ``"cell_failed"``), among those who have that kind of event. Notebook
+    events are included as in :func:`event_log` (``notebooks``, ``notebook_steps``).
 
     Returns
     -------
@@ -324,36 +465,49 @@ def learner_timeline(course, *, learner=None, seed: int = 0) -> pd.DataFrame:
     >>> learner_timeline(Course.from_frames(enrolments=enr, step_activity=sa))["event"].tolist()
     ['enrolled', 'visited', 'completed']
     """
+    with_nb = _has_notebooks(course, notebooks)
     if learner is None:
         mask = _learner_mask(course, None)
-        k = len(EVENTS)
+        cats = _categories(with_nb)
+        if having is not None and having not in cats:
+            raise ValueError(f"unknown event type {having!r}; expected one of {list(cats)}")
+        k = len(cats)
         kinds = []
-        for i, event in enumerate(EVENTS):  # ten event types
-            codes, _ = _event_times(course, event, mask)
+        for i, event in enumerate(cats):  # a dozen event types
+            if event in NOTEBOOK_EVENTS:
+                codes = _notebook_source(course, event, mask, {})["codes"]
+            else:
+                codes, _ = _event_times(course, event, mask)
             kinds.append(np.unique(codes.astype(np.int64)) * k + i)
         pairs = np.concatenate(kinds)
+        if having is not None:
+            who = np.unique(pairs[pairs % k == cats.index(having)] // k)
+            pairs = pairs[np.isin(pairs // k, who)]
         if len(pairs) == 0:
-            return _empty_timeline(course)
+            return _empty_timeline(course, with_nb)
         n_kinds = np.bincount(pairs // k)
         pool = np.flatnonzero(n_kinds >= 3)
         if len(pool) == 0:
             pool = np.flatnonzero(n_kinds > 0)
         learner = pick_learner(course.people[pool], seed=seed)
     one = _ids_mask(course, [learner])
-    a = _sorted(_log_arrays(course, one), len(course.steps))
+    a = _sorted(
+        _log_arrays(course, one, notebooks=with_nb, notebook_steps=notebook_steps),
+        len(course.steps),
+    )
     if len(a["codes"]) == 0:
-        return _empty_timeline(course)
+        return _empty_timeline(course, with_nb)
     name = pseudonyms([learner], salt=_salt(course)).iloc[0]
     return _frame(course, a, {"pseudonym": np.full(len(a["codes"]), name, dtype=object)})
 
 
-def _empty_timeline(course) -> pd.DataFrame:
+def _empty_timeline(course, with_notebooks: bool = False) -> pd.DataFrame:
     return _empty(
         _TIMELINE_COLUMNS,
         {
             "pseudonym": "object",
             "time": "datetime64[ns, UTC]",
-            "event": _event_dtype(),
+            "event": _event_dtype(_categories(with_notebooks)),
             "step": course.step_dtype,
             "detail": pd.CategoricalDtype([]),
         },

@@ -1,3 +1,484 @@
-"""(being written)"""
+"""Charts of learning in notebooks: cells, errors, retries, order, timing, following along.
 
-__all__: list[str] = []
+Each function draws a table returned by :mod:`flbook.analysis._notebooks` on one Axes
+and returns it. Notebooks are named by their path without ``.ipynb``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentFormatter
+
+from ._base import COLORS, PALETTE, get_ax, no_data, thousands, week_shading
+
+__all__ = [
+    "plot_cell_executions",
+    "plot_cell_error_rates",
+    "plot_error_names",
+    "plot_retries",
+    "plot_after_error",
+    "plot_execution_order",
+    "plot_first_executions",
+    "plot_executions_by_day",
+    "plot_follow_along",
+    "plot_follow_along_share",
+]
+
+_NO_LOGS = "No data: no notebook logs"
+
+_OUTCOME_COLORS = {
+    "ran the cell again soon": COLORS["good"],
+    "ran the cell again later": COLORS["light"],
+    "ran another cell": COLORS["secondary"],
+    "ran nothing more": COLORS["bad"],
+}
+_MOVE_COLORS = {
+    "next cell": COLORS["primary"],
+    "same cell again": COLORS["light"],
+    "skipped ahead": COLORS["secondary"],
+    "went back": COLORS["accent"],
+}
+_TIMING_COLORS = {
+    "before visiting the step": COLORS["accent"],
+    "while on the step": COLORS["good"],
+    "later that day": COLORS["light"],
+    "on a later day": COLORS["primary"],
+    "never visited the step": COLORS["muted"],
+}
+
+
+def _short(name) -> str:
+    text = str(name)
+    return text[:-6] if text.endswith(".ipynb") else text
+
+
+def _empty(data) -> bool:
+    return data is None or len(data) == 0
+
+
+def plot_cell_executions(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Executions of every cell, notebook by notebook: successful and failed, stacked.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The output of :func:`~flbook.analysis.cell_summary` (``notebook``, ``cell``,
+        ``executions``, ``failed``).
+    ax : Axes, optional
+
+    One bar per cell in notebook order (bars of gid ``"ok"`` and ``"failed"``); thin
+    lines separate the notebooks, whose names sit under their cells.
+    """
+    ax = get_ax(ax)
+    if _empty(data):
+        return no_data(ax, _NO_LOGS)
+    n = len(data)
+    x = np.arange(n)
+    failed = data["failed"].to_numpy(dtype=float)
+    ok = data["executions"].to_numpy(dtype=float) - failed
+    ax.bar(x, ok, width=0.85, color=COLORS["primary"], label="ran without error", gid="ok")
+    ax.bar(
+        x,
+        failed,
+        width=0.85,
+        bottom=ok,
+        color=COLORS["bad"],
+        label="ended in an error",
+        gid="failed",
+    )
+    nb = data["notebook"].astype(str).to_numpy()
+    starts = np.flatnonzero(np.r_[True, nb[1:] != nb[:-1]])
+    ends = np.r_[starts[1:], n]
+    for s, e in zip(starts.tolist(), ends.tolist(), strict=True):  # a few notebooks
+        if s > 0:
+            ax.axvline(s - 0.5, color="#bbbbbb", lw=0.8)
+        ax.text(
+            (s + e - 1) / 2,
+            -0.04,
+            _short(nb[s]),
+            transform=ax.get_xaxis_transform(),
+            ha="center",
+            va="top",
+            fontsize=8,
+            rotation=0 if len(starts) <= 6 else 30,
+        )
+    ax.set_xticks([])
+    ax.set_xlim(-0.7, n - 0.3)
+    ax.set_ylabel("Executions")
+    thousands(ax, "y")
+    ax.legend(loc="upper right", fontsize=8)
+    return ax
+
+
+def plot_cell_error_rates(
+    data: pd.DataFrame, *, top: int = 12, min_learners: int = 10, ax: Axes | None = None
+) -> Axes:
+    """The cells that fail most often: error rate per cell, highest first.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The output of :func:`~flbook.analysis.cell_summary`.
+    top : how many cells to show.
+    min_learners : cells run by fewer learners are not shown (their rate is noise);
+        pooled "own cells" are never shown.
+    ax : Axes, optional
+
+    Horizontal bars (gid ``"rate"``) labelled ``notebook · cell N``, each annotated
+    with its learners and most common error name.
+    """
+    ax = get_ax(ax)
+    if _empty(data):
+        return no_data(ax, _NO_LOGS)
+    d = data[(data["cell"] != "own cells") & (data["learners"] >= min_learners)]
+    d = d.sort_values("error_rate_pct", ascending=False, kind="stable").head(top)
+    if d.empty:
+        return no_data(ax)
+    y = np.arange(len(d))
+    rate = d["error_rate_pct"].to_numpy(dtype=float)
+    ax.barh(y, rate, color=COLORS["bad"], gid="rate")
+    labels = [f"{_short(n)} · {c}" for n, c in zip(d["notebook"], d["cell"], strict=True)]
+    ax.set_yticks(y)
+    ax.set_yticklabels(labels, fontsize=8)
+    ax.invert_yaxis()
+    for yi, r, lrn, err in zip(y, rate, d["learners"], d["top_error"], strict=True):
+        note = f" {int(lrn):,} learners" + (f", mostly {err}" if err else "")
+        ax.text(r, yi, note, va="center", ha="left", fontsize=7, color="#333333")
+    ax.set_xlim(0, max(rate.max() * 1.6, 5))
+    ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.set_xlabel("Executions that ended in an error (%)")
+    return ax
+
+
+def plot_error_names(data: pd.DataFrame, *, top: int = 10, ax: Axes | None = None) -> Axes:
+    """The most common error names: failed executions, with how many learners met each.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The output of :func:`~flbook.analysis.error_names` (``by_notebook=False``).
+    top : how many names to show (the rest are left out).
+    ax : Axes, optional
+    """
+    ax = get_ax(ax)
+    if _empty(data):
+        return no_data(ax, _NO_LOGS if data is None or "error_name" not in data else "No errors")
+    d = data.head(top)
+    y = np.arange(len(d))
+    failed = d["failed"].to_numpy(dtype=float)
+    ax.barh(y, failed, color=COLORS["secondary"], gid="errors")
+    ax.set_yticks(y)
+    ax.set_yticklabels(d["error_name"].astype(str).tolist(), fontsize=9)
+    ax.invert_yaxis()
+    for yi, f, lrn in zip(y, failed, d["learners"], strict=True):
+        ax.text(f, yi, f" {int(lrn):,} learners", va="center", fontsize=7, color="#333333")
+    ax.set_xlim(0, failed.max() * 1.3)
+    thousands(ax, "x")
+    ax.set_xlabel("Failed executions")
+    return ax
+
+
+def plot_retries(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """After a first error on a cell: runs until it worked, or never.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The output of :func:`~flbook.analysis.retries_until_success`.
+    ax : Axes, optional
+
+    One bar per category (gid ``"retries"``), "never" in red; each labelled with its
+    share.
+    """
+    ax = get_ax(ax)
+    if _empty(data):
+        return no_data(ax, _NO_LOGS)
+    labels = data["retries"].astype(str).tolist()
+    x = np.arange(len(labels))
+    n = data["learner_cells"].to_numpy(dtype=float)
+    colors = [COLORS["bad"] if lab == "never" else COLORS["primary"] for lab in labels]
+    ax.bar(x, n, color=colors, gid="retries")
+    for xi, v, p in zip(x, n, data["pct"], strict=True):
+        if v > 0:
+            ax.text(xi, v, f"{p:.0f}%", ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(x)
+    ax.set_xticklabels(labels)
+    ax.set_xlabel("Runs after the first error until the cell ran without error")
+    ax.set_ylabel("Learner and cell pairs")
+    thousands(ax, "y")
+    ax.set_ylim(0, n.max() * 1.12 if n.max() > 0 else 1)
+    return ax
+
+
+def _stacked_shares(ax: Axes, data: pd.DataFrame, category: str, colors: dict, count: str) -> Axes:
+    """100% horizontal bars per notebook (``All notebooks`` last), segments by ``category``."""
+    names = list(dict.fromkeys(data["notebook"].astype(str)))
+    if "All notebooks" in names:
+        names = [n for n in names if n != "All notebooks"] + ["All notebooks"]
+    cats = (
+        [str(c) for c in data[category].cat.categories]
+        if isinstance(data[category].dtype, pd.CategoricalDtype)
+        else list(dict.fromkeys(data[category].astype(str)))
+    )
+    table = (
+        data.assign(_nb=data["notebook"].astype(str), _cat=data[category].astype(str))
+        .pivot_table(index="_nb", columns="_cat", values="pct", aggfunc="sum", observed=True)
+        .reindex(index=names, columns=cats)
+        .fillna(0.0)
+    )
+    y = np.arange(len(names))
+    left = np.zeros(len(names))
+    for i, c in enumerate(cats):  # a handful of categories
+        w = table[c].to_numpy()
+        ax.barh(y, w, left=left, color=colors.get(c, PALETTE[i % len(PALETTE)]), label=c, gid=c)
+        for yi, lft, wi in zip(y, left, w, strict=True):
+            if wi >= 7:
+                ax.text(
+                    lft + wi / 2,
+                    yi,
+                    f"{wi:.0f}%",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white",
+                )
+        left += w
+    ax.set_yticks(y)
+    ax.set_yticklabels([_short(n) for n in names], fontsize=8)
+    for t in ax.get_yticklabels():
+        if t.get_text() == "All notebooks":
+            t.set_fontweight("bold")
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.12),
+        ncol=min(len(cats), 3),
+        fontsize=8,
+    )
+    return ax
+
+
+def plot_after_error(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """What learners did right after a failed execution, per notebook (shares).
+
+    Parameters
+    ----------
+    data : DataFrame
+        The output of :func:`~flbook.analysis.after_error`.
+    ax : Axes, optional
+
+    One 100% bar per notebook and one for all notebooks; segments (gid = the outcome)
+    in :data:`~flbook.analysis.AFTER_ERROR_OUTCOMES` order.
+    """
+    ax = get_ax(ax)
+    if _empty(data):
+        return no_data(ax, _NO_LOGS if data is None else "No failed executions")
+    _stacked_shares(ax, data, "outcome", _OUTCOME_COLORS, "failed")
+    ax.set_xlabel("Failed executions (%)")
+    return ax
+
+
+def plot_execution_order(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """How each run relates to the previous one in the session, per notebook (shares).
+
+    Parameters
+    ----------
+    data : DataFrame
+        The output of :func:`~flbook.analysis.execution_order`.
+    ax : Axes, optional
+    """
+    ax = get_ax(ax)
+    if _empty(data):
+        return no_data(ax, _NO_LOGS)
+    _stacked_shares(ax, data, "move", _MOVE_COLORS, "executions")
+    ax.set_xlabel("Executions (%)")
+    return ax
+
+
+def plot_follow_along_share(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """When learners first ran each notebook, against their first visit of its step (shares).
+
+    Parameters
+    ----------
+    data : DataFrame
+        The output of :func:`~flbook.analysis.follow_along`.
+    ax : Axes, optional
+    """
+    ax = get_ax(ax)
+    if _empty(data):
+        return no_data(ax, "No data: no notebook logs linked to learners and steps")
+    _stacked_shares(ax, data, "timing", _TIMING_COLORS, "learners")
+    ax.set_xlabel("Learners (%)")
+    return ax
+
+
+def plot_first_executions(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Minutes from opening a notebook to running a first cell, per notebook (box plots).
+
+    Parameters
+    ----------
+    data : DataFrame
+        The output of :func:`~flbook.analysis.notebook_sessions`
+        (``notebook``, ``minutes_to_first_execution``, ``executed``, ``opened``).
+    ax : Axes, optional
+
+    One horizontal box per notebook (log scale; whiskers at the 5th and 95th
+    percentiles, no outliers drawn); at the right, the share of sessions in which
+    nothing was run.
+    """
+    ax = get_ax(ax)
+    if _empty(data):
+        return no_data(ax, _NO_LOGS)
+    names = list(dict.fromkeys(data["notebook"].astype(str)))
+    nb = data["notebook"].astype(str).to_numpy()
+    minutes = data["minutes_to_first_execution"].to_numpy(dtype=float)
+    groups = [
+        np.maximum(minutes[(nb == n) & ~np.isnan(minutes)], 0.05) for n in names
+    ]  # per notebook
+    if not any(len(g) for g in groups):
+        return no_data(ax, "No session with a first execution")
+    groups = [g if len(g) else np.array([np.nan]) for g in groups]
+    ax.boxplot(
+        groups,
+        orientation="horizontal",
+        whis=(5, 95),
+        showfliers=False,
+        widths=0.6,
+        patch_artist=True,
+        boxprops={"facecolor": COLORS["light"], "alpha": 0.8},
+        medianprops={"color": COLORS["primary"], "lw": 2},
+    )
+    ax.set_yticks(np.arange(1, len(names) + 1))
+    ax.set_yticklabels([_short(n) for n in names], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("Minutes from opening the notebook to the first run (log scale)")
+    opened = data["opened"].to_numpy(dtype=bool)
+    none = ~data["executed"].to_numpy(dtype=bool)
+    for i, n in enumerate(names):  # a few notebooks
+        sel = (nb == n) & opened
+        share = 100 * none[sel].mean() if sel.any() else float("nan")
+        ax.text(
+            1.01,
+            i + 1,
+            f"{share:.0f}% ran nothing",
+            transform=ax.get_yaxis_transform(),
+            va="center",
+            fontsize=7,
+            color="#333333",
+        )
+    return ax
+
+
+def plot_executions_by_day(
+    data: pd.DataFrame, *, week_starts: Sequence = (), ax: Axes | None = None
+) -> Axes:
+    """Cell executions per day, one line per notebook.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The output of :func:`~flbook.analysis.executions_by_day`.
+    week_starts : study-week start dates (``course.config.week_starts``), shaded.
+    ax : Axes, optional
+    """
+    ax = get_ax(ax)
+    if _empty(data):
+        return no_data(ax, _NO_LOGS)
+    names = list(dict.fromkeys(data["notebook"].astype(str)))
+    full = pd.date_range(data["date"].min(), data["date"].max(), freq="D")
+    for i, n in enumerate(names):  # a few notebooks
+        d = data[data["notebook"].astype(str) == n].set_index("date")["executions"]
+        d = d.reindex(full, fill_value=0)
+        ax.plot(
+            full.to_numpy(),
+            d.to_numpy(),
+            color=PALETTE[i % len(PALETTE)],
+            ls="-" if i < len(PALETTE) else "--",
+            lw=1.4,
+            label=_short(n),
+            gid="notebook",
+        )
+    if len(week_starts):
+        week_shading(ax, [pd.Timestamp(w).tz_localize(None) for w in week_starts])
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.set_ylabel("Executions per day")
+    thousands(ax, "y")
+    ax.legend(fontsize=8, ncol=2 if len(names) > 4 else 1, loc="upper right")
+    return ax
+
+
+def plot_follow_along(
+    data: pd.DataFrame,
+    *,
+    window_minutes: float = 30,
+    by_notebook: bool = False,
+    ax: Axes | None = None,
+) -> Axes:
+    """Executions in time around the first visit of the notebook's step.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The output of :func:`~flbook.analysis.follow_along_times`.
+    window_minutes : the "while on the step" window, shaded after 0.
+    by_notebook : one line per notebook instead of their sum.
+    ax : Axes, optional
+
+    A step line of executions per bin (gid ``"executions"``); a vertical line at 0
+    (the first visit of the step) and the window shaded.
+    """
+    ax = get_ax(ax)
+    if _empty(data):
+        return no_data(ax, "No data: no notebook logs linked to learners and steps")
+    if by_notebook:
+        series = [
+            (n, g.groupby("minutes")["executions"].sum())
+            for n, g in data.groupby(data["notebook"].astype(str), sort=False)
+        ]
+    else:
+        series = [("all linked notebooks", data.groupby("minutes")["executions"].sum())]
+    width = (
+        float(np.diff(np.sort(data["minutes"].unique()))[:1].min())
+        if data["minutes"].nunique() > 1
+        else 1.0
+    )
+    ax.axvspan(0, window_minutes, color=COLORS["good"], alpha=0.12, lw=0, label="while on the step")
+    for i, (n, s) in enumerate(series):  # a few notebooks
+        x = np.r_[s.index.to_numpy(dtype=float), s.index.max() + width]
+        y = np.r_[s.to_numpy(dtype=float), s.to_numpy(dtype=float)[-1]]
+        ax.step(
+            x,
+            y,
+            where="post",
+            color=PALETTE[i % len(PALETTE)],
+            lw=1.5,
+            label=_short(n),
+            gid="executions",
+        )
+    ax.axvline(0, color="#333333", lw=1, ls="--")
+    ax.text(
+        0,
+        0.98,
+        " first visit of the step",
+        transform=ax.get_xaxis_transform(),
+        va="top",
+        fontsize=8,
+    )
+    ax.set_xlabel("Minutes from the learner's first visit of the notebook's step")
+    ax.set_ylabel("Executions")
+    thousands(ax, "y")
+    ax.legend(fontsize=8, loc="upper right")
+    return ax
