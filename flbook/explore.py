@@ -268,6 +268,7 @@ def _codes(s: pd.Series) -> np.ndarray:
 
 def _step_bars(ax, steps: list[str], counts: np.ndarray, label: str, ylabel: str, color: str):
     from .plotting._base import no_data, step_axis, thousands
+    from .plotting._steps import WEEK_LABEL_POINTS, _legend_above
 
     if len(steps) == 0 or counts.sum() == 0:
         return no_data(ax)
@@ -275,7 +276,7 @@ def _step_bars(ax, steps: list[str], counts: np.ndarray, label: str, ylabel: str
     step_axis(ax, steps)
     ax.set_ylabel(ylabel)
     thousands(ax, "y")
-    ax.legend(frameon=False, fontsize=8, loc="upper right")
+    _legend_above(ax, above_points=WEEK_LABEL_POINTS)  # over the "Week N" labels
     return ax
 
 
@@ -608,21 +609,33 @@ def explore_timeline(
                     ],
                     "x": 0,
                     "yanchor": "bottom",
-                    "y": _above(20, height, 125, 40),
+                    "y": _above(20, height, 125, 60),
                 },
             },
             yaxis={"title": {"text": "Per day"}, "rangemode": "tozero", "separatethousands": True},
             shapes=shapes,
             annotations=notes,
-            updatemenus=[_menu(buttons, y=_above(112, height, 125, 40))],
-            legend={"orientation": "h", "yanchor": "top", "y": -0.45, "x": 0},
-            margin={"l": 60, "r": 20, "t": 125, "b": 40},
+            updatemenus=[_menu(buttons, y=_above(112, height, 125, 60))],
+            # beside the plot: below it the date axis, the range slider and the axis
+            # title take a height that depends on the page, and a legend there collides
+            legend={
+                "orientation": "v",
+                "xanchor": "left",
+                "x": 1.02,
+                "yanchor": "top",
+                "y": 1.0,
+                "title": {"text": "Click to show or hide"},
+            },
+            margin={"l": 60, "r": 20, "t": 125, "b": 60},
         ),
     }
 
     def draw(cumulative: bool):
         def _draw(ax):
+            import matplotlib.dates as mdates
+
             from .plotting._base import no_data, thousands, week_shading
+            from .plotting._steps import _legend_above
 
             if len(axis) == 0:
                 return no_data(ax)
@@ -636,8 +649,12 @@ def explore_timeline(
             ax.set_ylabel("Cumulative" if cumulative else "Per day")
             ax.set_xlabel(f"Date ({tz})")
             thousands(ax, "y")
-            ax.legend(frameon=False, fontsize=8, loc="upper right")
-            ax.figure.autofmt_xdate()
+            _legend_above(ax)
+            locator = mdates.AutoDateLocator()  # "Feb", "08", "15": no slanted dates
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+            for side in ("top", "right"):
+                ax.spines[side].set_visible(False)
             return ax
 
         return _draw
@@ -655,6 +672,25 @@ def explore_timeline(
 # --------------------------------------------------------------------------- quiz
 
 OTHER = "(other answers)"
+
+
+def _outlines(ok: np.ndarray, totals: np.ndarray) -> list[dict]:
+    """Green rectangles around the stacked bars of the correct answers (category axis)."""
+    return [
+        {
+            "type": "rect",
+            "xref": "x",
+            "yref": "y",
+            "x0": float(i) - 0.4,
+            "x1": float(i) + 0.4,
+            "y0": 0,
+            "y1": float(totals[i]),
+            "line": {"color": _GOOD, "width": 3},
+            "fillcolor": "rgba(0,0,0,0)",
+            "layer": "above",
+        }
+        for i in np.flatnonzero(ok)  # the correct answers of one question: one or a few
+    ]
 
 
 def explore_quiz(
@@ -731,13 +767,13 @@ def explore_quiz(
         if b > a
     }
     n = len(questions)
+    outlines: dict[str, list[dict]] = {}
     for i, q in enumerate(questions):
         part = by_q[q]
         labels = [f"{r} ✓" if ok else r for r, ok in zip(part["response"], part["ok"], strict=True)]
-        line = {
-            "color": [_GOOD if ok else "rgba(0,0,0,0)" for ok in part["ok"]],
-            "width": 3,
-        }
+        # the correct answers' green outlines are layout shapes, not bar outlines: a
+        # bar trace's outline would also colour its legend swatch
+        outlines[q] = _outlines(part["ok"].to_numpy(), part["all"].to_numpy())
         shown = q == question
         for name, col, color in (
             ("first try", "first", _PALETTE[0]),
@@ -749,7 +785,7 @@ def explore_quiz(
                     "x": labels,
                     "y": part[col].tolist(),
                     "name": name,
-                    "marker": {"color": color, "line": line},
+                    "marker": {"color": color},
                     "visible": shown,
                     "legendgroup": name,
                     "hovertemplate": f"answer %{{x}}<br>%{{y:,}} answers<extra>{name}</extra>",
@@ -762,8 +798,8 @@ def explore_quiz(
         buttons.append(
             {
                 "label": label,
-                "method": "restyle",
-                "args": [{"visible": visible}],
+                "method": "update",
+                "args": [{"visible": visible}, {"shapes": outlines[q]}],
             }
         )
     active = questions.index(question) if question in questions else 0
@@ -778,6 +814,7 @@ def explore_quiz(
             xaxis={"type": "category", "title": {"text": "Answer (✓ correct; multi-select as a set)"}},
             yaxis={"title": {"text": "Answers"}, "rangemode": "tozero", "separatethousands": True},
             updatemenus=[menu] if buttons else [],
+            shapes=outlines.get(question, []) if question else [],
             legend={"orientation": "h", "yanchor": "bottom", "y": _above(20, height, 110, 70), "x": 0},
             margin={"l": 60, "r": 20, "t": 110, "b": 70},
         ),
@@ -809,7 +846,15 @@ def explore_quiz(
             ax.set_ylabel("Answers")
             ax.set_title(f"Question {q}", fontsize=10)
             thousands(ax, "y")
-            ax.legend(frameon=False, fontsize=8)
+            # beside the bars (the title is above them); entries without the outline
+            ax.legend(
+                handles=ax.containers[:2],
+                frameon=False,
+                fontsize=8,
+                loc="upper left",
+                bbox_to_anchor=(1.01, 1),
+                borderaxespad=0,
+            )
             return ax
 
         return _draw

@@ -11,7 +11,9 @@ from matplotlib import pyplot as plt
 from pandas.testing import assert_frame_equal
 
 from flbook.analysis import (
+    COHORTS,
     busiest_days,
+    cohort_summary,
     daily_enrolments,
     duration_summary,
     enrolment_timeline,
@@ -260,7 +262,7 @@ def test_durations_empty():
 
 
 def test_duration_summary(course):
-    got = duration_summary(time_to_unenrol(course))
+    got = duration_summary(time_to_unenrol(course), readable=False)
     expected = pd.DataFrame(
         {
             "measure": pd.Categorical(["days", "study_days"], categories=["days", "study_days"]),
@@ -273,6 +275,87 @@ def test_duration_summary(course):
         }
     )
     assert_frame_equal(got, expected)
+
+
+def test_duration_summary_names_measures_in_words(course):
+    got = duration_summary(time_to_unenrol(course))
+    labels = ["days from enrolment", "study days (from the start, or a later enrolment)"]
+    assert got["measure"].astype(str).tolist() == labels
+    assert list(got["measure"].cat.categories) == labels
+    assert got["median_days"].tolist() == [3, 2]  # the numbers are those of readable=False
+    # the histogram keeps the names the plot and other code select on
+    assert time_to_unenrol(course)["measure"].cat.categories.tolist() == ["days", "study_days"]
+    # an unknown measure name is shown with spaces
+    other = pd.DataFrame({"measure": ["weeks_taken"], "days": [1], "learners": [2]})
+    assert duration_summary(other)["measure"].astype(str).tolist() == ["weeks taken"]
+
+
+# ------------------------------------------------------------------ cohorts
+
+# With a visit each for L1 (enrolled before the start) and L4 (after it):
+#   before the start (enrolled < 5 Feb): L1, L2, L3 -> 3 learners; L2 left (1/3);
+#     L1 visited, fully participated and bought (1/3 each). E1 is an educator: not counted.
+#   on or after the start: L4, L5 -> 2 learners; both left (2/2); L4 visited (1/2).
+VISITS = pd.DataFrame(
+    {
+        "learner_id": ["L1", "L4"],
+        "step": ["1.1", "1.1"],
+        "first_visited_at": ["2024-02-05 10:00:00", "2024-02-06 10:00:00"],
+    }
+)
+
+
+def test_cohort_summary_by_hand():
+    course = Course.from_frames(config=CFG, enrolments=ENROLMENTS, step_activity=VISITS)
+    got = cohort_summary(course)
+    expected = pd.DataFrame(
+        {
+            "cohort": pd.Series(list(COHORTS), dtype="str"),
+            "learners": np.array([3, 2], dtype="int64"),
+            "pct_unenrolled": [100 / 3, 100.0],
+            "pct_visited": [100 / 3, 50.0],
+            "pct_fully_participated": [100 / 3, 0.0],
+            "pct_purchased": [100 / 3, 0.0],
+        }
+    )
+    assert_frame_equal(got, expected)
+    assert list(COHORTS) == ["enrolled before the start", "enrolled on or after the start"]
+
+
+def test_cohort_summary_custom_windows_keep_their_order():
+    course = Course.from_frames(config=CFG, enrolments=ENROLMENTS, step_activity=VISITS)
+    got = cohort_summary(
+        course,
+        {
+            "newsletter day": ("Newsletter", "1 day after Newsletter"),
+            "start day": ("start", "1 day after start"),  # nobody enrolled that day
+            "everyone": (None, None),
+        },
+    )
+    assert got["cohort"].tolist() == ["newsletter day", "start day", "everyone"]
+    assert got["learners"].tolist() == [2, 0, 5]
+    assert got["pct_unenrolled"].iloc[0] == 50.0  # L2 of L1, L2
+    assert got.iloc[1, 2:].isna().all()  # no learners: no shares
+    assert got["pct_visited"].iloc[2] == 40.0  # L1 and L4 of five
+
+
+def test_cohort_summary_empty_and_bad_windows():
+    columns = [
+        "cohort",
+        "learners",
+        "pct_unenrolled",
+        "pct_visited",
+        "pct_fully_participated",
+        "pct_purchased",
+    ]
+    for got in (
+        cohort_summary(Course.from_frames(config=CFG)),
+        cohort_summary(Course.from_frames(config=CFG, enrolments=ENROLMENTS), {}),
+    ):
+        assert got.empty and list(got.columns) == columns
+        assert got["learners"].dtype == "int64"
+    with pytest.raises(ValueError, match="pair"):
+        cohort_summary(Course.from_frames(config=CFG, enrolments=ENROLMENTS), {"x": "start"})
 
 
 # ------------------------------------------------------------------ plots
@@ -328,6 +411,30 @@ def test_plot_duration_histogram(course):
         plot_duration_histogram(data, unit="weeks")
 
 
+def test_duration_histogram_ticks_whole_weeks_and_legend_above():
+    hist = pd.DataFrame(
+        {"measure": "study_days", "days": np.arange(60), "learners": np.arange(60) % 5 + 1}
+    )
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    plot_duration_histogram(hist, ax=ax)
+    fig.canvas.draw()
+    lo, hi = ax.get_xlim()
+    ticks = [t for t in ax.get_xticks() if lo <= t <= hi]
+    assert ticks[:3] == [0, 7, 14] and all(t % 7 == 0 for t in ticks)
+    renderer = fig.canvas.get_renderer()
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()][0] == "Learners"
+    assert legend.get_window_extent(renderer).y0 >= ax.get_window_extent(renderer).y1
+    # a long tail: ticks every two (or more) weeks, never a crowd
+    long = hist.assign(days=np.arange(60) * 4)
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    plot_duration_histogram(long, ax=ax)
+    lo, hi = ax.get_xlim()
+    ticks = [t for t in ax.get_xticks() if lo <= t <= hi]
+    assert len(ticks) <= 13 and all(t % 7 == 0 for t in ticks)
+    assert np.diff(ticks).min() >= 14
+
+
 def test_plots_on_empty_data_say_no_data():
     empty = Course.from_frames()
     for plot, data in (
@@ -378,6 +485,14 @@ def test_invariants_on_a_synthetic_course(synthetic):
     ]
     assert sum(totals) == len(learners)
 
+    cohorts = cohort_summary(synthetic)  # before / on or after the start: everyone once
+    assert cohorts["learners"].sum() == len(learners)
+    assert ((cohorts.iloc[:, 2:] >= 0) & (cohorts.iloc[:, 2:] <= 100)).all().all()
+    whole = cohort_summary(synthetic, {"all": (None, None)})
+    assert whole["pct_unenrolled"].iloc[0] == pytest.approx(
+        100 * learners["unenrolled_at"].notna().mean()
+    )
+
     daily = daily_enrolments(synthetic)
     assert daily.loc[daily["measure"] == "enrolled", "learners"].sum() == len(learners)
     top = busiest_days(synthetic, 5)
@@ -388,11 +503,11 @@ def test_invariants_on_a_synthetic_course(synthetic):
     for m in ("days", "study_days"):
         assert unenrol.loc[unenrol["measure"] == m, "learners"].sum() == n_left
     # study days never exceed days since enrolment
-    s = duration_summary(unenrol).set_index("measure")
+    s = duration_summary(unenrol, readable=False).set_index("measure")
     assert s.loc["study_days", "max_days"] <= s.loc["days", "max_days"]
 
     full = time_to_full_participation(synthetic)
-    fs = duration_summary(full).set_index("measure")
+    fs = duration_summary(full, readable=False).set_index("measure")
     weeks = synthetic.config.weeks
     # a paced course: learners finish near the end of the last week
     assert abs(fs.loc["study_days", "median_days"] - 7 * weeks) <= 7

@@ -229,6 +229,27 @@ def test_plot_learner_timeline(course):
     assert {t.get_text() for t in ax.texts} >= {"W1", "W2"}  # week shading labels
 
 
+def test_learner_timeline_markers_stand_out_on_white(course):
+    fig, ax = plt.subplots()
+    data = learner_timeline(course, learner="c")
+    plot_learner_timeline(data, week_starts=["2024-02-05"], ax=ax)
+    marks = [c for c in ax.collections if isinstance(c, PathCollection) and c.get_gid() == "event"]
+    yellow = np.array([0xF0, 0xE4, 0x42]) / 255
+    for m in marks:
+        face = m.get_facecolor()[0][:3]
+        edge = m.get_edgecolor()[0][:3]
+        assert not np.allclose(face, yellow)
+        # contrast with white: a luminance well below white's, and a darker outline
+        assert 0.2126 * face[0] + 0.7152 * face[1] + 0.0722 * face[2] < 0.75
+        assert edge.sum() <= face.sum()
+    # "fully participated" (the palette's yellow before) is among them, in a strong colour
+    assert "fully_participated" in set(data["event"].astype(str))
+    lum = [
+        0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2] for c in (m.get_facecolor()[0] for m in marks)
+    ]
+    assert max(lum) < 0.75
+
+
 def test_plot_event_counts(course):
     fig, ax = plt.subplots()
     assert plot_event_counts(event_counts(event_log(course)), ax=ax) is ax

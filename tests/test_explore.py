@@ -245,6 +245,30 @@ def test_quiz_explorer_by_hand(small):
     assert buttons[0]["label"] == "1.10.1 (50% right first time)"
 
 
+def test_quiz_explorer_outlines_correct_answers_without_touching_the_legend(small):
+    ex = explore_quiz(small)
+    # bar traces carry no outline (a bar outline would also colour the legend swatch)
+    for trace in ex.figure["data"]:
+        assert "line" not in trace["marker"]
+    # the correct answer "1,3" (second bar, 2 answers in all) is outlined by a shape
+    (shape,) = ex.figure["layout"]["shapes"]
+    assert (shape["x0"], shape["x1"], shape["y0"], shape["y1"]) == (0.6, 1.4, 0, 2.0)
+    assert shape["line"]["color"] == "#009E73"
+    # each question's button brings its own outlines
+    (button,) = ex.figure["layout"]["updatemenus"][0]["buttons"]
+    assert button["method"] == "update"
+    assert button["args"][1]["shapes"] == ex.figure["layout"]["shapes"]
+    go.Figure(ex.figure)  # plotly accepts the figure
+
+
+def test_timeline_legend_beside_the_plot_clear_of_the_axis_title(small):
+    layout = explore_timeline(small).figure["layout"]
+    legend = layout["legend"]
+    assert legend["orientation"] == "v" and legend["x"] > 1 and legend["xanchor"] == "left"
+    assert layout["xaxis"]["title"]["text"] == "Date (UTC)"
+    go.Figure(explore_timeline(small).figure)
+
+
 def test_quiz_explorer_starts_on_the_chosen_question(small):
     c = Course.from_frames(
         question_response=pd.DataFrame(

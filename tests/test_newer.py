@@ -515,3 +515,36 @@ def test_awkward_course_oldest_versions(awkward):
     plot_video_retention(ret, ax=axes[1])
     plot_leaving_reasons(leaving_reasons(awkward), ax=axes[2])
     assert [t.get_text() for t in axes[2].texts] == ["No data"]
+
+
+def test_archetype_and_campaign_legends_sit_above_the_bars(course):
+    for draw in (
+        lambda ax: plot_archetypes(archetype_progress(course), ax=ax),
+        lambda ax: plot_campaigns(campaign_summary(course), ax=ax),
+    ):
+        fig, ax = plt.subplots(figsize=(8, 3.5))
+        draw(ax)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        legend = ax.get_legend().get_window_extent(renderer)
+        assert legend.y0 >= ax.get_window_extent(renderer).y1
+        plt.close(fig)
+
+
+def test_video_retention_lines_are_never_yellow():
+    n = 8
+    c = Course.from_frames(
+        video_stats=pd.DataFrame(
+            {
+                "step_position": [f"1.{i + 1}" for i in range(n)],
+                "title": [f"V{i}" for i in range(n)],
+                "total_views": [10] * n,
+                "viewed_five_percent": [90.0] * n,
+                "viewed_onehundred_percent": [50.0] * n,
+            }
+        )
+    )
+    fig, ax = plt.subplots()
+    plot_video_retention(video_retention(c), ax=ax)
+    assert len(ax.lines) == n
+    assert all(line.get_color().upper() != "#F0E442" for line in ax.lines)

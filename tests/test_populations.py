@@ -356,6 +356,23 @@ def test_plot_demographics_hides_suppressed_bars():
     assert len(ax.get_yticklabels()) == 5
 
 
+def test_plot_demographics_says_so_when_every_group_is_hidden():
+    # every known value is under the threshold: no empty 0-1.2 % axis, a sentence instead
+    course = gender_course({"female": 3, "male": 4, "Unknown": 30})
+    data = demographics(course, "gender", min_count=10)
+    fig, ax = plt.subplots()
+    assert plot_demographics(data, value="pct_of_known", ax=ax) is ax
+    assert not ax.containers or len(ax.containers[0]) == 0
+    assert [t.get_text() for t in ax.texts] == [
+        "All groups have fewer than 10 learners, so none is shown"
+    ]
+    assert ax.get_xticks().size == 0
+    # with "Unknown" shown there is still a bar to draw
+    fig, ax = plt.subplots()
+    plot_demographics(data, ax=ax)
+    assert len(ax.containers[0]) == 1
+
+
 def test_plot_demographics_limits_bars_and_known_only():
     data = demographics(
         people(60, country=[f"C{i:02d}" for i in range(5) for _ in range(12)]), "country"

@@ -422,3 +422,27 @@ def test_synthetic_invariants(synth):
             apq["quiz_question"].astype(str) == str(probe["quiz_question"].iloc[0]), "attempts"
         ].item()
     )
+
+
+def _legend_clear(ax, where: str) -> bool:
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legend = ax.get_legend().get_window_extent(renderer)
+    plot = ax.get_window_extent(renderer)
+    return legend.y0 >= plot.y1 if where == "above" else legend.x0 >= plot.x1
+
+
+def test_quiz_legends_never_sit_on_the_bars(course):
+    charts = [
+        ("above", lambda ax: plot_correct_stacked(nth_attempt_stats(course), ax=ax)),
+        ("above", lambda ax: plot_attempts_per_question(attempts_per_question(course), ax=ax)),
+        ("above", lambda ax: plot_recovered_learners(recovered_learners(course), ax=ax)),
+        # beside: the question is the title above the bars
+        ("beside", lambda ax: plot_question_probe(question_probe(course, "1.10.1"), ax=ax)),
+    ]
+    for where, draw in charts:
+        fig, ax = plt.subplots(figsize=(7, 3.5))
+        draw(ax)
+        assert _legend_clear(ax, where), where
+        plt.close(fig)

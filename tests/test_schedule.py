@@ -259,3 +259,15 @@ def test_synthetic_totals(synthetic):
     plus3 = activity_by_hour(synthetic, events=["visited"], tz="Etc/GMT-3")  # UTC+3
     utc = act[act["event"] == "visited"]["count"].to_numpy()
     assert np.array_equal(np.roll(utc, 3), plus3["count"].to_numpy())
+
+
+def test_hourly_and_weekday_legends_sit_above_the_plot(course):
+    act = activity_by_hour(course)
+    for plot, data in ((plot_hourly, hourly_summary(act)), (plot_weekday, weekday_summary(act))):
+        fig, ax = plt.subplots(figsize=(8, 3.5))
+        plot(data, ax=ax)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        legend = ax.get_legend().get_window_extent(renderer)
+        assert legend.y0 >= ax.get_window_extent(renderer).y1
+        plt.close(fig)

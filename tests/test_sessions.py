@@ -457,9 +457,80 @@ def test_plot_group_comparison_draws_given_quartiles(course):
     verts = boxes[1].get_path().vertices[:, 1]
     assert verts.min() == pytest.approx(1.5) and verts.max() == pytest.approx(2.5)
     labels = [t.get_text() for t in ax.get_xticklabels()]
-    assert labels == ["unenrolled\n(n = 1)", "~unenrolled\n(n = 3)"]
+    assert labels == ["unenrolled\n(n = 1)", "not unenrolled\n(n = 3)"]
     fig2 = plot_group_comparison_grid(data)
     assert len(fig2.axes) == 4
+
+
+def test_count_measures_get_whole_number_ticks():
+    # 1..18 sessions, bins centred on whole numbers: the default locator would tick 2.5, 7.5
+    values = np.repeat(np.arange(1, 19), 3)
+    ls = pd.DataFrame({"learner_id": np.arange(len(values)).astype(str), "sessions": values})
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    plot_session_distribution(session_distribution(ls, measure="sessions"), ax=ax)
+    fig.canvas.draw()
+    ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+    # a measure in minutes keeps the ordinary ticks
+    ls["study_minutes"] = values * 2.5
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    plot_session_distribution(session_distribution(ls, measure="study_minutes", bins=10), ax=ax)
+    assert type(ax.xaxis.get_major_locator()).__name__ == "AutoLocator"
+
+
+def test_log_axis_writes_plain_numbers():
+    values = np.r_[np.zeros(5), np.geomspace(1, 5000, 200)]
+    ls = pd.DataFrame({"learner_id": np.arange(len(values)).astype(str), "study_minutes": values})
+    fig, ax = plt.subplots()
+    plot_session_distribution(session_distribution(ls, measure="study_minutes"), ax=ax)
+    fig.canvas.draw()
+    labels = {t.get_text() for t in ax.get_xticklabels()}
+    assert {"10", "100", "1,000"} <= labels
+
+
+def test_trajectory_legend_beside_the_plot_and_counts_the_rest(course):
+    fig, ax = plt.subplots()
+    plot_trajectory(learner_trajectory(course, learner="d"), max_legend=2, ax=ax)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["Session 1", "Session 2", "… and 1 more"]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert legend.x0 >= ax.get_window_extent(renderer).x1
+    weeks = [t for t in ax.texts if t.get_text().startswith("Week ")]
+    assert all(legend.x0 >= t.get_window_extent(renderer).x1 for t in weeks)
+
+
+def _overlaps(boxes) -> bool:
+    return any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+
+
+def test_group_comparison_grid_of_four_has_readable_labels(course):
+    groups = ("fully_participated", "unenrolled", "~unenrolled & ~fully_participated")
+    data = compare_groups(course, groups=groups)
+    fig = plot_group_comparison_grid(data)
+    measures = list(dict.fromkeys(data["measure"]))
+    assert len(measures) == 4
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(visible) == 4
+    rows = {round(ax.get_position().y0, 3) for ax in visible}
+    assert len(rows) == 2  # a 2 × 2 grid, not four narrow panels in a row
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in visible:
+        labels = ax.get_xticklabels()
+        assert labels[1].get_text().startswith("unenrolled")
+        text = labels[2].get_text().replace("\n", " ")
+        assert text.startswith("not unenrolled & not fully participated")
+        assert "~" not in "".join(t.get_text() for t in labels)
+        assert not _overlaps([t.get_window_extent(renderer) for t in labels])
+    # labels of neighbouring panels do not run into each other either
+    every = [t.get_window_extent(renderer) for ax in visible for t in ax.get_xticklabels()]
+    assert not _overlaps(every)
+    plt.close(fig)
+    fig = plot_group_comparison_grid(data, measures=["sessions", "study_minutes", "steps"])
+    assert len([ax for ax in fig.axes if ax.get_visible()]) == 3
+    assert len({round(ax.get_position().y0, 3) for ax in fig.axes}) == 1  # one row
 
 
 def test_plots_on_empty_data_say_no_data():

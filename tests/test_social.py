@@ -226,7 +226,9 @@ def test_comment_kinds(course):
     expected = pd.DataFrame(
         {
             "kind": pd.Categorical(
-                ["top_level", "reply"], categories=["top_level", "reply"], ordered=True
+                ["top-level comment", "reply"],
+                categories=["top-level comment", "reply"],
+                ordered=True,
             ),
             "comments": _ints([5, 2]),
             "pct": [500 / 7, 200 / 7],
@@ -277,11 +279,13 @@ def test_no_text_in_any_table(course):
 
 
 def test_likes_summary(course):
-    kind = pd.CategoricalDtype(["top_level", "reply"], ordered=True)
+    kind = pd.CategoricalDtype(["top-level comment", "reply"], ordered=True)
     author = pd.CategoricalDtype(["learner", "educator", "other"], ordered=True)
     expected = pd.DataFrame(
         {
-            "kind": pd.Categorical(["top_level", "top_level", "reply", "reply"], dtype=kind),
+            "kind": pd.Categorical(
+                ["top-level comment", "top-level comment", "reply", "reply"], dtype=kind
+            ),
             "author_type": pd.Categorical(
                 ["learner", "educator", "learner", "educator"], dtype=author
             ),
@@ -312,7 +316,7 @@ def test_likes_summary_overall(course):
 
 def test_likes_distribution(course):
     out = likes_distribution(course, by="kind", max_likes=2)
-    assert list(out["kind"].astype(str)) == ["top_level"] * 3 + ["reply"] * 3
+    assert list(out["kind"].astype(str)) == ["top-level comment"] * 3 + ["reply"] * 3
     assert list(out["likes"].astype(str)) == ["0", "1", "2+"] * 2
     assert list(out["comments"]) == [2, 2, 1, 1, 0, 1]
     assert list(out["pct"]) == [40.0, 40.0, 20.0, 50.0, 0.0, 50.0]
@@ -464,7 +468,7 @@ def test_plot_comments_per_step(course):
     assert [b.get_height() for b in ax.containers[1]] == [0, 2, 0, 0, 0]
     assert [t.get_text() for t in ax.get_xticklabels()] == STEPS
     assert _highlighted(ax, "social") == 1
-    assert _legend(ax) == ["Distinct commenters", "Top-level comments", "Replies", "social step"]
+    assert _legend(ax) == ["Top-level comments", "Replies", "Distinct commenters", "social step"]
 
 
 def test_plot_first_comment_steps(course):
@@ -485,7 +489,7 @@ def test_plot_likes(course):
     assert out is ax
     assert len(ax.containers) == 2 and _bars(ax) == 6
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1", "2+"]
-    assert _legend(ax) == ["top-level", "reply"]
+    assert _legend(ax) == ["top-level comment", "reply"]
 
 
 def test_plot_educator_share(course):
@@ -576,3 +580,50 @@ def test_synth_likes_and_share(synth):
     edu = overall.loc[overall["author_type"] == "educator", "comments"].item()
     team = synth.team_members["id"].astype(object)
     assert edu == synth.comments["author_id"].astype(object).isin(team).sum()
+
+
+def _legend_above(ax) -> bool:
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    return ax.get_legend().get_window_extent(renderer).y0 >= ax.get_window_extent(renderer).y1
+
+
+def test_social_legends_sit_above_the_plot(course):
+    charts = [
+        lambda ax: plot_comments_over_time(
+            comments_over_time(course, by="author_type", freq="D"),
+            week_starts=["2024-02-05"],
+            ax=ax,
+        ),
+        lambda ax: plot_comment_staircase(comments_over_time(course, by="week"), ax=ax),
+        lambda ax: plot_comments_per_step(comments_per_step(course), social_steps=["1.2"], ax=ax),
+        lambda ax: plot_first_comment_steps(
+            first_comment_steps(course), social_steps=["1.2"], ax=ax
+        ),
+        lambda ax: plot_likes(likes_distribution(course), ax=ax),
+        lambda ax: plot_educator_share(educator_share(course), ax=ax),
+    ]
+    for draw in charts:
+        fig, ax = plt.subplots(figsize=(8, 3.5))
+        draw(ax)
+        assert _legend_above(ax)
+        plt.close(fig)
+
+
+def test_series_names_read_as_words_and_lines_are_never_yellow():
+    n = 9
+    data = pd.DataFrame(
+        {
+            "time": pd.to_datetime(["2024-02-05", "2024-02-06"] * n, utc=True),
+            "series": pd.Categorical(np.repeat([f"group_{i}" for i in range(n)], 2)),
+            "comments": 1,
+            "cumulative": np.tile([1, 2], n),
+        }
+    )
+    fig, ax = plt.subplots()
+    plot_comments_over_time(data, ax=ax)
+    assert _legend(ax)[0] == "group 0"
+    yellow = np.array(plt.matplotlib.colors.to_rgb("#F0E442"))
+    for line in _curves(ax):
+        assert not np.allclose(plt.matplotlib.colors.to_rgb(line.get_color()), yellow)

@@ -449,6 +449,58 @@ def test_plot_stopped_here(course):
     assert "Went on from here" in labels and "social step" in labels
 
 
+def _legend_clear_of_plot(ax, fig) -> None:
+    """The legend sits above the plot area and above the "Week N" labels, never over them."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legend = ax.get_legend().get_window_extent(renderer)
+    plot = ax.get_window_extent(renderer)
+    assert legend.y0 >= plot.y1
+    weeks = [t for t in ax.texts if t.get_text().startswith("Week ")]
+    assert weeks
+    for t in weeks:
+        assert legend.y0 >= t.get_window_extent(renderer).y1 - 0.5
+
+
+@pytest.mark.parametrize("figsize", [(9, 4), (5, 3)])
+def test_step_legends_sit_above_the_plot_and_week_labels(course, figsize):
+    charts = [
+        lambda ax: plot_step_counts(
+            step_activity_counts(course), exercise_steps=["1.9"], social_steps=["1.2"], ax=ax
+        ),
+        lambda ax: plot_stopped_here(last_steps(course), social_steps=["1.2"], ax=ax),
+        lambda ax: plot_step_funnel(step_funnel(course), exercise_steps=["1.9"], ax=ax),
+    ]
+    for draw in charts:
+        fig, ax = plt.subplots(figsize=figsize)
+        draw(ax)
+        _legend_clear_of_plot(ax, fig)
+        # the legend is no wider than the Axes: entries wrap into rows
+        renderer = fig.canvas.get_renderer()
+        assert (
+            ax.get_legend().get_window_extent(renderer).width
+            <= ax.get_window_extent(renderer).width + 1
+        )
+        plt.close(fig)
+
+
+def test_plot_stopped_here_legend_reads_bars_then_lines(course):
+    fig, ax = plt.subplots()
+    plot_stopped_here(last_steps(course), ax=ax)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["Stopped here", "Stopped here or earlier", "Went on from here"]
+
+
+def test_plot_step_counts_says_learners_for_visits_and_completions(course):
+    fig, ax = plt.subplots()
+    data = step_activity_counts(course, measures=["visited", "completed"])
+    plot_step_counts(data, ax=ax)
+    assert ax.get_ylabel() == "Learners"
+    fig, ax = plt.subplots()
+    plot_step_counts(step_activity_counts(course, measures=["visited", "comments"]), ax=ax)
+    assert ax.get_ylabel() == "Count"
+
+
 def test_plot_step_funnel(course):
     fig, ax = plt.subplots()
     out = plot_step_funnel(step_funnel(course), exercise_steps=["1.9"], ax=ax)

@@ -21,6 +21,9 @@ __all__ = [
     "time_to_unenrol",
     "time_to_full_participation",
     "duration_summary",
+    "DURATION_LABELS",
+    "COHORTS",
+    "cohort_summary",
 ]
 
 ENROLMENT_MEASURES: dict[str, str] = {
@@ -32,6 +35,19 @@ ENROLMENT_MEASURES: dict[str, str] = {
 """Measure name → the enrolments column that dates it."""
 
 _DURATION_MEASURES = ("days", "study_days")
+
+DURATION_LABELS: dict[str, str] = {
+    "days": "days from enrolment",
+    "study_days": "study days (from the start, or a later enrolment)",
+}
+"""Readable names of the duration measures, as :func:`duration_summary` writes them."""
+
+COHORTS: dict[str, tuple[Any, Any]] = {
+    "enrolled before the start": (None, "start"),
+    "enrolled on or after the start": ("start", None),
+}
+"""The default cohorts of :func:`cohort_summary`: ``{name: (start, end)}`` windows of
+the enrolment time (start included, end excluded, ``None`` open)."""
 
 
 def _enrolments(course, columns, *, roles, cohort) -> pd.DataFrame:
@@ -410,7 +426,7 @@ def time_to_full_participation(
     return _durations(course, "fully_participated_at", start=start, roles=roles)
 
 
-def duration_summary(data: pd.DataFrame) -> pd.DataFrame:
+def duration_summary(data: pd.DataFrame, *, readable: bool = True) -> pd.DataFrame:
     """Median, quartiles, mean and longest of a duration histogram.
 
     Summarises what :func:`time_to_unenrol` or :func:`time_to_full_participation`
@@ -419,24 +435,30 @@ def duration_summary(data: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     data : a table with ``measure``, ``days`` and ``learners`` columns.
+    readable : name the measures in words (:data:`DURATION_LABELS`: ``"days from
+        enrolment"``, ``"study days (from the start, or a later enrolment)"``), ready
+        for a table in a report (default). ``False`` keeps the histogram's names
+        (``"days"``, ``"study_days"``), e.g. to pick a row by name.
 
     Returns
     -------
     DataFrame
-        one row per measure: ``measure``, ``learners`` (how many), ``mean_days``,
-        ``median_days``, ``p25_days``, ``p75_days`` (quartiles: a quarter of learners
-        took at most ``p25_days``) and ``max_days``. Quantiles are whole days (the
-        smallest day by which that share of learners is reached). Measures without any
-        learner are left out.
+        one row per measure: ``measure`` (Categorical, in the histogram's order),
+        ``learners`` (how many), ``mean_days``, ``median_days``, ``p25_days``,
+        ``p75_days`` (quartiles: a quarter of learners took at most ``p25_days``) and
+        ``max_days``. Quantiles are whole days (the smallest day by which that share of
+        learners is reached). Measures without any learner are left out.
 
     Examples
     --------
     >>> import pandas as pd
     >>> hist = pd.DataFrame({"measure": ["days"] * 4, "days": [0, 1, 2, 3],
     ...                      "learners": [1, 0, 2, 1]})
-    >>> duration_summary(hist)
-      measure  learners  mean_days  median_days  p25_days  p75_days  max_days
-    0    days         4       1.75            2         0         2         3
+    >>> duration_summary(hist)[["measure", "learners", "mean_days", "median_days", "max_days"]]
+                   measure  learners  mean_days  median_days  max_days
+    0  days from enrolment         4       1.75            2         3
+    >>> duration_summary(hist, readable=False)["measure"].tolist()
+    ['days']
     """
     cols = ["measure", "learners", "mean_days", "median_days", "p25_days", "p75_days", "max_days"]
     rows = []
@@ -476,7 +498,7 @@ def duration_summary(data: pd.DataFrame) -> pd.DataFrame:
         if isinstance(measure.dtype, pd.CategoricalDtype)
         else pd.CategoricalDtype(names)
     )
-    return out.astype(
+    out = out.astype(
         {
             "measure": cat,
             "learners": "int64",
@@ -487,3 +509,125 @@ def duration_summary(data: pd.DataFrame) -> pd.DataFrame:
             "max_days": "int64",
         }
     )
+    if readable:
+        labels = {c: DURATION_LABELS.get(str(c), str(c).replace("_", " ")) for c in cat.categories}
+        out["measure"] = out["measure"].cat.rename_categories(labels)
+    return out
+
+
+_COHORT_FLAGS = ("unenrolled", "visited", "fully_participated", "purchased")
+
+
+def cohort_summary(
+    course,
+    cohorts: dict[str, tuple[Any, Any]] | None = None,
+    *,
+    roles: tuple[str, ...] = ("learner",),
+) -> pd.DataFrame:
+    """Cohorts of learners by when they enrolled: how many, and what became of them.
+
+    Answers "are learners who enrol before the start more likely to finish than those
+    who join once the course is running?" with numbers a report can quote: for each
+    cohort, the share who left, who visited a step, who fully participated and who
+    bought a certificate. Learners are grouped by their enrolment time; a learner
+    enrolled more than once counts in the cohort of each enrolment.
+
+    Parameters
+    ----------
+    course : a :class:`~flbook.store.Course`.
+    cohorts : ``{name: (start, end)}`` windows of the enrolment time, resolved like
+        :func:`~flbook.analysis.in_window` (start included, end excluded, ``None``
+        open; date expressions such as ``"start"`` or ``"5 days before start"`` need
+        ``course.config``). Default :data:`COHORTS`: ``"enrolled before the start"``
+        ``(None, "start")`` and ``"enrolled on or after the start"`` ``("start",
+        None)``. Cohorts may overlap or leave learners out.
+    roles : the enrolment roles counted (default learners only).
+
+    Returns
+    -------
+    DataFrame
+        one row per cohort, in the order given:
+
+        - ``cohort``: its name;
+        - ``learners``: learners who enrolled in the window;
+        - ``pct_unenrolled``: % of them who unenrolled;
+        - ``pct_visited``: % who visited at least one step;
+        - ``pct_fully_participated``: % who fully participated;
+        - ``pct_purchased``: % who bought a certificate.
+
+        A cohort without learners has empty (NaN) percentages. Without cohorts, or
+        without any learner, an empty table with these columns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from flbook.store import Course
+    >>> course = Course.from_frames(
+    ...     enrolments=pd.DataFrame({
+    ...         "learner_id": ["a", "b", "c", "d"], "role": ["learner"] * 4,
+    ...         "enrolled_at": ["2024-01-20 09:00:00", "2024-02-01 10:00:00",
+    ...                         "2024-02-05 08:00:00", "2024-02-09 12:00:00"],
+    ...         "unenrolled_at": [None, "2024-02-02 10:00:00", None, None],
+    ...         "fully_participated_at": ["2024-02-20 10:00:00", None, None, None]}),
+    ...     step_activity=pd.DataFrame({
+    ...         "learner_id": ["a", "c"], "step": ["1.1", "1.1"],
+    ...         "first_visited_at": ["2024-02-05 10:00:00", "2024-02-05 11:00:00"]}))
+    >>> cohort_summary(
+    ...     course,
+    ...     {"before the start": (None, "2024-02-05"), "from the start": ("2024-02-05", None)},
+    ... )[["cohort", "learners", "pct_unenrolled", "pct_fully_participated"]]
+                 cohort  learners  pct_unenrolled  pct_fully_participated
+    0  before the start         2            50.0                    50.0
+    1    from the start         2             0.0                     0.0
+    """
+    from ._groups import learner_flags
+
+    cohorts = dict(COHORTS if cohorts is None else cohorts)
+    columns = ["cohort", "learners"] + [f"pct_{f}" for f in _COHORT_FLAGS]
+    for name, window in cohorts.items():
+        if not isinstance(window, tuple | list) or len(window) != 2:
+            raise ValueError(f"cohort {name!r}: expected a (start, end) pair, e.g. (None, 'start')")
+    flags = learner_flags(course, roles=roles)
+    if not cohorts or len(flags) == 0:
+        return pd.DataFrame(
+            {
+                "cohort": pd.Series([], dtype="str"),
+                "learners": pd.Series([], dtype="int64"),
+                **{c: pd.Series([], dtype="float64") for c in columns[2:]},
+            }
+        )
+    enr = course.table("enrolments", ["learner_id", "role", "enrolled_at"])
+    enr = enr[enr["role"].astype("object").isin(roles)]
+    # learner_flags has one row per enrolment of ``enr``, in its order (checked here)
+    enrolled_at = enr["enrolled_at"].reset_index(drop=True)
+    aligned = len(enr) == len(flags) and np.array_equal(
+        enr["learner_id"].cat.codes.to_numpy(), flags["learner_id"].cat.codes.to_numpy()
+    )
+    if not aligned:  # by person code: each learner's first enrolment time
+        first = pd.Series(enr["enrolled_at"].to_numpy(), index=enr["learner_id"].cat.codes)
+        first = first.groupby(level=0).min()
+        enrolled_at = pd.Series(
+            first.reindex(flags["learner_id"].cat.codes.to_numpy()).to_numpy(),
+            dtype=enr["enrolled_at"].dtype,
+        )
+    values = np.column_stack([flags[f].to_numpy(dtype=bool) for f in _COHORT_FLAGS])
+    config = getattr(course, "config", None)
+    names, counts, shares = [], [], []
+    for name, (start, end) in cohorts.items():  # a handful of cohorts
+        inside = _window_mask(enrolled_at, start, end, config=config)
+        n = int(inside.sum())
+        names.append(str(name))
+        counts.append(n)
+        shares.append(
+            values[inside].sum(axis=0) * 100.0 / n if n else np.full(len(_COHORT_FLAGS), np.nan)
+        )
+    out = pd.DataFrame(
+        {
+            "cohort": pd.Series(names, dtype="str"),
+            "learners": np.asarray(counts, dtype="int64"),
+        }
+    )
+    pct = np.vstack(shares).astype("float64")
+    for i, f in enumerate(_COHORT_FLAGS):
+        out[f"pct_{f}"] = pct[:, i]
+    return out[columns]

@@ -46,7 +46,9 @@ AUTHOR_TYPES: dict[str, str] = {
 }
 """Kinds of comment author, in the order they are listed."""
 
-KINDS: tuple[str, ...] = ("top_level", "reply")
+KINDS: tuple[str, ...] = ("top-level comment", "reply")
+"""Kinds of post, as written in the ``kind`` column of returned tables: a comment that
+starts a thread, or a reply to one."""
 
 _AUTHOR_DTYPE = pd.CategoricalDtype(list(AUTHOR_TYPES), ordered=True)
 _KIND_DTYPE = pd.CategoricalDtype(list(KINDS), ordered=True)
@@ -331,7 +333,8 @@ def comment_kinds(course, *, per_step: bool = True, group: Group = None) -> pd.D
     -------
     DataFrame
         With ``per_step=True``: ``step`` (ordered Categorical, every course step),
-        ``kind`` (``top_level`` or ``reply``) and ``comments``, one row per step and kind.
+        ``kind`` (``"top-level comment"`` or ``"reply"``, an ordered Categorical; see
+        :data:`KINDS`) and ``comments``, one row per step and kind.
         With ``per_step=False``: ``kind``, ``comments`` and ``pct`` (share of all
         comments). Empty when there are no comments.
 
@@ -343,9 +346,9 @@ def comment_kinds(course, *, per_step: bool = True, group: Group = None) -> pd.D
     ...     "id": [1, 2, 3], "author_id": ["a", "b", "a"], "parent_id": [None, 1, None],
     ...     "step": ["1.1", "1.1", "1.2"], "timestamp": "2024-02-05 10:00:00"}))
     >>> comment_kinds(c, per_step=False)
-            kind  comments        pct
-    0  top_level         2  66.666667
-    1      reply         1  33.333333
+                    kind  comments        pct
+    0  top-level comment         2  66.666667
+    1              reply         1  33.333333
     """
     c = _comments(course, group)
     step = _step_codes(c["step"])
@@ -440,9 +443,9 @@ def likes_summary(
     ...     "id": [1, 2, 3], "author_id": ["a", "b", "a"], "parent_id": [None, 1, None],
     ...     "step": "1.1", "timestamp": "2024-02-05 10:00:00", "likes": [3, 0, 1]}))
     >>> likes_summary(c, by=["kind"])[["kind", "comments", "liked_comments", "likes"]]
-            kind  comments  liked_comments  likes
-    0  top_level         2               2      4
-    1      reply         1               0      0
+                    kind  comments  liked_comments  likes
+    0  top-level comment         2               2      4
+    1              reply         1               0      0
     """
     by = list(by)
     c = _comments(course)

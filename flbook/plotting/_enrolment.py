@@ -8,7 +8,7 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
 
 from ._base import COLORS, date_lines, get_ax, no_data, thousands, week_shading
 
@@ -28,9 +28,12 @@ def _date_axis(ax: Axes) -> None:
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
-def _legend_above(ax: Axes) -> None:
+def _legend_above(ax: Axes, handles: Sequence | None = None) -> None:
     """One row of legend entries above the plot (clear of date labels and week names)."""
-    handles, labels = ax.get_legend_handles_labels()
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    else:
+        labels = [h.get_label() for h in handles]
     ax.legend(
         handles,
         labels,
@@ -169,7 +172,8 @@ def plot_duration_histogram(
     """Bars: learners per whole day of a duration (time to unenrol or to full participation).
 
     A dashed line marks the median; for study days, dotted lines mark each 7 days (the
-    end of each study week).
+    end of each study week). Ticks fall on whole weeks (0, 7, 14, ...) once the
+    durations pass two weeks.
 
     Parameters
     ----------
@@ -193,22 +197,25 @@ def plot_duration_histogram(
         return no_data(ax, "No data" if unit == "days" else "No study days (start date unknown)")
     days = part["days"].to_numpy(dtype="float64")
     counts = part["learners"].to_numpy(dtype="float64")
-    ax.bar(days, counts, width=0.9, color=COLORS["primary"], label="Learners")
+    bars = ax.bar(days, counts, width=0.9, color=COLORS["primary"], label="Learners")
     last = days.max()
     if unit == "study_days":
         for w in np.arange(7, last + 1, 7):  # a line per study week
             ax.axvline(w - 0.5, color=COLORS["muted"], lw=0.8, ls=":", zorder=0)
     cum = np.cumsum(counts)
     median = days[np.searchsorted(cum, cum[-1] / 2, side="left")]
-    ax.axvline(median, color=COLORS["bad"], lw=1.2, ls="--", label=f"Median: {median:.0f}")
+    line = ax.axvline(median, color=COLORS["bad"], lw=1.2, ls="--", label=f"Median: {median:.0f}")
     ax.set_xlim(-0.8, last + 0.8)
     thousands(ax, "y")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if last >= 14:  # ticks on whole weeks (7, 14, ...), at most about a dozen
+        ax.xaxis.set_major_locator(MultipleLocator(7 * max(1, int(np.ceil(last / 7 / 12)))))
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("Learners")
     ax.set_xlabel(
         "Study days (from the later of enrolment and course start)"
         if unit == "study_days"
         else "Days from enrolment"
     )
-    ax.legend(frameon=False, fontsize=8)
+    _legend_above(ax, [bars, line])
     return ax

@@ -7,9 +7,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgb
 
-from ._base import COLORS, PALETTE, get_ax, no_data, thousands, week_shading
+from ._base import COLORS, get_ax, no_data, thousands, week_shading
 from ._sessions import _date_axis, _naive_utc
+from ._steps import STRONG_PALETTE
 
 __all__ = ["plot_learner_timeline", "plot_event_counts"]
 
@@ -18,6 +20,13 @@ _MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "<", ">"]
 
 def _label(event) -> str:
     return str(event).replace("_", " ")
+
+
+def _marker_colors(i: int) -> tuple[str, tuple[float, float, float]]:
+    """Face colour of the i-th event type (no yellow: too faint on white) and a darker edge."""
+    face = STRONG_PALETTE[i % len(STRONG_PALETTE)]
+    edge = tuple(0.6 * c for c in to_rgb(face))
+    return face, edge
 
 
 def plot_learner_timeline(
@@ -59,28 +68,32 @@ def plot_learner_timeline(
         if not sel.any():
             continue
         i = pos[k]
+        face, edge = _marker_colors(i)
         ax.scatter(
             x[sel],
             np.full(int(sel.sum()), i),
             marker=_MARKERS[i % len(_MARKERS)],
-            s=30,
-            color=PALETTE[i % len(PALETTE)],
-            alpha=0.8,
-            edgecolors="none",
+            s=34,
+            facecolors=face,
+            edgecolors=[edge],
+            linewidths=0.6,
+            alpha=0.85,
             gid="event",
             zorder=3,
         )
     ax.set_yticks(range(len(kinds)))
     ax.set_yticklabels([_label(k) for k in kinds])
-    ax.set_ylim(len(kinds) - 0.5, -0.5)
+    # room above the first row for the week labels ("W1") of the shading
+    ax.set_ylim(len(kinds) - 0.5, -0.5 - (0.6 if len(week_starts) else 0))
     ax.grid(axis="y", color="#dddddd", lw=0.6)
     if len(week_starts):
         week_shading(ax, week_starts)
         starts = pd.to_datetime(pd.Series(list(week_starts)), utc=True)
         starts = _naive_utc(starts)
-        lo = min(x.min(), starts.min()) - np.timedelta64(12, "h")
-        hi = max(x.max(), starts.max() + np.timedelta64(7, "D")) + np.timedelta64(12, "h")
-        ax.set_xlim(lo, hi)
+        lo = min(x.min(), starts.min())
+        hi = max(x.max(), starts.max() + np.timedelta64(7, "D"))
+        pad = max((hi - lo) * 0.02, np.timedelta64(12, "h"))  # markers not cut at the edges
+        ax.set_xlim(lo - pad, hi + pad)
     _date_axis(ax)
     ax.set_xlabel("Date (UTC)")
     if "pseudonym" in data.columns:

@@ -11,6 +11,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from ._base import COLORS, PALETTE, get_ax, no_data, step_axis, thousands
+from ._steps import STRONG_PALETTE, _legend_above
 
 __all__ = [
     "plot_leaving_reasons",
@@ -174,7 +175,7 @@ def plot_archetypes(
     ax.set_ylim(len(data) - 0.4, -0.6)
     ax.set_xlim(0, 100)
     ax.set_xlabel("% of the archetype's learners")
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    _legend_above(ax)
     return ax
 
 
@@ -232,11 +233,15 @@ def plot_video_retention(
         step = part["step"].iloc[0]
         week = str(step).split(".")[0] if pd.notna(step) else "?"
         if by_week:
-            color = PALETTE[(int(week) - 1) % len(PALETTE)] if week.isdigit() else COLORS["muted"]
+            color = (
+                STRONG_PALETTE[(int(week) - 1) % len(STRONG_PALETTE)]
+                if week.isdigit()
+                else COLORS["muted"]
+            )
             label = f"Week {week}" if week not in seen_weeks else None
             seen_weeks.add(week)
         else:
-            color = PALETTE[len(ax.lines) % len(PALETTE)]
+            color = STRONG_PALETTE[len(ax.lines) % len(STRONG_PALETTE)]
             label = str(v)
         ax.plot(
             part["pct_of_video"],
@@ -331,5 +336,5 @@ def plot_campaigns(
     ax.set_ylim(len(data) - 0.4, -0.6)
     ax.set_xlabel("Learners")
     thousands(ax, "x")
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    _legend_above(ax)
     return ax

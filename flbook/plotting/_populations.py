@@ -63,6 +63,17 @@ def _value_column(data: pd.DataFrame) -> str:
     return cols[0] if cols else data.columns[0]
 
 
+def _all_hidden_message(labels: pd.Series) -> str:
+    """Why a demographics chart is empty: every group is below the suppression threshold."""
+    limits = pd.to_numeric(
+        labels.astype("str").str.extract(r"^<\s*([\d,]+)$")[0].str.replace(",", ""),
+        errors="coerce",
+    ).dropna()
+    if len(limits):
+        return f"All groups have fewer than {int(limits.max()):,} learners, so none is shown"
+    return "Every group is too small to show"
+
+
 def plot_demographics(
     data: pd.DataFrame,
     *,
@@ -73,7 +84,9 @@ def plot_demographics(
     """Horizontal bars: the share of learners holding each value of a demographic column.
 
     Suppressed values (fewer learners than the table's threshold) are listed with their
-    label (``"<10"``) and no bar; ``"Unknown"`` is drawn in grey.
+    label (``"<10"``) and no bar; ``"Unknown"`` is drawn in grey. When every value shown
+    would be suppressed, the Axes says so in words ("All groups have fewer than 10
+    learners, so none is shown") instead of drawing an empty axis.
 
     Parameters
     ----------
@@ -105,6 +118,8 @@ def plot_demographics(
     unknown = rows[column].astype("str").to_numpy() == "Unknown"
     pos = np.arange(len(rows))
     keep = ~suppressed
+    if not keep.any():  # nothing to draw: say why instead of an empty axis
+        return no_data(ax, _all_hidden_message(rows["learners_label"]))
     colors = np.where(unknown[keep], COLORS["muted"], COLORS["primary"])
     bars = ax.barh(pos[keep], vals[keep], color=colors, height=0.7)
     labels = rows["learners_label"].astype("str").to_numpy()

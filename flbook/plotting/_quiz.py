@@ -11,6 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch, Rectangle
 
 from ._base import COLORS, PALETTE, get_ax, no_data, thousands
+from ._steps import _legend_above
 
 __all__ = [
     "plot_response_heatmap",
@@ -167,7 +168,7 @@ def plot_correct_stacked(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     attempt = data["attempt"].iloc[0] if "attempt" in data else None
     ax.set_ylabel("Learners" if attempt is None else f"Learners (try {attempt})")
     thousands(ax, "y")
-    ax.legend(frameon=False, fontsize=8)
+    _legend_above(ax)
     return ax
 
 
@@ -214,7 +215,10 @@ def plot_question_probe(
         thousands(ax, "y")
     if "quiz_question" in data:
         ax.set_title(f"Question {data['quiz_question'].iloc[0]}", fontsize=10)
-    ax.legend(frameon=False, fontsize=8, ncols=min(k, 6))
+    # beside the bars: the tallest bar of any answer can be anywhere
+    ax.legend(
+        frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0
+    )
     return ax
 
 
@@ -237,7 +241,7 @@ def plot_attempts_per_question(data: pd.DataFrame, *, ax: Axes | None = None) ->
     _question_ticks(ax, data["quiz_question"], axis="x")
     ax.set_ylim(0, 105)
     ax.set_ylabel("% of learners who answered")
-    ax.legend(frameon=False, fontsize=8, loc="lower left")
+    _legend_above(ax)
     return ax
 
 
@@ -261,5 +265,5 @@ def plot_recovered_learners(data: pd.DataFrame, *, ax: Axes | None = None) -> Ax
     _question_ticks(ax, data["quiz_question"], axis="x")
     ax.set_ylabel("Learners wrong at first try")
     thousands(ax, "y")
-    ax.legend(frameon=False, fontsize=8)
+    _legend_above(ax)
     return ax

@@ -9,6 +9,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ._base import COLORS, PALETTE, get_ax, no_data
+from ._steps import STRONG_PALETTE, _legend_above
 
 __all__ = ["plot_activity_heatmap", "plot_activity_bubbles", "plot_hourly", "plot_weekday"]
 
@@ -186,7 +187,7 @@ def plot_hourly(
             sub[y],
             marker="o",
             markersize=3,
-            color=PALETTE[i % len(PALETTE)],
+            color=STRONG_PALETTE[i % len(STRONG_PALETTE)],
             label=_label(event),
         )
     ax.set_xticks(range(0, 24, 3))
@@ -196,7 +197,7 @@ def plot_hourly(
     if y == "count":
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set_ylim(bottom=0)
-    ax.legend(frameon=False, fontsize=8)
+    _legend_above(ax)
     return ax
 
 
@@ -227,5 +228,5 @@ def plot_weekday(data: pd.DataFrame, *, y: str = "pct", ax: Axes | None = None) 
     ax.set_ylabel("Share of the activity (%)" if y == "pct" else "Events")
     if y == "count":
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.legend(frameon=False, fontsize=8)
+    _legend_above(ax)
     return ax

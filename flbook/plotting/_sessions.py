@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib.dates as mdates
@@ -10,8 +11,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
+from matplotlib.transforms import ScaledTranslation
 
 from ._base import COLORS, PALETTE, get_ax, no_data, step_axis, thousands
+from ._steps import STRONG_PALETTE, _legend_above
 
 __all__ = [
     "SESSION_MEASURE_LABELS",
@@ -32,6 +37,9 @@ SESSION_MEASURE_LABELS: dict[str, str] = {
     "time_in_course_days": "Time in course (days)",
 }
 """Axis labels (with units) for the session measures."""
+
+COUNT_MEASURES = frozenset({"sessions", "events", "steps"})
+"""Session measures that are whole numbers: their axes get whole-number ticks."""
 
 
 def _naive_utc(times: pd.Series) -> np.ndarray:
@@ -83,17 +91,31 @@ def plot_trajectory(data: pd.DataFrame, *, max_legend: int = 12, ax: Axes | None
             marker="o",
             markersize=4,
             lw=1.2,
-            color=PALETTE[i % len(PALETTE)],
+            color=STRONG_PALETTE[i % len(STRONG_PALETTE)],
             label=f"Session {s}" if i < max_legend else "_nolegend_",
             gid="session",
         )
     step_axis(ax, steps, axis="y")
     _date_axis(ax)
     ax.set_xlabel("Date and time (UTC)")
+    n = len(np.unique(session))
     if "pseudonym" in data.columns:
-        n = len(np.unique(session))
         ax.set_title(f"{data['pseudonym'].iloc[0]}: {n} study session{'s' * (n != 1)}")
-    ax.legend(frameon=False, fontsize=8, loc="best")
+    handles, labels = ax.get_legend_handles_labels()
+    if n > max_legend:
+        handles.append(Line2D([], [], ls="none"))
+        labels.append(f"… and {n - max_legend} more")
+    # beside the plot, past the "Week N" labels on the right: never over the path
+    ax.legend(
+        handles,
+        labels,
+        frameon=False,
+        fontsize=8,
+        loc="upper left",
+        bbox_to_anchor=(1, 1),
+        bbox_transform=ax.transAxes + ScaledTranslation(48 / 72, 0, ax.figure.dpi_scale_trans),
+        borderaxespad=0,
+    )
     return ax
 
 
@@ -160,13 +182,20 @@ def plot_session_distribution(
             hidden.append(f"{g}: {n_hidden:,}" if len(groups) > 1 else f"{n_hidden:,}")
     if log_x:
         ax.set_xscale("log")
+        # plain numbers (1, 10, 100, 1,000), not powers of ten
+        ax.xaxis.set_major_formatter(
+            FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}")
+        )
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    elif measure in COUNT_MEASURES:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(SESSION_MEASURE_LABELS.get(measure, measure) + (" (log scale)" if log_x else ""))
     if len(groups) == 1:
         ax.set_ylabel("Learners")
         thousands(ax, "y")
     else:
         ax.set_ylabel("Learners in the group (%)")
-        ax.legend(frameon=False, fontsize=8)
+        _legend_above(ax)
     if hidden:
         ax.text(
             0.99,
@@ -182,8 +211,18 @@ def plot_session_distribution(
     return ax
 
 
+def _group_label(group, width: int) -> str:
+    """``"unenrolled & ~visited"`` → ``"unenrolled & not visited"``, wrapped to ``width``."""
+    text = str(group).replace("~", "not ").replace("_", " ")
+    return textwrap.fill(text, width=width, break_long_words=False) if width else text
+
+
 def plot_group_comparison(
-    data: pd.DataFrame, *, measure: str | None = None, ax: Axes | None = None
+    data: pd.DataFrame,
+    *,
+    measure: str | None = None,
+    wrap: int | None = None,
+    ax: Axes | None = None,
 ) -> Axes:
     """Box-like comparison of one session measure across learner groups.
 
@@ -199,6 +238,9 @@ def plot_group_comparison(
     measure : str, optional
         Which measure (default: the first in ``data``). For every measure at once use
         :func:`plot_group_comparison_grid`.
+    wrap : int, optional
+        Wrap group names at about this many characters (default: from the Axes' width
+        per group, so names do not run into each other).
     ax : Axes, optional
     """
     ax = get_ax(ax)
@@ -209,9 +251,12 @@ def plot_group_comparison(
     d = data[data["measure"] == measure]
     if d.empty:
         return no_data(ax, f"No data for {measure}")
+    if wrap is None:  # characters of 8–9 pt text that fit in each group's slot
+        slot_pt = ax.get_position().width * ax.figure.get_figwidth() * 72 / len(d)
+        wrap = int(max(8, min(24, slot_pt / 5.4)))
     stats = [
         {
-            "label": f"{str(r['group']).replace('_', ' ')}\n(n = {int(r['learners']):,})",
+            "label": f"{_group_label(r['group'], wrap)}\n(n = {int(r['learners']):,})",
             "med": r["median"],
             "q1": r["q1"],
             "q3": r["q3"],
@@ -227,8 +272,13 @@ def plot_group_comparison(
         patch.set_alpha(0.55)
     for line in boxes["medians"]:
         line.set_color("black")
+    ax.tick_params(axis="x", labelsize=8 if len(d) > 2 else 9)
     ax.set_ylabel(SESSION_MEASURE_LABELS.get(measure, measure))
     ax.set_ylim(bottom=0)
+    if measure in COUNT_MEASURES:
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
     return ax
 
 
@@ -236,19 +286,44 @@ def plot_group_comparison_grid(
     data: pd.DataFrame,
     *,
     measures: Sequence[str] | None = None,
+    ncols: int | None = None,
     figsize: tuple[float, float] | None = None,
 ) -> Figure:
     """Every measure of :func:`~flbook.analysis.compare_groups`, one panel each.
 
-    A figure-level function: it makes and returns its own Figure (one row of panels,
-    one :func:`plot_group_comparison` per measure).
+    A figure-level function: it makes and returns its own Figure (one
+    :func:`plot_group_comparison` per measure).
+
+    Parameters
+    ----------
+    data : DataFrame
+        The output of :func:`~flbook.analysis.compare_groups`.
+    measures : list of str, optional
+        The measures, in panel order (default: every measure in ``data``).
+    ncols : int, optional
+        Panels per row (default: all in one row up to three; four make a 2 × 2 grid;
+        more, rows of three).
+    figsize : (width, height) in inches, optional
+        Default: about 3.2 × 3.4 inches per panel.
+
+    Group names are wrapped to fit their panel, so four panels of two or three groups
+    stay readable at book width.
     """
     measures = list(dict.fromkeys(data["measure"])) if measures is None else list(measures)
     n = max(len(measures), 1)
-    fig, axes = plt.subplots(1, n, figsize=figsize or (3.6 * n, 4.2), squeeze=False)
+    if ncols is None:
+        ncols = n if n <= 3 else (2 if n == 4 else 3)
+    ncols = max(1, min(int(ncols), n))
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=figsize or (3.2 * ncols, 3.4 * nrows), squeeze=False
+    )
+    flat = axes.ravel()
     if not measures:
-        no_data(axes[0, 0])
-    for ax, m in zip(axes[0], measures, strict=False):  # a handful of measures
+        no_data(flat[0])
+    for ax, m in zip(flat, measures, strict=False):  # a handful of measures
         plot_group_comparison(data, measure=m, ax=ax)
+    for ax in flat[len(measures) if measures else 1 :]:  # empty slots of the last row
+        ax.set_visible(False)
     fig.tight_layout()
     return fig

@@ -22,7 +22,14 @@ from ._base import (
     thousands,
     week_shading,
 )
-from ._steps import _empty, _finish_steps, _ordered_steps, _per_step
+from ._steps import (
+    STRONG_PALETTE,
+    _empty,
+    _finish_steps,
+    _legend_above,
+    _ordered_steps,
+    _per_step,
+)
 
 __all__ = [
     "plot_comments_over_time",
@@ -57,12 +64,17 @@ def _bin_words(times: pd.Series) -> str:
 
 
 def _color(name, i: int) -> str:
-    return _AUTHOR_COLORS.get(str(name), PALETTE[i % len(PALETTE)])
+    return _AUTHOR_COLORS.get(str(name), STRONG_PALETTE[i % len(STRONG_PALETTE)])
 
 
 def _dashes(i: int) -> str:
-    """Line style for the i-th series: solid for the first 8 (one per colour), then others."""
-    return ("-", "--", ":", "-.")[(i // len(PALETTE)) % 4]
+    """Line style for the i-th series: solid for the first 7 (one per colour), then others."""
+    return ("-", "--", ":", "-.")[(i // len(STRONG_PALETTE)) % 4]
+
+
+def _series_label(name) -> str:
+    """A series name as a legend entry: ``fully_participated`` → ``fully participated``."""
+    return str(name).replace("_", " ")
 
 
 def _time_decorations(ax: Axes, notable_dates, week_starts) -> None:
@@ -123,7 +135,7 @@ def plot_comments_over_time(
             color=_color(name, i),
             ls=_dashes(i),
             lw=1.6,
-            label=str(name),
+            label=_series_label(name),
             **kwargs,
         )
     if y == "cumulative":
@@ -134,7 +146,7 @@ def plot_comments_over_time(
     thousands(ax, "y")
     _time_decorations(ax, notable_dates, week_starts)
     if len(names) > 1:
-        ax.legend(frameon=False, fontsize=8)
+        _legend_above(ax)
     return ax
 
 
@@ -180,7 +192,7 @@ def plot_comment_staircase(
             color=_color(name, i),
             ls=_dashes(i),
             lw=1.4,
-            label=str(name),
+            label=_series_label(name),
             **kwargs,
         )
     if normalise:
@@ -192,7 +204,7 @@ def plot_comment_staircase(
         thousands(ax, "y")
     _time_decorations(ax, None, week_starts)
     if len(names) > 1:
-        ax.legend(frameon=False, fontsize=8)
+        _legend_above(ax)
     return ax
 
 
@@ -228,10 +240,12 @@ def plot_comments_per_step(
     x = np.arange(len(steps))
     top = _per_step(data, steps, "top_level")
     rep = _per_step(data, steps, "replies")
-    ax.bar(x, top, width=0.8, color=COLORS["primary"], label="Top-level comments", zorder=2)
-    ax.bar(x, rep, width=0.8, bottom=top, color=COLORS["light"], label="Replies", zorder=2)
+    drawn = [
+        ax.bar(x, top, width=0.8, color=COLORS["primary"], label="Top-level comments", zorder=2),
+        ax.bar(x, rep, width=0.8, bottom=top, color=COLORS["light"], label="Replies", zorder=2),
+    ]
     if commenters and "commenters" in data:
-        ax.plot(
+        (line,) = ax.plot(
             x,
             _per_step(data, steps, "commenters"),
             color=COLORS["bad"],
@@ -241,9 +255,10 @@ def plot_comments_per_step(
             label="Distinct commenters",
             zorder=3,
         )
+        drawn.append(line)
     ax.set_ylabel("Comments")
     thousands(ax, "y")
-    _finish_steps(ax, steps, exercise_steps, social_steps, legend=True)
+    _finish_steps(ax, steps, exercise_steps, social_steps, legend=True, order=drawn)
     return ax
 
 
@@ -316,7 +331,7 @@ def plot_likes(data: pd.DataFrame, *, y: str = "pct", ax: Axes | None = None) ->
             .sum()
             .reindex([str(b) for b in bins], fill_value=0)
         )
-        label = None if name is None else str(name).replace("_", "-")
+        label = None if name is None else str(name).replace("_", " ")
         ax.bar(
             x + (i - (k - 1) / 2) * width,
             heights.to_numpy(dtype=float),
@@ -334,7 +349,7 @@ def plot_likes(data: pd.DataFrame, *, y: str = "pct", ax: Axes | None = None) ->
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     if k > 1:
-        ax.legend(frameon=False, fontsize=8)
+        _legend_above(ax)
     return ax
 
 
@@ -380,11 +395,5 @@ def plot_educator_share(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.set_xlabel("% of comments")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.legend(
-        frameon=False,
-        fontsize=8,
-        loc="lower center",
-        bbox_to_anchor=(0.5, 1.0),
-        ncol=max(1, len(types)),
-    )
+    _legend_above(ax)
     return ax

@@ -12,10 +12,23 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.transforms import ScaledTranslation
 
 from ._base import COLORS, PALETTE, get_ax, highlight_steps, no_data, step_axis, thousands
 
 __all__ = ["plot_step_counts", "plot_stopped_here", "plot_step_funnel"]
+
+STRONG_PALETTE = [c for c in PALETTE if c != "#F0E442"]
+"""The palette without its yellow, for lines and markers on white (yellow is too light
+there; it stays fine for filled bars)."""
+
+LEARNER_MEASURES = frozenset({"visited", "completed"})
+"""Measures of :func:`~flbook.analysis.step_activity_counts` that count learners (one
+first visit, one completion per learner and step)."""
+
+WEEK_LABEL_POINTS = 14.0
+"""Height (points) of the "Week N" labels :func:`~flbook.plotting.step_axis` writes
+above the axes: a legend above a step chart starts this far above the plot area."""
 
 MEASURE_LABELS = {
     "visited": "First visits",
@@ -59,20 +72,93 @@ def _empty(data: pd.DataFrame | None, column: str | None = None) -> bool:
     return False
 
 
+def _legend_above(
+    ax: Axes,
+    handles: Sequence | None = None,
+    labels: Sequence[str] | None = None,
+    *,
+    above_points: float = 2.0,
+    fontsize: float = 8,
+    **kwargs,
+):
+    """A frameless legend in rows above the plot area, clear of data and axis labels.
+
+    Entries run left to right, as many to a row as fit the Axes' width (rows of equal
+    length: 6 entries that do not fit in one row make 2 rows of 3); ``above_points`` lifts the legend further (e.g. over the
+    "Week N" labels of a step axis). Returns the Legend, or None without entries.
+    """
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    elif labels is None:
+        labels = [h.get_label() for h in handles]
+    handles, labels = list(handles), [str(lab) for lab in labels]
+    if not handles:
+        return None
+    fig = ax.figure
+    transform = ax.transAxes + ScaledTranslation(0, above_points / 72, fig.dpi_scale_trans)
+
+    def draw(ncol: int):
+        return ax.legend(
+            handles,
+            labels,
+            loc="lower left",
+            bbox_to_anchor=(0, 1),
+            bbox_transform=transform,
+            ncol=ncol,
+            frameon=False,
+            fontsize=fontsize,
+            borderaxespad=0,
+            handlelength=1.6,
+            columnspacing=1.4,
+            **kwargs,
+        )
+
+    ncol = len(labels)
+    leg = draw(ncol)
+    try:  # as many entries to a row as fit the Axes' width
+        renderer = fig.canvas.get_renderer()
+        room = ax.get_window_extent(renderer).width
+        while ncol > 1 and leg.get_window_extent(renderer).width > room:
+            ncol = int(np.ceil(len(labels) / (np.ceil(len(labels) / ncol) + 1)))
+            leg = draw(ncol)
+    except (AttributeError, NotImplementedError, TypeError):  # no renderer: estimate
+        width_pt = ax.get_position().width * fig.get_figwidth() * 72
+        entry_pt = max(len(lab) for lab in labels) * fontsize * 0.6 + 3.2 * fontsize
+        wanted = int(max(1, min(len(labels), width_pt // max(entry_pt, 1))))
+        if wanted != ncol:
+            leg = draw(wanted)
+    return leg
+
+
 def _finish_steps(
     ax: Axes,
     steps: Sequence[str],
     exercise_steps: Iterable[str],
     social_steps: Iterable[str],
     legend: bool,
+    order: Sequence | None = None,
 ) -> None:
+    """Step axis, shaded steps, legend above the week labels, no top/right spines.
+
+    ``order``: the drawn artists in the order the legend lists them (default: as
+    matplotlib collects them).
+    """
     step_axis(ax, steps)
     handles = highlight_steps(
         ax, steps, exercise_steps=exercise_steps, social_steps=social_steps, legend=False
     )
-    existing, _ = ax.get_legend_handles_labels()
+    if order is None:
+        existing, labels = ax.get_legend_handles_labels()
+    else:
+        existing, labels = list(order), [a.get_label() for a in order]
     if legend and (existing or handles):
-        ax.legend(handles=existing + handles, frameon=False, fontsize=8)
+        # above the "Week N" labels: never over bars, lines or step names
+        _legend_above(
+            ax,
+            existing + handles,
+            labels + [h.get_label() for h in handles],
+            above_points=WEEK_LABEL_POINTS,
+        )
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
 
@@ -156,6 +242,8 @@ def plot_step_counts(
     if value == "count":
         if k == 1 and order[0] is not None:
             ax.set_ylabel(MEASURE_LABELS.get(order[0], order[0]))
+        elif order[0] is not None and set(order) <= LEARNER_MEASURES:
+            ax.set_ylabel("Learners")
         else:
             ax.set_ylabel("Count")
     else:
@@ -194,7 +282,7 @@ def plot_stopped_here(
         return no_data(ax)
     steps = _ordered_steps(data["step"])
     x = np.arange(len(steps))
-    ax.bar(
+    bars = ax.bar(
         x,
         _per_step(data, steps, "learners"),
         width=0.8,
@@ -202,7 +290,7 @@ def plot_stopped_here(
         label="Stopped here",
         zorder=2,
     )
-    ax.plot(
+    (stopped,) = ax.plot(
         x,
         _per_step(data, steps, "stopped_cumulative"),
         color=COLORS["bad"],
@@ -210,7 +298,7 @@ def plot_stopped_here(
         label="Stopped here or earlier",
         zorder=3,
     )
-    ax.plot(
+    (went_on,) = ax.plot(
         x,
         _per_step(data, steps, "went_on"),
         color=COLORS["primary"],
@@ -221,7 +309,9 @@ def plot_stopped_here(
     ax.set_ylabel("Learners")
     ax.set_ylim(bottom=0)
     thousands(ax, "y")
-    _finish_steps(ax, steps, exercise_steps, social_steps, legend=True)
+    _finish_steps(
+        ax, steps, exercise_steps, social_steps, legend=True, order=[bars, stopped, went_on]
+    )
     return ax
 
 
