@@ -823,13 +823,17 @@ def explore_quiz(
     def view(q: str | None):
         def _draw(ax):
             from .plotting._base import COLORS, no_data, thousands
+            from .plotting._steps import _unstick
 
             if q is None:
                 return no_data(ax)
             part = by_q[q]
             x = np.arange(len(part))
             ax.bar(x, part["first"], color=_PALETTE[0], label="first try")
-            ax.bar(x, part["later"], bottom=part["first"], color=_PALETTE[5], label="later tries")
+            later = ax.bar(
+                x, part["later"], bottom=part["first"], color=_PALETTE[5], label="later tries"
+            )
+            _unstick(later, part["first"])
             ok = part["ok"].to_numpy()
             tot = part["all"].to_numpy()
             for xi in x[ok]:

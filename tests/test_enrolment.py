@@ -395,6 +395,20 @@ def test_plot_daily_enrolments(course):
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Enrolled", "Unenrolled"]
 
 
+def test_week_names_get_room_above_the_data(course):
+    # "W1" and notable-date labels sit inside the top of the plot: clear of the tallest bar
+    data = daily_enrolments(course)
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    plot_daily_enrolments(
+        data, week_starts=["2024-02-05"], notable_dates={"N": "2024-01-20"}, ax=ax
+    )
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    tallest = max(b.get_window_extent(renderer).y1 for b in ax.containers[0])
+    week = next(t for t in ax.texts if t.get_text() == "W1")
+    assert week.get_window_extent(renderer).y0 >= tallest - 1
+
+
 def test_plot_duration_histogram(course):
     data = time_to_unenrol(course)
     fig, ax = plt.subplots()

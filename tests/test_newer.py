@@ -548,3 +548,17 @@ def test_video_retention_lines_are_never_yellow():
     plot_video_retention(video_retention(c), ax=ax)
     assert len(ax.lines) == n
     assert all(line.get_color().upper() != "#F0E442" for line in ax.lines)
+
+
+def test_stacked_leaving_reasons_are_never_cut_at_the_top():
+    data = pd.DataFrame(
+        {
+            "last_completed_week_number": pd.array([1, 1, 2], dtype="Int32"),
+            "leaving_reason": ["time", "other", "time"],
+            "responses": [5, 0, 2],
+            "pct": [100.0, 0.0, 100.0],
+        }
+    )
+    fig, ax = plt.subplots()
+    plot_leaving_reasons(data, ax=ax)
+    assert ax.get_ylim()[1] > 5

@@ -446,3 +446,20 @@ def test_quiz_legends_never_sit_on_the_bars(course):
         draw(ax)
         assert _legend_clear(ax, where), where
         plt.close(fig)
+
+
+def test_stacked_bars_are_never_cut_at_the_top():
+    # the tallest stack has no wrong answers: its zero-height top segment must not pin
+    # the axis at the stack's height (matplotlib's sticky bar bases)
+    data = pd.DataFrame(
+        {
+            "quiz_question": ["1.1.1", "1.1.2"],
+            "attempt": [1, 1],
+            "learners": [10, 6],
+            "correct": [10, 3],
+            "incorrect": [0, 3],
+        }
+    )
+    fig, ax = plt.subplots()
+    plot_correct_stacked(data, ax=ax)
+    assert ax.get_ylim()[1] > 10

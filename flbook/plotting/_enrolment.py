@@ -11,6 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
 
 from ._base import COLORS, date_lines, get_ax, no_data, thousands, week_shading
+from ._steps import _headroom
 
 __all__ = ["plot_enrolment_timeline", "plot_daily_enrolments", "plot_duration_histogram"]
 
@@ -96,6 +97,8 @@ def plot_enrolment_timeline(
     if notable_dates:
         date_lines(ax, dict(notable_dates))
     ax.set_ylim(bottom=0)
+    if week_starts or notable_dates:
+        _headroom(ax)  # the week names and date labels sit above the lines
     thousands(ax, "y")
     _date_axis(ax)
     ax.set_ylabel("Learners (cumulative)" if value == "cumulative" else "Learners")
@@ -154,6 +157,8 @@ def plot_daily_enrolments(
         week_shading(ax, week_starts)
     if notable_dates:
         date_lines(ax, dict(notable_dates))
+    if week_starts or notable_dates:
+        _headroom(ax, 0.1)  # the week names and date labels sit above the bars
     ax.yaxis.set_major_locator(MaxNLocator(nbins="auto", integer=True))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{abs(v):,.0f}"))
     _date_axis(ax)

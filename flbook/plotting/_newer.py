@@ -11,7 +11,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from ._base import COLORS, PALETTE, get_ax, no_data, step_axis, thousands
-from ._steps import STRONG_PALETTE, _legend_above
+from ._steps import STRONG_PALETTE, _legend_above, _unstick
 
 __all__ = [
     "plot_leaving_reasons",
@@ -49,9 +49,10 @@ def _stacked(ax: Axes, x, table: pd.DataFrame, colors, *, horizontal: bool = Fal
         vals = table[col].to_numpy(dtype=float)
         color = colors[i % len(colors)] if isinstance(colors, list) else colors[col]
         if horizontal:
-            ax.barh(x, vals, left=base, color=color, label=str(col), height=0.8)
+            bars = ax.barh(x, vals, left=base, color=color, label=str(col), height=0.8)
         else:
-            ax.bar(x, vals, bottom=base, color=color, label=str(col), width=0.8)
+            bars = ax.bar(x, vals, bottom=base, color=color, label=str(col), width=0.8)
+        _unstick(bars, base, horizontal=horizontal)  # a zero top segment must not clip
         base = base + vals
 
 

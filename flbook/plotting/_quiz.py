@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch, Rectangle
 
 from ._base import COLORS, PALETTE, get_ax, no_data, thousands
-from ._steps import _legend_above
+from ._steps import _legend_above, _unstick
 
 __all__ = [
     "plot_response_heatmap",
@@ -163,7 +163,8 @@ def plot_correct_stacked(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     correct = data["correct"].to_numpy()
     incorrect = data["incorrect"].to_numpy()
     ax.bar(x, correct, color=COLORS["good"], label="right", width=0.8)
-    ax.bar(x, incorrect, bottom=correct, color=COLORS["bad"], label="wrong", width=0.8)
+    wrong = ax.bar(x, incorrect, bottom=correct, color=COLORS["bad"], label="wrong", width=0.8)
+    _unstick(wrong, correct)
     _question_ticks(ax, data["quiz_question"], axis="x")
     attempt = data["attempt"].iloc[0] if "attempt" in data else None
     ax.set_ylabel("Learners" if attempt is None else f"Learners (try {attempt})")
@@ -259,9 +260,10 @@ def plot_recovered_learners(data: pd.DataFrame, *, ax: Axes | None = None) -> Ax
     x = np.arange(len(data))
     later = data["later_right"].to_numpy()
     ax.bar(x, later, color=COLORS["good"], label="right at a later try")
-    ax.bar(
+    never = ax.bar(
         x, data["never_right"].to_numpy(), bottom=later, color=COLORS["bad"], label="never right"
     )
+    _unstick(never, later)
     _question_ticks(ax, data["quiz_question"], axis="x")
     ax.set_ylabel("Learners wrong at first try")
     thousands(ax, "y")

@@ -26,9 +26,11 @@ from ._steps import (
     STRONG_PALETTE,
     _empty,
     _finish_steps,
+    _headroom,
     _legend_above,
     _ordered_steps,
     _per_step,
+    _unstick,
 )
 
 __all__ = [
@@ -82,6 +84,8 @@ def _time_decorations(ax: Axes, notable_dates, week_starts) -> None:
         week_shading(ax, week_starts)
     if notable_dates:
         date_lines(ax, dict(notable_dates))
+    if week_starts or notable_dates:
+        _headroom(ax)  # the week names and date labels sit above the lines
     ax.set_xlabel("Date (UTC)")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -244,6 +248,7 @@ def plot_comments_per_step(
         ax.bar(x, top, width=0.8, color=COLORS["primary"], label="Top-level comments", zorder=2),
         ax.bar(x, rep, width=0.8, bottom=top, color=COLORS["light"], label="Replies", zorder=2),
     ]
+    _unstick(drawn[1], top)
     if commenters and "commenters" in data:
         (line,) = ax.plot(
             x,
@@ -386,7 +391,8 @@ def plot_educator_share(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
             .fillna(0)
             .to_numpy(dtype=float)
         )
-        ax.barh(yv, pct, left=left, color=_color(t, i), label=str(t), height=0.7, zorder=2)
+        bars = ax.barh(yv, pct, left=left, color=_color(t, i), label=str(t), height=0.7, zorder=2)
+        _unstick(bars, left, horizontal=True)
         left += pct
     ax.set_yticks(yv)
     ax.set_yticklabels([str(p) for p in periods])
