@@ -38,7 +38,7 @@ from .exports._schema import DATASETS, Dataset
 
 __all__ = ["Course", "LoadReport", "load_course", "cache_dir", "STORE_VERSION"]
 
-STORE_VERSION = "2"
+STORE_VERSION = "3"
 """Bumped whenever the stored layout or the readers' output changes."""
 
 REQUIRED_DATASETS = ("enrolments", "step-activity")
@@ -168,11 +168,17 @@ def _encode(
     width = width or pa.int32()
     np_width = np.int16 if width == pa.int16() else np.int32
     out = []
+    seen: dict[tuple, np.ndarray] = {}  # unified chunks share one dictionary: look it up once
     for ch in _chunks(col):
         if not pa.types.is_dictionary(ch.type):
             ch = ch.dictionary_encode()
-        lookup = categories.get_indexer(ch.dictionary.to_numpy(zero_copy_only=False))
-        lookup = np.append(lookup, -1).astype(np_width)  # last slot: null
+        d = ch.dictionary
+        key = (d.buffers()[-1].address if d.buffers()[-1] is not None else 0, d.offset, len(d))
+        lookup = seen.get(key)
+        if lookup is None:
+            lookup = categories.get_indexer(d.to_numpy(zero_copy_only=False))
+            lookup = np.append(lookup, -1).astype(np_width)  # last slot: null
+            seen[key] = lookup
         idx = pc.fill_null(ch.indices, -1).to_numpy(zero_copy_only=False)
         out.append(pa.array(lookup[idx], type=width))
     return pa.chunked_array(out, type=width)
@@ -230,6 +236,7 @@ class Course:
             pos = {s: i for i, s in enumerate(steps)}
             self._step_remap = np.array([pos[s] for s in data_steps] + [-1], dtype=np.int16)
         self.step_dtype = pd.CategoricalDtype(steps, ordered=True)
+        self.person_dtype = pd.CategoricalDtype(people)  # built once: checks uniqueness once
         parts = [s.split(".") for s in steps]
         self.steps = pd.DataFrame(
             {
@@ -321,7 +328,9 @@ class Course:
             kind = ds.kinds.get(name, "")
             if name in _PERSON_COLS[ds.name]:
                 codes = col.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
-                out[name] = pd.Categorical.from_codes(codes, categories=self.people, validate=False)
+                out[name] = pd.Categorical.from_codes(
+                    codes, dtype=self.person_dtype, validate=False
+                )
             elif name in _STEP_COLS[ds.name]:
                 codes = col.to_numpy(zero_copy_only=False).astype(np.int16, copy=False)
                 if self._step_remap is not None:
@@ -332,7 +341,9 @@ class Course:
                 if not isinstance(out[name].dtype, pd.CategoricalDtype):
                     out[name] = out[name].astype("category")
             elif pa.types.is_timestamp(col.type):
-                out[name] = col.cast(pa.timestamp("ns", tz="UTC")).to_pandas()
+                if col.type != _TS_NS:
+                    col = col.cast(_TS_NS)
+                out[name] = col.to_pandas()
             elif kind in ("int?", "int64?"):
                 nullable = pd.Int64Dtype() if kind == "int64?" else pd.Int32Dtype()
                 out[name] = col.to_pandas(types_mapper={col.type: nullable}.get).astype(nullable)
@@ -342,7 +353,7 @@ class Course:
                 )
             else:
                 out[name] = col.to_pandas()
-        return pd.DataFrame(out, index=pd.RangeIndex(table.num_rows))
+        return pd.DataFrame(out, index=pd.RangeIndex(table.num_rows), copy=False)
 
     # ------------------------------------------------------------------ from frames
     @classmethod
@@ -790,6 +801,21 @@ def _cross_checks(course: Course, report: LoadReport) -> None:
             )
 
 
+_TS_NS = pa.timestamp("ns", tz="UTC")
+
+
+def _write_parquet(table: pa.Table, path: Path) -> None:
+    """Write one table for fast reading: timestamps in ns (no cast on load), and
+    dictionary encoding only for label columns (decoding it slows reads of numbers)."""
+    cols = []
+    for f in table.schema:
+        col = table.column(f.name)
+        cols.append(col.cast(_TS_NS) if pa.types.is_timestamp(f.type) else col)
+    table = pa.table(cols, names=table.column_names)
+    labels = [f.name for f in table.schema if pa.types.is_dictionary(f.type)]
+    pq.write_table(table, path, compression="lz4", use_dictionary=labels or False)
+
+
 def _write_store(course: Course, root: Path, store: Path) -> None:
     root.mkdir(parents=True, exist_ok=True)
     (root / "courses").mkdir(exist_ok=True)
@@ -797,7 +823,7 @@ def _write_store(course: Course, root: Path, store: Path) -> None:
     try:
         with cf.ThreadPoolExecutor(max_workers=2) as ex:
             jobs = [
-                ex.submit(pq.write_table, t, tmp / f"{name}.parquet", compression="lz4")
+                ex.submit(_write_parquet, t, tmp / f"{name}.parquet")
                 for name, t in course._arrow.items()
             ]
             for j in jobs:
