@@ -206,18 +206,17 @@ def test_hourly_and_weekday_plots(course):
     act = activity_by_hour(course)
     fig, ax = plt.subplots()
     assert plot_hourly(hourly_summary(act), ax=ax) is ax
-    assert len(ax.lines) == 4
+    assert len(ax.lines) == 3  # no quiz answers on this course: no flat line at 0
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
         "visited",
         "completed",
         "commented",
-        "answered",
     ]
     # the full table is summed over days
     ax2 = plot_hourly(act, y="count", ax=plt.figure().gca())
     assert list(ax2.lines[0].get_ydata()[[10, 23]]) == [2, 1]
     ax3 = plot_weekday(weekday_summary(act), ax=plt.figure().gca())
-    assert len(ax3.patches) == 4 * 7
+    assert len(ax3.patches) == 3 * 7
 
 
 def test_plots_on_empty_data_say_no_data(course):
@@ -271,3 +270,19 @@ def test_hourly_and_weekday_legends_sit_above_the_plot(course):
         legend = ax.get_legend().get_window_extent(renderer)
         assert legend.y0 >= ax.get_window_extent(renderer).y1
         plt.close(fig)
+
+
+def test_event_types_without_activity_are_left_out_but_keep_their_colours(course):
+    act = activity_by_hour(course)
+    quiet = act.assign(count=act["count"].where(act["event"].astype(str) != "completed", 0))
+    fig, ax = plt.subplots()
+    plot_hourly(quiet, ax=ax)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["visited", "commented"]  # "answered": none on this course either
+    every = plot_hourly(act, ax=plt.figure().gca())
+    same = {line.get_label(): line.get_color() for line in every.lines}
+    assert {line.get_label(): line.get_color() for line in ax.lines} == {
+        k: v for k, v in same.items() if k != "completed"
+    }
+    ax2 = plot_weekday(quiet, ax=plt.figure().gca())
+    assert len(ax2.patches) == 2 * 7  # no empty slots for "completed" and "answered"

@@ -8,7 +8,7 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from ._base import COLORS, PALETTE, get_ax, no_data
+from ._base import COLORS, get_ax, no_data
 from ._steps import STRONG_PALETTE, _legend_above
 
 __all__ = ["plot_activity_heatmap", "plot_activity_bubbles", "plot_hourly", "plot_weekday"]
@@ -151,6 +151,18 @@ def _size_key(top: float) -> list[float]:
     return sorted({float(top), _nice(top / 2), _nice(top / 10)}, reverse=True)
 
 
+def _active_events(d: pd.DataFrame) -> list[tuple[int, str]]:
+    """(colour index, event) of the event types with any activity, in the table's order.
+
+    An event type without activity (no comments on the course, say) would only add a
+    flat line at 0 or an empty slot to every day; its colour stays reserved so each type
+    keeps one colour from chart to chart.
+    """
+    labels = d["event"].astype(str)
+    totals = d.groupby(labels.to_numpy(), sort=False)["count"].sum()
+    return [(i, e) for i, e in enumerate(dict.fromkeys(labels)) if totals.get(e, 0) > 0]
+
+
 def _per_event(data: pd.DataFrame, by: str) -> pd.DataFrame:
     """Accept a summary (event, by, count, pct) or the full 7 × 24 table (summed here)."""
     if "pct" in data.columns and by in data.columns and len(data.columns) == 4:
@@ -164,7 +176,7 @@ def _per_event(data: pd.DataFrame, by: str) -> pd.DataFrame:
 def plot_hourly(
     data: pd.DataFrame, *, y: str = "pct", tz: str | None = None, ax: Axes | None = None
 ) -> Axes:
-    """Activity by hour of day: one line per event type.
+    """Activity by hour of day: one line per event type with any activity.
 
     Parameters
     ----------
@@ -180,7 +192,7 @@ def plot_hourly(
     tz = _tz(data, tz)
     d = _per_event(data, "hour")
     labels = d["event"].astype(str).to_numpy()
-    for i, event in enumerate(dict.fromkeys(labels)):  # event types: a handful
+    for i, event in _active_events(d):  # event types: a handful
         sub = d[labels == event]
         ax.plot(
             sub["hour"],
@@ -204,6 +216,9 @@ def plot_hourly(
 def plot_weekday(data: pd.DataFrame, *, y: str = "pct", ax: Axes | None = None) -> Axes:
     """Activity by day of week: grouped bars, one colour per event type.
 
+    Event types without any activity are left out (their colour stays reserved, so each
+    type has the same colour here and in :func:`plot_hourly`).
+
     ``data`` is the output of :func:`~flbook.analysis.weekday_summary` (or of
     :func:`~flbook.analysis.activity_by_hour`, summed over hours here).
     """
@@ -211,16 +226,16 @@ def plot_weekday(data: pd.DataFrame, *, y: str = "pct", ax: Axes | None = None) 
     if data is None or len(data) == 0 or data["count"].sum() == 0:
         return no_data(ax)
     d = _per_event(data, "day_of_week")
-    events = list(dict.fromkeys(d["event"].astype(str)))
+    events = _active_events(d)
     width = 0.8 / len(events)
-    for i, event in enumerate(events):  # event types
+    for j, (i, event) in enumerate(events):  # event types
         sub = d[d["event"].astype(str) == event]
         x = pd.Categorical(sub["day_of_week"].astype("object"), categories=list(_DAYS)).codes
         ax.bar(
-            x - 0.4 + width * (i + 0.5),
+            x - 0.4 + width * (j + 0.5),
             sub[y].to_numpy(),
             width=width,
-            color=PALETTE[i % len(PALETTE)],
+            color=STRONG_PALETTE[i % len(STRONG_PALETTE)],
             label=_label(event),
         )
     ax.set_xticks(range(7))
