@@ -81,7 +81,14 @@ def test_chapter_defaults_run_on_the_bundled_course(path):
     params = {k: v["default"] for k, v in papermill.inspect_notebook(str(path)).items()}
     values = {k: eval(v) for k, v in params.items()}  # noqa: S307 (literals of our own notebooks)
     cfg = load_config(ROOT / "data_stub" / "course.yml").to_parameters()
-    values["data"] = str((path.parent / values["data"]).resolve())
+
+    def resolve(p: str) -> str:
+        return str((path.parent / p).resolve()) if p else p
+
+    values["data"] = resolve(values["data"])
+    values["previous_runs"] = [resolve(p) for p in values["previous_runs"]]
+    values["notebook_logs"] = resolve(values["notebook_logs"])
+    values["notebook_user_map"] = resolve(values["notebook_user_map"])
     assert values == cfg
 
 

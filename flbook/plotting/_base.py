@@ -75,7 +75,7 @@ def thousands(ax: Axes, axis: str = "y") -> None:
     fmt = FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 1 or v == 0 else f"{v:,.2g}")
     target = ax.yaxis if axis == "y" else ax.xaxis
     target.set_major_formatter(fmt)
-    target.set_major_locator(MaxNLocator(nbins="auto", integer=True))
+    target.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], integer=True))
 
 
 def step_axis(
