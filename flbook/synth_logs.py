@@ -358,7 +358,7 @@ def _simulate(rng: np.random.Generator, course: dict, share: float) -> dict:
         gc = offsets[ses_nb[live]] + pos_c[live]
         pf = np.minimum(
             0.95,
-            p_fail[gc] * skill[ses_person[live]] * 0.55 ** attempt[live]
+            p_fail[gc] * skill[ses_person[live]] * 0.7 ** attempt[live]
             + np.where(skipped[live], 0.45, 0.0),
         )
         fail = rng.random(len(live)) < pf

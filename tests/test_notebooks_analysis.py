@@ -138,6 +138,27 @@ def test_notebook_event_counts(course):
     assert staff["events"].tolist() == [5, 11]
 
 
+def test_notebook_overview(course):
+    got = A.notebook_overview(course, notebooks=NOTEBOOKS)
+    expected = pd.DataFrame(
+        {
+            "notebooks": [2],
+            "learners": [3],
+            "sessions": [4],
+            "executions": [10],
+            "failed": [4],
+            "error_rate_pct": [40.0],
+            "learner_cells_failed": [3],
+            "pct_never_fixed": [200 / 3],
+            "pct_in_order": [np.nan],  # every cell here is run by fewer than 5 learners
+            "median_minutes_to_first_run": [1.0],
+            "pct_followed_along": [100 / 3],
+        }
+    )
+    assert_frame_equal(got, expected)
+    assert A.notebook_log_report(course).empty  # a hand-made course has no read report
+
+
 def test_notebook_summary(course):
     got = A.notebook_summary(course, notebooks=NOTEBOOKS)
     expected = pd.DataFrame(
@@ -163,14 +184,11 @@ def test_cell_summary(course):
         {
             "notebook": ["w1.ipynb"] * 3,
             "cell": ["cell 1", "cell 3", "cell 4"],
-            "position": pd.array([1, 3, 4], dtype="Int64"),
             "executions": [4, 4, 2],
             "learners": [3, 2, 2],
-            "executions_per_learner": [4 / 3, 2.0, 1.0],
             "failed": [0, 3, 1],
             "error_rate_pct": [0.0, 75.0, 50.0],
             "learners_failed": [0, 2, 1],
-            "pct_learners_failed": [0.0, 100.0, 50.0],
             "pct_gave_up": [np.nan, 50.0, 100.0],
             "median_retries": [np.nan, 2.0, np.nan],
             "top_error": ["", "NameError", "KeyError"],
@@ -180,7 +198,12 @@ def test_cell_summary(course):
     # with the default threshold every cell here is someone's own: pooled into one row
     pooled = A.cell_summary(course)
     assert pooled["cell"].tolist() == ["own cells"]
-    assert pooled["executions"].tolist() == [10] and pooled["position"].isna().all()
+    assert pooled["executions"].tolist() == [10]
+    hardest = A.cell_summary(course, min_learners=1, sort_by="error_rate_pct", top=2)
+    assert hardest["cell"].tolist() == ["cell 3", "cell 4"]
+    assert A.cell_summary(course, sort_by="error_rate_pct").empty  # own cells are left out
+    with pytest.raises(ValueError, match="sort_by"):
+        A.cell_summary(course, sort_by="nonsense")
 
 
 def test_error_names(course):
@@ -352,6 +375,8 @@ def test_no_ids_or_names_are_returned(course):
 
 
 CASES = [
+    (A.notebook_overview, {"notebooks": NOTEBOOKS}),
+    (A.notebook_log_report, {}),
     (A.notebook_event_counts, {}),
     (A.notebook_summary, {"notebooks": NOTEBOOKS}),
     (A.cell_summary, {}),

@@ -469,8 +469,12 @@ def learner_timeline(
     if learner is None:
         mask = _learner_mask(course, None)
         cats = _categories(with_nb)
-        if having is not None and having not in cats:
-            raise ValueError(f"unknown event type {having!r}; expected one of {list(cats)}")
+        if having is not None and having not in _categories(True):
+            raise ValueError(
+                f"unknown event type {having!r}; expected one of {list(_categories(True))}"
+            )
+        if having is not None and having not in cats:  # a notebook event, without notebooks
+            return _empty_timeline(course, with_nb)
         k = len(cats)
         kinds = []
         for i, event in enumerate(cats):  # a dozen event types

@@ -20,12 +20,15 @@ Conventions. A *learner* here is a notebook user (the name in the logs); users l
 to a person of the export whose role is not ``learner`` (educators trying the
 notebooks) are left out unless ``include_staff=True``; users the logs cannot name
 (events whose session has no notebook-open event) are counted in events but not in
-learners. A *cell* is a cell id of the notebook; its ``position`` is where it stood in
-the notebook (counting every cell, from 1) in most of the events that name it. Cells
+learners. A *cell* is a cell id of the notebook, named by its position (``"cell 7"``):
+where it stood in the notebook (counting every cell, text cells too, from 1) in most
+of the events that name it. Cells
 run by fewer than ``min_learners`` learners (cells learners added themselves) are
 pooled into one row per notebook, ``"own cells"``. Only error *names* are used: never
 the code, the error values or tracebacks. No function returns a user name or learner
-id.
+id. Functions taking ``notebooks`` (path → step, ``course.config.notebooks``) list
+notebooks in the order of their steps (notebooks not listed last, by path), and use
+the steps where a step column or a first visit is needed.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ from ._sessions import _NAT, _as_time, _empty, _ns
 
 __all__ = [
     "NOTEBOOK_EVENT_MEANINGS",
+    "notebook_log_report",
+    "notebook_overview",
     "AFTER_ERROR_OUTCOMES",
     "EXECUTION_MOVES",
     "FOLLOW_ALONG_TIMING",
@@ -403,6 +408,87 @@ def notebook_event_counts(course, *, include_staff: bool = False) -> pd.DataFram
     return out.sort_values(["_rank", "event"]).drop(columns="_rank").reset_index(drop=True)
 
 
+def notebook_log_report(course) -> pd.DataFrame:
+    """What happened to the course's notebook logs on the way in (a data-health table).
+
+    Returns
+    -------
+    DataFrame with ``item`` and ``value`` (text): files and bytes read, layout, records,
+    duplicates removed, truncated records skipped, events out of order, unknown event
+    kinds, events kept, users (and how many are linked to learners), sessions,
+    notebooks, first and last event. Empty when the course has no notebook logs.
+    """
+    report = getattr(course, "notebook_report", None)
+    if report is None:
+        return _empty(["item", "value"], {"item": "str", "value": "str"})
+    return report.to_frame()
+
+
+def notebook_overview(
+    course,
+    *,
+    notebooks: Mapping[str, str] | None = None,
+    window_minutes: float = 30,
+    include_staff: bool = False,
+) -> pd.DataFrame:
+    """The chapter's headline numbers in one row.
+
+    Returns
+    -------
+    DataFrame with one row (none without notebook events): ``notebooks``, ``learners``,
+    ``sessions``, ``executions``, ``failed``, ``error_rate_pct``, ``learner_cells_failed``
+    (pairs of a learner and a cell with at least one error), ``pct_never_fixed`` (of
+    those, no later run worked), ``pct_in_order`` (runs of the next cell),
+    ``median_minutes_to_first_run`` (over sessions that ran something),
+    ``pct_followed_along`` (of the learners placed by :func:`follow_along`, those who
+    first ran a cell while on the notebook's step; missing when none can be placed).
+    """
+    columns = {
+        "notebooks": "int64",
+        "learners": "int64",
+        "sessions": "int64",
+        "executions": "int64",
+        "failed": "int64",
+        "error_rate_pct": "float64",
+        "learner_cells_failed": "int64",
+        "pct_never_fixed": "float64",
+        "pct_in_order": "float64",
+        "median_minutes_to_first_run": "float64",
+        "pct_followed_along": "float64",
+    }
+    log = _log(course, include_staff, notebooks)
+    log = log.rows(log.notebook >= 0)
+    if not len(log):
+        return _empty(list(columns), columns)
+    ex = _execs(log)
+    retries = retries_until_success(course, include_staff=include_staff)
+    order = execution_order(course, include_staff=include_staff)
+    order = order[order["notebook"] == "All notebooks"].set_index("move")["pct"]
+    sessions = notebook_sessions(course, include_staff=include_staff)
+    follow = follow_along(
+        course, notebooks=notebooks, window_minutes=window_minutes, include_staff=include_staff
+    )
+    follow = follow[follow["notebook"] == "All notebooks"].set_index("timing")["pct"]
+    n_failed = int((~ex.success).sum())
+    pairs = int(retries["learner_cells"].sum()) if len(retries) else 0
+    never = int(retries["learner_cells"].iloc[-1]) if len(retries) else 0
+    return pd.DataFrame(
+        {
+            "notebooks": [len(np.unique(log.notebook))],
+            "learners": [len(np.unique(log.user[log.user >= 0]))],
+            "sessions": [len(np.unique(log.session[log.session >= 0]))],
+            "executions": [len(ex)],
+            "failed": [n_failed],
+            "error_rate_pct": [_pct(n_failed, len(ex)).item()],
+            "learner_cells_failed": [pairs],
+            "pct_never_fixed": [_pct(never, pairs).item()],
+            "pct_in_order": [float(order.get("next cell", np.nan))],
+            "median_minutes_to_first_run": [float(sessions["minutes_to_first_execution"].median())],
+            "pct_followed_along": [float(follow.get("while on the step", np.nan))],
+        }
+    ).astype(columns)
+
+
 def notebook_summary(
     course, *, notebooks: Mapping[str, str] | None = None, include_staff: bool = False
 ) -> pd.DataFrame:
@@ -537,6 +623,8 @@ def cell_summary(
     *,
     notebooks: Mapping[str, str] | None = None,
     min_learners: int = 5,
+    sort_by: str | None = None,
+    top: int | None = None,
     include_staff: bool = False,
 ) -> pd.DataFrame:
     """Per notebook and cell: executions, learners, error rate, recovery after errors.
@@ -548,19 +636,23 @@ def cell_summary(
     Parameters
     ----------
     course : Course
+    notebooks : mapping of notebook path → step (``course.config.notebooks``): notebooks
+        are listed in the order of their steps.
     min_learners : cells run by fewer learners (usually cells learners added
         themselves) are pooled into one ``"own cells"`` row per notebook.
+    sort_by : a column to sort by, largest first (e.g. ``"error_rate_pct"`` for the
+        hardest cells); the pooled own-cells rows are then left out.
+    top : keep only the first ``top`` rows.
     include_staff : count users linked to non-learner roles too.
 
     Returns
     -------
-    DataFrame sorted by notebook then position (own cells last): ``notebook``,
-    ``cell`` (``"cell 7"``, or ``"own cells"``), ``position`` (Int64: the cell's place
-    in the notebook, counting every cell from 1), ``executions``, ``learners``,
-    ``executions_per_learner``, ``failed``, ``error_rate_pct`` (failed executions per
-    100), ``learners_failed`` (learners who had at least one error there),
-    ``pct_learners_failed``, ``pct_gave_up`` (of those, the share who never ran the cell
-    successfully afterwards), ``median_retries`` (executions after the first error up
+    DataFrame sorted by notebook then position (own cells last), or by ``sort_by``:
+    ``notebook``, ``cell`` (``"cell 7"``: the cell's place in the notebook, counting every
+    cell from 1; or ``"own cells"``), ``executions``, ``learners``, ``failed``,
+    ``error_rate_pct`` (failed executions per 100), ``learners_failed`` (learners who
+    had at least one error there), ``pct_gave_up`` (of those, the share who never ran
+    the cell successfully afterwards), ``median_retries`` (executions after the first error up
     to the first success, among learners who got there), ``top_error`` (the most
     common error name, "" if none).
 
@@ -582,14 +674,11 @@ def cell_summary(
     columns = {
         "notebook": "str",
         "cell": "str",
-        "position": "Int64",
         "executions": "int64",
         "learners": "int64",
-        "executions_per_learner": "float64",
         "failed": "int64",
         "error_rate_pct": "float64",
         "learners_failed": "int64",
-        "pct_learners_failed": "float64",
         "pct_gave_up": "float64",
         "median_retries": "float64",
         "top_error": "str",
@@ -597,6 +686,8 @@ def cell_summary(
     ex = _execs(_log(course, include_staff, notebooks))
     if not len(ex):
         return _empty(list(columns), columns)
+    if sort_by is not None and sort_by not in columns:
+        raise ValueError(f"sort_by must be one of {list(columns)}, not {sort_by!r}")
     cells = _cell_slots(ex, min_learners)
     k = cells.n
     executions = np.bincount(cells.slot, minlength=k)
@@ -609,35 +700,33 @@ def cell_summary(
     retries[retries < 0] = np.nan
     median_retries = _group_median(p["slot"], retries, k)
     # most common error name per cell
-    top = np.full(k, "", dtype=object)
+    top_error = np.full(k, "", dtype=object)
     err = (~ex.success) & (ex.error >= 0)
     if err.any():
         m = len(ex.errors)
         pairs, counts = np.unique(cells.slot[err] * m + ex.error[err], return_counts=True)
         order = np.lexsort((pairs % m, -counts, pairs // m))
         first = order[np.r_[True, np.diff((pairs // m)[order]) != 0]]
-        top[pairs[first] // m] = np.array(ex.errors, dtype=object)[pairs[first] % m]
+        top_error[pairs[first] // m] = np.array(ex.errors, dtype=object)[pairs[first] % m]
     out = pd.DataFrame(
         {
             "notebook": np.array(ex.notebooks, dtype=object)[cells.notebook],
             "cell": _cell_labels(cells.position),
-            "position": pd.array(np.where(cells.position > 0, cells.position, 0), dtype="Int64"),
             "executions": executions.astype(np.int64),
             "learners": learners,
-            "executions_per_learner": np.where(
-                learners > 0, executions / np.maximum(learners, 1), np.nan
-            ),
             "failed": failed.astype(np.int64),
             "error_rate_pct": _pct(failed, executions),
             "learners_failed": learners_failed.astype(np.int64),
-            "pct_learners_failed": _pct(learners_failed, learners),
             "pct_gave_up": _pct(learners_failed - recovered, learners_failed),
             "median_retries": median_retries,
-            "top_error": top,
+            "top_error": top_error,
         }
     )
-    out.loc[cells.position <= 0, "position"] = pd.NA
-    return out
+    if sort_by is not None:
+        out = out[out["cell"] != _OWN].sort_values(sort_by, ascending=False, kind="stable")
+    if top is not None:
+        out = out.head(top)
+    return out.reset_index(drop=True)
 
 
 def error_names(
@@ -785,6 +874,8 @@ def after_error(
     Parameters
     ----------
     soon_minutes : a re-run within this many minutes counts as "soon".
+    notebooks : mapping of notebook path → step, for the order of the notebooks.
+    include_staff : count users linked to non-learner roles too.
 
     Returns
     -------
@@ -792,6 +883,19 @@ def after_error(
     (Categorical, :data:`AFTER_ERROR_OUTCOMES`), ``failed`` (failed executions followed
     by that outcome), ``pct`` (within the notebook), ``median_minutes`` (to the next
     run; missing for "ran nothing more").
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from flbook.store import Course
+    >>> ev = pd.DataFrame({"user": ["ana"] * 3, "session": ["s1"] * 3,
+    ...     "notebook": ["w1.ipynb"] * 3, "event": ["CellExecuteEvent"] * 3,
+    ...     "time": ["2024-02-05 10:00", "2024-02-05 10:01", "2024-02-05 10:02"],
+    ...     "cell_id": ["c1", "c1", "c2"], "cell_index": [0, 0, 1],
+    ...     "success": [False, True, False], "error_name": ["NameError", None, "KeyError"]})
+    >>> out = after_error(Course.from_frames(notebook_events=ev))
+    >>> out.loc[out["notebook"] == "w1.ipynb", "failed"].tolist()
+    [1, 0, 0, 1]
     """
     dtype = pd.CategoricalDtype(list(AFTER_ERROR_OUTCOMES))
     columns = {
@@ -985,6 +1089,8 @@ def executions_by_day(
     Parameters
     ----------
     tz : the time zone whose calendar days count (``course.config.timezone``).
+    notebooks : mapping of notebook path → step, for the order of the notebooks.
+    include_staff : count users linked to non-learner roles too.
 
     Returns
     -------

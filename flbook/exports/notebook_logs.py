@@ -646,24 +646,36 @@ def _assemble(
     user = np.where(env_u >= 0, env_u, ses_user[session])
     user = np.where((user < 0) & (open_u >= 0), open_u, user)  # open events without a session
 
-    # duplicates: the same event logged twice (the remote exporter retries)
-    parts = [user, session]
-    for c in ("notebook", "event", "cell_id", "error_name"):
-        parts.append(_codes(t.column(c))[0])
-    for c in ("cell_index", "cells"):
-        parts.append(pc.fill_null(t.column(c), -1).to_numpy().astype(np.int64))
-    succ = t.column("success")
-    parts.append(
-        pc.fill_null(pc.cast(succ, pa.int8()), -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    )
-    parts.append(times)
-    key = pd.DataFrame({i: p for i, p in enumerate(parts)})
-    dup = key.duplicated(keep="first").to_numpy()
-    if keep_content and dup.any():  # only identical content is a duplicate
-        for c in _CONTENT_COLUMNS:
-            key[c] = t.column(c).to_pandas()
-        dup = key.duplicated(keep="first").to_numpy()
-    del key
+    # duplicates: the same event logged twice (the remote exporter retries). One 64-bit
+    # hash of every column finds the candidates; only those are compared exactly.
+    def key_columns(rows=None):
+        take = (lambda a: a) if rows is None else (lambda a: a[rows])
+        yield take(times)
+        yield take(user)
+        yield take(session)
+        for c in ("notebook", "event", "cell_id", "error_name"):
+            yield take(_codes(t.column(c))[0])
+        for c in ("cell_index", "cells"):
+            yield take(pc.fill_null(t.column(c), -1).to_numpy().astype(np.int64))
+        succ = pc.fill_null(pc.cast(t.column("success"), pa.int8()), -1)
+        yield take(succ.to_numpy(zero_copy_only=False).astype(np.int64))
+
+    h = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for part in key_columns():
+            h *= np.uint64(0x9E3779B97F4A7C15)
+            h ^= part.astype(np.uint64)
+            h ^= h >> np.uint64(29)
+    cand = np.flatnonzero(pd.Series(h).duplicated(keep=False).to_numpy())
+    del h
+    dup = np.zeros(n, dtype=bool)
+    if len(cand):
+        key = pd.DataFrame({i: p for i, p in enumerate(key_columns(cand))})
+        if keep_content:  # only identical content is a duplicate
+            for c in _CONTENT_COLUMNS:
+                key[c] = t.column(c).take(pa.array(cand)).to_pandas()
+        dup[cand[key.duplicated(keep="first").to_numpy()]] = True
+        del key
     report.exclude("duplicate events (removed)", int(dup.sum()))
 
     # out of order: earlier than an event written before it in the same file (duplicates aside)
@@ -731,10 +743,12 @@ def _assemble(
     table = pa.table(out).cast(schema)
 
     # counts for the report
-    counts = pc.value_counts(pc.cast(event_col, pa.string()))
+    ev_codes, ev_names = _codes(event_col)
+    counts = np.bincount(ev_codes[ev_codes >= 0], minlength=len(ev_names))
     report.events = {
-        v["values"].as_py(): int(v["counts"].as_py())
-        for v in counts  # a dozen event names
+        name: int(k)
+        for name, k in zip(ev_names, counts, strict=True)
+        if k  # a dozen names
     }
     report.unknown_events = {k: v for k, v in report.events.items() if k not in KNOWN_EVENTS}
     report.users = n_users

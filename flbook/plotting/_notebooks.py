@@ -167,7 +167,7 @@ def plot_error_names(data: pd.DataFrame, *, top: int = 10, ax: Axes | None = Non
     """
     ax = get_ax(ax)
     if _empty(data):
-        return no_data(ax, _NO_LOGS if data is None or "error_name" not in data else "No errors")
+        return no_data(ax, "No data: no failed runs in the notebook logs")
     d = data.head(top)
     y = np.arange(len(d))
     failed = d["failed"].to_numpy(dtype=float)
@@ -472,7 +472,8 @@ def plot_follow_along(
     ax.text(
         0,
         0.98,
-        " first visit of the step",
+        "first visit of the step ",
+        ha="right",
         transform=ax.get_xaxis_transform(),
         va="top",
         fontsize=8,
