@@ -123,7 +123,6 @@ class _Log:
     success: np.ndarray  # bool (executions)
     error: np.ndarray  # error code, -1 none
     errors: list[str]  # error categories
-    n_users: int
     n_sessions: int
 
     def rows(self, mask: np.ndarray) -> _Log:
@@ -186,7 +185,6 @@ def _log(
         success=success,
         error=error,
         errors=errors,
-        n_users=int(user.max()) + 1 if len(user) else 0,
         n_sessions=len(sessions),
     )
     if not include_staff and len(log):
@@ -240,10 +238,6 @@ def _group_median(groups: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     s = pd.Series(values[ok]).groupby(groups[ok]).median()
     out[s.index.to_numpy()] = s.to_numpy()
     return out
-
-
-def _nb_categorical(names: list[str]) -> pd.CategoricalDtype:
-    return pd.CategoricalDtype(names)
 
 
 # --------------------------------------------------------------------------- cells

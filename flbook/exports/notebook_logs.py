@@ -478,7 +478,6 @@ def _read_file(
     base_line = 1  # line number of buf[0]
     eof = False
     first = True
-    want = _CHUNK
     records = 0
 
     def where(i: int) -> tuple[int, int]:
@@ -490,31 +489,35 @@ def _read_file(
         line, byte = where(i)
         return ExportError(path, f"{message} (byte {byte:,}{unit})", line=line)
 
+    def refill(fh, size: int) -> None:
+        """Drop what was consumed from the buffer and append the next ``size`` bytes."""
+        nonlocal buf, pos, base_byte, base_line, eof, first
+        if pos:
+            head = buf[:pos]
+            base_byte += len(head) if head.isascii() else len(head.encode("utf-8"))
+            base_line += head.count("\n")
+            buf = buf[pos:]
+            pos = 0
+        chunk = fh.read(size)
+        if not chunk:
+            eof = True
+            buf += udec.decode(b"", final=True)
+            return
+        report.bytes += len(chunk)
+        text = udec.decode(chunk)
+        bad = text.count("\ufffd") - chunk.count(b"\xef\xbf\xbd")
+        if bad > 0:
+            report.repair("invalid UTF-8 bytes replaced by U+FFFD", bad)
+        if first:
+            text = text.removeprefix("\ufeff")
+            first = False
+        buf += text
+
     with opener(path, "rb") as fh:
         while True:
             pos = skip(buf, pos).end()
             if pos >= len(buf) - 1 and not eof:
-                # refill: drop what was consumed, read the next chunk
-                if pos:
-                    head = buf[:pos]
-                    base_byte += len(head) if head.isascii() else len(head.encode("utf-8"))
-                    base_line += head.count("\n")
-                    buf = buf[pos:]
-                    pos = 0
-                chunk = fh.read(want)
-                if not chunk:
-                    eof = True
-                    buf += udec.decode(b"", final=True)
-                else:
-                    report.bytes += len(chunk)
-                    text = udec.decode(chunk)
-                    bad = text.count("\ufffd") - chunk.count(b"\xef\xbf\xbd")
-                    if bad > 0:
-                        report.repair("invalid UTF-8 bytes replaced by U+FFFD", bad)
-                    if first:
-                        text = text.removeprefix("\ufeff")
-                        first = False
-                    buf += text
+                refill(fh, _CHUNK)
                 continue
             if pos >= len(buf):
                 break
@@ -523,19 +526,7 @@ def _read_file(
             except json.JSONDecodeError as err:
                 if not eof and _incomplete(err, buf):
                     # the record runs past the buffer: read more (doubling for big records)
-                    if pos:
-                        head = buf[:pos]
-                        base_byte += len(head) if head.isascii() else len(head.encode("utf-8"))
-                        base_line += head.count("\n")
-                        buf = buf[pos:]
-                        pos = 0
-                    chunk = fh.read(max(want, len(buf)))
-                    if not chunk:
-                        eof = True
-                        buf += udec.decode(b"", final=True)
-                    else:
-                        report.bytes += len(chunk)
-                        buf += udec.decode(chunk)
+                    refill(fh, max(_CHUNK, len(buf) - pos))
                     continue
                 nxt = _RESYNC.search(buf, pos + 1)
                 if eof and nxt is None:

@@ -215,7 +215,7 @@ def plot_retries(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def _stacked_shares(ax: Axes, data: pd.DataFrame, category: str, colors: dict, count: str) -> Axes:
+def _stacked_shares(ax: Axes, data: pd.DataFrame, category: str, colors: dict) -> Axes:
     """100% horizontal bars per notebook (``All notebooks`` last), segments by ``category``."""
     names = list(dict.fromkeys(data["notebook"].astype(str)))
     if "All notebooks" in names:
@@ -280,7 +280,7 @@ def plot_after_error(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax = get_ax(ax)
     if _empty(data):
         return no_data(ax, _NO_LOGS if data is None else "No failed executions")
-    _stacked_shares(ax, data, "outcome", _OUTCOME_COLORS, "failed")
+    _stacked_shares(ax, data, "outcome", _OUTCOME_COLORS)
     ax.set_xlabel("Failed executions (%)")
     return ax
 
@@ -297,7 +297,7 @@ def plot_execution_order(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax = get_ax(ax)
     if _empty(data):
         return no_data(ax, _NO_LOGS)
-    _stacked_shares(ax, data, "move", _MOVE_COLORS, "executions")
+    _stacked_shares(ax, data, "move", _MOVE_COLORS)
     ax.set_xlabel("Executions (%)")
     return ax
 
@@ -314,7 +314,7 @@ def plot_follow_along_share(data: pd.DataFrame, *, ax: Axes | None = None) -> Ax
     ax = get_ax(ax)
     if _empty(data):
         return no_data(ax, "No data: no notebook logs linked to learners and steps")
-    _stacked_shares(ax, data, "timing", _TIMING_COLORS, "learners")
+    _stacked_shares(ax, data, "timing", _TIMING_COLORS)
     ax.set_xlabel("Learners (%)")
     return ax
 
