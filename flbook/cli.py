@@ -52,6 +52,21 @@ def health_summary(course) -> str:
     for c in ("read", "kept", "excluded", "repaired"):
         frame[c] = frame[c].map("{:,}".format)
     lines.append(frame.to_string(index=False))
+    nb = getattr(course, "notebook_report", None)
+    if (
+        nb is not None
+        and getattr(nb, "status", "missing") != "missing"
+        and cfg
+        and cfg.notebook_logs
+    ):
+        lines.append("")
+        lines.append(
+            f"Notebook logs ({nb.version}): {nb.rows_read:,} records read, {nb.rows_kept:,} events "
+            f"kept, {getattr(nb, 'users', 0):,} users, {getattr(nb, 'sessions', 0):,} sessions, "
+            f"{nb.first or '?'} to {nb.last or '?'}"
+        )
+        for reason, n in {**nb.excluded, **nb.repaired}.items():
+            lines.append(f"  notebook logs: {n:,} ({reason})")
     ex = rep.exclusions()
     if len(ex):
         lines.append("")
@@ -113,12 +128,35 @@ def _cmd_synth(args: argparse.Namespace) -> int:
             start=args.start,
             versions=args.versions,
         )
+    if args.notebook_logs:
+        from .synth_logs import make_notebook_logs
+
+        info = make_notebook_logs(out, seed=args.seed, layout="file", compress=True, share=0.3)
+        _append_settings(out / "course.yml", info["settings"])
+        print(
+            f"  notebook logs: {info['events']:,} events in {out / info['settings']['notebook_logs']}"
+        )
     for name, n in counts.items():
         print(f"  {name:<36} {n:>12,} rows")
     print(
         f"wrote {out / 'course.yml'} and {len(counts)} export files in {time.perf_counter() - t0:.1f} s"
     )
     return 0
+
+
+def _append_settings(path: Path, settings: dict) -> None:
+    """Add settings to a course.yml written by the generator (one flow-style line each)."""
+    import json
+
+    lines = []
+    for key, value in settings.items():
+        if isinstance(value, dict):
+            inner = ", ".join(f"{k}: {json.dumps(v)}" for k, v in value.items())
+            lines.append(f"{key}: {{{inner}}}")
+        else:
+            lines.append(f"{key}: {value}")
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
@@ -174,6 +212,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         help="write this many runs of the course: the last in --out, earlier ones in "
         "--out/previous-runs/ (for predictions)",
+    )
+    s.add_argument(
+        "--notebook-logs",
+        action="store_true",
+        help="also write synthetic Jupyter notebook event logs (jupyterlab-pioneer format)",
     )
     s.add_argument("--awkward", action="store_true", help="write the small awkward test course")
     s.set_defaults(func=_cmd_synth)

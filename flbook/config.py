@@ -538,7 +538,8 @@ def parameters_cell(config: CourseConfig | None = None, *, data: str = "../data_
             values[key] = _relative(values[key], root, data)
     values["previous_runs"] = [_relative(r, root, data) for r in values["previous_runs"]]
     lines = [
-        "# Course settings: papermill replaces these with the settings of the course being rendered."
+        "# Course settings: papermill replaces these with the settings of the course being rendered.",
+        "# fmt: off",  # one line per parameter: papermill reads each line's comment as its help
     ]
     for name in PARAMETERS:
         typ, doc = _PARAMETER_DOCS[name]

@@ -79,9 +79,9 @@ def test_check_bundled_course_by_default(capsys):
 
 
 def test_data_stub_is_exactly_what_synth_writes(tmp_path):
-    """The committed synthetic course (3 runs) is reproducible byte for byte from the CLI."""
+    """The committed synthetic course (3 runs, notebook logs) is reproducible byte for byte."""
     out = tmp_path / "stub"
-    assert main(["synth", "--runs", "3", "--out", str(out)]) == 0
+    assert main(["synth", "--runs", "3", "--notebook-logs", "--out", str(out)]) == 0
     stub = ROOT / "data_stub"
     committed = sorted(p.relative_to(stub).as_posix() for p in stub.rglob("*") if p.is_file())
     regenerated = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
