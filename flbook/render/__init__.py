@@ -1,8 +1,10 @@
 """Execute the chapter notebooks and render the book: one interface, two engines.
 
->>> from flbook.render import render_book                      # doctest: +SKIP
->>> result = render_book(".", {"n": 5}, "out/")                # doctest: +SKIP
->>> result.ok, result.outputs["html"]                          # doctest: +SKIP
+Usage (renders a whole book, so it is shown here rather than run as a doctest)::
+
+    from flbook.render import render_book
+    result = render_book(".", config.to_parameters(), "out/")
+    result.ok, result.outputs["html"]
 
 ``engine="auto"`` uses Quarto when a ``quarto`` executable is on PATH and the portable
 pandoc + typst engine otherwise. Each course renders into its own output folder; the
