@@ -29,6 +29,7 @@ _LAZY = {
     "show_table": "flbook._setup",
     "md": "flbook._setup",
     "callout": "flbook._setup",
+    "stop_chapter": "flbook._setup",
     "fmt_int": "flbook._setup",
     "fmt_pct": "flbook._setup",
     "PARAMETERS": "flbook.config",

@@ -20,7 +20,17 @@ import pandas as pd
 
 from .config import PARAMETERS, CourseConfig
 
-__all__ = ["setup", "show_table", "md", "callout", "Table", "fmt_int", "fmt_pct"]
+__all__ = [
+    "setup",
+    "show_table",
+    "md",
+    "callout",
+    "stop_chapter",
+    "ChapterStop",
+    "Table",
+    "fmt_int",
+    "fmt_pct",
+]
 
 
 def setup(namespace: Mapping[str, Any] | None = None, /, **overrides: Any):
@@ -177,3 +187,20 @@ def callout(kind: str, text: str, *, title: str | None = None):
         raise ValueError(f"unknown callout kind {kind!r}")
     head = f"## {title}\n\n" if title else ""
     return Markdown(f"::: {{.callout-{kind}}}\n{head}{text}\n:::\n")
+
+
+class ChapterStop(Exception):
+    """Raised by :func:`stop_chapter`; ``flbook render`` ends the chapter there, cleanly."""
+
+
+def stop_chapter(reason: str, *, title: str | None = None) -> None:
+    """Say plainly why a chapter cannot go on for this course, and end it here.
+
+    Shows ``reason`` as a note callout, then raises :class:`ChapterStop`. When the book
+    is rendered, the chapter ends after this cell and counts as a success; run by hand
+    in Jupyter, the remaining cells are simply not run.
+    """
+    from IPython.display import display
+
+    display(callout("note", reason, title=title))
+    raise ChapterStop(reason)

@@ -285,6 +285,11 @@ def test_awkward_course_says_what_it_cannot_show(awkward):
     text = _visible(awkward.outputs["html"].read_text(encoding="utf-8")).lower()
     assert re.search(r"no comments", text)
     assert re.search(r"no (quiz|question)", text)
+    # without notebook logs, the notebooks chapter explains itself and stops early
+    assert "no notebook logs for this course" in text
+    assert (
+        "this course\u2019s notebook logs" not in text and "this course's notebook logs" not in text
+    )
 
 
 def test_book_lists_the_same_pages_as_quarto():

@@ -133,3 +133,22 @@ def test_render_reports_a_failing_chapter_and_builds_the_rest(tmp_path, capsys):
     page = (out / "book.html").read_text()
     assert "Fine" in page and "After" in page  # the other chapters are in the book
     assert "deliberate" in page  # the failed chapter's page says what went wrong
+
+
+def test_a_chapter_can_stop_early_and_still_succeed(tmp_path, capsys):
+    project = tmp_path / "project"
+    (project / "chapters").mkdir(parents=True)
+    (project / "_quarto.yml").write_text(
+        "project: {type: book}\nbook:\n  title: T\n  chapters:\n    - chapters/01-short.ipynb\n"
+    )
+    _chapter(
+        project / "chapters" / "01-short.ipynb",
+        "import flbook as fl\nfl.stop_chapter('Nothing to show for this course.')\n"
+        "print('NEVER-SHOWN')",
+    )
+    out = tmp_path / "out"
+    code = main(["render", "--project", str(project), "--to", "html", "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    page = (out / "book.html").read_text()
+    assert "Nothing to show for this course." in page
+    assert "NEVER-SHOWN" not in page and "ChapterStop" not in page and "Traceback" not in page

@@ -293,9 +293,12 @@ def _execute_one(
                 extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
             )
         except papermill.PapermillExecutionError as exc:
-            error = ChapterError(
-                _source_cell_number(dst_p, exc.ename), exc.exec_count, exc.ename, exc.evalue
-            )
+            if exc.ename == STOP and _trim_after_stop(dst_p):
+                pass  # the chapter said it has nothing more to show: a success
+            else:
+                error = ChapterError(
+                    _source_cell_number(dst_p, exc.ename), exc.exec_count, exc.ename, exc.evalue
+                )
         except Exception as exc:  # kernel died, timed out, could not start...
             error = ChapterError(None, None, type(exc).__name__, str(exc))
     seconds = time.perf_counter() - start
@@ -305,6 +308,36 @@ def _execute_one(
             shutil.move(dst_p, failed_p)
         _write_failure_page(src_p, dst_p, error)
     return seconds, error
+
+
+STOP = "ChapterStop"
+"""Exception name raised by :func:`flbook.stop_chapter`: the chapter ends there, cleanly."""
+
+
+def _trim_after_stop(executed: Path) -> bool:
+    """End an executed chapter at the cell that called ``fl.stop_chapter``.
+
+    Drops that cell's traceback (keeping what it displayed), every later cell, and
+    papermill's error banner, so both engines render a short, complete chapter.
+    Returns False when the stop cannot be found (then it is reported as a failure).
+    """
+    import nbformat
+
+    try:
+        nb = nbformat.read(executed, as_version=4)
+    except Exception:
+        return False
+    cells = [c for c in nb.cells if "papermill-error-cell-tag" not in c.metadata.get("tags", [])]
+    for i, cell in enumerate(cells):
+        outs = cell.get("outputs", [])
+        if any(o.get("output_type") == "error" and o.get("ename") == STOP for o in outs):
+            cell["outputs"] = [o for o in outs if o.get("output_type") != "error"]
+            nb.cells = cells[: i + 1]
+            nb.metadata.setdefault("papermill", {})["exception"] = None
+            nb.metadata.setdefault("flbook", {})["stopped_at_cell"] = i + 1
+            nbformat.write(nb, executed)
+            return True
+    return False
 
 
 def _source_cell_number(executed: Path, ename: str) -> int | None:
