@@ -267,8 +267,8 @@ def _codes(s: pd.Series) -> np.ndarray:
 
 
 def _step_bars(ax, steps: list[str], counts: np.ndarray, label: str, ylabel: str, color: str):
-    from .plotting._base import no_data, step_axis, thousands
-    from .plotting._steps import WEEK_LABEL_POINTS, _legend_above
+    from .plotting._base import _legend_above, no_data, step_axis, thousands
+    from .plotting._steps import WEEK_LABEL_POINTS
 
     if len(steps) == 0 or counts.sum() == 0:
         return no_data(ax)
@@ -634,8 +634,7 @@ def explore_timeline(
         def _draw(ax):
             import matplotlib.dates as mdates
 
-            from .plotting._base import no_data, thousands, week_shading
-            from .plotting._steps import _legend_above
+            from .plotting._base import _legend_above, no_data, thousands, week_shading
 
             if len(axis) == 0:
                 return no_data(ax)
@@ -822,8 +821,7 @@ def explore_quiz(
 
     def view(q: str | None):
         def _draw(ax):
-            from .plotting._base import COLORS, no_data, thousands
-            from .plotting._steps import _unstick
+            from .plotting._base import COLORS, _unstick, no_data, thousands
 
             if q is None:
                 return no_data(ax)

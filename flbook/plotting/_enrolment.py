@@ -10,8 +10,16 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
 
-from ._base import COLORS, date_lines, get_ax, no_data, thousands, week_shading
-from ._steps import _headroom
+from ._base import (
+    COLORS,
+    _headroom,
+    _legend_above,
+    date_lines,
+    get_ax,
+    no_data,
+    thousands,
+    week_shading,
+)
 
 __all__ = ["plot_enrolment_timeline", "plot_daily_enrolments", "plot_duration_histogram"]
 
@@ -27,24 +35,6 @@ def _date_axis(ax: Axes) -> None:
     locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-
-
-def _legend_above(ax: Axes, handles: Sequence | None = None) -> None:
-    """One row of legend entries above the plot (clear of date labels and week names)."""
-    if handles is None:
-        handles, labels = ax.get_legend_handles_labels()
-    else:
-        labels = [h.get_label() for h in handles]
-    ax.legend(
-        handles,
-        labels,
-        loc="lower left",
-        bbox_to_anchor=(0, 1.01),
-        ncol=max(len(labels), 1),
-        frameon=False,
-        fontsize=8,
-        borderaxespad=0,
-    )
 
 
 def _measures(data: pd.DataFrame) -> list[str]:

@@ -9,9 +9,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
 
-from ._base import COLORS, get_ax, no_data, thousands, week_shading
+from ._base import COLORS, STRONG_PALETTE, get_ax, no_data, thousands, week_shading
 from ._sessions import _date_axis, _naive_utc
-from ._steps import STRONG_PALETTE
 
 __all__ = ["plot_learner_timeline", "plot_event_counts"]
 

@@ -10,8 +10,17 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from ._base import COLORS, PALETTE, get_ax, no_data, step_axis, thousands
-from ._steps import STRONG_PALETTE, _legend_above, _unstick
+from ._base import (
+    COLORS,
+    PALETTE,
+    STRONG_PALETTE,
+    _legend_above,
+    _unstick,
+    get_ax,
+    no_data,
+    step_axis,
+    thousands,
+)
 
 __all__ = [
     "plot_leaving_reasons",

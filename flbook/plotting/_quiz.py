@@ -10,8 +10,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch, Rectangle
 
-from ._base import COLORS, PALETTE, get_ax, no_data, thousands
-from ._steps import _legend_above, _unstick
+from ._base import COLORS, PALETTE, _legend_above, _unstick, get_ax, no_data, thousands
 
 __all__ = [
     "plot_response_heatmap",

@@ -8,8 +8,7 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from ._base import COLORS, get_ax, no_data
-from ._steps import STRONG_PALETTE, _legend_above
+from ._base import COLORS, STRONG_PALETTE, _legend_above, get_ax, no_data
 
 __all__ = ["plot_activity_heatmap", "plot_activity_bubbles", "plot_hourly", "plot_weekday"]
 

@@ -15,8 +15,16 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 from matplotlib.transforms import ScaledTranslation
 
-from ._base import COLORS, PALETTE, get_ax, no_data, step_axis, thousands
-from ._steps import STRONG_PALETTE, _legend_above
+from ._base import (
+    COLORS,
+    PALETTE,
+    STRONG_PALETTE,
+    _legend_above,
+    get_ax,
+    no_data,
+    step_axis,
+    thousands,
+)
 
 __all__ = [
     "SESSION_MEASURE_LABELS",

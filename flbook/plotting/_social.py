@@ -16,22 +16,17 @@ from matplotlib.axes import Axes
 from ._base import (
     COLORS,
     PALETTE,
+    STRONG_PALETTE,
+    _headroom,
+    _legend_above,
+    _unstick,
     date_lines,
     get_ax,
     no_data,
     thousands,
     week_shading,
 )
-from ._steps import (
-    STRONG_PALETTE,
-    _empty,
-    _finish_steps,
-    _headroom,
-    _legend_above,
-    _ordered_steps,
-    _per_step,
-    _unstick,
-)
+from ._steps import _empty, _finish_steps, _ordered_steps, _per_step
 
 __all__ = [
     "plot_comments_over_time",

@@ -12,15 +12,19 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.transforms import ScaledTranslation
 
-from ._base import COLORS, PALETTE, get_ax, highlight_steps, no_data, step_axis, thousands
+from ._base import (
+    COLORS,
+    PALETTE,
+    _legend_above,
+    get_ax,
+    highlight_steps,
+    no_data,
+    step_axis,
+    thousands,
+)
 
 __all__ = ["plot_step_counts", "plot_stopped_here", "plot_step_funnel"]
-
-STRONG_PALETTE = [c for c in PALETTE if c != "#F0E442"]
-"""The palette without its yellow, for lines and markers on white (yellow is too light
-there; it stays fine for filled bars)."""
 
 LEARNER_MEASURES = frozenset({"visited", "completed"})
 """Measures of :func:`~flbook.analysis.step_activity_counts` that count learners (one
@@ -70,79 +74,6 @@ def _empty(data: pd.DataFrame | None, column: str | None = None) -> bool:
     if column is not None and column in data:
         return bool(np.nansum(data[column].to_numpy(dtype=float)) == 0)
     return False
-
-
-def _headroom(ax: Axes, share: float = 0.08) -> None:
-    """Raise the top of the y axis by ``share`` of its span: room for the labels drawn
-    inside the top of the plot (week names "W1", notable dates) above the data."""
-    lo, hi = ax.get_ylim()
-    ax.set_ylim(lo, hi + (hi - lo) * share)
-
-
-def _unstick(bars, bottoms, *, horizontal: bool = False) -> None:
-    """Let the axis grow past stacked bars: matplotlib pins an axis end at every bar's base
-    ("sticky edges"), so a zero-height segment on top of a stack would clip the stack."""
-    for bar, b in zip(bars, np.asarray(bottoms, dtype=float), strict=True):
-        if b > 0:
-            (bar.sticky_edges.x if horizontal else bar.sticky_edges.y).clear()
-
-
-def _legend_above(
-    ax: Axes,
-    handles: Sequence | None = None,
-    labels: Sequence[str] | None = None,
-    *,
-    above_points: float = 2.0,
-    fontsize: float = 8,
-    **kwargs,
-):
-    """A frameless legend in rows above the plot area, clear of data and axis labels.
-
-    Entries run left to right, as many to a row as fit the Axes' width (rows of equal
-    length: 6 entries that do not fit in one row make 2 rows of 3); ``above_points`` lifts the legend further (e.g. over the
-    "Week N" labels of a step axis). Returns the Legend, or None without entries.
-    """
-    if handles is None:
-        handles, labels = ax.get_legend_handles_labels()
-    elif labels is None:
-        labels = [h.get_label() for h in handles]
-    handles, labels = list(handles), [str(lab) for lab in labels]
-    if not handles:
-        return None
-    fig = ax.figure
-    transform = ax.transAxes + ScaledTranslation(0, above_points / 72, fig.dpi_scale_trans)
-
-    def draw(ncol: int):
-        return ax.legend(
-            handles,
-            labels,
-            loc="lower left",
-            bbox_to_anchor=(0, 1),
-            bbox_transform=transform,
-            ncol=ncol,
-            frameon=False,
-            fontsize=fontsize,
-            borderaxespad=0,
-            handlelength=1.6,
-            columnspacing=1.4,
-            **kwargs,
-        )
-
-    ncol = len(labels)
-    leg = draw(ncol)
-    try:  # as many entries to a row as fit the Axes' width
-        renderer = fig.canvas.get_renderer()
-        room = ax.get_window_extent(renderer).width
-        while ncol > 1 and leg.get_window_extent(renderer).width > room:
-            ncol = int(np.ceil(len(labels) / (np.ceil(len(labels) / ncol) + 1)))
-            leg = draw(ncol)
-    except (AttributeError, NotImplementedError, TypeError):  # no renderer: estimate
-        width_pt = ax.get_position().width * fig.get_figwidth() * 72
-        entry_pt = max(len(lab) for lab in labels) * fontsize * 0.6 + 3.2 * fontsize
-        wanted = int(max(1, min(len(labels), width_pt // max(entry_pt, 1))))
-        if wanted != ncol:
-            leg = draw(wanted)
-    return leg
 
 
 def _finish_steps(
