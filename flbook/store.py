@@ -137,51 +137,10 @@ def _chunks(col) -> list[pa.Array]:
     return list(col.chunks) if isinstance(col, pa.ChunkedArray) else [col]
 
 
-def _dict_values(col: pa.ChunkedArray) -> pa.Array:
-    """Distinct non-null values of a (dictionary) column, chunk by chunk (no unification)."""
-    parts = []
-    for ch in _chunks(col):
-        if pa.types.is_dictionary(ch.type):
-            used = pc.unique(ch.indices.drop_null())
-            parts.append(ch.dictionary.take(used).cast(pa.string()))
-        else:
-            parts.append(pc.unique(ch.drop_null()).cast(pa.string()))
-    if not parts:
-        return pa.array([], pa.string())
-    return pc.unique(pa.concat_arrays(parts))
-
-
 def _step_order(values: Iterable[str]) -> list[str]:
     """Sort ``W.S`` strings in course order: by week, then step, as whole numbers."""
     uniq = {v for v in values if v}
     return sorted(uniq, key=lambda s: tuple(int(p) for p in s.split(".")))
-
-
-def _encode(
-    col: pa.ChunkedArray, categories: pd.Index, width: pa.DataType | None = None
-) -> pa.Array:
-    """Codes of ``col``'s values in ``categories`` (-1 for null), computed per chunk dictionary.
-
-    ``categories`` is a pandas Index: it builds its hash table once and reuses it for
-    every chunk (Arrow's ``index_in`` would rebuild it per call).
-    """
-    width = width or pa.int32()
-    np_width = np.int16 if width == pa.int16() else np.int32
-    out = []
-    seen: dict[tuple, np.ndarray] = {}  # unified chunks share one dictionary: look it up once
-    for ch in _chunks(col):
-        if not pa.types.is_dictionary(ch.type):
-            ch = ch.dictionary_encode()
-        d = ch.dictionary
-        key = (d.buffers()[-1].address if d.buffers()[-1] is not None else 0, d.offset, len(d))
-        lookup = seen.get(key)
-        if lookup is None:
-            lookup = categories.get_indexer(d.to_numpy(zero_copy_only=False))
-            lookup = np.append(lookup, -1).astype(np_width)  # last slot: null
-            seen[key] = lookup
-        idx = pc.fill_null(ch.indices, -1).to_numpy(zero_copy_only=False)
-        out.append(pa.array(lookup[idx], type=width))
-    return pa.chunked_array(out, type=width)
 
 
 # --------------------------------------------------------------------------- Course
@@ -455,34 +414,92 @@ def _frame_to_arrow(frame: pd.DataFrame, ds: Dataset) -> pa.Table:
     return table
 
 
+def _one_dictionary(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """``col`` as a dictionary column whose chunks all share one dictionary."""
+    chunks = _chunks(col)
+    if not chunks:
+        return col
+    if not pa.types.is_dictionary(chunks[0].type):
+        return pa.chunked_array([pa.chunked_array(chunks).combine_chunks().dictionary_encode()])
+    first = chunks[0].dictionary
+    if all(ch.dictionary is first or ch.dictionary.equals(first) for ch in chunks[1:]):
+        return col
+    return pa.table({"c": col}).unify_dictionaries().column("c")
+
+
+def _used_values(col: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
+    """The dictionary values ``col`` uses, and their positions in its dictionary."""
+    chunks = _chunks(col)
+    if not chunks:
+        return pa.array([], pa.string()), np.zeros(0, np.intp)
+    d = chunks[0].dictionary
+    used = np.zeros(len(d) + 1, dtype=bool)
+    for ch in chunks:
+        used[pc.fill_null(ch.indices, len(d)).to_numpy(zero_copy_only=False)] = True
+    pos = np.flatnonzero(used[:-1])
+    return d.take(pa.array(pos)).cast(pa.string()), pos
+
+
+def _recode(col: pa.ChunkedArray, lookup: np.ndarray, width: pa.DataType) -> pa.ChunkedArray:
+    """Course-wide codes for ``col`` from ``lookup`` (dictionary position → code; the
+    slot after the last position holds -1, for nulls)."""
+    null = len(lookup) - 1
+    out = [
+        pa.array(lookup[pc.fill_null(ch.indices, null).to_numpy(zero_copy_only=False)], width)
+        for ch in _chunks(col)
+    ]
+    return pa.chunked_array(out, type=width)
+
+
 def _assemble(
     config: CourseConfig | None, tables: dict[str, pa.Table], report: LoadReport
 ) -> Course:
-    """Encode person ids and steps against course-wide lists; return the Course."""
-    # the people list: enrolments first (their order), then anyone else seen
-    people_parts = []
-    step_values: list[str] = []
-    for name, t in tables.items():
-        t = t.unify_dictionaries()  # one dictionary per column: one lookup per column
-        for c in _PERSON_COLS[name]:
-            people_parts.append(_dict_values(t.column(c)))
-        for c in _STEP_COLS[name]:
-            step_values += _dict_values(t.column(c)).to_pylist()
-    steps = _step_order(step_values)
-    if people_parts:
-        people = pc.unique(pa.concat_arrays([p.cast(pa.string()) for p in people_parts]))
+    """Encode person ids and steps against course-wide lists; return the Course.
+
+    The people list is every person id seen: enrolments first (in file order), then
+    anyone else. All person columns' distinct values are encoded in one pass, so each
+    id string is hashed once per column it appears in, not once per lookup.
+    """
+    columns = {
+        (name, c): _one_dictionary(t.column(c))
+        for name, t in tables.items()
+        for c in (*_PERSON_COLS[name], *_STEP_COLS[name])
+    }
+    used = {key: _used_values(col) for key, col in columns.items()}
+    person_keys = [(n, c) for n in tables for c in _PERSON_COLS[n]]
+    step_keys = [(n, c) for n in tables for c in _STEP_COLS[n]]
+
+    # people: one dictionary encoding of every person column's used values, in order
+    values = [used[k][0] for k in person_keys]
+    everyone = pa.chunked_array(values, pa.string()).combine_chunks() if values else None
+    if everyone is not None and len(everyone):
+        enc = pc.dictionary_encode(everyone)
+        people = enc.dictionary
+        person_codes = enc.indices.to_numpy(zero_copy_only=False)
     else:
-        people = pa.array([], pa.string())
-    people_index = pd.Index(people.to_numpy(zero_copy_only=False), dtype="object")
-    step_index = pd.Index(steps, dtype="object")
+        people, person_codes = pa.array([], pa.string()), np.zeros(0, np.int32)
+    lookups, at = {}, 0
+    for k in person_keys:
+        vals, pos = used[k]
+        lookup = np.full(len(_chunks(columns[k])[0].dictionary) + 1 if pos.size else 1, -1)
+        lookup[pos] = person_codes[at : at + len(pos)]
+        lookups[k] = lookup.astype(np.int32)
+        at += len(pos)
+
+    steps = _step_order(v for k in step_keys for v in used[k][0].to_pylist())
+    step_code = {s: i for i, s in enumerate(steps)}
+    for k in step_keys:
+        vals, pos = used[k]
+        lookup = np.full(len(_chunks(columns[k])[0].dictionary) + 1 if pos.size else 1, -1)
+        lookup[pos] = [step_code[v] for v in vals.to_pylist()]
+        lookups[k] = lookup.astype(np.int16)
+
     encoded = {}
     for name, t in tables.items():
-        for c in _PERSON_COLS[name]:
-            t = t.set_column(t.column_names.index(c), c, _encode(t.column(c), people_index))
-        for c in _STEP_COLS[name]:
-            t = t.set_column(
-                t.column_names.index(c), c, _encode(t.column(c), step_index, pa.int16())
-            )
+        for c in (*_PERSON_COLS[name], *_STEP_COLS[name]):
+            width = pa.int32() if c in _PERSON_COLS[name] else pa.int16()
+            codes = _recode(columns[name, c], lookups[name, c], width)
+            t = t.set_column(t.column_names.index(c), c, codes)
         encoded[name] = t
     if config is not None and steps:
         max_week = max(int(s.split(".")[0]) for s in steps)
@@ -490,13 +507,8 @@ def _assemble(
             report.warnings.append(
                 f"the data has steps in week {max_week}, but the settings say {config.weeks} week(s)"
             )
-    return Course(
-        config,
-        people=people_index.rename("person"),
-        steps=steps,
-        report=report,
-        tables=encoded,
-    )
+    people_index = pd.Index(people.to_numpy(zero_copy_only=False), dtype="object", name="person")
+    return Course(config, people=people_index, steps=steps, report=report, tables=encoded)
 
 
 # --------------------------------------------------------------------------- notebook events

@@ -216,6 +216,60 @@ def test_exact_duplicates_dropped_and_reported(tmp_path):
     assert report.excluded == {"exact duplicate of an earlier row": 2}
 
 
+@pytest.mark.parametrize("block", [None, 2048])
+def test_only_exact_duplicates_are_dropped(tmp_path, monkeypatch, block):
+    """Near-duplicates (one field different, empty vs text, text "None") are all kept;
+    exact repeats are dropped keeping the first, also across parse blocks."""
+    import random
+
+    import flbook.exports._reader as reader
+
+    if block:  # many small blocks: each chunk has its own dictionaries
+        monkeypatch.setattr(reader, "_BLOCK", block)
+    rng = random.Random(3)
+    base = [
+        ["1", "a", "", "1.1", "1", "1", "hello", TS, "0", "", "", "", ""],
+        ["2", "b", "1", "1.2", "1", "2", "None", TS, "3", "", "", "", ""],
+    ]
+    rows = []
+    for i in range(600):
+        r = list(rng.choice(base))
+        change = rng.randrange(6)
+        if change == 0:
+            r[0] = str(3 + i)  # a different id
+        elif change == 1:
+            r[6] = rng.choice(["", "None", "hello", '"hello"', "hello\nagain"])
+        elif change == 2:
+            r[7] = rng.choice([TS, "2024-02-05 10:00:01 UTC"])
+        elif change == 3:
+            r[2] = rng.choice(["", "1", "2"])
+        elif change == 4:
+            r[1] = rng.choice(["a", "b", "c"])
+        rows.append(r)
+    header = "id,author_id,parent_id,step,week_number,step_number,text,timestamp,likes,"
+    header += "first_reported_at,first_reported_reason,moderation_state,moderated\n"
+
+    def quote(v: str) -> str:
+        return '"' + v.replace('"', '""') + '"' if any(c in v for c in ',"\n') else v
+
+    body = header + "".join(",".join(quote(v) for v in r) + "\n" for r in rows)
+    path = write(tmp_path / "c.csv", body)
+    table, report = read_export(path, dataset("comments"))
+    seen, expected = set(), []
+    for r in rows:
+        if tuple(r) not in seen:
+            seen.add(tuple(r))
+            expected.append(r)
+    assert report.rows_read == len(rows)
+    assert table.num_rows == len(expected)
+    assert report.excluded.get("exact duplicate of an earlier row", 0) == len(rows) - len(expected)
+    assert table.column("id").to_pylist() == [int(r[0]) for r in expected]
+    got_text = ["" if v is None else v for v in table.column("text").to_pylist()]
+    assert got_text == [r[6] for r in expected]
+    if block:
+        assert table.column("author_id").num_chunks > 1
+
+
 def test_reenrolment_keeps_latest_and_says_so(tmp_path):
     path = write(
         tmp_path / "e.csv",

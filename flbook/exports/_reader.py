@@ -468,9 +468,11 @@ def _required_nulls(table: pa.Table, ds: Dataset, report: FileReport) -> pa.Tabl
     return table if keep is None else table.filter(keep)
 
 
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
 def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser: spreads the bits of uint64 values (vectorised)."""
-    x = x.astype(np.uint64, copy=True)
+    """splitmix64 finaliser: spreads the bits of uint64 values (vectorised, in place)."""
     with np.errstate(over="ignore"):
         x ^= x >> np.uint64(30)
         x *= np.uint64(0xBF58476D1CE4E5B9)
@@ -480,84 +482,115 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x
 
 
-def _column_hash(col: pa.Array) -> np.ndarray:
-    """A uint64 hash per value of one column; nulls hash to a fixed value."""
+def _column_words(col: pa.ChunkedArray) -> np.ndarray:
+    """One uint64 per value of ``col`` such that equal values give equal words.
+
+    Dictionary columns give their indices (the table's dictionaries are unified, so
+    equal values have equal indices), numbers and timestamps their bits, text a hash.
+    Nulls give a fixed word. Different values may share a word: callers confirm.
+    """
     import pandas as pd
 
-    null = np.uint64(0x9E3779B97F4A7C15)
-    if pa.types.is_dictionary(col.type):
-        # the table's dictionaries are unified first, so equal values have equal codes
-        codes = pc.fill_null(col.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-        return _mix(codes.view(np.uint64))
-    if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-        h = pd.util.hash_array(col.to_numpy(zero_copy_only=False).astype(object))
-        return h.astype(np.uint64)
-    if pa.types.is_timestamp(col.type) or pa.types.is_integer(col.type):
-        ints = pc.fill_null(col.cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
-    elif pa.types.is_floating(col.type):
-        ints = pc.fill_null(col, 0.0).to_numpy(zero_copy_only=False).view(np.int64)
-    elif pa.types.is_boolean(col.type):
-        ints = pc.fill_null(col, False).to_numpy(zero_copy_only=False).astype(np.int64)
-    else:
-        ints = pd.util.hash_array(col.to_numpy(zero_copy_only=False).astype(object)).view(np.int64)
-    h = _mix(ints.view(np.uint64) if ints.dtype == np.int64 else ints)
-    if col.null_count:
-        h[~pc.is_valid(col).to_numpy(zero_copy_only=False)] = null
-    return h
+    parts = []
+    for ch in col.chunks:
+        t = ch.type
+        if pa.types.is_dictionary(t):
+            w = pc.fill_null(ch.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        elif pa.types.is_timestamp(t) or pa.types.is_integer(t) or pa.types.is_boolean(t):
+            w = pc.fill_null(ch.cast(pa.int64()), -(2**62)).to_numpy(zero_copy_only=False)
+        elif pa.types.is_floating(t):
+            w = pc.fill_null(ch.cast(pa.float64()), np.nan).to_numpy(zero_copy_only=False)
+            w = w.view(np.int64)
+        else:  # text: hash the values (null and "" are both "no text" here; confirmed later)
+            w = pd.util.hash_array(ch.to_numpy(zero_copy_only=False).astype(object))
+        parts.append(w.view(np.uint64))
+    return np.concatenate(parts) if parts else np.zeros(0, np.uint64)
 
 
 def _row_hashes(table: pa.Table, columns: list[str]) -> np.ndarray:
-    hashes = np.zeros(table.num_rows, dtype=np.uint64)
+    """A well-spread uint64 per row over ``columns`` (equal rows give equal hashes)."""
+    h = np.zeros(table.num_rows, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for i, name in enumerate(columns):
-            col = table.column(name)
-            parts = [_column_hash(ch) for ch in col.chunks]
-            h = np.concatenate(parts) if parts else np.zeros(0, np.uint64)
-            hashes = _mix(hashes ^ (h + np.uint64(i)))
-    return hashes
+        for name in columns:
+            h *= _GOLDEN
+            h += _column_words(table.column(name))
+    return _mix(h)
+
+
+def _shared(h: np.ndarray) -> np.ndarray:
+    """Positions of the values of ``h`` that occur more than once.
+
+    A first pass scatters the values into a table of at least 2 × len(h) slots by
+    their low bits, where each slot keeps its last writer: rows that lost a slot, or
+    whose slot someone lost, are the only ones that can share a value. Only those go
+    through pandas' exact hash-table check. Cheaper than checking every row that way.
+    """
+    import pandas as pd
+
+    n = len(h)
+    if n < 2:
+        return np.zeros(0, np.intp)
+    m = 1 << (2 * n - 1).bit_length()
+    slot = (h & np.uint64(m - 1)).astype(np.intp)
+    owner = np.empty(m, np.int32 if n < 2**31 else np.int64)
+    rows = np.arange(n, dtype=owner.dtype)
+    owner[slot] = rows
+    crowded = np.zeros(m, dtype=bool)
+    crowded[slot[owner[slot] != rows]] = True
+    cand = np.flatnonzero(crowded[slot])
+    if len(cand) == 0:
+        return cand
+    return cand[pd.Series(h[cand]).duplicated(keep=False).to_numpy()]
 
 
 def _duplicates(table: pa.Table, report: FileReport) -> pa.Table:
     """Drop exact duplicate rows (keeping the first), counting them.
 
-    Stage 1 hashes only the cheap columns (timestamps, numbers): equal rows are equal
-    there too, so only rows that collide on them are candidates. Stage 2 hashes the
-    candidates on every column, and stage 3 confirms equality value by value, so a
-    hash collision can never drop a row.
+    Stage 1 hashes the cheap columns (dictionary codes, numbers, timestamps): equal
+    rows are equal there too, so only rows sharing that hash are candidates. Stage 2
+    hashes the candidates on every column (text too), and stage 3 confirms equality
+    value by value, so a hash collision can never drop a row.
     """
     if table.num_rows < 2:
         return table
-    import pandas as pd
-
-    cheap = [
-        f.name
-        for f in table.schema
-        if pa.types.is_timestamp(f.type)
-        or pa.types.is_integer(f.type)
-        or pa.types.is_floating(f.type)
-        or pa.types.is_boolean(f.type)
-        or pa.types.is_dictionary(f.type)
-    ]
+    cheap = [f.name for f in table.schema if not _is_text(f.type)]
     if cheap:
-        first = pd.Series(_row_hashes(table, cheap))
-        cand = np.flatnonzero(first.duplicated(keep=False).to_numpy())
+        cand = _shared(_row_hashes(table, cheap))
         if len(cand) == 0:
             return table
         sub_table = table.take(pa.array(cand))
     else:
         cand = np.arange(table.num_rows)
         sub_table = table
-    full = pd.Series(_row_hashes(sub_table, sub_table.column_names))
-    again = full.duplicated(keep=False).to_numpy()
-    if not again.any():
+    again = _shared(_row_hashes(sub_table, sub_table.column_names))
+    if len(again) == 0:
         return table
-    cand, sub_table = cand[again], sub_table.filter(pa.array(again))
-    exact = sub_table.to_pandas().astype(str).duplicated().to_numpy()
-    drop = cand[exact]
+    cand, sub_table = cand[again], sub_table.take(pa.array(again))
+    drop = cand[_exact_repeats(sub_table)]
+    if len(drop) == 0:
+        return table
     report.exclude("exact duplicate of an earlier row", len(drop))
     mask = np.ones(table.num_rows, dtype=bool)
     mask[drop] = False
     return table.filter(pa.array(mask))
+
+
+def _exact_repeats(table: pa.Table) -> np.ndarray:
+    """Mask of rows equal, value for value, to an earlier row (null equals only null)."""
+    import pandas as pd
+
+    codes = {}
+    for i, name in enumerate(table.column_names):
+        col = table.column(name)
+        if pa.types.is_dictionary(col.type):
+            col = col.cast(col.type.value_type)
+        enc = pc.dictionary_encode(col.combine_chunks())
+        codes[i] = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)
+    return pd.DataFrame(codes).duplicated().to_numpy()
+
+
+def _is_text(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t)
 
 
 def _enrolment_rules(table: pa.Table, report: FileReport) -> pa.Table:
