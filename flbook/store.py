@@ -30,10 +30,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+import xxhash
 
 from .config import CourseConfig, load_config
 from .errors import ExportError
-from .exports._reader import FileReport, empty_table, read_export
+from .exports._reader import FileReport, drop_exact_duplicates, empty_table, read_export
 from .exports._schema import DATASETS, Dataset
 
 __all__ = ["Course", "LoadReport", "load_course", "cache_dir", "STORE_VERSION"]
@@ -130,6 +131,18 @@ for _name, _ds in DATASETS.items():
         _STEP_COLS[_name] = ["step"]
 _PERSON_COLS = {
     name: [c for c, k in ds.kinds.items() if k == "person"] for name, ds in DATASETS.items()
+}
+
+# integer columns (after encoding) that usually identify a row: when they do, the
+# search for exact duplicate rows is a bitmap check instead of hashing every row
+_UNIQUE_KEY = {
+    "step-activity": ("learner_id", "step"),
+    "comments": ("id",),
+    "peer-review-assignments": ("id",),
+    "peer-review-reviews": ("id",),
+    "leaving-survey-responses": ("id",),
+    "archetype-survey-responses": ("id",),
+    "weekly-sentiment-survey-responses": ("id",),
 }
 
 
@@ -414,41 +427,61 @@ def _frame_to_arrow(frame: pd.DataFrame, ds: Dataset) -> pa.Table:
     return table
 
 
-def _one_dictionary(col: pa.ChunkedArray) -> pa.ChunkedArray:
-    """``col`` as a dictionary column whose chunks all share one dictionary."""
-    chunks = _chunks(col)
-    if not chunks:
-        return col
-    if not pa.types.is_dictionary(chunks[0].type):
-        return pa.chunked_array([pa.chunked_array(chunks).combine_chunks().dictionary_encode()])
-    first = chunks[0].dictionary
-    if all(ch.dictionary is first or ch.dictionary.equals(first) for ch in chunks[1:]):
-        return col
-    return pa.table({"c": col}).unify_dictionaries().column("c")
+def _dict_key(d: pa.Array) -> tuple:
+    buf = d.buffers()[-1]
+    return (buf.address if buf is not None else 0, d.offset, len(d))
 
 
-def _used_values(col: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
-    """The dictionary values ``col`` uses, and their positions in its dictionary."""
-    chunks = _chunks(col)
-    if not chunks:
-        return pa.array([], pa.string()), np.zeros(0, np.intp)
-    d = chunks[0].dictionary
-    used = np.zeros(len(d) + 1, dtype=bool)
-    for ch in chunks:
-        used[pc.fill_null(ch.indices, len(d)).to_numpy(zero_copy_only=False)] = True
-    pos = np.flatnonzero(used[:-1])
-    return d.take(pa.array(pos)).cast(pa.string()), pos
+@dataclass
+class _Column:
+    """A dictionary column's chunks, grouped by dictionary.
 
+    Each parse block has its own dictionary; chunks that share one (after
+    unification, or in tables built from frames) form one group, looked up once.
+    """
 
-def _recode(col: pa.ChunkedArray, lookup: np.ndarray, width: pa.DataType) -> pa.ChunkedArray:
-    """Course-wide codes for ``col`` from ``lookup`` (dictionary position → code; the
-    slot after the last position holds -1, for nulls)."""
-    null = len(lookup) - 1
-    out = [
-        pa.array(lookup[pc.fill_null(ch.indices, null).to_numpy(zero_copy_only=False)], width)
-        for ch in _chunks(col)
-    ]
-    return pa.chunked_array(out, type=width)
+    chunks: list[pa.DictionaryArray]
+    group: list[int]  # chunk -> group
+    dicts: list[pa.Array]  # group -> dictionary
+    used: list[np.ndarray]  # group -> positions of the dictionary entries in use
+
+    @classmethod
+    def of(cls, col: pa.ChunkedArray) -> _Column:
+        chunks = [
+            ch if pa.types.is_dictionary(ch.type) else ch.dictionary_encode() for ch in _chunks(col)
+        ]
+        keys: dict[tuple, int] = {}
+        group = [keys.setdefault(_dict_key(ch.dictionary), len(keys)) for ch in chunks]
+        dicts: list[pa.Array] = [None] * len(keys)  # type: ignore[list-item]
+        for ch, g in zip(chunks, group, strict=True):
+            dicts[g] = ch.dictionary
+        marks = [np.zeros(len(d) + 1, dtype=bool) for d in dicts]  # last slot: null
+        for ch, g in zip(chunks, group, strict=True):
+            null = len(dicts[g])
+            marks[g][pc.fill_null(ch.indices, null).to_numpy(zero_copy_only=False)] = True
+        used = [np.flatnonzero(m[:-1]) for m in marks]
+        return cls(chunks, group, dicts, used)
+
+    def used_values(self) -> list[pa.Array]:
+        """The values in use, group by group."""
+        return [
+            d.take(pa.array(p)).cast(pa.string())
+            for d, p in zip(self.dicts, self.used, strict=True)
+        ]
+
+    def recode(self, codes: list[np.ndarray], width: pa.DataType) -> pa.ChunkedArray:
+        """Chunks recoded: ``codes[g]`` holds the new code of each used entry of group g."""
+        np_type = width.to_pandas_dtype()
+        lookups = []
+        for d, pos, c in zip(self.dicts, self.used, codes, strict=True):
+            lookup = np.full(len(d) + 1, -1, dtype=np_type)  # last slot: null
+            lookup[pos] = c
+            lookups.append(lookup)
+        out = []
+        for ch, g in zip(self.chunks, self.group, strict=True):
+            idx = pc.fill_null(ch.indices, len(self.dicts[g])).to_numpy(zero_copy_only=False)
+            out.append(pa.array(lookups[g][idx], width))
+        return pa.chunked_array(out, width)
 
 
 def _assemble(
@@ -457,49 +490,35 @@ def _assemble(
     """Encode person ids and steps against course-wide lists; return the Course.
 
     The people list is every person id seen: enrolments first (in file order), then
-    anyone else. All person columns' distinct values are encoded in one pass, so each
-    id string is hashed once per column it appears in, not once per lookup.
+    anyone else. The used values of every person column's dictionaries are encoded in
+    one pass, so no id is looked up row by row.
     """
-    columns = {
-        (name, c): _one_dictionary(t.column(c))
-        for name, t in tables.items()
-        for c in (*_PERSON_COLS[name], *_STEP_COLS[name])
-    }
-    used = {key: _used_values(col) for key, col in columns.items()}
     person_keys = [(n, c) for n in tables for c in _PERSON_COLS[n]]
     step_keys = [(n, c) for n in tables for c in _STEP_COLS[n]]
+    cols = {k: _Column.of(tables[k[0]].column(k[1])) for k in person_keys + step_keys}
 
     # people: one dictionary encoding of every person column's used values, in order
-    values = [used[k][0] for k in person_keys]
-    everyone = pa.chunked_array(values, pa.string()).combine_chunks() if values else None
-    if everyone is not None and len(everyone):
-        enc = pc.dictionary_encode(everyone)
-        people = enc.dictionary
-        person_codes = enc.indices.to_numpy(zero_copy_only=False)
-    else:
-        people, person_codes = pa.array([], pa.string()), np.zeros(0, np.int32)
-    lookups, at = {}, 0
-    for k in person_keys:
-        vals, pos = used[k]
-        lookup = np.full(len(_chunks(columns[k])[0].dictionary) + 1 if pos.size else 1, -1)
-        lookup[pos] = person_codes[at : at + len(pos)]
-        lookups[k] = lookup.astype(np.int32)
-        at += len(pos)
+    values = [v for k in person_keys for v in cols[k].used_values()]
+    everyone = pa.chunked_array(values, pa.string()).combine_chunks()
+    enc = pc.dictionary_encode(everyone)
+    people = enc.dictionary
+    sizes = [len(v) for v in values]
+    pieces = iter(np.split(enc.indices.to_numpy(zero_copy_only=False), np.cumsum(sizes)[:-1]))
+    codes = {k: [next(pieces) for _ in cols[k].dicts] for k in person_keys}
 
-    steps = _step_order(v for k in step_keys for v in used[k][0].to_pylist())
+    step_vals = {k: [v.to_pylist() for v in cols[k].used_values()] for k in step_keys}
+    steps = _step_order(v for vs in step_vals.values() for part in vs for v in part)
     step_code = {s: i for i, s in enumerate(steps)}
     for k in step_keys:
-        vals, pos = used[k]
-        lookup = np.full(len(_chunks(columns[k])[0].dictionary) + 1 if pos.size else 1, -1)
-        lookup[pos] = [step_code[v] for v in vals.to_pylist()]
-        lookups[k] = lookup.astype(np.int16)
+        codes[k] = [np.array([step_code[v] for v in part], dtype=np.int16) for part in step_vals[k]]
 
     encoded = {}
     for name, t in tables.items():
         for c in (*_PERSON_COLS[name], *_STEP_COLS[name]):
             width = pa.int32() if c in _PERSON_COLS[name] else pa.int16()
-            codes = _recode(columns[name, c], lookups[name, c], width)
-            t = t.set_column(t.column_names.index(c), c, codes)
+            t = t.set_column(
+                t.column_names.index(c), c, cols[name, c].recode(codes[name, c], width)
+            )
         encoded[name] = t
     if config is not None and steps:
         max_week = max(int(s.split(".")[0]) for s in steps)
@@ -661,10 +680,18 @@ def _read_notebooks(course: Course, config: CourseConfig, progress=None) -> None
 
 
 def _file_digest(path: Path) -> str:
-    h = hashlib.sha256()  # hardware-accelerated on most CPUs: ~2 GB/s
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 22):
-            h.update(chunk)
+    """A 128-bit content digest of one file (XXH3: several GB/s, SHA-256 about 1.8).
+
+    The digest names a cache entry and guards against nothing adversarial, so a fast
+    non-cryptographic hash is the right tool. Read in blocks (a memory map would be a
+    little faster, but a file truncated while being read would crash the process).
+    """
+    h = xxhash.xxh3_128()
+    buf = bytearray(1 << 22)
+    view = memoryview(buf)
+    with open(path, "rb", buffering=0) as fh:
+        while n := fh.readinto(buf):
+            h.update(view[:n])
     return h.hexdigest()
 
 
@@ -676,7 +703,7 @@ class _Digests:
     """
 
     def __init__(self, root: Path) -> None:
-        self.path = root / "digests.json"
+        self.path = root / "digests-xxh3.json"
         try:
             self.known = json.loads(self.path.read_text())
         except (OSError, ValueError):
@@ -774,14 +801,32 @@ def load_course(
 def _read_all(config, files, progress, t0) -> Course:
     report = LoadReport()
     tables = {}
-    for name, path in files.items():
-        ds = DATASETS[name]
+
+    def read(name: str) -> tuple[pa.Table, FileReport]:
         if progress:
-            progress(f"reading {path.name}")
-        table, rep = read_export(path, ds)
-        report.files[name] = rep
-        tables[name] = table
+            progress(f"reading {files[name].name}")
+        # duplicates are dropped after encoding, when ids are integer codes
+        return read_export(files[name], DATASETS[name], drop_duplicates=False)
+
+    # two files at a time: while Arrow parses one (on its own threads), the other's
+    # checks and clean-up run, so both cores stay busy; biggest files start first
+    size = {n: p.stat().st_size if p.exists() else 0 for n, p in files.items()}
+    with cf.ThreadPoolExecutor(max_workers=int(os.environ.get("FLBOOK_READERS", "2"))) as ex:
+        jobs = {n: ex.submit(read, n) for n in sorted(files, key=size.get, reverse=True)}
+        try:
+            for name in files:  # in the usual order, so the first bad file is reported
+                tables[name], report.files[name] = jobs[name].result()
+        except BaseException:
+            for job in jobs.values():
+                job.cancel()
+            raise
     course = _assemble(config, tables, report)
+    for name, table in course._arrow.items():
+        if name != "enrolments":  # the reader dropped them (before its re-enrolment rule)
+            rep = report.files[name]
+            table = drop_exact_duplicates(table, rep, _UNIQUE_KEY.get(name, ()))
+            rep.rows_kept = table.num_rows
+            course._arrow[name] = table
     _cross_checks(course, report)
     _read_notebooks(course, config, progress)
     report.seconds = time.perf_counter() - t0

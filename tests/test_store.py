@@ -138,3 +138,39 @@ def test_from_frames_matches_loaded_types(course_dir, tmp_path):
     assert dict(made.step_activity.dtypes.astype(str)) == dict(
         loaded.step_activity.dtypes.astype(str)
     )
+
+
+def test_duplicates_dropped_after_encoding_are_reported(course_dir, tmp_path):
+    """The store drops exact duplicates once ids are codes: the same counts as the
+    reader alone, near-duplicates (same learner and step, another time) kept."""
+    from flbook.exports import dataset, read_export
+
+    later = "2024-02-06 10:00:00 UTC"
+    (course_dir / "demo-12_step-activity.csv").write_text(
+        ACTIVITY + f"aaa1,1.10,1,10,{TS},\naaa1,1.10,1,10,{later},\nbbb2,2.1,2,1,{TS},\n"
+    )
+    (course_dir / "demo-12_comments.csv").write_text(
+        "id,author_id,parent_id,step,text,timestamp,moderated,likes\n"
+        f"7,aaa1,,1.2,hello,{TS},,2\n7,aaa1,,1.2,hello,{TS},,2\n7,aaa1,,1.2,hullo,{TS},,2\n"
+    )
+    course = load_course(course_dir / "course.yml", cache=tmp_path / "cache")
+    reason = "exact duplicate of an earlier row"
+    sa = course.report.files["step-activity"]
+    assert (sa.rows_read, sa.rows_kept, sa.excluded) == (6, 4, {reason: 2})
+    assert len(course.step_activity) == 4
+    assert (
+        course.step_activity["first_visited_at"].astype(str).str[:10].tolist().count("2024-02-06")
+        == 1
+    )
+    com = course.report.files["comments"]
+    assert (com.rows_read, com.rows_kept, com.excluded) == (3, 2, {reason: 1})
+    # the reader on its own agrees
+    for name in ("step-activity", "comments"):
+        path = course_dir / f"demo-12_{name}.csv"
+        table, rep = read_export(path, dataset(name))
+        assert (table.num_rows, rep.excluded) == (
+            course.report.files[name].rows_kept,
+            course.report.files[name].excluded,
+        )
+    reloaded = load_course(course_dir / "course.yml", cache=tmp_path / "cache")
+    assert reloaded.report.files["step-activity"].excluded == {reason: 2}

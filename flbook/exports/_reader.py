@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv as _pycsv
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -369,22 +370,40 @@ def _dict_strip(arr: pa.ChunkedArray) -> pa.ChunkedArray:
     return pa.chunked_array(chunks, type=arr.type) if chunks else arr
 
 
-def _split_parts(arr: pa.ChunkedArray, n: int) -> list[pa.Array]:
-    """Split dictionary 'W.S(.Q)' strings into ``n`` int32 arrays, via the dictionary."""
-    arr = arr.combine_chunks()
-    if not pa.types.is_dictionary(arr.type):
-        arr = arr.dictionary_encode()
-    arr = arr.unify_dictionaries() if hasattr(arr, "unify_dictionaries") else arr
-    parts = pc.split_pattern(arr.dictionary, ".")
+def _dictionary_chunks(arr: pa.ChunkedArray) -> list[pa.DictionaryArray]:
+    return [ch if pa.types.is_dictionary(ch.type) else ch.dictionary_encode() for ch in arr.chunks]
+
+
+def _split_parts(arr: pa.ChunkedArray, n: int) -> list[pa.ChunkedArray]:
+    """Split dictionary 'W.S(.Q)' strings into ``n`` int32 columns, via each chunk's
+    dictionary (the strings are split once per distinct value, not once per row)."""
+    out: list[list[pa.Array]] = [[] for _ in range(n)]
+    for ch in _dictionary_chunks(arr):
+        parts = pc.split_pattern(ch.dictionary, ".")
+        for k in range(n):
+            vals = (
+                pc.cast(pc.list_element(parts, k), pa.int32())
+                if len(parts)
+                else pa.array([], pa.int32())
+            )
+            out[k].append(vals.take(ch.indices))
+    return [pa.chunked_array(o, pa.int32()) for o in out]
+
+
+def _question_steps(arr: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The 'W.S' step of each 'W.S.Q' question, as a dictionary column (per chunk)."""
     out = []
-    for k in range(n):
-        vals = (
-            pc.cast(pc.list_element(parts, k), pa.int32())
-            if len(parts)
-            else pa.array([], pa.int32())
-        )
-        out.append(vals.take(arr.indices))
-    return out
+    for ch in _dictionary_chunks(arr):
+        parts = pc.split_pattern(ch.dictionary, ".")
+        if len(parts):
+            steps = pc.binary_join_element_wise(
+                pc.list_element(parts, 0), pc.list_element(parts, 1), "."
+            )
+        else:
+            steps = pa.array([], pa.string())
+        enc = pc.dictionary_encode(steps)  # questions of one step share one entry
+        out.append(pa.DictionaryArray.from_arrays(enc.indices.take(ch.indices), enc.dictionary))
+    return pa.chunked_array(out, _DICT)
 
 
 def _derive(table: pa.Table, ds: Dataset, report: FileReport) -> pa.Table:
@@ -393,8 +412,7 @@ def _derive(table: pa.Table, ds: Dataset, report: FileReport) -> pa.Table:
     if qcols:
         q = table.column(qcols[0])
         w, s, n = _split_parts(q, 3)
-        steps = pc.binary_join_element_wise(pc.cast(w, pa.string()), pc.cast(s, pa.string()), ".")
-        table = _set(table, "step", pc.dictionary_encode(steps))
+        table = _set(table, "step", _question_steps(q))
         for name, vals in (("week_number", w), ("step_number", s), ("question_number", n)):
             if name not in table.column_names:
                 table = _set(table, name, vals)
@@ -440,13 +458,22 @@ def _drop_rows(table: pa.Table, keep_mask) -> pa.Table:
     return table.filter(keep_mask)
 
 
+def _count_nul(col: pa.ChunkedArray) -> int:
+    """Number of NUL characters in a text column (a byte scan; counted only if any)."""
+    for ch in col.chunks:
+        data = ch.buffers()[2]
+        if data is not None and np.frombuffer(data, np.uint8).min(initial=1) == 0:
+            return pc.sum(pc.count_substring(col, "\x00")).as_py() or 0
+    return 0
+
+
 def _clean_text(table: pa.Table, ds: Dataset, report: FileReport) -> pa.Table:
     for c, k in ds.kinds.items():
         if k == "text" and c in table.column_names:
             col = table.column(c)
             if len(col) == 0:
                 continue
-            n = pc.sum(pc.count_substring(col, "\x00")).as_py() or 0
+            n = _count_nul(col)
             if n:
                 report.repair(f"NUL characters removed from {c}", n)
                 table = _set(table, c, pc.replace_substring(col, "\x00", ""))
@@ -485,24 +512,37 @@ def _mix(x: np.ndarray) -> np.ndarray:
 def _column_words(col: pa.ChunkedArray) -> np.ndarray:
     """One uint64 per value of ``col`` such that equal values give equal words.
 
-    Dictionary columns give their indices (the table's dictionaries are unified, so
-    equal values have equal indices), numbers and timestamps their bits, text a hash.
+    Dictionary columns give a hash of their values, numbers and timestamps their bits,
+    text a hash.
     Nulls give a fixed word. Different values may share a word: callers confirm.
     """
     import pandas as pd
 
     parts = []
+    seen: dict[tuple, np.ndarray] = {}  # chunks sharing a dictionary hash it once
     for ch in col.chunks:
         t = ch.type
         if pa.types.is_dictionary(t):
-            w = pc.fill_null(ch.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+            # hash the dictionary's values, not its positions: each parse block has a
+            # dictionary of its own, so equal values can have different positions
+            d = ch.dictionary
+            key = (d.buffers()[-1].address if d.buffers()[-1] is not None else 0, d.offset, len(d))
+            if key not in seen:
+                vals = pd.util.hash_array(
+                    d.to_numpy(zero_copy_only=False).astype(object), categorize=False
+                )
+                seen[key] = np.append(vals.astype(np.uint64), _GOLDEN)  # last slot: null
+            idx = pc.fill_null(ch.indices, len(d)).to_numpy(zero_copy_only=False)
+            w = seen[key][idx]
         elif pa.types.is_timestamp(t) or pa.types.is_integer(t) or pa.types.is_boolean(t):
             w = pc.fill_null(ch.cast(pa.int64()), -(2**62)).to_numpy(zero_copy_only=False)
         elif pa.types.is_floating(t):
             w = pc.fill_null(ch.cast(pa.float64()), np.nan).to_numpy(zero_copy_only=False)
             w = w.view(np.int64)
         else:  # text: hash the values (null and "" are both "no text" here; confirmed later)
-            w = pd.util.hash_array(ch.to_numpy(zero_copy_only=False).astype(object))
+            w = pd.util.hash_array(
+                ch.to_numpy(zero_copy_only=False).astype(object), categorize=False
+            )
         parts.append(w.view(np.uint64))
     return np.concatenate(parts) if parts else np.zeros(0, np.uint64)
 
@@ -543,15 +583,23 @@ def _shared(h: np.ndarray) -> np.ndarray:
     return cand[pd.Series(h[cand]).duplicated(keep=False).to_numpy()]
 
 
-def _duplicates(table: pa.Table, report: FileReport) -> pa.Table:
-    """Drop exact duplicate rows (keeping the first), counting them.
+def drop_exact_duplicates(
+    table: pa.Table, report: FileReport, unique_key: Sequence[str] = ()
+) -> pa.Table:
+    """Drop exact duplicate rows (keeping the first), counting them in ``report``.
 
-    Stage 1 hashes the cheap columns (dictionary codes, numbers, timestamps): equal
-    rows are equal there too, so only rows sharing that hash are candidates. Stage 2
-    hashes the candidates on every column (text too), and stage 3 confirms equality
-    value by value, so a hash collision can never drop a row.
+    Stage 1 hashes the cheap columns (labels, numbers, timestamps): equal rows are
+    equal there too, so only rows sharing that hash are candidates. Stage 2 hashes
+    the candidates on every column (text too), and stage 3 confirms equality value by
+    value, so a hash collision can never drop a row.
+
+    ``unique_key`` names integer columns that together usually identify
+    a row, such as learner and step in step activity: when no two rows share them,
+    no two rows can be equal, and the hashing is skipped.
     """
     if table.num_rows < 2:
+        return table
+    if unique_key and _all_distinct(table, unique_key):
         return table
     cheap = [f.name for f in table.schema if not _is_text(f.type)]
     if cheap:
@@ -573,6 +621,31 @@ def _duplicates(table: pa.Table, report: FileReport) -> pa.Table:
     mask = np.ones(table.num_rows, dtype=bool)
     mask[drop] = False
     return table.filter(pa.array(mask))
+
+
+def _all_distinct(table: pa.Table, columns: Sequence[str]) -> bool:
+    """True when no two rows share their values of integer ``columns``.
+
+    The values are combined into one mixed-radix number and marked in a bitmap;
+    when the bitmap would be too large to be cheap, the answer is False (unknown).
+    """
+    key = np.zeros(table.num_rows, dtype=np.int64)
+    size = 1
+    for name in columns:
+        col = table.column(name)
+        lo_hi = pc.min_max(col)
+        lo, hi = lo_hi["min"].as_py(), lo_hi["max"].as_py()
+        if lo is None:  # all null
+            continue
+        top = hi - lo + 2  # values lo..hi, and null as one more
+        if size * top > 1 << 28:
+            return False
+        vals = pc.fill_null(col, hi + 1).to_numpy(zero_copy_only=False).astype(np.int64) - lo
+        key = key * top + vals
+        size *= top
+    seen = np.zeros(size, dtype=bool)
+    seen[key] = True
+    return int(np.count_nonzero(seen)) == table.num_rows
 
 
 def _exact_repeats(table: pa.Table) -> np.ndarray:
@@ -640,12 +713,18 @@ def _date_range(table: pa.Table, ds: Dataset, report: FileReport) -> None:
 # --------------------------------------------------------------------------- entry point
 
 
-def read_export(path: str | Path, ds: Dataset) -> tuple[pa.Table, FileReport]:
+def read_export(
+    path: str | Path, ds: Dataset, *, drop_duplicates: bool = True
+) -> tuple[pa.Table, FileReport]:
     """Read one export file into a typed Arrow table and a :class:`FileReport`.
 
     A missing file, an empty file or a header-only file gives an empty typed table
     ("no data"), recorded in the report. Anything that cannot be read raises
     :class:`~flbook.errors.ExportError` naming the file, column, line and value.
+
+    ``drop_duplicates=False`` leaves exact duplicate rows in (enrolments excepted,
+    whose re-enrolment rule needs them gone): the course store drops them itself,
+    more cheaply, once ids are integer codes (see :func:`drop_exact_duplicates`).
     """
     path = Path(path)
     report = FileReport(dataset=ds.name, file=str(path))
@@ -674,11 +753,10 @@ def read_export(path: str | Path, ds: Dataset) -> tuple[pa.Table, FileReport]:
     table = _required_nulls(table, ds, report)
     table = _derive(table, ds, report)
     table = _finish(table, ds)
-    # one dictionary per column: ids and labels then compare as integer codes
-    table = table.unify_dictionaries()
-    table = _duplicates(table, report)
+    if drop_duplicates or ds.name == "enrolments":
+        table = drop_exact_duplicates(table, report)
     if ds.name == "enrolments":
-        table = _enrolment_rules(table, report)
+        table = _enrolment_rules(table.unify_dictionaries(), report)
     report.rows_kept = table.num_rows
     _date_range(table, ds, report)
     return table, report
