@@ -21,7 +21,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -485,13 +485,17 @@ class _Column:
 
 
 def _assemble(
-    config: CourseConfig | None, tables: dict[str, pa.Table], report: LoadReport
+    config: CourseConfig | None,
+    tables: dict[str, pa.Table],
+    report: LoadReport,
+    finish: Callable[[str, pa.Table], pa.Table] | None = None,
 ) -> Course:
     """Encode person ids and steps against course-wide lists; return the Course.
 
     The people list is every person id seen: enrolments first (in file order), then
     anyone else. The used values of every person column's dictionaries are encoded in
-    one pass, so no id is looked up row by row.
+    one pass, so no id is looked up row by row. Each encoded table then goes through
+    ``finish(name, table)`` (if given), two tables at a time, biggest first.
     """
     person_keys = [(n, c) for n in tables for c in _PERSON_COLS[n]]
     step_keys = [(n, c) for n in tables for c in _STEP_COLS[n]]
@@ -512,14 +516,20 @@ def _assemble(
     for k in step_keys:
         codes[k] = [np.array([step_code[v] for v in part], dtype=np.int16) for part in step_vals[k]]
 
-    encoded = {}
-    for name, t in tables.items():
+    def encode(name: str) -> pa.Table:
+        t = tables[name]
         for c in (*_PERSON_COLS[name], *_STEP_COLS[name]):
             width = pa.int32() if c in _PERSON_COLS[name] else pa.int16()
             t = t.set_column(
                 t.column_names.index(c), c, cols[name, c].recode(codes[name, c], width)
             )
-        encoded[name] = t
+        return finish(name, t) if finish else t
+
+    # numpy and Arrow release the GIL: two tables at a time keep both cores busy
+    with cf.ThreadPoolExecutor(max_workers=2) as ex:
+        order = sorted(tables, key=lambda n: tables[n].num_rows, reverse=True)
+        jobs = {name: ex.submit(encode, name) for name in order}
+        encoded = {name: jobs[name].result() for name in tables}
     if config is not None and steps:
         max_week = max(int(s.split(".")[0]) for s in steps)
         if max_week > config.weeks:
@@ -791,14 +801,23 @@ def load_course(
         course.report.from_store = True
         digests.save()
         return course
-    course = _read_all(config, files, progress, t0)
-    _write_store(course, root, store)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "courses").mkdir(exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root / "courses"))
+    try:
+        course = _read_all(config, files, progress, t0, write_to=tmp)
+        _write_store(course, tmp, store)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     digests.save()
     course._store = store
     return course
 
 
-def _read_all(config, files, progress, t0) -> Course:
+def _read_all(config, files, progress, t0, write_to: Path | None = None) -> Course:
+    """Read, check and encode every export; write each table into ``write_to`` as
+    soon as it is final (the store's temporary folder), if given."""
     report = LoadReport()
     tables = {}
 
@@ -811,7 +830,7 @@ def _read_all(config, files, progress, t0) -> Course:
     # two files at a time: while Arrow parses one (on its own threads), the other's
     # checks and clean-up run, so both cores stay busy; biggest files start first
     size = {n: p.stat().st_size if p.exists() else 0 for n, p in files.items()}
-    with cf.ThreadPoolExecutor(max_workers=int(os.environ.get("FLBOOK_READERS", "2"))) as ex:
+    with cf.ThreadPoolExecutor(max_workers=2) as ex:
         jobs = {n: ex.submit(read, n) for n in sorted(files, key=size.get, reverse=True)}
         try:
             for name in files:  # in the usual order, so the first bad file is reported
@@ -820,13 +839,17 @@ def _read_all(config, files, progress, t0) -> Course:
             for job in jobs.values():
                 job.cancel()
             raise
-    course = _assemble(config, tables, report)
-    for name, table in course._arrow.items():
+
+    def finish(name: str, table: pa.Table) -> pa.Table:
         if name != "enrolments":  # the reader dropped them (before its re-enrolment rule)
             rep = report.files[name]
             table = drop_exact_duplicates(table, rep, _UNIQUE_KEY.get(name, ()))
             rep.rows_kept = table.num_rows
-            course._arrow[name] = table
+        if write_to is not None:
+            _write_parquet(table, write_to / f"{name}.parquet")
+        return table
+
+    course = _assemble(config, tables, report, finish)
     _cross_checks(course, report)
     _read_notebooks(course, config, progress)
     report.seconds = time.perf_counter() - t0
@@ -862,49 +885,43 @@ _TS_NS = pa.timestamp("ns", tz="UTC")
 
 
 def _write_parquet(table: pa.Table, path: Path) -> None:
-    """Write one table for fast reading: timestamps in ns (no cast on load), and
-    dictionary encoding only for label columns (decoding it slows reads of numbers)."""
+    """Write one table for fast writing and reading: timestamps in ns (no cast on
+    load); dictionary encoding only for label columns (decoding it slows reads of
+    numbers); no compression and no statistics. Measured at 200,000 learners, that
+    writes in 0.39-0.47 s instead of 0.62-0.66 s (LZ4 with statistics) and reads a
+    little faster, for a store of about 200 MB instead of 80 MB (the CSVs: 490 MB)."""
     cols = []
     for f in table.schema:
         col = table.column(f.name)
         cols.append(col.cast(_TS_NS) if pa.types.is_timestamp(f.type) else col)
     table = pa.table(cols, names=table.column_names)
     labels = [f.name for f in table.schema if pa.types.is_dictionary(f.type)]
-    pq.write_table(table, path, compression="lz4", use_dictionary=labels or False)
+    pq.write_table(
+        table, path, compression="none", use_dictionary=labels or False, write_statistics=False
+    )
 
 
-def _write_store(course: Course, root: Path, store: Path) -> None:
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "courses").mkdir(exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root / "courses"))
+def _write_store(course: Course, tmp: Path, store: Path) -> None:
+    """Complete the store in ``tmp`` (its tables are written already) and move it to
+    ``store`` in one rename, so a reader never sees half a store."""
+    for name, t in course._arrow.items():  # tables not written yet (none, usually)
+        if not (tmp / f"{name}.parquet").exists():
+            _write_parquet(t, tmp / f"{name}.parquet")
+    pq.write_table(
+        pa.table({"person": pa.array(list(course.people), pa.string())}), tmp / "people.parquet"
+    )
+    pq.write_table(
+        pa.table({"step": pa.array(list(course.step_dtype.categories), pa.string())}),
+        tmp / "steps.parquet",
+    )
+    if course._notebook_arrow is not None:
+        pq.write_table(course._notebook_arrow, tmp / "notebook-events.parquet", compression="lz4")
+        (tmp / "notebook-logs.json").write_text(json.dumps(course.notebook_report.to_dict()))
+    (tmp / "report.json").write_text(course.report.to_json())
     try:
-        with cf.ThreadPoolExecutor(max_workers=2) as ex:
-            jobs = [
-                ex.submit(_write_parquet, t, tmp / f"{name}.parquet")
-                for name, t in course._arrow.items()
-            ]
-            for j in jobs:
-                j.result()
-        pq.write_table(
-            pa.table({"person": pa.array(list(course.people), pa.string())}), tmp / "people.parquet"
-        )
-        pq.write_table(
-            pa.table({"step": pa.array(list(course.step_dtype.categories), pa.string())}),
-            tmp / "steps.parquet",
-        )
-        if course._notebook_arrow is not None:
-            pq.write_table(
-                course._notebook_arrow, tmp / "notebook-events.parquet", compression="lz4"
-            )
-            (tmp / "notebook-logs.json").write_text(json.dumps(course.notebook_report.to_dict()))
-        (tmp / "report.json").write_text(course.report.to_json())
-        try:
-            tmp.rename(store)
-        except OSError:  # another process stored the same course first
-            shutil.rmtree(tmp, ignore_errors=True)
-    except BaseException:
+        tmp.rename(store)
+    except OSError:  # another process stored the same course first
         shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def _open_store(config: CourseConfig, store: Path) -> Course:

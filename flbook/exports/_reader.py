@@ -640,8 +640,11 @@ def _all_distinct(table: pa.Table, columns: Sequence[str]) -> bool:
         top = hi - lo + 2  # values lo..hi, and null as one more
         if size * top > 1 << 28:
             return False
-        vals = pc.fill_null(col, hi + 1).to_numpy(zero_copy_only=False).astype(np.int64) - lo
-        key = key * top + vals
+        if col.null_count:
+            col = pc.fill_null(col, hi + 1)
+        key *= top
+        key += col.to_numpy()
+        key -= lo
         size *= top
     seen = np.zeros(size, dtype=bool)
     seen[key] = True
