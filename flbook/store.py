@@ -133,10 +133,12 @@ _PERSON_COLS = {
     name: [c for c, k in ds.kinds.items() if k == "person"] for name, ds in DATASETS.items()
 }
 
-# integer columns (after encoding) that usually identify a row: when they do, the
-# search for exact duplicate rows is a bitmap check instead of hashing every row
-_UNIQUE_KEY = {
+# columns (after encoding) that nearly identify a row: the search for exact duplicate
+# rows hashes only these, or when they are small integers and do identify every row,
+# is one bitmap check (see drop_exact_duplicates)
+_ROW_KEY = {
     "step-activity": ("learner_id", "step"),
+    "question-response": ("learner_id", "quiz_question", "submitted_at"),
     "comments": ("id",),
     "peer-review-assignments": ("id",),
     "peer-review-reviews": ("id",),
@@ -843,7 +845,7 @@ def _read_all(config, files, progress, t0, write_to: Path | None = None) -> Cour
     def finish(name: str, table: pa.Table) -> pa.Table:
         if name != "enrolments":  # the reader dropped them (before its re-enrolment rule)
             rep = report.files[name]
-            table = drop_exact_duplicates(table, rep, _UNIQUE_KEY.get(name, ()))
+            table = drop_exact_duplicates(table, rep, _ROW_KEY.get(name, ()))
             rep.rows_kept = table.num_rows
         if write_to is not None:
             _write_parquet(table, write_to / f"{name}.parquet")

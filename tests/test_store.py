@@ -153,8 +153,19 @@ def test_duplicates_dropped_after_encoding_are_reported(course_dir, tmp_path):
         "id,author_id,parent_id,step,text,timestamp,moderated,likes\n"
         f"7,aaa1,,1.2,hello,{TS},,2\n7,aaa1,,1.2,hello,{TS},,2\n7,aaa1,,1.2,hullo,{TS},,2\n"
     )
+    (course_dir / "demo-12_question-response.csv").write_text(
+        "learner_id,quiz_question,question_type,week_number,step_number,question_number,"
+        "response,cloze_response,submitted_at,correct\n"
+        f"aaa1,1.3.1,MultipleChoiceQuestion,1,3,1,2,,{TS},false\n"
+        f"aaa1,1.3.1,MultipleChoiceQuestion,1,3,1,2,,{TS},false\n"  # exact repeat
+        f"aaa1,1.3.1,MultipleChoiceQuestion,1,3,1,3,,{TS},true\n"  # same time, other answer
+        f"bbb2,1.3.1,MultipleChoiceQuestion,1,3,1,2,,{TS},false\n"
+    )
     course = load_course(course_dir / "course.yml", cache=tmp_path / "cache")
     reason = "exact duplicate of an earlier row"
+    qr = course.report.files["question-response"]
+    assert (qr.rows_read, qr.rows_kept, qr.excluded) == (4, 3, {reason: 1})
+    assert course.question_response["response"].tolist() == ["2", "3", "2"]
     sa = course.report.files["step-activity"]
     assert (sa.rows_read, sa.rows_kept, sa.excluded) == (6, 4, {reason: 2})
     assert len(course.step_activity) == 4
@@ -165,7 +176,7 @@ def test_duplicates_dropped_after_encoding_are_reported(course_dir, tmp_path):
     com = course.report.files["comments"]
     assert (com.rows_read, com.rows_kept, com.excluded) == (3, 2, {reason: 1})
     # the reader on its own agrees
-    for name in ("step-activity", "comments"):
+    for name in ("step-activity", "comments", "question-response"):
         path = course_dir / f"demo-12_{name}.csv"
         table, rep = read_export(path, dataset(name))
         assert (table.num_rows, rep.excluded) == (

@@ -513,8 +513,7 @@ def _column_words(col: pa.ChunkedArray) -> np.ndarray:
     """One uint64 per value of ``col`` such that equal values give equal words.
 
     Dictionary columns give a hash of their values, numbers and timestamps their bits,
-    text a hash.
-    Nulls give a fixed word. Different values may share a word: callers confirm.
+    text a hash. Different values may share a word: callers confirm equality.
     """
     import pandas as pd
 
@@ -539,7 +538,7 @@ def _column_words(col: pa.ChunkedArray) -> np.ndarray:
         elif pa.types.is_floating(t):
             w = pc.fill_null(ch.cast(pa.float64()), np.nan).to_numpy(zero_copy_only=False)
             w = w.view(np.int64)
-        else:  # text: hash the values (null and "" are both "no text" here; confirmed later)
+        else:  # text: hash the values (null has a hash of its own)
             w = pd.util.hash_array(
                 ch.to_numpy(zero_copy_only=False).astype(object), categorize=False
             )
@@ -583,25 +582,24 @@ def _shared(h: np.ndarray) -> np.ndarray:
     return cand[pd.Series(h[cand]).duplicated(keep=False).to_numpy()]
 
 
-def drop_exact_duplicates(
-    table: pa.Table, report: FileReport, unique_key: Sequence[str] = ()
-) -> pa.Table:
+def drop_exact_duplicates(table: pa.Table, report: FileReport, key: Sequence[str] = ()) -> pa.Table:
     """Drop exact duplicate rows (keeping the first), counting them in ``report``.
 
-    Stage 1 hashes the cheap columns (labels, numbers, timestamps): equal rows are
-    equal there too, so only rows sharing that hash are candidates. Stage 2 hashes
-    the candidates on every column (text too), and stage 3 confirms equality value by
-    value, so a hash collision can never drop a row.
+    Stage 1 hashes a few columns: equal rows are equal there too, so only rows
+    sharing that hash are candidates. Stage 2 hashes the candidates on every column
+    (text too), and stage 3 confirms equality value by value, so a hash collision can
+    never drop a row.
 
-    ``unique_key`` names integer columns that together usually identify
-    a row, such as learner and step in step activity: when no two rows share them,
-    no two rows can be equal, and the hashing is skipped.
+    ``key`` names columns that together nearly identify a row, such as learner and
+    step codes in step activity: stage 1 hashes only those (by default, every column
+    that is not free text). When they are small integers and no two rows share them,
+    no two rows can be equal, and even stage 1 is skipped (one bitmap check).
     """
     if table.num_rows < 2:
         return table
-    if unique_key and _all_distinct(table, unique_key):
+    if key and _all_distinct(table, key):
         return table
-    cheap = [f.name for f in table.schema if not _is_text(f.type)]
+    cheap = list(key) or [f.name for f in table.schema if not _is_text(f.type)]
     if cheap:
         cand = _shared(_row_hashes(table, cheap))
         if len(cand) == 0:
@@ -627,8 +625,11 @@ def _all_distinct(table: pa.Table, columns: Sequence[str]) -> bool:
     """True when no two rows share their values of integer ``columns``.
 
     The values are combined into one mixed-radix number and marked in a bitmap;
-    when the bitmap would be too large to be cheap, the answer is False (unknown).
+    when the columns are not all integers, or the bitmap would be too large to be
+    cheap, the answer is False (unknown).
     """
+    if not all(pa.types.is_integer(table.schema.field(c).type) for c in columns):
+        return False
     key = np.zeros(table.num_rows, dtype=np.int64)
     size = 1
     for name in columns:
