@@ -486,6 +486,25 @@ class _Column:
         return pa.chunked_array(out, width)
 
 
+def _encode_people(
+    parts: list[tuple[pa.Array, np.ndarray]],
+) -> tuple[list[np.ndarray], pa.Array]:
+    """Course-wide person codes for dictionary entries, and the people list.
+
+    ``parts`` are (dictionary, positions of its entries in use), in the order that
+    decides the codes (enrolments first). Returns one code array per part and the
+    distinct ids, in order of first appearance: one hash pass over every id in use.
+    (Factorising fixed-width ids as 64-bit words instead was measured: 10 to 25 %
+    faster, not worth its code.)
+    """
+    sizes = [len(pos) for _, pos in parts]
+    values = [d.take(pa.array(pos, pa.int64())).cast(pa.string()) for d, pos in parts]
+    everyone = pa.chunked_array(values, pa.string()).combine_chunks()
+    enc = pc.dictionary_encode(everyone)
+    codes = enc.indices.to_numpy(zero_copy_only=False)
+    return np.split(codes, np.cumsum(sizes)[:-1]), enc.dictionary
+
+
 def _assemble(
     config: CourseConfig | None,
     tables: dict[str, pa.Table],
@@ -503,13 +522,12 @@ def _assemble(
     step_keys = [(n, c) for n in tables for c in _STEP_COLS[n]]
     cols = {k: _Column.of(tables[k[0]].column(k[1])) for k in person_keys + step_keys}
 
-    # people: one dictionary encoding of every person column's used values, in order
-    values = [v for k in person_keys for v in cols[k].used_values()]
-    everyone = pa.chunked_array(values, pa.string()).combine_chunks()
-    enc = pc.dictionary_encode(everyone)
-    people = enc.dictionary
-    sizes = [len(v) for v in values]
-    pieces = iter(np.split(enc.indices.to_numpy(zero_copy_only=False), np.cumsum(sizes)[:-1]))
+    # people: every person column's used values encoded in one pass, in order
+    parts = [
+        (d, pos) for k in person_keys for d, pos in zip(cols[k].dicts, cols[k].used, strict=True)
+    ]
+    pieces, people = _encode_people(parts)
+    pieces = iter(pieces)
     codes = {k: [next(pieces) for _ in cols[k].dicts] for k in person_keys}
 
     step_vals = {k: [v.to_pylist() for v in cols[k].used_values()] for k in step_keys}

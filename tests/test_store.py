@@ -185,3 +185,44 @@ def test_duplicates_dropped_after_encoding_are_reported(course_dir, tmp_path):
         )
     reloaded = load_course(course_dir / "course.yml", cache=tmp_path / "cache")
     assert reloaded.report.files["step-activity"].excluded == {reason: 2}
+
+
+def _encode_both_ways(parts):
+    """(codes, people) from flbook's encoder and from Arrow's dictionary encoding."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from flbook.store import _encode_people
+
+    pieces, people = _encode_people(parts)
+    values = pa.chunked_array([d.take(pa.array(pos)) for d, pos in parts], pa.string())
+    enc = pc.dictionary_encode(values.combine_chunks())
+    got = (np.concatenate(pieces).tolist(), people.cast(pa.binary()).to_pylist())
+    return got, (enc.indices.to_pylist(), enc.dictionary.cast(pa.binary()).to_pylist())
+
+
+@pytest.mark.parametrize("kind", ["uuid", "varied", "one"])
+def test_encode_people_matches_arrow(kind):
+    """Several dictionaries with overlapping ids, only some entries in use: codes in
+    order of first appearance, across dictionaries."""
+    import random
+    import uuid
+
+    import numpy as np
+    import pyarrow as pa
+
+    rng = random.Random(7)
+    pool = {
+        "uuid": [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(300)],
+        "varied": [f"p{rng.randrange(10 ** rng.randrange(1, 6))}" for _ in range(300)],
+        "one": ["x" * 40],
+    }[kind]
+    parts = []
+    for _ in range(6):
+        d = pa.array(sorted(set(rng.sample(pool, min(len(pool), 120)))), pa.string())
+        pos = np.array(sorted(rng.sample(range(len(d)), len(d) // 2 or 1)), dtype=np.intp)
+        parts.append((d, pos))
+    parts.append((pa.array([], pa.string()), np.zeros(0, np.intp)))  # a column with no ids
+    got, expected = _encode_both_ways(parts)
+    assert got == expected
