@@ -272,7 +272,7 @@ class Course:
             if t is None and self._store is not None:
                 path = self._store / "notebook-events.parquet"
                 if path.exists():
-                    t = pq.read_table(path)
+                    t = pq.read_table(path, memory_map=True)
             if t is None:
                 t = _notebook_empty()
             self._notebook_frame = _notebook_to_pandas(t, self.people)
@@ -291,7 +291,7 @@ class Course:
         if self._store is not None:
             path = self._store / f"{ds.name}.parquet"
             if path.exists():
-                return pq.read_table(path, columns=cols)
+                return pq.read_table(path, columns=cols, memory_map=True)
         t = _encoded_empty(ds)
         return t.select(cols) if cols else t
 
@@ -939,12 +939,12 @@ def _write_store(course: Course, tmp: Path, store: Path) -> None:
 
 
 def _open_store(config: CourseConfig, store: Path) -> Course:
-    people = pq.read_table(store / "people.parquet").column("person").to_pylist()
+    people = pq.read_table(store / "people.parquet").column("person")
     steps = pq.read_table(store / "steps.parquet").column("step").to_pylist()
     report = LoadReport.from_json((store / "report.json").read_text())
     course = Course(
         config,
-        people=pd.Index(people, dtype="object", name="person"),
+        people=pd.Index(people.to_numpy(), dtype="object", name="person"),
         steps=steps,
         report=report,
         store=store,
