@@ -285,6 +285,9 @@ def test_awkward_course_says_what_it_cannot_show(awkward):
     text = _visible(awkward.outputs["html"].read_text(encoding="utf-8")).lower()
     assert re.search(r"no comments", text)
     assert re.search(r"no (quiz|question)", text)
+    # without quiz answers, the quizzes chapter says so and stops after its introduction
+    assert "no quiz answers in this export" in text
+    assert "how many tries does each question take" not in text
     # without notebook logs, the notebooks chapter explains itself and stops early
     assert "no notebook logs for this course" in text
     assert (
@@ -301,3 +304,11 @@ def test_book_lists_the_same_pages_as_quarto():
 def test_chapter_metadata_json_is_valid():
     for path in CHAPTERS:
         json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_bundled_course_has_the_whole_quizzes_chapter(html_text):
+    """The other side of the awkward course's early stop: with quiz answers, the
+    chapter goes on past its introduction."""
+    text = _visible(html_text).lower()
+    assert "how many tries does each question take" in text
+    assert "no quiz answers in this export" not in text
