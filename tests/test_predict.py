@@ -287,6 +287,25 @@ def test_models_are_seeded_pipelines():
         fp.make_model("forest")
 
 
+def test_large_training_sets_are_sampled(monkeypatch):
+    """Above MAX_TRAIN_ROWS a model sees a seeded sample of that size (the same rows
+    every time); below it, every row."""
+    from flbook.predict import _paradigms
+
+    rng = np.random.default_rng(1)
+    n = 400
+    table = pd.DataFrame(rng.normal(size=(n, len(fp.FEATURES))), columns=list(fp.FEATURES))
+    table["disengaged"] = table[next(iter(fp.FEATURES))] + rng.normal(size=n) > 0
+    train = np.arange(0, n, 2)  # 200 rows
+    monkeypatch.setattr(_paradigms, "MAX_TRAIN_ROWS", 50)
+    a = _paradigms._fit("logistic", table, train, seed=4)
+    b = _paradigms._fit("logistic", table, train, seed=4)
+    assert a["scale"].n_samples_seen_ == 50
+    np.testing.assert_array_equal(a["scale"].mean_, b["scale"].mean_)
+    monkeypatch.setattr(_paradigms, "MAX_TRAIN_ROWS", 1000)
+    assert _paradigms._fit("logistic", table, train, seed=4)["scale"].n_samples_seen_ == 200
+
+
 # --------------------------------------------------------------------------- evaluation
 
 
@@ -542,3 +561,15 @@ def test_one_week_course_has_nothing_to_predict(tmp_path, capsys):
     assert main(["predict", str(tmp_path / "aw" / "course.yml"), "--out", str(out)]) == 1
     assert "single study week" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_chapter_states_the_training_sample_size():
+    """The predictions chapter quotes MAX_TRAIN_ROWS: the text follows the code."""
+    import json
+    from pathlib import Path
+
+    from flbook.predict import MAX_TRAIN_ROWS
+
+    path = Path(__file__).resolve().parents[1] / "chapters" / "12-predictions.ipynb"
+    text = " ".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"])
+    assert f"random sample of {MAX_TRAIN_ROWS:,} learner-weeks" in " ".join(text.split())

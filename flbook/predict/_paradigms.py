@@ -38,6 +38,7 @@ __all__ = [
     "learning_table",
     "paradigm_splits",
     "make_model",
+    "MAX_TRAIN_ROWS",
 ]
 
 PARADIGMS: dict[str, str] = {
@@ -54,6 +55,13 @@ MODELS: dict[str, str] = {
     "boosting": "gradient-boosted decision trees (scikit-learn's HistGradientBoosting)",
 }
 """The models, with what each is."""
+
+
+MAX_TRAIN_ROWS = 250_000
+"""The most learner-weeks one model is trained on. A larger training set is replaced by
+a seeded random sample of this size: the models learn from a couple of dozen features,
+and more rows than this no longer change them, while fitting time keeps growing with
+the course. Every learner is still scored."""
 
 
 class PredictionError(FlbookError):
@@ -287,7 +295,13 @@ def _threads(rows: int):
 
 
 def _fit(name: str, table: pd.DataFrame, train: np.ndarray, seed: int):
-    """A fitted model, or None when the training rows hold only one class."""
+    """A fitted model, or None when the training rows hold only one class.
+
+    At most :data:`MAX_TRAIN_ROWS` rows are used: a larger set is sampled (seeded).
+    """
+    if len(train) > MAX_TRAIN_ROWS:
+        rng = np.random.default_rng(seed)
+        train = np.sort(rng.choice(train, size=MAX_TRAIN_ROWS, replace=False))
     y = table["disengaged"].to_numpy()[train]
     if len(train) == 0 or len(np.unique(y)) < 2:
         return None
