@@ -34,7 +34,14 @@ import xxhash
 
 from .config import CourseConfig, load_config
 from .errors import ExportError
-from .exports._reader import FileReport, drop_exact_duplicates, empty_table, read_export
+from .exports._reader import (
+    FileReport,
+    _dict_key,
+    _dictionary_chunks,
+    drop_exact_duplicates,
+    empty_table,
+    read_export,
+)
 from .exports._schema import DATASETS, Dataset
 
 __all__ = ["Course", "LoadReport", "load_course", "cache_dir", "STORE_VERSION"]
@@ -146,10 +153,6 @@ _ROW_KEY = {
     "archetype-survey-responses": ("id",),
     "weekly-sentiment-survey-responses": ("id",),
 }
-
-
-def _chunks(col) -> list[pa.Array]:
-    return list(col.chunks) if isinstance(col, pa.ChunkedArray) else [col]
 
 
 def _step_order(values: Iterable[str]) -> list[str]:
@@ -429,11 +432,6 @@ def _frame_to_arrow(frame: pd.DataFrame, ds: Dataset) -> pa.Table:
     return table
 
 
-def _dict_key(d: pa.Array) -> tuple:
-    buf = d.buffers()[-1]
-    return (buf.address if buf is not None else 0, d.offset, len(d))
-
-
 @dataclass
 class _Column:
     """A dictionary column's chunks, grouped by dictionary.
@@ -449,9 +447,7 @@ class _Column:
 
     @classmethod
     def of(cls, col: pa.ChunkedArray) -> _Column:
-        chunks = [
-            ch if pa.types.is_dictionary(ch.type) else ch.dictionary_encode() for ch in _chunks(col)
-        ]
+        chunks = _dictionary_chunks(col)
         keys: dict[tuple, int] = {}
         group = [keys.setdefault(_dict_key(ch.dictionary), len(keys)) for ch in chunks]
         dicts: list[pa.Array] = [None] * len(keys)  # type: ignore[list-item]
@@ -916,11 +912,8 @@ def _write_parquet(table: pa.Table, path: Path) -> None:
 
 
 def _write_store(course: Course, tmp: Path, store: Path) -> None:
-    """Complete the store in ``tmp`` (its tables are written already) and move it to
-    ``store`` in one rename, so a reader never sees half a store."""
-    for name, t in course._arrow.items():  # tables not written yet (none, usually)
-        if not (tmp / f"{name}.parquet").exists():
-            _write_parquet(t, tmp / f"{name}.parquet")
+    """Complete the store in ``tmp``, whose tables :func:`_read_all` has written, and
+    move it to ``store`` in one rename, so a reader never sees half a store."""
     pq.write_table(
         pa.table({"person": pa.array(list(course.people), pa.string())}), tmp / "people.parquet"
     )

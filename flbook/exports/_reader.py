@@ -370,8 +370,17 @@ def _dict_strip(arr: pa.ChunkedArray) -> pa.ChunkedArray:
     return pa.chunked_array(chunks, type=arr.type) if chunks else arr
 
 
-def _dictionary_chunks(arr: pa.ChunkedArray) -> list[pa.DictionaryArray]:
-    return [ch if pa.types.is_dictionary(ch.type) else ch.dictionary_encode() for ch in arr.chunks]
+def _dictionary_chunks(arr: pa.ChunkedArray | pa.Array) -> list[pa.DictionaryArray]:
+    """The chunks of ``arr``, each dictionary-encoded (a no-op for dictionary chunks)."""
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    return [ch if pa.types.is_dictionary(ch.type) else ch.dictionary_encode() for ch in chunks]
+
+
+def _dict_key(d: pa.Array) -> tuple:
+    """Identity of a dictionary (its buffer, offset and length): chunks that share one
+    dictionary (after unification) have the same key, so it is processed once."""
+    buf = d.buffers()[-1]
+    return (buf.address if buf is not None else 0, d.offset, len(d))
 
 
 def _split_parts(arr: pa.ChunkedArray, n: int) -> list[pa.ChunkedArray]:
@@ -525,7 +534,7 @@ def _column_words(col: pa.ChunkedArray) -> np.ndarray:
             # hash the dictionary's values, not its positions: each parse block has a
             # dictionary of its own, so equal values can have different positions
             d = ch.dictionary
-            key = (d.buffers()[-1].address if d.buffers()[-1] is not None else 0, d.offset, len(d))
+            key = _dict_key(d)
             if key not in seen:
                 vals = pd.util.hash_array(
                     d.to_numpy(zero_copy_only=False).astype(object), categorize=False
