@@ -489,16 +489,61 @@ def _encode_people(
 
     ``parts`` are (dictionary, positions of its entries in use), in the order that
     decides the codes (enrolments first). Returns one code array per part and the
-    distinct ids, in order of first appearance: one hash pass over every id in use.
-    (Factorising fixed-width ids as 64-bit words instead was measured: 10 to 25 %
-    faster, not worth its code.)
+    distinct ids, in order of first appearance.
+
+    The ids are split in two by the low bit of their last byte, so equal ids always
+    land in the same half, and each half is dictionary-encoded on its own thread;
+    the halves' codes are then renumbered in order of first appearance. At 1,000,000
+    learners (6.7 million ids in use) that takes 1.2-1.3 s instead of 2.1 s for one
+    encoding of everything; at 200,000 (1.1 million), 0.09-0.11 s instead of
+    0.17-0.19 s. (Factorising fixed-width ids as 64-bit words instead was
+    measured: 10 to 25 % faster, not worth its code.)
     """
     sizes = [len(pos) for _, pos in parts]
-    values = [d.take(pa.array(pos, pa.int64())).cast(pa.string()) for d, pos in parts]
-    everyone = pa.chunked_array(values, pa.string()).combine_chunks()
-    enc = pc.dictionary_encode(everyone)
-    codes = enc.indices.to_numpy(zero_copy_only=False)
-    return np.split(codes, np.cumsum(sizes)[:-1]), enc.dictionary
+    starts = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
+    halves: tuple[list[pa.Array], list[pa.Array]] = ([], [])
+    where: tuple[list[np.ndarray], list[np.ndarray]] = ([], [])  # positions in the whole
+    for (d, pos), start in zip(parts, starts[:-1], strict=True):
+        odd = _last_bit(d)[pos]
+        for half, mask in zip((0, 1), (~odd, odd), strict=True):
+            sel = np.flatnonzero(mask)
+            halves[half].append(d.take(pa.array(pos[sel], pa.int64())).cast(pa.string()))
+            where[half].append(sel + start)
+
+    def encode(half: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, pa.Array]:
+        values = pa.chunked_array(halves[half], pa.string()).combine_chunks()
+        enc = pc.dictionary_encode(values)
+        codes = enc.indices.to_numpy(zero_copy_only=False)
+        at = np.concatenate(where[half])
+        # dictionary_encode numbers values in order of first appearance: a code is
+        # new where it exceeds every code before it
+        seen = np.maximum.accumulate(np.concatenate([[-1], codes[:-1]]))
+        return codes, at, at[codes > seen], enc.dictionary
+
+    with cf.ThreadPoolExecutor(max_workers=2) as ex:
+        done = list(ex.map(encode, (0, 1)))
+    first = np.concatenate([f for _, _, f, _ in done])  # where each distinct id first appears
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    out = np.empty(starts[-1], dtype=np.int32)
+    offset = 0
+    for codes, at, f, _ in done:
+        out[at] = rank[offset : offset + len(f)][codes]
+        offset += len(f)
+    people = pa.concat_arrays([dictionary for *_, dictionary in done]).take(pa.array(order))
+    return np.split(out, starts[1:-1]), people
+
+
+def _last_bit(d: pa.Array) -> np.ndarray:
+    """The low bit of each string's last byte (False for an empty or null string)."""
+    d = d.cast(pa.string())
+    _, offsets, data = d.buffers()
+    offs = np.frombuffer(offsets, dtype=np.int32, count=len(d) + 1, offset=d.offset * 4)
+    if data is None or data.size == 0:
+        return np.zeros(len(d), dtype=bool)
+    last = np.frombuffer(data, dtype=np.uint8)[np.maximum(offs[1:] - 1, 0)]
+    return (last & 1).astype(bool) & (offs[1:] > offs[:-1])
 
 
 def _assemble(
@@ -920,7 +965,8 @@ def _write_store(course: Course, tmp: Path, store: Path) -> None:
     """Complete the store in ``tmp``, whose tables :func:`_read_all` has written, and
     move it to ``store`` in one rename, so a reader never sees half a store."""
     pq.write_table(
-        pa.table({"person": pa.array(list(course.people), pa.string())}), tmp / "people.parquet"
+        pa.table({"person": pa.array(course.people.to_numpy(), pa.string())}),
+        tmp / "people.parquet",
     )
     pq.write_table(
         pa.table({"step": pa.array(list(course.step_dtype.categories), pa.string())}),

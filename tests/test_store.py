@@ -202,10 +202,11 @@ def _encode_both_ways(parts):
     return got, (enc.indices.to_pylist(), enc.dictionary.cast(pa.binary()).to_pylist())
 
 
-@pytest.mark.parametrize("kind", ["uuid", "varied", "one"])
+@pytest.mark.parametrize("kind", ["uuid", "varied", "one", "short"])
 def test_encode_people_matches_arrow(kind):
     """Several dictionaries with overlapping ids, only some entries in use: codes in
-    order of first appearance, across dictionaries."""
+    order of first appearance, across dictionaries (and across the two halves the
+    ids are split into)."""
     import random
     import uuid
 
@@ -217,6 +218,7 @@ def test_encode_people_matches_arrow(kind):
         "uuid": [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(300)],
         "varied": [f"p{rng.randrange(10 ** rng.randrange(1, 6))}" for _ in range(300)],
         "one": ["x" * 40],
+        "short": ["", "a", "b", "ab", "ba", "1", "22", "é"],  # empty and one-byte ids
     }[kind]
     parts = []
     for _ in range(6):
