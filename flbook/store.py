@@ -499,6 +499,8 @@ def _encode_people(
     0.17-0.19 s. (Factorising fixed-width ids as 64-bit words instead was
     measured: 10 to 25 % faster, not worth its code.)
     """
+    if not parts:
+        return [], pa.array([], pa.string())
     sizes = [len(pos) for _, pos in parts]
     starts = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
     halves: tuple[list[pa.Array], list[pa.Array]] = ([], [])

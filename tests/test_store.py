@@ -228,3 +228,10 @@ def test_encode_people_matches_arrow(kind):
     parts.append((pa.array([], pa.string()), np.zeros(0, np.intp)))  # a column with no ids
     got, expected = _encode_both_ways(parts)
     assert got == expected
+
+
+def test_encode_people_with_no_id_columns():
+    from flbook.store import _encode_people
+
+    pieces, people = _encode_people([])
+    assert pieces == [] and len(people) == 0
