@@ -225,6 +225,29 @@ def test_no_raw_markup_leaks(fmt, html_text, pdf_text):
         assert raw not in text, raw
 
 
+def _pages_ending_with_a_callout_title(pdf: Path, typ: Path) -> list[int]:
+    """Pages of ``pdf`` whose last line (before the page number) is the title of one
+    of the callouts in its typst source ``typ``."""
+    from pypdf import PdfReader
+
+    titles = set(re.findall(r'#callout\(kind: "\w+", title: \[(.*?)\]\)', typ.read_text()))
+    assert "Things to look for" in titles
+    bad = []
+    for number, page in enumerate(PdfReader(pdf).pages, 1):
+        lines = [line.strip() for line in page.extract_text().splitlines() if line.strip()]
+        if lines and lines[-1].isdigit():
+            lines.pop()
+        if lines and lines[-1] in titles:
+            bad.append(number)
+    return bad
+
+
+def test_no_callout_title_left_alone_at_the_foot_of_a_page(bundled):
+    """A callout's title stays with its first lines (the box may still break later)."""
+    typ = bundled.build_dir / "_pandoc" / "typst" / "book.typ"
+    assert _pages_ending_with_a_callout_title(bundled.outputs["pdf"], typ) == []
+
+
 def test_no_learner_id_in_any_output(html_text, pdf_text):
     ids = pd.read_csv(STUB.data_file("enrolments"))["learner_id"]
     short = {i[:8] for i in ids}  # even a prefix of an id must not appear
