@@ -356,6 +356,17 @@ def test_html_numbering_captions_alt_and_crossrefs(rendered):
     assert 'alt="The fixture logo"' in html and "Figure 1: A logo" in html
 
 
+def test_html_wide_tables_scroll_inside_the_text_column(rendered):
+    """A table wider than the text column gets its own sideways scroll bar (on
+    screen), instead of making the whole page scroll."""
+    _, result, _ = rendered
+    html = result.outputs["html"].read_text(encoding="utf-8")
+    styles = "".join(re.findall(r"<style[^>]*>(.*?)</style>", html, flags=re.S))
+    screen = re.search(r"@media screen\s*{\s*table\s*{([^}]*)}", styles)
+    assert screen, "no screen rule for tables in the inlined stylesheet"
+    assert "overflow-x: auto" in screen.group(1) and "max-width: 100%" in screen.group(1)
+
+
 def test_html_is_self_contained_and_escapes_text(rendered):
     _, result, _ = rendered
     html = result.outputs["html"].read_text(encoding="utf-8")
