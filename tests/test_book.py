@@ -308,6 +308,9 @@ def test_awkward_course_says_what_it_cannot_show(awkward):
     text = _visible(awkward.outputs["html"].read_text(encoding="utf-8")).lower()
     assert re.search(r"no comments", text)
     assert re.search(r"no (quiz|question)", text)
+    # without comments, the conversation chapter says so and stops after its introduction
+    assert "no comments in this export" in text
+    assert "counts, never words" not in text  # its first section
     # without quiz answers, the quizzes chapter says so and stops after its introduction
     assert "no quiz answers in this export" in text
     assert "how many tries does each question take" not in text
@@ -334,4 +337,5 @@ def test_bundled_course_has_the_whole_quizzes_chapter(html_text):
     chapter goes on past its introduction."""
     text = _visible(html_text).lower()
     assert "how many tries does each question take" in text
+    assert "counts, never words" in text  # the conversation chapter too
     assert "no quiz answers in this export" not in text
