@@ -314,6 +314,9 @@ def test_awkward_course_says_what_it_cannot_show(awkward):
     # without quiz answers, the quizzes chapter says so and stops after its introduction
     assert "no quiz answers in this export" in text
     assert "how many tries does each question take" not in text
+    # with a single week there is nothing to predict: the chapter says so and stops
+    assert "nothing to predict on this course" in text
+    assert "three paradigms side by side" not in text
     # without notebook logs, the notebooks chapter explains itself and stops early
     assert "no notebook logs for this course" in text
     assert (
@@ -338,4 +341,5 @@ def test_bundled_course_has_the_whole_quizzes_chapter(html_text):
     text = _visible(html_text).lower()
     assert "how many tries does each question take" in text
     assert "counts, never words" in text  # the conversation chapter too
+    assert "three paradigms side by side" in text  # and the predictions chapter
     assert "no quiz answers in this export" not in text
