@@ -216,6 +216,25 @@ def test_exact_duplicates_dropped_and_reported(tmp_path):
     assert report.excluded == {"exact duplicate of an earlier row": 2}
 
 
+def test_column_words_agree_across_chunk_kinds():
+    """A chunk that uses most of its dictionary is hashed through the dictionary, a
+    chunk of a few rows from a big dictionary value by value: equal values (and
+    nulls) must get equal words either way."""
+    import pyarrow as pa
+
+    from flbook.exports._reader import _column_words
+
+    d = pa.array(["a", "b", "c", "d", "e", "f"])
+    whole = pa.DictionaryArray.from_arrays(pa.array([0, 1, 2, 3, 4, 5, None], pa.int32()), d)
+    few = pa.DictionaryArray.from_arrays(pa.array([2, None], pa.int32()), d)
+    text = pa.array(["c", None])
+    w = _column_words(pa.chunked_array([whole, few]))
+    assert w[2] == w[7] and w[6] == w[8] and w[2] != w[3]
+    assert len(set(w[:6].tolist())) == 6
+    plain = _column_words(pa.chunked_array([text]))
+    assert plain[0] == w[2]  # text and dictionary values hash alike
+
+
 @pytest.mark.parametrize("repeats", [0.0, 0.01, 0.7])
 def test_shared_finds_every_repeated_hash(repeats):
     """The slot-table passes keep every value that occurs more than once and nothing
@@ -302,6 +321,54 @@ def test_reenrolment_keeps_latest_and_says_so(tmp_path):
     assert kept["enrolled_at"] == pd.Timestamp("2024-01-05", tz="UTC")
     assert report.excluded == {"earlier enrolment of a re-enrolled person (latest kept)": 1}
     assert any("wizard" in w for w in report.warnings)
+
+
+@pytest.mark.parametrize("block", [None, 1024])
+def test_reenrolments_match_a_plain_python_reference(tmp_path, monkeypatch, block):
+    """Many people, some enrolled several times (out of order, some at the same
+    second), a few exact duplicate rows, across parse blocks: exact duplicates are
+    dropped first, then each person keeps the latest enrolment (the later row on a
+    tie), and both are counted."""
+    import random
+
+    import flbook.exports._reader as reader
+
+    if block:
+        monkeypatch.setattr(reader, "_BLOCK", block)
+    rng = random.Random(5)
+    rows = []
+    for i in range(400):
+        person = f"p{rng.randrange(250):03d}"
+        when = f"2024-01-{rng.randrange(1, 4):02d} 10:00:0{rng.randrange(2)} UTC"
+        row = [person, when, rng.choice(["", when]), rng.choice(["learner", "mentor"])]
+        rows.append(row)
+        if i % 37 == 0:
+            rows.append(list(row))  # an exact duplicate
+    text = "learner_id,enrolled_at,unenrolled_at,role\n" + "".join(",".join(r) + "\n" for r in rows)
+    table, report = read_export(write(tmp_path / "e.csv", text), dataset("enrolments"))
+
+    distinct, seen = [], set()
+    for r in rows:
+        if tuple(r) not in seen:
+            seen.add(tuple(r))
+            distinct.append(r)
+    latest = {}
+    for pos, r in enumerate(distinct):
+        if r[0] not in latest or r[1] >= distinct[latest[r[0]]][1]:
+            latest[r[0]] = pos
+    expected = [distinct[pos] for pos in sorted(latest.values())]
+
+    got = table.to_pandas()
+    assert got["learner_id"].astype(str).tolist() == [r[0] for r in expected]
+    assert got["enrolled_at"].dt.strftime("%Y-%m-%d %H:%M:%S UTC").tolist() == [
+        r[1] for r in expected
+    ]
+    assert report.excluded == {
+        "exact duplicate of an earlier row": len(rows) - len(distinct),
+        "earlier enrolment of a re-enrolled person (latest kept)": len(distinct) - len(expected),
+    }
+    if block:
+        assert table.column("learner_id").num_chunks > 1
 
 
 def test_empty_required_value_excluded_and_counted(tmp_path):

@@ -530,7 +530,14 @@ def _column_words(col: pa.ChunkedArray) -> np.ndarray:
     seen: dict[tuple, np.ndarray] = {}  # chunks sharing a dictionary hash it once
     for ch in col.chunks:
         t = ch.type
-        if pa.types.is_dictionary(t):
+        if pa.types.is_dictionary(t) and 2 * len(ch) < len(ch.dictionary):
+            # a few rows taken from a big dictionary: hash their values, not it all
+            w = pd.util.hash_array(
+                ch.cast(t.value_type).to_numpy(zero_copy_only=False).astype(object),
+                categorize=False,
+            )
+            w[np.asarray(ch.is_null())] = _GOLDEN  # as the dictionary path hashes null
+        elif pa.types.is_dictionary(t):
             # hash the dictionary's values, not its positions: each parse block has a
             # dictionary of its own, so equal values can have different positions
             d = ch.dictionary
@@ -619,30 +626,48 @@ def drop_exact_duplicates(table: pa.Table, report: FileReport, key: Sequence[str
     that is not free text). When they are small integers and no two rows share them,
     no two rows can be equal, and even stage 1 is skipped (one bitmap check).
     """
-    if table.num_rows < 2:
-        return table
-    if key and _all_distinct(table, key):
-        return table
-    cheap = list(key) or [f.name for f in table.schema if not _is_text(f.type)]
-    if cheap:
-        cand = _shared(_row_hashes(table, cheap))
-        if len(cand) == 0:
-            return table
-        sub_table = table.take(pa.array(cand))
-    else:
-        cand = np.arange(table.num_rows)
-        sub_table = table
-    again = _shared(_row_hashes(sub_table, sub_table.column_names))
-    if len(again) == 0:
-        return table
-    cand, sub_table = cand[again], sub_table.take(pa.array(again))
-    drop = cand[_exact_repeats(sub_table)]
+    drop = _duplicate_rows(table, key)
     if len(drop) == 0:
         return table
     report.exclude("exact duplicate of an earlier row", len(drop))
     mask = np.ones(table.num_rows, dtype=bool)
     mask[drop] = False
     return table.filter(pa.array(mask))
+
+
+def _duplicate_rows(table: pa.Table, key: Sequence[str] = ()) -> np.ndarray:
+    """Positions of the rows equal to an earlier row (see :func:`drop_exact_duplicates`)."""
+    none = np.zeros(0, dtype=np.intp)
+    if table.num_rows < 2 or (key and _all_distinct(table, key)):
+        return none
+    cheap = list(key) or [f.name for f in table.schema if not _is_text(f.type)]
+    if cheap:
+        cand = _shared(_row_hashes(table, cheap))
+        if len(cand) == 0:
+            return none
+        sub_table = _take_rows(table, cand)
+    else:
+        cand = np.arange(table.num_rows)
+        sub_table = table
+    again = _shared(_row_hashes(sub_table, sub_table.column_names))
+    if len(again) == 0:
+        return none
+    cand, sub_table = cand[again], _take_rows(sub_table, again)
+    return cand[_exact_repeats(sub_table)]
+
+
+def _take_rows(table: pa.Table, rows: np.ndarray) -> pa.Table:
+    """The rows at ascending positions ``rows``, taken chunk by chunk: each chunk keeps
+    its own dictionaries (``Table.take`` would first unify them over the whole table)."""
+    batches = table.to_batches()
+    ends = np.cumsum([b.num_rows for b in batches])
+    cuts = np.searchsorted(rows, ends)
+    out, lo, start = [], 0, 0
+    for batch, hi, end in zip(batches, cuts, ends, strict=True):
+        if hi > lo:
+            out.append(batch.take(pa.array(rows[lo:hi] - start)))
+        lo, start = hi, end
+    return pa.Table.from_batches(out, schema=table.schema) if out else table.slice(0, 0)
 
 
 def _all_distinct(table: pa.Table, columns: Sequence[str]) -> bool:
@@ -695,7 +720,13 @@ def _is_text(t: pa.DataType) -> bool:
 
 
 def _enrolment_rules(table: pa.Table, report: FileReport) -> pa.Table:
-    """Keep each person's latest enrolment; warn about unknown roles."""
+    """Drop exact duplicate rows, then keep each person's latest enrolment; warn
+    about unknown roles.
+
+    Only rows whose person id hash repeats can be either, so one hash of the id
+    column finds them all; everything else works on those few rows, and compares
+    ids exactly (two people whose hashes collide stay two people).
+    """
     if table.num_rows == 0:
         return table
     import pandas as pd
@@ -711,20 +742,31 @@ def _enrolment_rules(table: pa.Table, report: FileReport) -> pa.Table:
             f"{n.as_py()} row(s) with unknown role(s) {', '.join(unknown)}: kept, "
             "but not counted as learners"
         )
-    ids = table.column("learner_id").combine_chunks()
-    codes = pd.Series(ids.indices.to_numpy(zero_copy_only=False))
-    if not codes.duplicated().any():
+    cand = _shared(_row_hashes(table, ["learner_id"]))
+    if len(cand) == 0:
         return table
-    when = table.column("enrolled_at").to_numpy()
-    order = np.lexsort((when.astype("datetime64[s]").astype(np.int64), codes.to_numpy()))
-    # within each person, the last in enrolled_at order is kept
-    last = pd.Series(codes.to_numpy()[order]).duplicated(keep="last").to_numpy()
-    drop = order[last]
-    n_people = codes.iloc[drop].nunique()
-    report.exclude("earlier enrolment of a re-enrolled person (latest kept)", len(drop))
-    report.warnings.append(
-        f"{n_people} person(s) enrolled more than once; their latest enrolment is kept"
-    )
+    sub = _take_rows(table, cand)
+    repeats = _duplicate_rows(sub)
+    if len(repeats):
+        report.exclude("exact duplicate of an earlier row", len(repeats))
+    rest = np.setdiff1d(np.arange(len(cand)), repeats)
+    sub = _take_rows(sub, rest)
+    ids = sub.column("learner_id").cast(pa.string()).to_numpy(zero_copy_only=False)
+    codes = pd.factorize(ids, use_na_sentinel=False)[0]
+    when = sub.column("enrolled_at").to_numpy().astype("datetime64[s]").astype(np.int64)
+    order = np.lexsort((when, codes))
+    # within each person, the last in enrolled_at order (then in file order) is kept
+    last = pd.Series(codes[order]).duplicated(keep="last").to_numpy()
+    earlier = rest[order[last]]
+    if len(earlier):
+        report.exclude("earlier enrolment of a re-enrolled person (latest kept)", len(earlier))
+        report.warnings.append(
+            f"{len(np.unique(codes[order[last]]))} person(s) enrolled more than once; "
+            "their latest enrolment is kept"
+        )
+    drop = cand[np.concatenate([repeats, earlier])]
+    if len(drop) == 0:
+        return table
     mask = np.ones(table.num_rows, dtype=bool)
     mask[drop] = False
     return table.filter(pa.array(mask))
@@ -781,10 +823,10 @@ def read_export(
     table = _required_nulls(table, ds, report)
     table = _derive(table, ds, report)
     table = _finish(table, ds)
-    if drop_duplicates or ds.name == "enrolments":
+    if ds.name == "enrolments":  # exact duplicates first, then re-enrolments
+        table = _enrolment_rules(table, report)
+    elif drop_duplicates:
         table = drop_exact_duplicates(table, report)
-    if ds.name == "enrolments":
-        table = _enrolment_rules(table.unify_dictionaries(), report)
     report.rows_kept = table.num_rows
     _date_range(table, ds, report)
     return table, report
