@@ -279,6 +279,16 @@ def measure(learners: int, seed: int, baselines: bool) -> list[dict]:
     return rows
 
 
+def results_path(folder: Path, day: dt.date) -> Path:
+    """``book-<day>.csv`` in ``folder``, or ``book-<day>-b.csv``, ``-c``, ... when a run
+    of that day is already there: a second run never overwrites the first."""
+    path = folder / f"book-{day.isoformat()}.csv"
+    suffix = iter("bcdefghijklmnopqrstuvwxyz")
+    while path.exists():
+        path = folder / f"book-{day.isoformat()}-{next(suffix)}.csv"
+    return path
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sizes", type=int, nargs="+", default=[20_000, 200_000, 1_000_000])
@@ -294,7 +304,7 @@ def main() -> None:
         rows += measure(n, args.seed, not args.no_baselines)
     results = HERE / "results"
     results.mkdir(exist_ok=True)
-    path = results / f"book-{dt.date.today().isoformat()}.csv"
+    path = results_path(results, dt.date.today())
     with open(path, "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
