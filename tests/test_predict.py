@@ -573,3 +573,17 @@ def test_chapter_states_the_training_sample_size():
     path = Path(__file__).resolve().parents[1] / "chapters" / "12-predictions.ipynb"
     text = " ".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"])
     assert f"random sample of {MAX_TRAIN_ROWS:,} learner-weeks" in " ".join(text.split())
+
+
+@pytest.mark.parametrize("n_first", [0, 1, 7, 500, 800])
+def test_sorted_distinct_is_np_unique(n_first):
+    """Distinct keys in order, whether the first part is sorted (the fast path: step
+    events come sorted) or not (the fallback), with repeats inside and across parts."""
+    import numpy as np
+
+    from flbook.predict._features import _sorted_distinct
+
+    rng = np.random.default_rng(n_first)
+    key = rng.integers(0, 300, size=800).astype(np.int64)
+    key[: min(n_first, 500)] = np.sort(key[: min(n_first, 500)])  # 800: head not sorted
+    assert np.array_equal(_sorted_distinct(key, n_first), np.unique(key))
