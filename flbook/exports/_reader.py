@@ -518,24 +518,28 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x
 
 
+def _hash_values(arr: pa.Array) -> np.ndarray:
+    """A uint64 hash of each value of a text array, the same for the same text wherever
+    it comes from (a dictionary, a decoded chunk or a plain column)."""
+    import pandas as pd
+
+    values = arr.to_numpy(zero_copy_only=False).astype(object)
+    return pd.util.hash_array(values, categorize=False).astype(np.uint64)
+
+
 def _column_words(col: pa.ChunkedArray) -> np.ndarray:
     """One uint64 per value of ``col`` such that equal values give equal words.
 
     Dictionary columns give a hash of their values, numbers and timestamps their bits,
     text a hash. Different values may share a word: callers confirm equality.
     """
-    import pandas as pd
-
     parts = []
     seen: dict[tuple, np.ndarray] = {}  # chunks sharing a dictionary hash it once
     for ch in col.chunks:
         t = ch.type
         if pa.types.is_dictionary(t) and 2 * len(ch) < len(ch.dictionary):
             # a few rows taken from a big dictionary: hash their values, not it all
-            w = pd.util.hash_array(
-                ch.cast(t.value_type).to_numpy(zero_copy_only=False).astype(object),
-                categorize=False,
-            )
+            w = _hash_values(ch.cast(t.value_type))
             w[np.asarray(ch.is_null())] = _GOLDEN  # as the dictionary path hashes null
         elif pa.types.is_dictionary(t):
             # hash the dictionary's values, not its positions: each parse block has a
@@ -543,10 +547,7 @@ def _column_words(col: pa.ChunkedArray) -> np.ndarray:
             d = ch.dictionary
             key = _dict_key(d)
             if key not in seen:
-                vals = pd.util.hash_array(
-                    d.to_numpy(zero_copy_only=False).astype(object), categorize=False
-                )
-                seen[key] = np.append(vals.astype(np.uint64), _GOLDEN)  # last slot: null
+                seen[key] = np.append(_hash_values(d), _GOLDEN)  # last slot: null
             idx = pc.fill_null(ch.indices, len(d)).to_numpy(zero_copy_only=False)
             w = seen[key][idx]
         elif pa.types.is_timestamp(t) or pa.types.is_integer(t) or pa.types.is_boolean(t):
@@ -555,9 +556,7 @@ def _column_words(col: pa.ChunkedArray) -> np.ndarray:
             w = pc.fill_null(ch.cast(pa.float64()), np.nan).to_numpy(zero_copy_only=False)
             w = w.view(np.int64)
         else:  # text: hash the values (null has a hash of its own)
-            w = pd.util.hash_array(
-                ch.to_numpy(zero_copy_only=False).astype(object), categorize=False
-            )
+            w = _hash_values(ch)
         parts.append(w.view(np.uint64))
     return np.concatenate(parts) if parts else np.zeros(0, np.uint64)
 

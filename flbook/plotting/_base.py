@@ -244,8 +244,9 @@ def _legend_above(
     """A frameless legend in rows above the plot area, clear of data and axis labels.
 
     Entries run left to right, as many to a row as fit the Axes' width (rows of equal
-    length: 6 entries that do not fit in one row make 2 rows of 3); ``above_points`` lifts the legend further (e.g. over the
-    "Week N" labels of a step axis). Returns the Legend, or None without entries.
+    length: 6 entries that do not fit in one row make 2 rows of 3); ``above_points``
+    lifts the legend further (e.g. over the "Week N" labels of a step axis). Returns
+    the Legend, or None without entries.
     """
     if handles is None:
         handles, labels = ax.get_legend_handles_labels()
