@@ -28,3 +28,34 @@ def test_a_second_run_of_the_day_never_overwrites_the_first(tmp_path):
     assert second.name == "book-2026-11-23-b.csv"
     second.write_text("y")
     assert results_path(tmp_path, day).name == "book-2026-11-23-c.csv"
+
+
+def _load_benchmark():
+    spec = importlib.util.spec_from_file_location("load_benchmark", ROOT / "benchmarks" / "load.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_bare_parse_sets_newlines_in_values_where_the_reader_does():
+    from flbook.exports._schema import DATASETS
+
+    bench = _load_benchmark()
+    course = ROOT / "data_stub"
+    plan = bench.parse_plan(course)
+    stub = "learn-to-code-3"
+    exports = {f.name for f in course.glob(f"{stub}_*.csv")}
+    assert set(plan) == exports and len(exports) == 12  # not notebook-users.csv
+    for name, how in plan.items():
+        ds = DATASETS[name.removesuffix(".csv").split("_", 1)[1]]
+        assert how["newlines"] is ds.free_text
+    assert plan[f"{stub}_comments.csv"]["newlines"]  # its comments hold line breaks
+    assert not plan[f"{stub}_step-activity.csv"]["newlines"]
+    assert plan[f"{stub}_step-activity.csv"]["timestamps"] == [
+        "first_visited_at",
+        "last_completed_at",
+    ]
+    # both bare parses read every bundled file with these settings
+    bench._bare_parse(course, plan, timestamps=False)
+    bench._bare_parse(course, plan, timestamps=True)
