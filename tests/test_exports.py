@@ -149,6 +149,74 @@ def test_unparseable_timestamp_names_line_column_and_value(tmp_path):
     assert "c-1_step-activity.csv" in str(e) and "YYYY-MM-DD HH:MM:SS UTC" in str(e)
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "2024-02-30 10:00:00 UTC",  # no such day: strptime would give 1 March
+        "2023-02-29 10:00:00 UTC",  # not a leap year
+        "2024-04-31 10:00:00 UTC",
+        "2024-02-05 23:59:60 UTC",  # a leap second, rolled over by strptime
+        "2024-13-01 10:00:00 UTC",
+        "2024-2-05 10:00:00 UTC",  # strptime accepts a one-digit month
+        "2024-02-05 10:00:00",  # no time zone
+        "2024-02-05 10:00:00 BST",
+        "2024-02-05 10:00 UTC",
+        "2024-02-05T10:00:00 UTC",  # ISO 8601, but not how the exports write it
+        "2024-02-05 10:00:00 UTCX",
+    ],
+)
+def test_impossible_or_misshapen_timestamps_are_refused(tmp_path, bad):
+    path = write(
+        tmp_path / "c-1_step-activity.csv",
+        "learner_id,step,first_visited_at,last_completed_at\n"
+        f"a,1.1,{TS},\n"
+        "b,1.2,2024-02-29 10:00:00 UTC,\n"  # a leap day is a real day
+        f"c,1.3,{TS},{bad}\n"
+        f"d,1.4,{TS},{bad}\n",
+    )
+    with pytest.raises(ExportError) as err:
+        read_export(path, dataset("step-activity"))
+    assert (err.value.line, err.value.column, err.value.value) == (4, "last_completed_at", bad)
+
+
+def test_timestamps_are_parsed_exactly_and_nulls_kept(tmp_path):
+    path = write(
+        tmp_path / "c-1_step-activity.csv",
+        "learner_id,step,first_visited_at,last_completed_at\n"
+        "a,1.1,2024-02-29 23:59:59 UTC,\n"
+        "b,1.2,1999-12-31 00:00:00 UTC,2030-01-01 12:34:56 UTC\n",
+    )
+    df = read_export(path, dataset("step-activity"))[0].to_pandas()
+    assert df["first_visited_at"].tolist() == [
+        pd.Timestamp("2024-02-29 23:59:59", tz="UTC"),
+        pd.Timestamp("1999-12-31", tz="UTC"),
+    ]
+    assert pd.isna(df["last_completed_at"][0])
+    assert df["last_completed_at"][1] == pd.Timestamp("2030-01-01 12:34:56", tz="UTC")
+
+
+def test_first_bad_timestamp_is_the_first_refused_value():
+    import random
+
+    from flbook.exports._reader import _first_bad_timestamp, _text_to_timestamps
+
+    def refused(v):
+        try:
+            _text_to_timestamps(pa.array([v], pa.string()))
+            return False
+        except pa.ArrowInvalid:
+            return True
+
+    rng = random.Random(3)
+    for _ in range(200):
+        n = rng.randrange(1, 300)
+        values = [rng.choice([TS, None, "2024-02-06 11:00:00 UTC"]) for _ in range(n)]
+        for _ in range(rng.randrange(0, 3)):
+            values[rng.randrange(n)] = rng.choice(["2024-02-30 10:00:00 UTC", "x", ""])
+        expected = next((i for i, v in enumerate(values) if v is not None and refused(v)), None)
+        assert _first_bad_timestamp(pa.array(values, pa.string())) == expected
+
+
 def test_line_number_counts_embedded_newlines(tmp_path):
     path = write(
         tmp_path / "c.csv",

@@ -7,6 +7,7 @@ bad value and its physical line, so the error can say exactly where and what.
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import csv as _pycsv
 import io
 import re
@@ -25,8 +26,7 @@ from ._schema import KIND_WORDS, Dataset
 __all__ = ["FileReport", "read_export", "empty_table", "arrow_type", "KNOWN_ROLES"]
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S UTC"
-# Known limit: like C's strptime, Arrow's parser rolls an impossible day such as
-# 2024-02-30 over into March; an impossible month, hour or format is refused.
+_TIMESTAMP_WIDTH = len("2024-02-05 10:00:00 UTC")
 KNOWN_ROLES = frozenset(
     {"learner", "organisation_admin", "admin", "marketer", "moderator", "educator"}
 )
@@ -194,12 +194,12 @@ def _convert_options(ds: Dataset, header: list[str], present: list[str], as_text
     spelled = {h.lower(): h for h in header}
     types = {}
     for c in present:
-        typ = pa.string() if as_text else arrow_type(ds.kinds[c])
-        types[spelled[c.lower()]] = typ
+        # timestamps are read as text and parsed by _parse_timestamps
+        as_string = as_text or ds.kinds[c] == "ts"
+        types[spelled[c.lower()]] = pa.string() if as_string else arrow_type(ds.kinds[c])
     return pacsv.ConvertOptions(
         column_types=types,
         include_columns=[spelled[c.lower()] for c in present],
-        timestamp_parsers=[TIMESTAMP_FORMAT],
         true_values=["true", "TRUE", "True"],
         false_values=["false", "FALSE", "False"],
         strings_can_be_null=True,
@@ -238,8 +238,7 @@ def _first_bad(values: pa.ChunkedArray, kind: str) -> int | None:
     arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
     nonempty = pc.and_(pc.is_valid(arr), pc.not_equal(pc.utf8_trim_whitespace(arr), ""))
     if kind == "ts":
-        parsed = pc.strptime(arr, format=TIMESTAMP_FORMAT, unit="s", error_is_null=True)
-        ok = pc.is_valid(parsed)
+        return _first_bad_timestamp(arr)
     elif kind in ("int", "int?", "int64", "int64?"):
         ok = pc.match_substring_regex(arr, r"^\s*-?[0-9]+\s*$")
     elif kind == "float?":
@@ -295,12 +294,71 @@ def _diagnose(path: Path, data, ds: Dataset, header, present, err: Exception) ->
                 pc.equal(low, "true"), True, pc.if_else(pc.equal(low, "false"), False, None)
             )
         elif kind == "ts":
-            out[c] = pc.strptime(col, format=TIMESTAMP_FORMAT, unit="s", error_is_null=True)
+            out[c] = pa.chunked_array([_text_to_timestamps(ch) for ch in col.chunks], _TS)
         else:
             out[c] = pc.cast(
                 pc.utf8_trim_whitespace(col) if kind != "text" else col, arrow_type(kind)
             )
     return pa.table(out)
+
+
+_TS = pa.timestamp("s")
+
+
+def _text_to_timestamps(arr: pa.Array) -> pa.Array:
+    """Parse text written ``YYYY-MM-DD HH:MM:SS UTC`` into timestamps (nulls stay null).
+
+    Raises ``pa.ArrowInvalid`` on any other value. The date and time go through
+    Arrow's ISO-8601 parser, which refuses impossible dates and times (2024-02-30,
+    2023-02-29, 23:59:60) where strptime would roll them over into the next month
+    or day, and which is faster than strptime.
+    """
+    raw = arr.view(pa.binary())
+    well_formed = pc.and_(
+        pc.and_(pc.equal(pc.binary_length(raw), _TIMESTAMP_WIDTH), pc.ends_with(raw, b" UTC")),
+        pc.equal(pc.binary_slice(raw, 10, 11), b" "),  # the ISO parser would take a "T"
+    )
+    if pc.any(pc.invert(well_formed)).as_py():  # None when every value is null
+        raise pa.ArrowInvalid(f"a timestamp not written as {TIMESTAMP_FORMAT}")
+    head = pc.binary_slice(raw, 0, _TIMESTAMP_WIDTH - 4)
+    return pc.cast(head.view(pa.string()), _TS)
+
+
+def _first_bad_timestamp(arr: pa.Array) -> int | None:
+    """Index of the first value :func:`_text_to_timestamps` refuses, or None.
+
+    Found by halving the range that fails, so the test is exactly the parser's.
+    """
+    try:
+        _text_to_timestamps(arr)
+        return None
+    except pa.ArrowInvalid:
+        pass
+    lo, n = 0, len(arr)  # the first refused value lies in arr[lo : lo + n]
+    while n > 1:
+        half = n // 2
+        try:
+            _text_to_timestamps(arr.slice(lo, half))
+            lo, n = lo + half, n - half
+        except pa.ArrowInvalid:
+            n = half
+    return lo
+
+
+def _parse_timestamps(table: pa.Table, ds: Dataset) -> pa.Table:
+    """Parse the timestamp columns (read as text), chunk by chunk on two threads.
+
+    Raises ``pa.ArrowInvalid`` if any value is not a timestamp; the caller then finds
+    and names it (:func:`_diagnose`).
+    """
+    cols = [c for c in table.column_names if ds.kinds.get(c) == "ts"]
+    jobs = [(c, ch) for c in cols for ch in table.column(c).chunks]
+    with cf.ThreadPoolExecutor(max_workers=2) as ex:
+        parsed = list(ex.map(lambda job: _text_to_timestamps(job[1]), jobs))
+    for c in cols:
+        chunks = [p for (name, _), p in zip(jobs, parsed, strict=True) if name == c]
+        table = _set(table, c, pa.chunked_array(chunks, _TS))
+    return table
 
 
 def _spelled(header: list[str], col: str) -> str:
@@ -313,7 +371,7 @@ def _spelled(header: list[str], col: str) -> str:
 def _parse(path: Path, ds: Dataset, header, present, report: FileReport) -> pa.Table:
     data = None
     try:
-        table = _read(path, ds, header, present)
+        table = _parse_timestamps(_canonical(_read(path, ds, header, present), header, present), ds)
     except pa.ArrowInvalid as err:
         if "invalid UTF8" in str(err):
             raw = path.read_bytes()
@@ -323,11 +381,16 @@ def _parse(path: Path, ds: Dataset, header, present, report: FileReport) -> pa.T
             data = decoded.encode("utf-8")
             try:
                 table = _read(io.BytesIO(data), ds, header, present)
+                table = _parse_timestamps(_canonical(table, header, present), ds)
             except pa.ArrowInvalid as err2:
                 table = _diagnose(path, data, ds, header, present, err2)
         else:
             table = _diagnose(path, None, ds, header, present, err)
-    # rename to canonical spelling
+    return _canonical(table, header, present)
+
+
+def _canonical(table: pa.Table, header: list[str], present: list[str]) -> pa.Table:
+    """``table`` with its columns renamed to their canonical spelling."""
     spelled = {_spelled(header, c): c for c in present}
     return table.rename_columns([spelled.get(n, n) for n in table.column_names])
 
