@@ -56,8 +56,17 @@ def get_ax(ax: Axes | None) -> Axes:
     return ax if ax is not None else plt.gca()
 
 
+_EMPTY_HEIGHT = 0.8  # inches: an empty chart alone in its figure becomes a strip
+
+
 def no_data(ax: Axes, message: str = "No data") -> Axes:
-    """Mark ``ax`` as empty with a centred message (used instead of raising)."""
+    """Mark ``ax`` as empty with a centred message (used instead of raising).
+
+    When ``ax`` is its figure's only Axes, the figure is made a short strip, so an
+    empty chart takes a line of the page (its caption and cross-references stay)
+    rather than a whole chart's height of white space. Panels of a grid keep their
+    size.
+    """
     ax.text(
         0.5,
         0.5,
@@ -72,6 +81,10 @@ def no_data(ax: Axes, message: str = "No data") -> Axes:
     ax.set_yticks([])
     for side in ("top", "right", "bottom", "left"):
         ax.spines[side].set_visible(False)
+    fig = ax.figure
+    if len(fig.axes) == 1:
+        width, height = fig.get_size_inches()
+        fig.set_size_inches(width, min(height, _EMPTY_HEIGHT))
     return ax
 
 
