@@ -48,7 +48,7 @@ KIND_WORDS = {
     "int?": "a whole number or empty",
     "float?": "a number or empty",
     "bool": "true or false",
-    "ts": "a timestamp written 'YYYY-MM-DD HH:MM:SS UTC' or empty",
+    "ts": "a real date and time written 'YYYY-MM-DD HH:MM:SS UTC', or empty",
     "step": "a step written 'W.S' (week.step, e.g. '1.10') or empty",
     "question": "a quiz question written 'W.S.Q' (e.g. '2.7.3')",
     "cat": "a short label",
