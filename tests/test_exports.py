@@ -469,3 +469,12 @@ def test_date_range_in_report(tmp_path):
     )
     _, report = read_export(path, dataset("step-activity"))
     assert (report.first, report.last) == ("2024-02-05 10:00", "2024-03-01 08:30")
+
+
+def test_a_blank_timestamp_is_an_empty_one(tmp_path):
+    path = write(
+        tmp_path / "c-1_step-activity.csv",
+        f"learner_id,step,first_visited_at,last_completed_at\na,1.1,{TS},   \nb,1.2,{TS},\n",
+    )
+    table, _ = read_export(path, dataset("step-activity"))
+    assert table.column("last_completed_at").to_pylist() == [None, None]

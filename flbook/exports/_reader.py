@@ -238,7 +238,7 @@ def _first_bad(values: pa.ChunkedArray, kind: str) -> int | None:
     arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
     nonempty = pc.and_(pc.is_valid(arr), pc.not_equal(pc.utf8_trim_whitespace(arr), ""))
     if kind == "ts":
-        return _first_bad_timestamp(arr)
+        return _first_bad_timestamp(_blank_to_null(arr))
     elif kind in ("int", "int?", "int64", "int64?"):
         ok = pc.match_substring_regex(arr, r"^\s*-?[0-9]+\s*$")
     elif kind == "float?":
@@ -294,7 +294,8 @@ def _diagnose(path: Path, data, ds: Dataset, header, present, err: Exception) ->
                 pc.equal(low, "true"), True, pc.if_else(pc.equal(low, "false"), False, None)
             )
         elif kind == "ts":
-            out[c] = pa.chunked_array([_text_to_timestamps(ch) for ch in col.chunks], _TS)
+            chunks = [_text_to_timestamps(_blank_to_null(ch)) for ch in col.chunks]
+            out[c] = pa.chunked_array(chunks, _TS)
         else:
             out[c] = pc.cast(
                 pc.utf8_trim_whitespace(col) if kind != "text" else col, arrow_type(kind)
@@ -322,6 +323,13 @@ def _text_to_timestamps(arr: pa.Array) -> pa.Array:
         raise pa.ArrowInvalid(f"a timestamp not written as {TIMESTAMP_FORMAT}")
     head = pc.binary_slice(raw, 0, _TIMESTAMP_WIDTH - 4)
     return pc.cast(head.view(pa.string()), _TS)
+
+
+def _blank_to_null(arr: pa.Array) -> pa.Array:
+    """Text with its blank values (empty, or spaces only) made null: a blank cell is
+    an empty one."""
+    blank = pc.equal(pc.utf8_trim_whitespace(arr), "")
+    return pc.if_else(blank, pa.scalar(None, arr.type), arr)
 
 
 def _first_bad_timestamp(arr: pa.Array) -> int | None:
