@@ -162,6 +162,9 @@ def test_unparseable_timestamp_names_line_column_and_value(tmp_path):
         "2024-02-05 10:00:00 BST",
         "2024-02-05 10:00 UTC",
         "2024-02-05T10:00:00 UTC",  # ISO 8601, but not how the exports write it
+        "24-02-05 10:00:00 UTC",  # strptime read this as the year 24
+        "2024-02-05 1:00:00 UTC",
+        " 2024-02-05 10:00:00 UTC",
         "2024-02-05 10:00:00 UTCX",
     ],
 )
