@@ -51,6 +51,21 @@ def test_check_bad_data_is_one_line_exit_1(tiny, capsys):
     assert "Traceback" not in stderr
 
 
+def test_the_readme_example_error_is_what_check_prints(tiny, capsys):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    example = next(ln for ln in readme.splitlines() if ln.startswith("flbook: error:"))
+    value = example.split("value '")[1].split("'")[0]
+    (tiny / "x-10_step-activity.csv").write_text(
+        "learner_id,step,first_visited_at,last_completed_at\n"
+        f"a,1.1,{TS},\nb,1.2,{TS},\nc,1.3,{value},\n"
+    )
+    assert main(["check", str(tiny / "course.yml")]) == 1
+    printed = capsys.readouterr().err.strip()
+    # the same message, for this file and the README's file name
+    expected = example.replace("learn-to-code-12_", f"{tiny}/x-10_")
+    assert printed == expected
+
+
 def test_check_bad_settings_exit_1(tiny, capsys):
     (tiny / "course.yml").write_text("title: Tiny\nstub: x-10\nstart: 2024-02-05\nweeks: 0\n")
     assert main(["check", str(tiny / "course.yml")]) == 1
