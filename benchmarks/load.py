@@ -2,10 +2,10 @@
 
 Generates (or reuses) a synthetic course, then times, each in a fresh process:
 
-- ``pyarrow``: ``pyarrow.csv.read_csv`` of every export file with default options, except
-  ``newlines_in_values=True`` for the files whose values may span lines (comments,
-  quiz answers, peer review, surveys: the default can fail on them), as flbook's reader sets it; this
-  is the floor, and the ratios are to it;
+- ``pyarrow``: ``pyarrow.csv.read_csv`` of every export file with default options,
+  except ``newlines_in_values=True`` for the files whose values may span lines
+  (comments, quiz answers, peer review, surveys: the default can fail on them), as
+  flbook's reader sets it; this is the floor, and the ratios are to it;
 - ``pyarrow-ts``: the same, with the timestamp columns parsed by the reader (the
   format ``%Y-%m-%d %H:%M:%S UTC``, as DESIGN.md's figure was measured): the least any
   load that yields usable timestamps has to do;
