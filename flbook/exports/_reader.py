@@ -236,10 +236,10 @@ def _physical_line(path_or_bytes, row: int) -> int:
 def _first_bad(values: pa.ChunkedArray, kind: str) -> int | None:
     """Index of the first value of text column ``values`` that is not a valid ``kind``."""
     arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    nonempty = pc.and_(pc.is_valid(arr), pc.not_equal(pc.utf8_trim_whitespace(arr), ""))
     if kind == "ts":
         return _first_bad_timestamp(_blank_to_null(arr))
-    elif kind in ("int", "int?", "int64", "int64?"):
+    nonempty = pc.and_(pc.is_valid(arr), pc.not_equal(pc.utf8_trim_whitespace(arr), ""))
+    if kind in ("int", "int?", "int64", "int64?"):
         ok = pc.match_substring_regex(arr, r"^\s*-?[0-9]+\s*$")
     elif kind == "float?":
         ok = pc.match_substring_regex(
@@ -377,24 +377,28 @@ def _spelled(header: list[str], col: str) -> str:
 
 
 def _parse(path: Path, ds: Dataset, header, present, report: FileReport) -> pa.Table:
-    data = None
+    """The file's typed table, columns in canonical spelling (via :func:`_diagnose`,
+    which raises precisely, when the fast parse fails)."""
+
+    def typed(source) -> pa.Table:
+        # canonical names first: timestamp columns are found by their kind
+        table = _canonical(_read(source, ds, header, present), header, present)
+        return _parse_timestamps(table, ds)
+
     try:
-        table = _parse_timestamps(_canonical(_read(path, ds, header, present), header, present), ds)
+        return typed(path)
     except pa.ArrowInvalid as err:
-        if "invalid UTF8" in str(err):
-            raw = path.read_bytes()
-            decoded = raw.decode("utf-8", errors="replace")
-            n_bad = decoded.count("\ufffd") - raw.count("\ufffd".encode())
-            report.repair("invalid UTF-8 bytes replaced by U+FFFD", n_bad)
-            data = decoded.encode("utf-8")
-            try:
-                table = _read(io.BytesIO(data), ds, header, present)
-                table = _parse_timestamps(_canonical(table, header, present), ds)
-            except pa.ArrowInvalid as err2:
-                table = _diagnose(path, data, ds, header, present, err2)
-        else:
-            table = _diagnose(path, None, ds, header, present, err)
-    return _canonical(table, header, present)
+        if "invalid UTF8" not in str(err):
+            return _diagnose(path, None, ds, header, present, err)
+    raw = path.read_bytes()
+    decoded = raw.decode("utf-8", errors="replace")
+    n_bad = decoded.count("\ufffd") - raw.count("\ufffd".encode())
+    report.repair("invalid UTF-8 bytes replaced by U+FFFD", n_bad)
+    data = decoded.encode("utf-8")
+    try:
+        return typed(io.BytesIO(data))
+    except pa.ArrowInvalid as err:
+        return _diagnose(path, data, ds, header, present, err)
 
 
 def _canonical(table: pa.Table, header: list[str], present: list[str]) -> pa.Table:
