@@ -24,10 +24,11 @@ from typing import Any
 import pandas as pd
 
 from .errors import ConfigError
+from .resources import stub_course
 
 __all__ = ["CourseConfig", "load_config", "DEFAULT_COURSE", "PARAMETERS"]
 
-DEFAULT_COURSE = Path(__file__).resolve().parent.parent / "data_stub" / "course.yml"
+DEFAULT_COURSE = stub_course()
 """The bundled synthetic course (used when no settings file is named)."""
 
 _STEP = re.compile(r"^([0-9]+)\.([0-9]+)$")

@@ -22,7 +22,9 @@ __all__ = ["run_render", "book_project_dir", "course_metadata"]
 
 def book_project_dir() -> Path:
     """The folder holding the book's ``_quarto.yml`` and chapters (the flbook project)."""
-    return Path(__file__).resolve().parent.parent.parent
+    from flbook.resources import project_dir
+
+    return project_dir()
 
 
 def course_metadata(cfg: Any) -> dict[str, Any]:
