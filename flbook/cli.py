@@ -34,7 +34,23 @@ def health_summary(course) -> str:
         lines.append(f"  settings: {cfg.source or 'given in code'}")
         lines.append(f"  data:     {cfg.data}")
         reg = f"registration opened {cfg.registration_open}, " if cfg.registration_open else ""
-        lines.append(f"  dates:    {reg}study weeks {cfg.start} to {cfg.end} ({cfg.weeks} week(s))")
+        lines.append(f"  dates:    {reg}{cfg.study_period}")
+    export_date = rep.export_date
+    lines.append(
+        f"  export:   dated {export_date} UTC (the latest timestamp in any file)"
+        if export_date
+        else "  export:   undated (no timestamp in any file)"
+    )
+    team = f"{rep.team_in_enrolments:,} course-team member(s) found among the enrolments"
+    if rep.team_as_learners:
+        team += (
+            f"; {rep.team_as_learners:,} enrolled as learner(s), counted as course team, "
+            "not as learners"
+        )
+    lines.append(f"  team:     {team}")
+    missing = rep.missing()
+    if missing:
+        lines.append(f"  missing:  {', '.join(missing)} (no data: chapters that need them say so)")
     lines.append(
         f"  loaded:   {len(course.people):,} people, {len(course.steps)} steps, "
         f"in {rep.seconds:.2f} s {'from the store' if rep.from_store else 'from the CSV files'}"
@@ -92,6 +108,16 @@ def _cmd_check(args: argparse.Namespace) -> int:
     progress = _progress if sys.stderr.isatty() else None
     course = load_course(cfg, cache=False if args.no_cache else None, progress=progress)
     print(health_summary(course))
+    if cfg.previous_runs:
+        from .predict import load_previous_runs, run_differences
+
+        previous = load_previous_runs(course)
+        print("")
+        print(f"Earlier runs (previous_runs): {len(previous)}, for predictions")
+        for prev in previous:
+            print(f"  {prev.config.stub}: {prev.config.study_period}")
+        for note in run_differences(course, previous):
+            print(f"  Notice: {note}")
     return 0
 
 

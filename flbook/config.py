@@ -106,6 +106,17 @@ class CourseConfig:
         return self.start + dt.timedelta(weeks=self.weeks)
 
     @property
+    def last_study_day(self) -> dt.date:
+        """The last day of the last study week (the day before :attr:`end`)."""
+        return self.end - dt.timedelta(days=1)
+
+    @property
+    def study_period(self) -> str:
+        """The study weeks in words, the same in ``flbook check``, the book and
+        ``flbook predict`` (see :func:`study_period`)."""
+        return study_period(self.start, self.weeks)
+
+    @property
     def start_ts(self) -> pd.Timestamp:
         """:attr:`start` as a UTC timestamp at midnight."""
         return pd.Timestamp(self.start, tz="UTC")
@@ -149,8 +160,8 @@ class CourseConfig:
                 self.registration_open.isoformat() if self.registration_open else "not given",
             ),
             ("First day of week 1", self.start.isoformat()),
-            ("Study weeks", str(self.weeks)),
-            ("Last study day", (self.end - dt.timedelta(days=1)).isoformat()),
+            ("Study weeks", self.study_period),
+            ("Last study day", self.last_study_day.isoformat()),
             ("Exercise steps", steps(self.exercise_steps)),
             ("Discussion (social) steps", steps(self.social_steps)),
             ("Study-session gap", f"{self.session_gap_minutes:g} minutes"),
@@ -199,6 +210,19 @@ class CourseConfig:
         """Rebuild (and validate) settings from :meth:`to_parameters`' plain values."""
         values = dict(params or {}, **kwargs)
         return _validate(values, file=None, base=Path.cwd())
+
+
+def study_period(start: dt.date | pd.Timestamp, weeks: int) -> str:
+    """The study weeks in words: ``"3 study weeks, 2024-02-05 to 2024-02-25 (last study day)"``.
+
+    The one definition of the end of a run: the last study day is the last day of the
+    last study week, ``start + 7 × weeks − 1`` days. ``flbook check``, the book and
+    ``flbook predict`` all use this wording.
+    """
+    first = pd.Timestamp(start).date()
+    last = first + dt.timedelta(weeks=int(weeks), days=-1)
+    noun = "study week" if int(weeks) == 1 else "study weeks"
+    return f"{int(weeks)} {noun}, {first.isoformat()} to {last.isoformat()} (last study day)"
 
 
 PARAMETERS: tuple[str, ...] = (
