@@ -69,20 +69,9 @@ def health_summary(course) -> str:
         frame[c] = frame[c].map("{:,}".format)
     lines.append(frame.to_string(index=False))
     nb = getattr(course, "notebook_report", None)
-    if (
-        nb is not None
-        and getattr(nb, "status", "missing") != "missing"
-        and cfg
-        and cfg.notebook_logs
-    ):
+    if nb is not None and cfg and cfg.notebook_logs:
         lines.append("")
-        lines.append(
-            f"Notebook logs ({nb.version}): {nb.rows_read:,} records read, {nb.rows_kept:,} events "
-            f"kept, {getattr(nb, 'users', 0):,} users, {getattr(nb, 'sessions', 0):,} sessions, "
-            f"{nb.first or '?'} to {nb.last or '?'}"
-        )
-        for reason, n in {**nb.excluded, **nb.repaired}.items():
-            lines.append(f"  notebook logs: {n:,} ({reason})")
+        lines += notebook_summary(nb, cfg)
     ex = rep.exclusions()
     if len(ex):
         lines.append("")
@@ -98,6 +87,29 @@ def health_summary(course) -> str:
         lines.append("")
         lines.append("No rows excluded, no values repaired, no warnings.")
     return "\n".join(lines)
+
+
+def notebook_summary(nb, cfg) -> list[str]:
+    """What ``flbook check`` says about the notebook logs: what was read, and what was not used."""
+    src = cfg.notebook_logs
+    if nb.rows_kept == 0:
+        head = (
+            f"Notebook logs ({src}): no events "
+            f"({nb.files:,} file(s) read, {nb.rows_read:,} records)"
+        )
+    else:
+        head = (
+            f"Notebook logs ({nb.version}): {nb.rows_read:,} records read, {nb.rows_kept:,} "
+            f"events kept, {nb.users:,} users ({nb.linked_users:,} linked to a learner), "
+            f"{nb.sessions:,} sessions, {nb.first} to {nb.last}"
+        )
+    out = [head]
+    for reason, n in {**nb.excluded, **nb.repaired}.items():
+        out.append(f"  notebook logs: {n:,} ({reason})")
+    if nb.out_of_order:
+        out.append(f"  notebook logs: {nb.out_of_order:,} (events out of time order, sorted)")
+    out += [f"  notebook logs: {w}" for w in nb.warnings]
+    return out
 
 
 def _cmd_check(args: argparse.Namespace) -> int:

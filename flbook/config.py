@@ -91,6 +91,8 @@ class CourseConfig:
     """Environment variable, in the logs' notebook-open events, that names the learner."""
     notebook_user_map: str = ""
     """CSV (``user,learner_id``) linking notebook user names to the export's learner ids."""
+    notebook_skip_bad_records: bool = False
+    """Skip (and count) notebook-log records that cannot be read, instead of stopping."""
     source: str | None = None
     """The settings file these settings came from (not a parameter)."""
 
@@ -201,6 +203,7 @@ class CourseConfig:
             "notebooks": dict(self.notebooks),
             "notebook_user_env": self.notebook_user_env,
             "notebook_user_map": self.notebook_user_map,
+            "notebook_skip_bad_records": bool(self.notebook_skip_bad_records),
         }
 
     @classmethod
@@ -244,6 +247,7 @@ PARAMETERS: tuple[str, ...] = (
     "notebooks",
     "notebook_user_env",
     "notebook_user_map",
+    "notebook_skip_bad_records",
 )
 """The chapter parameter set, in the order chapters declare it."""
 
@@ -368,6 +372,9 @@ def _validate(raw: Mapping[str, Any], *, file: Path | None, base: Path) -> Cours
             "timezone", f"expected a time zone name such as 'Europe/London', got {tz!r}"
         ) from None
 
+    skip_bad = raw.get("notebook_skip_bad_records", False)
+    if not isinstance(skip_bad, bool):
+        raise fail("notebook_skip_bad_records", f"expected true or false, got {skip_bad!r}")
     show = raw.get("show_comment_text", False)
     if not isinstance(show, bool):
         raise fail("show_comment_text", f"expected true or false, got {show!r}")
@@ -426,6 +433,7 @@ def _validate(raw: Mapping[str, Any], *, file: Path | None, base: Path) -> Cours
         notebooks=notebooks,
         notebook_user_env=user_env,
         notebook_user_map=path_value("notebook_user_map"),
+        notebook_skip_bad_records=skip_bad,
         title=title,
         data=str(data),
         stub=stub,
@@ -544,6 +552,10 @@ _PARAMETER_DOCS = {
     "notebooks": ("dict", "course notebook path -> the step W.S it belongs to"),
     "notebook_user_env": ("str", "variable in the logs naming the learner"),
     "notebook_user_map": ("str", "CSV linking notebook users to learner ids; empty: none"),
+    "notebook_skip_bad_records": (
+        "bool",
+        "skip and count unreadable notebook-log records instead of stopping",
+    ),
 }
 
 

@@ -798,11 +798,25 @@ def _read_notebooks(course: Course, config: CourseConfig, progress=None) -> None
 
     if progress:
         progress(f"reading notebook logs {Path(config.notebook_logs).name}")
-    table, rep = read_notebook_logs(
-        config.notebook_logs,
-        user_env=config.notebook_user_env,
-        user_map=config.notebook_user_map or None,
-    )
+    try:
+        table, rep = read_notebook_logs(
+            config.notebook_logs,
+            user_env=config.notebook_user_env,
+            user_map=config.notebook_user_map or None,
+            errors="skip" if config.notebook_skip_bad_records else "raise",
+        )
+    except ExportError as e:
+        bad_log = Path(e.file).is_file() and e.file != str(config.notebook_user_map)
+        if config.notebook_skip_bad_records or not bad_log:
+            raise
+        raise ExportError(
+            e.file,
+            f"{e.message}; to skip and count such records instead, set "
+            "notebook_skip_bad_records: true",
+            column=e.column,
+            line=e.line,
+            value=e.value,
+        ) from None
     course.notebook_report = rep
     course._notebook_arrow = _notebook_encode(table, course)
 
@@ -917,6 +931,7 @@ def load_course(
     ]
     if config.notebook_logs:  # the notebook events depend on the logs, the map and the variable
         key_src.append(f"notebook_user_env={config.notebook_user_env}")
+        key_src.append(f"notebook_skip_bad_records={config.notebook_skip_bad_records}")
         key_src += [f"notebook:{p}={digests.lookup(p) if p.exists() else '-'}" for p in nb_files]
     key = hashlib.blake2b("\n".join(key_src).encode(), digest_size=12).hexdigest()
     store = root / "courses" / key
