@@ -868,7 +868,9 @@ def read_notebook_logs(
             else:
                 what = f"the compressed data is damaged ({e})"
             if errors != "skip":
-                raise ExportError(f, f"{what}; expected a whole gzip file of pioneer events") from None
+                raise ExportError(
+                    f, f"{what}; expected a whole gzip file of pioneer events"
+                ) from None
             cols.flush(i)  # the events read before the damage are kept
             report.exclude("log files not read to the end (damaged .gz, skipped)", 1)
             report.warnings.append(f"{f.name}: {what}; the events read before it are kept")
