@@ -34,7 +34,23 @@ def health_summary(course) -> str:
         lines.append(f"  settings: {cfg.source or 'given in code'}")
         lines.append(f"  data:     {cfg.data}")
         reg = f"registration opened {cfg.registration_open}, " if cfg.registration_open else ""
-        lines.append(f"  dates:    {reg}study weeks {cfg.start} to {cfg.end} ({cfg.weeks} week(s))")
+        lines.append(f"  dates:    {reg}{cfg.study_period}")
+    export_date = rep.export_date
+    lines.append(
+        f"  export:   dated {export_date} UTC (the latest timestamp in any file)"
+        if export_date
+        else "  export:   undated (no timestamp in any file)"
+    )
+    team = f"{rep.team_in_enrolments:,} course-team member(s) found among the enrolments"
+    if rep.team_as_learners:
+        team += (
+            f"; {rep.team_as_learners:,} enrolled as learner(s), counted as course team, "
+            "not as learners"
+        )
+    lines.append(f"  team:     {team}")
+    missing = rep.missing()
+    if missing:
+        lines.append(f"  missing:  {', '.join(missing)} (no data: chapters that need them say so)")
     lines.append(
         f"  loaded:   {len(course.people):,} people, {len(course.steps)} steps, "
         f"in {rep.seconds:.2f} s {'from the store' if rep.from_store else 'from the CSV files'}"
@@ -53,20 +69,9 @@ def health_summary(course) -> str:
         frame[c] = frame[c].map("{:,}".format)
     lines.append(frame.to_string(index=False))
     nb = getattr(course, "notebook_report", None)
-    if (
-        nb is not None
-        and getattr(nb, "status", "missing") != "missing"
-        and cfg
-        and cfg.notebook_logs
-    ):
+    if nb is not None and cfg and cfg.notebook_logs:
         lines.append("")
-        lines.append(
-            f"Notebook logs ({nb.version}): {nb.rows_read:,} records read, {nb.rows_kept:,} events "
-            f"kept, {getattr(nb, 'users', 0):,} users, {getattr(nb, 'sessions', 0):,} sessions, "
-            f"{nb.first or '?'} to {nb.last or '?'}"
-        )
-        for reason, n in {**nb.excluded, **nb.repaired}.items():
-            lines.append(f"  notebook logs: {n:,} ({reason})")
+        lines += notebook_summary(nb, cfg)
     ex = rep.exclusions()
     if len(ex):
         lines.append("")
@@ -84,6 +89,29 @@ def health_summary(course) -> str:
     return "\n".join(lines)
 
 
+def notebook_summary(nb, cfg) -> list[str]:
+    """What ``flbook check`` says about the notebook logs: what was read, and what was not used."""
+    src = cfg.notebook_logs
+    if nb.rows_kept == 0:
+        head = (
+            f"Notebook logs ({src}): no events "
+            f"({nb.files:,} file(s) read, {nb.rows_read:,} records)"
+        )
+    else:
+        head = (
+            f"Notebook logs ({nb.version}): {nb.rows_read:,} records read, {nb.rows_kept:,} "
+            f"events kept, {nb.users:,} users ({nb.linked_users:,} linked to a learner), "
+            f"{nb.sessions:,} sessions, {nb.first} to {nb.last}"
+        )
+    out = [head]
+    for reason, n in {**nb.excluded, **nb.repaired}.items():
+        out.append(f"  notebook logs: {n:,} ({reason})")
+    if nb.out_of_order:
+        out.append(f"  notebook logs: {nb.out_of_order:,} (events out of time order, sorted)")
+    out += [f"  notebook logs: {w}" for w in nb.warnings]
+    return out
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     from .config import load_config
     from .store import load_course
@@ -92,6 +120,16 @@ def _cmd_check(args: argparse.Namespace) -> int:
     progress = _progress if sys.stderr.isatty() else None
     course = load_course(cfg, cache=False if args.no_cache else None, progress=progress)
     print(health_summary(course))
+    if cfg.previous_runs:
+        from .predict import load_previous_runs, run_differences
+
+        previous = load_previous_runs(course)
+        print("")
+        print(f"Earlier runs (previous_runs): {len(previous)}, for predictions")
+        for prev in previous:
+            print(f"  {prev.config.stub}: {prev.config.study_period}")
+        for note in run_differences(course, previous):
+            print(f"  Notice: {note}")
     return 0
 
 

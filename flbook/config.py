@@ -92,6 +92,8 @@ class CourseConfig:
     """Environment variable, in the logs' notebook-open events, that names the learner."""
     notebook_user_map: str = ""
     """CSV (``user,learner_id``) linking notebook user names to the export's learner ids."""
+    notebook_skip_bad_records: bool = False
+    """Skip (and count) notebook-log records that cannot be read, instead of stopping."""
     source: str | None = None
     """The settings file these settings came from (not a parameter)."""
 
@@ -105,6 +107,17 @@ class CourseConfig:
     def end(self) -> dt.date:
         """The day after the last study day (start + weeks × 7 days)."""
         return self.start + dt.timedelta(weeks=self.weeks)
+
+    @property
+    def last_study_day(self) -> dt.date:
+        """The last day of the last study week (the day before :attr:`end`)."""
+        return self.end - dt.timedelta(days=1)
+
+    @property
+    def study_period(self) -> str:
+        """The study weeks in words, the same in ``flbook check``, the book and
+        ``flbook predict`` (see :func:`study_period`)."""
+        return study_period(self.start, self.weeks)
 
     @property
     def start_ts(self) -> pd.Timestamp:
@@ -150,8 +163,8 @@ class CourseConfig:
                 self.registration_open.isoformat() if self.registration_open else "not given",
             ),
             ("First day of week 1", self.start.isoformat()),
-            ("Study weeks", str(self.weeks)),
-            ("Last study day", (self.end - dt.timedelta(days=1)).isoformat()),
+            ("Study weeks", self.study_period),
+            ("Last study day", self.last_study_day.isoformat()),
             ("Exercise steps", steps(self.exercise_steps)),
             ("Discussion (social) steps", steps(self.social_steps)),
             ("Study-session gap", f"{self.session_gap_minutes:g} minutes"),
@@ -191,6 +204,7 @@ class CourseConfig:
             "notebooks": dict(self.notebooks),
             "notebook_user_env": self.notebook_user_env,
             "notebook_user_map": self.notebook_user_map,
+            "notebook_skip_bad_records": bool(self.notebook_skip_bad_records),
         }
 
     @classmethod
@@ -200,6 +214,19 @@ class CourseConfig:
         """Rebuild (and validate) settings from :meth:`to_parameters`' plain values."""
         values = dict(params or {}, **kwargs)
         return _validate(values, file=None, base=Path.cwd())
+
+
+def study_period(start: dt.date | pd.Timestamp, weeks: int) -> str:
+    """The study weeks in words: ``"3 study weeks, 2024-02-05 to 2024-02-25 (last study day)"``.
+
+    The one definition of the end of a run: the last study day is the last day of the
+    last study week, ``start + 7 × weeks − 1`` days. ``flbook check``, the book and
+    ``flbook predict`` all use this wording.
+    """
+    first = pd.Timestamp(start).date()
+    last = first + dt.timedelta(weeks=int(weeks), days=-1)
+    noun = "study week" if int(weeks) == 1 else "study weeks"
+    return f"{int(weeks)} {noun}, {first.isoformat()} to {last.isoformat()} (last study day)"
 
 
 PARAMETERS: tuple[str, ...] = (
@@ -221,6 +248,7 @@ PARAMETERS: tuple[str, ...] = (
     "notebooks",
     "notebook_user_env",
     "notebook_user_map",
+    "notebook_skip_bad_records",
 )
 """The chapter parameter set, in the order chapters declare it."""
 
@@ -345,6 +373,9 @@ def _validate(raw: Mapping[str, Any], *, file: Path | None, base: Path) -> Cours
             "timezone", f"expected a time zone name such as 'Europe/London', got {tz!r}"
         ) from None
 
+    skip_bad = raw.get("notebook_skip_bad_records", False)
+    if not isinstance(skip_bad, bool):
+        raise fail("notebook_skip_bad_records", f"expected true or false, got {skip_bad!r}")
     show = raw.get("show_comment_text", False)
     if not isinstance(show, bool):
         raise fail("show_comment_text", f"expected true or false, got {show!r}")
@@ -403,6 +434,7 @@ def _validate(raw: Mapping[str, Any], *, file: Path | None, base: Path) -> Cours
         notebooks=notebooks,
         notebook_user_env=user_env,
         notebook_user_map=path_value("notebook_user_map"),
+        notebook_skip_bad_records=skip_bad,
         title=title,
         data=str(data),
         stub=stub,
@@ -521,6 +553,10 @@ _PARAMETER_DOCS = {
     "notebooks": ("dict", "course notebook path -> the step W.S it belongs to"),
     "notebook_user_env": ("str", "variable in the logs naming the learner"),
     "notebook_user_map": ("str", "CSV linking notebook users to learner ids; empty: none"),
+    "notebook_skip_bad_records": (
+        "bool",
+        "skip and count unreadable notebook-log records instead of stopping",
+    ),
 }
 
 

@@ -46,10 +46,15 @@ from .exports._schema import DATASETS, Dataset
 
 __all__ = ["Course", "LoadReport", "load_course", "cache_dir", "STORE_VERSION"]
 
-STORE_VERSION = "3"
+STORE_VERSION = "4"
 """Bumped whenever the stored layout or the readers' output changes."""
 
-REQUIRED_DATASETS = ("enrolments", "step-activity")
+REQUIRED_DATASETS = ("enrolments",)
+"""Exports without which there is no course: every other missing file is "no data"."""
+
+TEAM_ROLE = "course_team"
+"""The enrolment role given to a person whose id is in team-members but who enrolled
+with the role ``learner``: the course team is not counted among the learners."""
 
 
 def cache_dir() -> Path:
@@ -72,6 +77,23 @@ class LoadReport:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     from_store: bool = False
+    team_in_enrolments: int = 0
+    """People in enrolments whose id is in team-members (any role)."""
+    team_as_learners: int = 0
+    """Of them, those enrolled with the role ``learner`` (their role became :data:`TEAM_ROLE`)."""
+
+    @property
+    def export_date(self) -> str | None:
+        """The latest timestamp in any column of any file ('YYYY-MM-DD HH:MM:SS'), or None.
+
+        An export cannot be older than the latest event it records, so this dates it.
+        """
+        latest = [r.latest for r in self.files.values() if r.latest]
+        return max(latest) if latest else None
+
+    def missing(self) -> list[str]:
+        """The datasets whose file was not found (treated as no data)."""
+        return [name for name, r in self.files.items() if r.status == "missing"]
 
     def to_frame(self) -> pd.DataFrame:
         """One row per dataset: status, version, rows read/kept/excluded, date range."""
@@ -115,6 +137,8 @@ class LoadReport:
             {
                 "files": {k: v.to_dict() for k, v in self.files.items()},
                 "warnings": self.warnings,
+                "team_in_enrolments": self.team_in_enrolments,
+                "team_as_learners": self.team_as_learners,
             }
         )
 
@@ -125,6 +149,8 @@ class LoadReport:
         return cls(
             files={k: FileReport(**v) for k, v in raw["files"].items()},
             warnings=raw["warnings"],
+            team_in_enrolments=raw.get("team_in_enrolments", 0),
+            team_as_learners=raw.get("team_as_learners", 0),
         )
 
 
@@ -561,6 +587,7 @@ def _assemble(
     one pass, so no id is looked up row by row. Each encoded table then goes through
     ``finish(name, table)`` (if given), two tables at a time, biggest first.
     """
+    _team_in_enrolments(tables, report)
     person_keys = [(n, c) for n in tables for c in _PERSON_COLS[n]]
     step_keys = [(n, c) for n in tables for c in _STEP_COLS[n]]
     cols = {k: _Column.of(tables[k[0]].column(k[1])) for k in person_keys + step_keys}
@@ -601,6 +628,37 @@ def _assemble(
             )
     people_index = pd.Index(people.to_numpy(zero_copy_only=False), dtype="object", name="person")
     return Course(config, people=people_index, steps=steps, report=report, tables=encoded)
+
+
+def _team_in_enrolments(tables: dict[str, pa.Table], report: LoadReport) -> None:
+    """Tell the course team apart from learners in enrolments (in place in ``tables``).
+
+    A learner is someone enrolled with the role ``learner`` whose id is not in
+    team-members. Team members enrolled as learners get the role :data:`TEAM_ROLE`,
+    counted as a repair of the enrolments; ``report`` records how many team members
+    were found among the enrolments.
+    """
+    enr, team = tables.get("enrolments"), tables.get("team-members")
+    if enr is None or team is None or not enr.num_rows or not team.num_rows:
+        return
+    team_ids = pc.unique(team.column("id").cast(pa.string()).combine_chunks())
+    ids = enr.column("learner_id").cast(pa.string())
+    in_team = pc.fill_null(pc.is_in(ids, value_set=team_ids), False)
+    role = enr.column("role").cast(pa.string())
+    as_learner = pc.and_(in_team, pc.fill_null(pc.equal(role, "learner"), False))
+    report.team_in_enrolments = int(pc.sum(pc.cast(in_team, pa.int64())).as_py() or 0)
+    report.team_as_learners = int(pc.sum(pc.cast(as_learner, pa.int64())).as_py() or 0)
+    if not report.team_as_learners:
+        return
+    new_role = pc.if_else(as_learner, pa.scalar(TEAM_ROLE), role)
+    i = enr.column_names.index("role")
+    enr = enr.set_column(i, "role", new_role.cast(enr.schema.field("role").type))
+    tables["enrolments"] = enr
+    if "enrolments" in report.files:
+        report.files["enrolments"].repair(
+            f"role learner changed to {TEAM_ROLE}: the id is in team-members",
+            report.team_as_learners,
+        )
 
 
 # --------------------------------------------------------------------------- notebook events
@@ -740,11 +798,25 @@ def _read_notebooks(course: Course, config: CourseConfig, progress=None) -> None
 
     if progress:
         progress(f"reading notebook logs {Path(config.notebook_logs).name}")
-    table, rep = read_notebook_logs(
-        config.notebook_logs,
-        user_env=config.notebook_user_env,
-        user_map=config.notebook_user_map or None,
-    )
+    try:
+        table, rep = read_notebook_logs(
+            config.notebook_logs,
+            user_env=config.notebook_user_env,
+            user_map=config.notebook_user_map or None,
+            errors="skip" if config.notebook_skip_bad_records else "raise",
+        )
+    except ExportError as e:
+        bad_log = Path(e.file).is_file() and e.file != str(config.notebook_user_map)
+        if config.notebook_skip_bad_records or not bad_log:
+            raise
+        raise ExportError(
+            e.file,
+            f"{e.message}; to skip and count such records instead, set "
+            "notebook_skip_bad_records: true",
+            column=e.column,
+            line=e.line,
+            value=e.value,
+        ) from None
     course.notebook_report = rep
     course._notebook_arrow = _notebook_encode(table, course)
 
@@ -821,11 +893,14 @@ def load_course(
         without storing them.
     progress : optional callable taking a one-line message per file read.
 
+    A missing export other than enrolments is "no data", like a header-only file: its
+    table is empty (with its columns), and the report names it.
+
     Raises
     ------
     ExportError
         when a file cannot be read (naming the file, column, line and value), or when
-        the enrolments or step-activity export is missing.
+        the enrolments export is missing.
     """
     if not isinstance(config, CourseConfig):
         config = load_config(config)
@@ -835,8 +910,9 @@ def load_course(
         if not files[name].exists():
             raise ExportError(
                 files[name],
-                f"the {name} export is required but was not found "
-                f"(looked for {files[name].name} in {config.data})",
+                f"the {name} export is required (it says who the learners are) but was "
+                f"not found: looked for {files[name].name} in {config.data}; check the "
+                "settings 'data' and 'stub'",
             )
     if cache is False:
         return _read_all(config, files, progress, t0)
@@ -855,6 +931,7 @@ def load_course(
     ]
     if config.notebook_logs:  # the notebook events depend on the logs, the map and the variable
         key_src.append(f"notebook_user_env={config.notebook_user_env}")
+        key_src.append(f"notebook_skip_bad_records={config.notebook_skip_bad_records}")
         key_src += [f"notebook:{p}={digests.lookup(p) if p.exists() else '-'}" for p in nb_files]
     key = hashlib.blake2b("\n".join(key_src).encode(), digest_size=12).hexdigest()
     store = root / "courses" / key
@@ -906,6 +983,12 @@ def _read_all(
             table = _write_parquet(table, write_to / f"{name}.parquet")
         return table
 
+    missing = report.missing()
+    if missing:
+        report.warnings.append(
+            f"{len(missing)} of {len(files)} export files not found, treated as no data "
+            f"(chapters that need them say so): {', '.join(missing)}"
+        )
     course = _assemble(config, tables, report, finish)
     _cross_checks(course, report)
     _read_notebooks(course, config, progress)

@@ -163,6 +163,16 @@ _STEP_TITLES = [
     "Interview: data in the newsroom",
 ]
 
+# real video titles run to 50-100 characters: a step title and what the video does
+_VIDEO_SUFFIXES = [
+    "a walk-through with the lead educator, one step at a time",
+    "an interview with a data analyst who uses it every day at work",
+    "a short demonstration in a notebook",
+    "worked example with a public dataset, from a question to an answer",
+    "why it matters, and the mistakes beginners make most often",
+    "what to do when it goes wrong",
+]
+
 _TOPLEVEL = [
     "Hi everyone, I'm looking forward to this course.",
     "I work in a library and want to use data to plan our opening hours.",
@@ -232,12 +242,12 @@ _REPORT_REASONS = ["spam", "inappropriate", "abusive", "off_topic"]
 
 _LEAVING_REASONS = (
     [
-        "I don't have enough time",
+        "I don\u2019t have enough time",  # real exports use U+2019, not '
         "The course required more time than I realised",
-        "The course wasn't what I expected",
+        "The course wasn\u2019t what I expected",
         "The course was too hard",
         "The course was too easy",
-        "The course won't help me reach my goals",
+        "The course won\u2019t help me reach my goals",
         "I prefer not to say",
         "Other",
     ],
@@ -547,7 +557,7 @@ def _epoch(d: dt.date) -> int:
 
 def _people(rng: np.random.Generator, n: int, tl: _Timeline) -> _People:
     # --- when: waves of enrolment
-    comp = rng.choice(5, size=n, p=[0.13, 0.09, 0.21, 0.35, 0.22])
+    comp = rng.choice(6, size=n, p=[0.10, 0.09, 0.22, 0.35, 0.21, 0.03])
     notable_ts = _epoch(next(iter(tl.notable.values()))) if tl.notable else tl.reg_ts + 12 * _DAY
     raw = np.empty(n, dtype=np.float64)
     m = comp == 0
@@ -560,6 +570,8 @@ def _people(rng: np.random.Generator, n: int, tl: _Timeline) -> _People:
     raw[m] = tl.start_ts + rng.normal(-0.5 * _DAY, 2.5 * _DAY, m.sum())
     m = comp == 4
     raw[m] = tl.start_ts + 2 * _DAY + rng.exponential(7 * _DAY, m.sum())
+    m = comp == 5  # late-comers, weeks or months after the last study week
+    raw[m] = rng.uniform(tl.end_ts, max(tl.end_ts + _DAY, tl.export_ts - 8 * _DAY), m.sum())
     tz_group = rng.choice(len(_TZ), size=n, p=_TZ_P)
     tz = _TZ[tz_group]
     # enrol at a local daytime hour of the drawn day
@@ -577,6 +589,9 @@ def _people(rng: np.random.Generator, n: int, tl: _Timeline) -> _People:
         for r in rng.choice(["educator", "educator", "mentor", "mentor", "host"], size=n_team - 1)
     ]
     role[staff[:n_team]] = [2 if r == "mentor" else 1 for r in team_roles]
+    # as in real exports, some of the team enrolled with the role learner (they try the
+    # course, answer its quizzes): only team-members tells them apart
+    role[staff[1 : 1 + max(1, n_team // 3)]] = 0
     role[staff[n_team:]] = rng.choice(
         [3, 1, 2, 4, 5], size=n_staff - n_team, p=[0.4, 0.2, 0.2, 0.1, 0.1]
     )
@@ -1104,10 +1119,14 @@ def _question_response(
     empty = pa.scalar("", pa.string())
     resp_sel = pc.take(resp, pa.array(sel))
     cz = pa.array(cloze_row[sel])
+    # as in real exports, some rows (about 1 in 60) have no learner id
+    ids = _take(ppl.ids, learner)
+    anonymous = pa.array(rng.random(len(learner)) < 1 / 60)
+    ids = pc.if_else(anonymous, pa.scalar(None, ids.type), ids)
     return {
-        "learner_id": _take(ppl.ids, learner),
+        "learner_id": ids,
         "quiz_question": _take(pa.array([f"{steps.labels[q.step]}.{q.number}" for q in qs]), aqs),
-        "question_type": _take(pa.array(["MultipleChoiceQuestion", "ClozeQuestion"]), q_type[aqs]),
+        "question_type": _take(pa.array(["MultipleChoice", "ClozeQuestion"]), q_type[aqs]),
         "week_number": _int(steps.week[q_step[aqs]]),
         "step_number": _int(steps.number[q_step[aqs]]),
         "question_number": _int(q_num[aqs]),
@@ -1313,7 +1332,16 @@ def _video_stats(rng, steps: _Steps, act: _Activity):
 
     dev = shares([0.3, 60, 25, 1, 12, 2])
     reg = shares([45, 8, 25, 12, 4, 6, 0.01], zero_last=True)
-    titles = [_STEP_TITLES[i % len(_STEP_TITLES)] for i in range(m)]
+    titles = []
+    for i in range(m):
+        head = f"{_STEP_TITLES[i % len(_STEP_TITLES)]} ({i + 1}): "
+        k = len(_VIDEO_SUFFIXES)
+        fits = [
+            _VIDEO_SUFFIXES[(i * 5 + 1 + j) % k]
+            for j in range(k)
+            if 50 <= len(head) + len(_VIDEO_SUFFIXES[(i * 5 + 1 + j) % k]) <= 100
+        ]
+        titles.append(head + fits[0])
     cols = {
         "step_position": _escape_bank([steps.labels[v] for v in vids.tolist()]),
         "title": _escape_bank(titles),
@@ -1339,13 +1367,28 @@ def _video_stats(rng, steps: _Steps, act: _Activity):
 
 
 def _team(rng, ppl: _People):
+    """One row per team member and role: the lead educator is also the host, and the
+    first mentor (if any) also a reviewer, as in real exports (several rows per person)."""
     m = len(ppl.team_idx)
+    first = rng.integers(0, len(_FIRST_NAMES), m)
+    last = rng.integers(0, len(_LAST_NAMES), m)
+    rows = list(range(m))
+    roles = list(ppl.team_role)
+    extra = {0: "host"}
+    if "mentor" in roles:
+        extra[roles.index("mentor")] = "reviewer"
+    for i, role in extra.items():
+        rows.append(i)
+        roles.append(role)
+    rows_a = np.array(rows, dtype=np.int64)
+    order = np.argsort(rows_a, kind="stable")  # a person's rows together
+    rows_a = rows_a[order]
     return {
-        "id": _take(ppl.ids, ppl.team_idx),
-        "first_name": _take(_escape_bank(_FIRST_NAMES), rng.integers(0, len(_FIRST_NAMES), m)),
-        "last_name": _take(_escape_bank(_LAST_NAMES), rng.integers(0, len(_LAST_NAMES), m)),
-        "team_role": pa.array(ppl.team_role, pa.string()),
-        "user_role": _take(pa.array(_ROLES), ppl.role[ppl.team_idx]),
+        "id": _take(ppl.ids, ppl.team_idx[rows_a]),
+        "first_name": _take(_escape_bank(_FIRST_NAMES), first[rows_a]),
+        "last_name": _take(_escape_bank(_LAST_NAMES), last[rows_a]),
+        "team_role": pa.array([roles[i] for i in order.tolist()], pa.string()),
+        "user_role": _take(pa.array(_ROLES), ppl.role[ppl.team_idx][rows_a]),
     }
 
 
@@ -1422,6 +1465,8 @@ def _make(
     header_only: Iterable[str],
     unenrol: bool = True,
     structure_seed: int | None = None,
+    lead_days: int = 120,
+    tail_weeks: int = 10,
 ) -> dict[str, int]:
     if versions not in ("newest", "oldest"):
         raise ValueError(f"versions must be 'newest' or 'oldest', not {versions!r}")
@@ -1437,15 +1482,15 @@ def _make(
     empty = set(_names(header_only, "header_only"))
     write = [d for d in DATASETS if d in wanted or d in empty]
 
-    reg = start_d - dt.timedelta(days=28)
+    reg = start_d - dt.timedelta(days=int(lead_days))
     tl = _Timeline(
         registration_open=reg,
         start=start_d,
-        notable={"Newsletter sent": reg + dt.timedelta(days=12)},
+        notable={"Newsletter sent": start_d - dt.timedelta(days=16)},
         reg_ts=_epoch(reg),
         start_ts=_epoch(start_d),
         end_ts=_epoch(start_d) + 7 * weeks * _DAY,
-        export_ts=_epoch(start_d) + 7 * (weeks + 3) * _DAY,
+        export_ts=_epoch(start_d) + 7 * (weeks + int(tail_weeks)) * _DAY,
     )
     seqs = np.random.default_rng(seed).bit_generator.seed_seq.spawn(17)
     r_struct, r_people, r_act, r_out = (np.random.default_rng(s) for s in seqs[:4])
@@ -1532,7 +1577,9 @@ def make_course(
     weeks : number of study weeks (each has 8-16 steps; week 1 has at least 10).
     seed : seed of ``numpy.random.default_rng``; the same arguments give byte-identical files.
     stub : file prefix, ``{course-slug}-{run}``; files are ``{stub}_{dataset}.csv``.
-    start : ISO date of the first day of week 1. Registration opens 28 days before.
+    start : ISO date of the first day of week 1. Registration opens 120 days before
+        (as in real runs, months ahead), and the export is taken 10 weeks after the last
+        study week, so enrolments and activity go on months after it.
     title : course title written to course.yml.
     structure_seed : seed of the course's step list (weeks and steps) alone; runs of one
         course made with the same ``structure_seed`` share their steps. Default: ``seed``.
@@ -1575,7 +1622,9 @@ def make_awkward_course(out_dir: str | os.PathLike) -> dict[str, int]:
 
     Stub ``data-skills-12`` (a run number above 9); the oldest column version of every
     file; one study week; 150 learners; no unenrolments (so the leaving survey is
-    header-only); a header-only comments file; and no question-response file at all.
+    header-only); a header-only comments file; no question-response file at all;
+    registration open ten months before the start, and the export taken 20 weeks
+    after the study week (enrolments and activity long after it).
 
     Parameters
     ----------
@@ -1598,4 +1647,6 @@ def make_awkward_course(out_dir: str | os.PathLike) -> dict[str, int]:
         datasets=[d for d in DATASETS if d != "question-response"],
         header_only=["comments"],
         unenrol=False,
+        lead_days=300,
+        tail_weeks=20,
     )

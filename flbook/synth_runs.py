@@ -123,6 +123,20 @@ def _write_yml(path: Path, extra: dict[str, Any]) -> None:
     path.write_text(text, encoding="utf-8", newline="\n")
 
 
+# Earlier runs' folders hold only some files, as in real exports (comments, peer
+# review and campaigns absent in older runs): what each earlier run lacks, by how many
+# runs back it is (the current run has every file)
+_ABSENT = {
+    1: ("peer-review-assignments", "peer-review-reviews", "campaigns"),
+    2: ("peer-review-assignments", "peer-review-reviews", "campaigns", "comments", "video-stats"),
+}
+
+
+def _datasets_of_run(back: int) -> list[str]:
+    absent = _ABSENT[min(back, 2)] if back else ()
+    return [d for d in synth.DATASETS if d not in absent]
+
+
 def make_runs(
     out_dir: str | os.PathLike,
     *,
@@ -142,7 +156,10 @@ def make_runs(
     Run ``i`` (1 … ``runs``) is written to ``out_dir/{stub_base}-{i}/`` with the stub
     ``{stub_base}-{i}`` (with ``nest_previous``: the current run straight into
     ``out_dir``, the earlier ones into ``out_dir/previous-runs/{stub_base}-{i}/``, so
-    that they sit inside the current run's data folder). All runs share the step list;
+    that they sit inside the current run's data folder). Earlier runs lack some files,
+    as real older runs do: the run before the current one has no peer review and no
+    campaigns, older ones no comments and no video statistics either. All runs share
+    the step list;
     each has its own learners
     (seed ``seed + runs - i``) and starts ``interval_weeks`` weeks after the one
     before, the last on ``start``. The last run is the current one: its ``course.yml``
@@ -205,6 +222,7 @@ def make_runs(
             start=(start_d - dt.timedelta(weeks=interval_weeks * back)).isoformat(),
             title=title,
             structure_seed=seed,
+            datasets=_datasets_of_run(back),
         )
         rows[stub] = counts
         paths.append(folder / "course.yml")

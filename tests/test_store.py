@@ -110,9 +110,17 @@ def test_column_subset(course_dir, tmp_path):
 
 
 def test_missing_required_export_is_a_clear_error(course_dir, tmp_path):
-    (course_dir / "demo-12_step-activity.csv").unlink()
-    with pytest.raises(ExportError, match="step-activity export is required"):
+    (course_dir / "demo-12_enrolments.csv").unlink()
+    with pytest.raises(ExportError, match="enrolments export is required"):
         load_course(course_dir / "course.yml", cache=tmp_path / "cache")
+
+
+def test_missing_step_activity_is_no_data(course_dir, tmp_path):
+    (course_dir / "demo-12_step-activity.csv").unlink()
+    c = load_course(course_dir / "course.yml", cache=tmp_path / "cache")
+    assert c.step_activity.empty and "first_visited_at" in c.step_activity.columns
+    assert c.report.files["step-activity"].status == "missing"
+    assert any("step-activity" in w and "not found" in w for w in c.report.warnings)
 
 
 def test_bad_file_error_names_file(course_dir, tmp_path):

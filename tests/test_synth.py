@@ -187,8 +187,8 @@ def test_course_yml(course):
     assert list(cfg) == ["title", "data", "stub", "registration_open", "start", "weeks",
                          "notable_dates", "exercise_steps", "social_steps", "session_gap_minutes"]  # fmt: skip
     assert cfg["stub"] == STUB and cfg["data"] == "." and cfg["weeks"] == 3
-    assert "registration_open: 2024-01-08" in text and "start: 2024-02-05" in text
-    assert cfg["start"] - cfg["registration_open"] == dt.timedelta(days=28)
+    assert "registration_open: 2023-10-08" in text and "start: 2024-02-05" in text
+    assert cfg["start"] - cfg["registration_open"] == dt.timedelta(days=120)
     assert all(isinstance(d, dt.date) for d in cfg["notable_dates"].values())
     assert cfg["session_gap_minutes"] == 65
     steps = set(read(out, "step-activity").step)
@@ -273,7 +273,7 @@ def test_enrolment_waves(course):
     day = ts(e.enrolled_at[e.role == "learner"]).dt.normalize().value_counts()
     start, reg, news = (
         pd.Timestamp("2024-02-05"),
-        pd.Timestamp("2024-01-08"),
+        pd.Timestamp("2023-10-08"),  # registration opens months before the start
         pd.Timestamp("2024-01-20"),
     )
     quiet = day.get(pd.Timestamp("2024-01-15"), 0)
@@ -340,7 +340,7 @@ def test_comments_replies_and_text(course):
 def test_quiz_attempts(course):
     out, _ = course
     q = read(out, "question-response").assign(t=lambda d: ts(d.submitted_at))
-    q = q.sort_values("t", kind="stable")
+    q = q[q.learner_id != ""].sort_values("t", kind="stable")  # rows without a learner aside
     q["attempt"] = q.groupby(["learner_id", "quiz_question"]).cumcount() + 1
     assert q.attempt.max() >= 3
     first = q[q.attempt == 1].groupby("quiz_question").correct.apply(lambda s: (s == "true").mean())
@@ -349,7 +349,7 @@ def test_quiz_attempts(course):
     final = q.attempt == q.groupby(["learner_id", "quiz_question"]).attempt.transform("max")
     assert not ((q.correct == "true") & ~final).any()
     assert q.response.str.match(r"^\d+(,\d+)+$").any()  # multi-select
-    assert {"MultipleChoiceQuestion", "ClozeQuestion"} <= set(q.question_type)
+    assert {"MultipleChoice", "ClozeQuestion"} <= set(q.question_type)  # as real exports
     cloze = q[q.question_type == "ClozeQuestion"]
     assert (cloze.cloze_response != "").all()
     quiz_steps_per_week = q.groupby("week_number").step_number.nunique()
@@ -369,9 +369,9 @@ def test_surveys_video_and_campaigns(course):
     unenrolled = set(e.learner_id[e.unenrolled_at != ""])
     assert ls.learner_id.isin(unenrolled).all() and 0.3 <= len(ls) / len(unenrolled) <= 0.5
     assert ls.leaving_reason.isin([
-        "I don't have enough time", "The course required more time than I realised",
-        "The course wasn't what I expected", "The course was too hard", "The course was too easy",
-        "The course won't help me reach my goals", "I prefer not to say", "Other",
+        "I don\u2019t have enough time", "The course required more time than I realised",
+        "The course wasn\u2019t what I expected", "The course was too hard", "The course was too easy",
+        "The course won\u2019t help me reach my goals", "I prefer not to say", "Other",
     ]).all()  # fmt: skip
     arch = read(out, "archetype-survey-responses")
     assert 0.2 < len(arch) / (e.role == "learner").sum() < 0.4
@@ -420,3 +420,48 @@ def test_awkward_course(awkward):
     cfg = yaml.safe_load((out / "course.yml").read_text(encoding="utf-8"))
     assert cfg["stub"] == stub and cfg["weeks"] == 1
     assert set(cfg["exercise_steps"]) | set(cfg["social_steps"]) <= set(sa.step)
+
+
+# ------------------------------------------------------------------ traits of real exports
+
+
+def test_traits_of_real_exports(course):
+    """What real exports showed (see docs: "Observed in real exports")."""
+    out, _ = course
+    cfg = yaml.safe_load((out / "course.yml").read_text(encoding="utf-8"))
+    start = pd.Timestamp(cfg["start"])
+    end = start + pd.Timedelta(weeks=cfg["weeks"])
+    # registration months before the start; enrolments and activity months after the end
+    assert (start - pd.Timestamp(cfg["registration_open"])).days >= 90
+    e = read(out, "enrolments")
+    assert ts(e.enrolled_at).max() > end + pd.Timedelta(days=45)
+    sa = read(out, "step-activity")
+    assert ts(sa.first_visited_at).max() > end + pd.Timedelta(days=45)
+    # the course team enrolled as learners, and several team-member rows per person
+    team = read(out, "team-members")
+    assert team.id.duplicated().any() and team.duplicated(["id", "team_role"]).sum() == 0
+    team_as_learners = e[e.learner_id.isin(team.id) & (e.role == "learner")]
+    assert len(team_as_learners) >= 1
+    # question responses without a learner (every other field filled)
+    q = read(out, "question-response")
+    blank = q[q.learner_id == ""]
+    assert 0.005 * len(q) < len(blank) < 0.05 * len(q)
+    assert (blank.quiz_question != "").all() and (blank.submitted_at != "").all()
+    # values as real exports write them
+    assert "MultipleChoice" in set(q.question_type)
+    ls = read(out, "leaving-survey-responses")
+    assert ls.leaving_reason.str.contains("\u2019").any()
+    assert "'" not in "".join(ls.leaving_reason)
+    assert {"nonbinary", "other"} <= set(e.gender)
+    v = read(out, "video-stats")
+    assert v.video_duration.str.fullmatch(r"[0-9]+").all()  # whole seconds
+    assert v.title.str.len().between(50, 100).all()
+
+
+def test_awkward_course_has_wider_dates(awkward):
+    out, _ = awkward
+    cfg = yaml.safe_load((out / "course.yml").read_text(encoding="utf-8"))
+    start = pd.Timestamp(cfg["start"])
+    assert (start - pd.Timestamp(cfg["registration_open"])).days >= 270  # ten months
+    e = read(out, "enrolments", "data-skills-12")
+    assert ts(e.enrolled_at).max() > start + pd.Timedelta(weeks=1 + 10)

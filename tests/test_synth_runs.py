@@ -118,3 +118,18 @@ def test_nested_layout_for_the_bundled_course(tmp_path):
     cfg = load_config(tmp_path / "course.yml")
     assert [p.split("/")[-2] for p in cfg.previous_runs] == ["learn-to-code-1", "learn-to-code-2"]
     assert all(load_config(p).stub in p for p in cfg.previous_runs)
+
+
+def test_older_runs_miss_files_and_check_names_them(runs, capsys):
+    from flbook.cli import main
+
+    info, courses = runs
+    missing = [c.report.missing() for c in courses]
+    assert missing[-1] == []  # the current run has every file
+    assert set(missing[1]) == {"peer-review-assignments", "peer-review-reviews", "campaigns"}
+    assert {"comments", "video-stats"} <= set(missing[0]) and "step-activity" not in missing[0]
+    assert courses[0].comments.empty and "author_id" in courses[0].comments.columns
+    assert main(["check", info["runs"][0]]) == 0
+    out = capsys.readouterr().out
+    assert "missing:  comments, peer-review-assignments" in out
+    assert "5 of 12 export files not found, treated as no data" in out

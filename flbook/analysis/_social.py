@@ -68,7 +68,11 @@ def _comments(course, group: Group = None) -> pd.DataFrame:
 
 
 def _team(course) -> pd.DataFrame:
-    """Team members, one row per person: ``code`` (person code) and ``team_role`` (str)."""
+    """Team members, one row per person: ``code`` (person code) and ``team_role`` (str).
+
+    team-members may hold one row per role for the same person: every role is kept,
+    joined in file order (``"lead_educator, mentor"``).
+    """
     t = course.table("team-members", ["id", "team_role"])
     codes = _person_codes(t["id"])
     keep = codes >= 0
@@ -78,7 +82,15 @@ def _team(course) -> pd.DataFrame:
             "team_role": t["team_role"].astype("object").fillna("team member").to_numpy()[keep],
         }
     )
-    return out.drop_duplicates("code").reset_index(drop=True)
+    if out.empty:
+        return out
+    out = out.drop_duplicates()
+    return (
+        out.groupby("code", sort=False)["team_role"]
+        .agg(", ".join)
+        .reset_index()
+        .astype({"code": codes.dtype})
+    )
 
 
 def _author_types(course) -> np.ndarray:

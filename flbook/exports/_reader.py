@@ -73,6 +73,8 @@ class FileReport:
     warnings: list[str] = field(default_factory=list)
     first: str | None = None
     last: str | None = None
+    latest: str | None = None
+    """The latest timestamp in any column ('YYYY-MM-DD HH:MM:SS'): what dates the export."""
 
     def exclude(self, reason: str, n: int) -> None:
         """Count ``n`` rows left out for ``reason``."""
@@ -847,6 +849,13 @@ def _enrolment_rules(table: pa.Table, report: FileReport) -> pa.Table:
 
 
 def _date_range(table: pa.Table, ds: Dataset, report: FileReport) -> None:
+    latest = None
+    for f in table.schema:
+        if pa.types.is_timestamp(f.type):
+            hi = pc.max(table.column(f.name)).as_py()
+            if hi is not None and (latest is None or hi > latest):
+                latest = hi
+    report.latest = latest.strftime("%Y-%m-%d %H:%M:%S") if latest else None
     if ds.time_column and table.num_rows:
         mm = pc.min_max(table.column(ds.time_column))
         lo, hi = mm["min"].as_py(), mm["max"].as_py()

@@ -51,6 +51,7 @@ import gzip
 import json
 import re
 import time as _time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -293,8 +294,10 @@ class _Columns:
         "error_name",
     )
 
-    def __init__(self, keep_content: bool) -> None:
+    def __init__(self, keep_content: bool, user_env: str = "JUPYTERHUB_USER") -> None:
         self.keep_content = keep_content
+        self.user_env = user_env
+        self.user_like: set[str] = set()  # variables named like a user, in open events
         self.batches: list[pa.RecordBatch] = []
         self.n = 0
         self._reset()
@@ -418,6 +421,8 @@ def _add(obj, cols: _Columns, user_env: str, layouts: dict) -> None:
             environ = info.get("environ")
             if isinstance(environ, dict) and environ.get(user_env) is not None:
                 open_user = _text(environ[user_env])
+            elif isinstance(environ, dict) and len(cols.user_like) < 20:
+                cols.user_like.update(k for k in environ if "USER" in str(k).upper())
         elif "index" in info:
             idx = info.get("index")
             if isinstance(idx, int) and not isinstance(idx, bool):
@@ -523,6 +528,19 @@ def _read_file(
                 break
             try:
                 obj, end = decode(buf, pos)
+            except RecursionError:
+                nxt = _RESYNC.search(buf, pos + 1)
+                if errors == "skip":
+                    report.exclude("records nested too deeply to read (skipped)", 1)
+                    pos = nxt.start(1) if nxt else len(buf)
+                    if nxt is None and not eof:
+                        refill(fh, _CHUNK)
+                    continue
+                raise refuse(
+                    pos,
+                    "a JSON record nested too deeply to read; expected jupyterlab-pioneer "
+                    "events (a few levels deep)",
+                ) from None
             except json.JSONDecodeError as err:
                 if not eof and _incomplete(err, buf):
                     # the record runs past the buffer: read more (doubling for big records)
@@ -699,6 +717,17 @@ def _assemble(
     user_col = _dict_column(users, user)
     learner = pa.nulls(t.num_rows, _DICT)
     n_users = len(np.unique(user[user >= 0]))
+    if n_users == 0:
+        seen = sorted(cols.user_like)
+        report.warnings.append(
+            f"no event names a user: the variable {cols.user_env} (setting notebook_user_env) "
+            "is in no notebook-open event"
+            + (
+                f"; variables named like a user there: {', '.join(seen)}"
+                if seen
+                else " (and no variable named like a user is)"
+            )
+        )
     if user_map is not None:
         mapped = [user_map.get(u) for u in users]
         ids = sorted({m for m in mapped if m is not None})
@@ -827,9 +856,24 @@ def read_notebook_logs(
             report.warnings.append("the log folder holds no log files")
     if isinstance(user_map, (str, Path)):
         user_map = read_user_map(user_map) if str(user_map) else None
-    cols = _Columns(keep_content)
+    cols = _Columns(keep_content, user_env)
     for i, f in enumerate(files):
-        _read_file(f, i, cols, user_env, report, errors)
+        try:
+            _read_file(f, i, cols, user_env, report, errors)
+        except (EOFError, gzip.BadGzipFile, zlib.error) as e:
+            if isinstance(e, EOFError):
+                what = "the compressed file is cut short (truncated .gz)"
+            elif isinstance(e, gzip.BadGzipFile):
+                what = "the file ends in .gz but is not gzip-compressed"
+            else:
+                what = f"the compressed data is damaged ({e})"
+            if errors != "skip":
+                raise ExportError(
+                    f, f"{what}; expected a whole gzip file of pioneer events"
+                ) from None
+            cols.flush(i)  # the events read before the damage are kept
+            report.exclude("log files not read to the end (damaged .gz, skipped)", 1)
+            report.warnings.append(f"{f.name}: {what}; the events read before it are kept")
     table = _assemble(cols, report, user_map, keep_content)
     report.rows_kept = table.num_rows
     report.status = "read" if files else "missing"

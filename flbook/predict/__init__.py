@@ -13,9 +13,12 @@ Every function works on all learners at once (vectorised); only :func:`replay`,
 :func:`predict_risk` and the learner-level feature tables hold learner ids.
 """
 
-from . import _evaluate, _features, _paradigms
+from . import _evaluate, _features, _inputs, _paradigms
 from ._evaluate import *  # noqa: F403
 from ._features import *  # noqa: F403
+from ._inputs import *  # noqa: F403
 from ._paradigms import *  # noqa: F403
 
-__all__ = sorted(set(_features.__all__) | set(_paradigms.__all__) | set(_evaluate.__all__))
+__all__ = sorted(
+    set(_features.__all__) | set(_paradigms.__all__) | set(_evaluate.__all__) | set(_inputs.__all__)
+)

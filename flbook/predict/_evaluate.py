@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..config import study_period
 from ._features import (
     _DAY,
     _WEEK,
@@ -683,9 +684,9 @@ def _predict_risk(
         )
     if t >= end:
         raise PredictionError(
-            f"as of {t:%Y-%m-%d %H:%M} UTC the study weeks are over (they ended "
-            f"{end:%Y-%m-%d}): there is no next week to predict; give an earlier "
-            "as-of moment to replay a prediction made during the run"
+            f"as of {t:%Y-%m-%d %H:%M} UTC the study weeks are over "
+            f"({study_period(start, weeks)}): there is no next week to predict; give an "
+            "earlier as-of moment to replay a prediction made during the run"
         )
     if paradigm == "transfer" and not previous:
         raise PredictionError(
@@ -708,10 +709,14 @@ def _predict_risk(
                 f"as of {t:%Y-%m-%d %H:%M} UTC no learner is active on the course: nobody to score"
             )
         if paradigm == "in-situ":
+            week1_end = start + pd.Timedelta(weeks=1)
             raise PredictionError(
-                "in-situ learning needs a finished week to learn from: it can predict from "
-                f"{start + pd.Timedelta(weeks=1):%Y-%m-%d} (after week 1), not at "
-                f"{t:%Y-%m-%d %H:%M} UTC"
+                f"as of {t:%Y-%m-%d %H:%M} UTC in-situ learning has no finished week to "
+                "learn from (it learns from learners active at a moment whose following "
+                "seven days are over): it can predict only after the end of week 1, "
+                f"{week1_end:%Y-%m-%d %H:%M} UTC, at the earliest seven days after "
+                "learners' first activity; before then, use the transfer paradigm with "
+                "previous_runs"
             )
         raise PredictionError("the earlier runs have no learner-weeks with a known outcome")
     split = splits[0]

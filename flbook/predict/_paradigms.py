@@ -94,13 +94,23 @@ def load_previous_runs(course) -> list:
     Raises
     ------
     FlbookError
-        when a listed run cannot be found or read (the message names the file).
+        when a listed run cannot be found or read, or is the current run itself or a
+        copy of it (the message names the ``previous_runs`` setting and the file; see
+        :func:`~flbook.predict._inputs.check_previous_runs`).
     """
     from ..store import load_course
+    from ._inputs import check_previous_runs
 
     cfg = getattr(course, "config", None)
-    paths = list(getattr(cfg, "previous_runs", ()) or ())
-    return [load_course(p) for p in paths]
+    if cfg is None:
+        return []
+    out = []
+    for prev in check_previous_runs(cfg):
+        try:
+            out.append(load_course(prev))
+        except FlbookError as e:
+            raise FlbookError(f"the previous_runs setting in {cfg.source}: {e}") from None
+    return out
 
 
 def learning_table(

@@ -52,7 +52,7 @@ def run_predict(args: argparse.Namespace) -> int:
     """Run ``flbook predict``; returns the exit code (errors raise :class:`FlbookError`)."""
     from ..config import load_config
     from ..store import load_course
-    from . import load_previous_runs, predict_risk
+    from . import load_previous_runs, predict_risk, run_differences
 
     t0 = time.perf_counter()
     out = Path(args.out)
@@ -67,6 +67,9 @@ def run_predict(args: argparse.Namespace) -> int:
     course = load_course(cfg)
     previous = load_previous_runs(course)
     paradigm = args.paradigm or ("transfer" if previous else "in-situ")
+    if paradigm == "transfer":
+        for note in run_differences(course, previous):
+            print(f"Notice: {note}")
     pred = predict_risk(
         course,
         previous,

@@ -30,14 +30,15 @@ def book_project_dir() -> Path:
 def course_metadata(cfg: Any) -> dict[str, Any]:
     """Book metadata for one course: the subtitle and the ``{{< meta >}}`` values.
 
-    The export date is the day of the latest event in the export (a snapshot cannot be
-    older than what it records), so it does not depend on when the files were copied.
+    The export date is the day of the latest timestamp in any column of any file (a
+    snapshot cannot be older than what it records), so it does not depend on when the
+    files were copied.
     """
     from flbook.store import load_course
 
     course = load_course(cfg)
-    lasts = [r.last for r in course.report.files.values() if r.last]
-    export_date = max(lasts)[:10] if lasts else "unknown"
+    latest = course.report.export_date
+    export_date = latest[:10] if latest else "unknown"
     return {
         "subtitle": cfg.title,
         "course-title": cfg.title,
