@@ -10,12 +10,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from ..privacy import MIN_COUNT, count_text, hide_small
 from ._base import (
     COLORS,
     PALETTE,
     STRONG_PALETTE,
     _legend_above,
     _unstick,
+    fit_labels,
     get_ax,
     no_data,
     step_axis,
@@ -51,6 +53,11 @@ def _wrap(text: str, width: int = 28) -> str:
     return "\n".join(lines)
 
 
+def _shorten(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, ending in "…" when cut."""
+    return text if len(text) <= width else text[: width - 1].rstrip() + "\u2026"
+
+
 def _stacked(ax: Axes, x, table: pd.DataFrame, colors, *, horizontal: bool = False) -> None:
     """Stack ``table``'s columns (one bar per row × column, zeros included)."""
     base = np.zeros(len(table))
@@ -65,12 +72,16 @@ def _stacked(ax: Axes, x, table: pd.DataFrame, colors, *, horizontal: bool = Fal
         base = base + vals
 
 
-def plot_leaving_reasons(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+def plot_leaving_reasons(
+    data: pd.DataFrame, *, min_count: int = MIN_COUNT, ax: Axes | None = None
+) -> Axes:
     """Leaving reasons: bars per reason, or stacked by reason per last completed week/step.
 
     Parameters
     ----------
     data : :func:`flbook.analysis.leaving_reasons` output (any ``by=``).
+    min_count : the small-count rule (:mod:`flbook.privacy`): a bar or a segment of
+        fewer answers is not drawn, and the x label says how many answers were left out.
     ax : Axes to draw on (default: current Axes).
 
     With ``by="step"`` the steps run along a course-order step axis; leavers who had
@@ -79,6 +90,10 @@ def plot_leaving_reasons(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax = get_ax(ax)
     if _empty(data):
         return no_data(ax)
+    data = hide_small(data, ["responses"], min_count=min_count, drop=True)
+    hidden = data.attrs["hidden_people"]
+    if data.empty:
+        return no_data(ax, f"Every group of answers is smaller than {min_count}")
     if "last_completed_step" not in data and "last_completed_week_number" not in data:
         y = np.arange(len(data))
         ax.barh(y, data["responses"].to_numpy(), color=COLORS["primary"])
@@ -87,6 +102,7 @@ def plot_leaving_reasons(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         ax.set_ylim(len(data) - 0.4, -0.6)
         ax.set_xlabel("Leavers who gave the reason")
         thousands(ax, "x")
+        _hidden_note(ax, hidden, "answers", min_count)
         return ax
     key = "last_completed_step" if "last_completed_step" in data else "last_completed_week_number"
     totals = data.groupby("leaving_reason", sort=True)["responses"].sum()
@@ -139,7 +155,18 @@ def plot_leaving_reasons(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         loc="upper left",
         bbox_to_anchor=(1.0, 1.0),
     )
+    _hidden_note(ax, hidden, "answers", min_count)
     return ax
+
+
+def _hidden_note(ax: Axes, hidden: int, what: str, min_count: int = MIN_COUNT) -> None:
+    """Add to the x label what the small-count rule left out of the chart."""
+    if hidden:
+        note = (
+            f"Not shown: {count_text(hidden, min_count)} {what} in groups of fewer than {min_count}"
+        )
+        label = ax.get_xlabel()
+        ax.set_xlabel(f"{label}\n{note}" if label else note)
 
 
 def plot_archetypes(
@@ -252,7 +279,7 @@ def plot_video_retention(
             seen_weeks.add(week)
         else:
             color = STRONG_PALETTE[len(ax.lines) % len(STRONG_PALETTE)]
-            label = str(v)
+            label = _shorten(str(v), 45)
         ax.plot(
             part["pct_of_video"],
             part["pct_viewers"],
@@ -291,7 +318,8 @@ def plot_video_devices(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     y = np.arange(len(table))
     _stacked(ax, y, table, PALETTE, horizontal=True)
     ax.set_yticks(y)
-    ax.set_yticklabels([_wrap(v, 40) for v in table.index], fontsize=7 if len(y) > 20 else 8)
+    labels, size = fit_labels(ax, [str(v) for v in table.index])  # long titles shortened
+    ax.set_yticklabels(labels, fontsize=size)
     ax.set_ylim(len(y) - 0.4, -0.6)
     ax.set_xlim(0, 100)
     ax.set_xlabel(f"% of the video's views, by {key}")
