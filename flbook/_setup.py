@@ -240,27 +240,34 @@ def stop_chapter(reason: str, *, title: str | None = None) -> None:
 
 
 def require_data(
-    course, dataset: str, *, what: str, consequence: str = "there is nothing to show"
+    course, *datasets: str, what: str, consequence: str = "there is nothing to show"
 ) -> None:
-    """End the chapter in one sentence when the export has no rows of ``dataset``.
+    """End the chapter in one sentence when the export has no rows in any of ``datasets``.
 
     A dataset the export lacks (its file missing, or holding only its header) is "no
     data", not an error: the chapter says so plainly and stops (see
-    :func:`stop_chapter`), instead of printing empty tables and figures of zeros.
+    :func:`stop_chapter`), instead of printing empty tables and figures of zeros. With
+    several datasets, the chapter goes on if any of them has rows.
 
     Parameters
     ----------
     course : the loaded course.
-    dataset : the dataset the chapter cannot do without (``"step-activity"``).
-    what : what that dataset holds, in words (``"step activity"``).
+    *datasets : the datasets the chapter draws on (``"step-activity"``).
+    what : what they hold, in words (``"step activity"``).
     consequence : what follows for the chapter, in words (default "there is nothing
         to show").
     """
-    if len(course.table(dataset)) > 0:
+    if not datasets:
+        raise ValueError("require_data needs at least one dataset")
+    if any(len(course.table(ds)) > 0 for ds in datasets):
         return
-    name = dataset.replace("_", "-")
+    names = [ds.replace("_", "-") for ds in datasets]
+    if len(names) == 1:
+        files = f"its {names[0]} file is missing or holds only its header"
+    else:
+        listed = ", ".join(names[:-1]) + f" and {names[-1]}"
+        files = f"its {listed} files are missing or hold only their headers"
     stop_chapter(
-        f"This export has no {what} (its {name} file is missing or holds only its "
-        f"header), so {consequence}: this chapter ends here.",
+        f"This export has no {what} ({files}), so {consequence}: this chapter ends here.",
         title=f"No {what} in this export",
     )

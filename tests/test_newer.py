@@ -391,14 +391,14 @@ def test_plot_leaving_reasons_three_forms(course):
 
 def test_plot_archetypes(course):
     fig, ax = plt.subplots()
-    assert plot_archetypes(archetype_progress(course), ax=ax) is ax
+    assert plot_archetypes(archetype_progress(course), min_count=1, ax=ax) is ax
     assert len(_bars(ax)) == 9  # 3 archetypes × 3 measures
     assert ax.get_yticklabels()[0].get_text() == "Explorers (n=2)"
 
 
 def test_plot_sentiment(course):
     fig, ax = plt.subplots()
-    assert plot_sentiment(sentiment_by_week(course), ax=ax) is ax
+    assert plot_sentiment(sentiment_by_week(course), min_count=1, ax=ax) is ax
     assert len(_bars(ax)) == 6
     assert [t.get_text() for t in ax.texts] == ["n=4", "n=1"]
 

@@ -321,6 +321,61 @@ def test_leaving_reasons_of_only_small_groups_say_so():
     assert not [p for p in ax.patches if isinstance(p, Rectangle) and p.get_width() > 0]
 
 
+def test_group_charts_draw_no_count_under_ten():
+    # population groups: a bar of 3 learners is neither drawn nor numbered
+    groups = pd.DataFrame(
+        {"group": ["enrolled", "purchased"], "learners": [250, 3], "pct_of_enrolled": [100.0, 1.2]}
+    )
+    fig, ax = plt.subplots()
+    flp.plot_population_summary(groups, ax=ax)
+    assert [p.get_width() for p in ax.containers[0]] == [250, 0]
+    assert [t.get_text() for t in ax.texts] == ["250 (100%)", "<10"]
+    # archetypes: the small archetype has no bars and reads n<10
+    arche = pd.DataFrame(
+        {
+            "archetype": ["Explorers", "Fixers"],
+            "learners": [40, 2],
+            "pct_visited_any": [90.0, 50.0],
+            "pct_completed_any": [80.0, 50.0],
+            "pct_fully_participated": [30.0, 50.0],
+        }
+    )
+    fig, ax = plt.subplots()
+    flp.plot_archetypes(arche, ax=ax)
+    widths = [p.get_width() for p in ax.patches]
+    assert sorted(w for w in widths if w == w) == [30.0, 80.0, 90.0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Explorers (n=40)", "Fixers (n<10)"]
+    # sentiment: a week rated by 4 learners is not drawn
+    sent = pd.DataFrame(
+        {
+            "week_number": [1, 1, 2],
+            "rating": pd.Categorical(
+                ["good", "bad", "good"], categories=["bad", "neutral", "good"]
+            ),
+            "responses": [30, 10, 4],
+            "pct": [75.0, 25.0, 100.0],
+        }
+    )
+    fig, ax = plt.subplots()
+    flp.plot_sentiment(sent, ax=ax)
+    heights = [p.get_height() for p in ax.patches if p.get_x() > 0.5]  # week 2's bar
+    assert heights and all(h == 0 for h in heights)
+    assert "n<10" in [t.get_text() for t in ax.texts] and "n=40" in [t.get_text() for t in ax.texts]
+    # campaigns: an upgrade count of 3 is not drawn
+    camp = pd.DataFrame(
+        {
+            "utm_source": ["news"],
+            "enrolments": pd.array([120], dtype="Int64"),
+            "active_learners": pd.array([40], dtype="Int64"),
+            "upgrades_purchased": pd.array([3], dtype="Int64"),
+        }
+    )
+    fig, ax = plt.subplots()
+    flp.plot_campaigns(camp, ax=ax)
+    assert sorted(p.get_width() for p in ax.patches if p.get_width() == p.get_width()) == [40, 120]
+    assert "not drawn" in ax.get_xlabel()
+
+
 # ----------------------------------------------------------------- item 1: no data
 
 
@@ -345,6 +400,10 @@ def test_a_chapter_without_its_data_stops_in_one_sentence(monkeypatch):
         )
     )
     fl.require_data(full, "step-activity", what="step activity")
+    # several datasets: the chapter goes on when any of them has rows
+    fl.require_data(full, "comments", "step-activity", what="activity")
+    with pytest.raises(ChapterStop, match=r"its comments and question-response files are"):
+        fl.require_data(full, "comments", "question-response", what="comments or answers")
 
 
 def test_an_empty_table_says_so_in_words():

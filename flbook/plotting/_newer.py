@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from ..privacy import MIN_COUNT, count_text, hide_small
+from ..privacy import MIN_COUNT, count_text, hide_small, small_label, small_rows
 from ._base import (
     COLORS,
     PALETTE,
@@ -173,6 +173,7 @@ def plot_archetypes(
     data: pd.DataFrame,
     *,
     measures: tuple[str, ...] = ("pct_visited_any", "pct_completed_any", "pct_fully_participated"),
+    min_count: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """How each archetype progressed: grouped horizontal bars, one group per archetype.
@@ -181,6 +182,8 @@ def plot_archetypes(
     ----------
     data : :func:`flbook.analysis.archetype_progress` output.
     measures : the ``pct_*`` columns to draw (one bar each per archetype).
+    min_count : an archetype of fewer learners is not drawn, and reads "(n<10)"
+        (:mod:`flbook.privacy`).
     ax : Axes to draw on (default: current Axes).
     """
     ax = get_ax(ax)
@@ -193,20 +196,24 @@ def plot_archetypes(
         "pct_purchased": "bought a certificate",
         "pct_unenrolled": "left the course",
     }
+    small = small_rows(data, ["learners"], min_count=min_count)  # too few: not drawn
     y = np.arange(len(data))
     k = len(measures)
     h = 0.8 / k
     for j, m in enumerate(measures):
         ax.barh(
             y - 0.4 + h * (j + 0.5),
-            data[m].to_numpy(dtype=float),
+            np.where(small, np.nan, data[m].to_numpy(dtype=float)),
             height=h,
             color=PALETTE[j % len(PALETTE)],
             label=names.get(m, m),
         )
     ax.set_yticks(y)
     ax.set_yticklabels(
-        [f"{a} (n={n:,})" for a, n in zip(data["archetype"], data["learners"], strict=True)],
+        [
+            f"{a} (n{small_label(min_count)})" if hide else f"{a} (n={n:,})"
+            for a, n, hide in zip(data["archetype"], data["learners"], small, strict=True)
+        ],
         fontsize=8,
     )
     ax.set_ylim(len(data) - 0.4, -0.6)
@@ -216,12 +223,16 @@ def plot_archetypes(
     return ax
 
 
-def plot_sentiment(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+def plot_sentiment(
+    data: pd.DataFrame, *, min_count: int = MIN_COUNT, ax: Axes | None = None
+) -> Axes:
     """Weekly sentiment: one 100% bar per week, bad / neutral / good; answers per week on top.
 
     Parameters
     ----------
     data : :func:`flbook.analysis.sentiment_by_week` output.
+    min_count : a week with fewer answers is not drawn, and reads "n<10"
+        (:mod:`flbook.privacy`).
     ax : Axes to draw on (default: current Axes).
     """
     ax = get_ax(ax)
@@ -232,10 +243,13 @@ def plot_sentiment(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ).fillna(0.0)
     table = table[[c for c in ("bad", "neutral", "good") if c in table.columns]]
     x = np.arange(len(table))
-    _stacked(ax, x, table, SENTIMENT_COLORS)
     totals = data.groupby("week_number")["responses"].sum().reindex(table.index)
-    for xi, n in zip(x, totals, strict=True):
-        ax.text(xi, 101, f"n={int(n):,}", ha="center", va="bottom", fontsize=8, color="#444444")
+    small = small_rows(totals.to_frame("responses"), ["responses"], min_count=min_count)
+    table.loc[small] = 0.0  # a week rated by under 10 learners is not drawn
+    _stacked(ax, x, table, SENTIMENT_COLORS)
+    for xi, n, hide in zip(x, totals, small, strict=True):
+        text = f"n{small_label(min_count)}" if hide else f"n={int(n):,}"
+        ax.text(xi, 101, text, ha="center", va="bottom", fontsize=8, color="#444444")
     ax.set_xticks(x)
     ax.set_xticklabels([f"Week {w}" for w in table.index])
     ax.set_ylim(0, 110)
@@ -336,6 +350,7 @@ def plot_campaigns(
     data: pd.DataFrame,
     *,
     measures: tuple[str, ...] = ("enrolments", "active_learners", "upgrades_purchased"),
+    min_count: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """Enrolments, active learners and upgrades per marketing source (grouped bars).
@@ -345,6 +360,7 @@ def plot_campaigns(
     data : :func:`flbook.analysis.campaign_summary` output.
     measures : columns to draw; a column with no values (older exports have no
         upgrades) is left out.
+    min_count : a bar of fewer learners is not drawn (:mod:`flbook.privacy`).
     ax : Axes to draw on (default: current Axes).
     """
     ax = get_ax(ax)
@@ -361,10 +377,14 @@ def plot_campaigns(
     y = np.arange(len(data))
     k = len(measures)
     h = 0.8 / k
+    hidden = False
     for j, m in enumerate(measures):
+        vals = data[m].astype("Float64").to_numpy(dtype=float, na_value=0.0)
+        small = small_rows(data, [m], min_count=min_count)  # too few learners: not drawn
+        hidden = hidden or bool(small.any())
         ax.barh(
             y - 0.4 + h * (j + 0.5),
-            data[m].astype("Float64").to_numpy(dtype=float, na_value=0.0),
+            np.where(small, np.nan, vals),
             height=h,
             color=PALETTE[j % len(PALETTE)],
             label=names.get(m, m),
@@ -373,6 +393,8 @@ def plot_campaigns(
     ax.set_yticklabels([str(s) for s in data["utm_source"]], fontsize=8)
     ax.set_ylim(len(data) - 0.4, -0.6)
     ax.set_xlabel("Learners")
+    if hidden:
+        ax.set_xlabel(f"Learners (counts under {min_count} are not drawn)")
     thousands(ax, "x")
     _legend_above(ax)
     return ax
