@@ -376,6 +376,36 @@ def test_group_charts_draw_no_count_under_ten():
     assert "not drawn" in ax.get_xlabel()
 
 
+def test_step_charts_draw_no_bar_under_ten_learners():
+    steps = pd.DataFrame(
+        {
+            "step": pd.Categorical(["1.1", "1.2", "1.10"], ["1.1", "1.2", "1.10"], ordered=True),
+            "learners": [40, 4, 0],
+            "stopped_cumulative": [40, 44, 44],
+            "went_on": [4, 0, 0],
+        }
+    )
+    for draw in (flp.plot_step_counts, flp.plot_stopped_here):
+        fig, ax = plt.subplots()
+        draw(steps, ax=ax)
+        assert [b.get_height() for b in ax.containers[0]] == [40, 0, 0]
+        assert "counts under 10 are not shown" in ax.get_xlabel()
+    # the lines of the stopped-here chart still add up every learner
+    assert list(ax.lines[-1].get_ydata()) == [4, 0, 0]
+    counts = pd.DataFrame(
+        {
+            "step": ["1.1", "1.1", "1.2", "1.2"],
+            "measure": ["visited", "comments", "visited", "comments"],
+            "count": [50, 3, 7, 2],
+        }
+    )
+    fig, ax = plt.subplots()
+    flp.plot_step_counts(counts, ax=ax)
+    visits, comments = ax.containers
+    assert [b.get_height() for b in visits] == [50, 0]  # learners: 7 is hidden
+    assert [b.get_height() for b in comments] == [3, 2]  # comments are not people
+
+
 # ----------------------------------------------------------------- item 1: no data
 
 
