@@ -406,6 +406,16 @@ def test_step_charts_draw_no_bar_under_ten_learners():
     assert [b.get_height() for b in comments] == [3, 2]  # comments are not people
 
 
+def test_error_names_of_few_learners_are_not_drawn():
+    errors = pd.DataFrame(
+        {"error_name": ["NameError", "KeyError"], "failed": [120, 40], "learners": [35, 2]}
+    )
+    fig, ax = plt.subplots()
+    flp.plot_error_names(errors, ax=ax)
+    assert [p.get_width() for p in ax.patches] == [120, 0]
+    assert [t.get_text() for t in ax.texts] == [" 35 learners", " <10 learners"]
+
+
 # ----------------------------------------------------------------- item 1: no data
 
 
