@@ -312,6 +312,18 @@ def test_leaving_reasons_chart_draws_no_count_under_ten(by):
     assert not any("prefer not" in t for t in legend)
 
 
+def test_leaving_reasons_by_step_with_only_small_groups_say_so():
+    data = _leaving("step")
+    small = data[data["responses"] < MIN_COUNT]
+    no_step = data.head(1).assign(last_completed_step=np.nan, responses=12)  # 12 did no step
+    fig, ax = plt.subplots()
+    flp.plot_leaving_reasons(pd.concat([small, no_step], ignore_index=True), ax=ax)
+    assert [t.get_text() for t in ax.texts] == [
+        "No step has 10 or more leavers giving one reason\n"
+        "(fewer than 10 answers are not shown)\n12 leavers had completed no step"
+    ]
+
+
 def test_leaving_reasons_of_only_small_groups_say_so():
     data = _leaving("reason")
     data = data[data["responses"] < MIN_COUNT]

@@ -109,6 +109,14 @@ def plot_leaving_reasons(
     reasons = sorted(totals.index, key=lambda r: (-int(totals[r]), str(r)))
     known = data[data[key].notna()]
     none = int(data.loc[data[key].isna(), "responses"].sum())
+    if known.empty:  # every step (or week) had fewer answers per reason than min_count
+        where = "step" if key == "last_completed_step" else "week"
+        message = f"No {where} has {min_count} or more leavers giving one reason"
+        if hidden:
+            message += f"\n({count_text(hidden, min_count)} answers are not shown)"
+        if none:
+            message += f"\n{none:,} leavers had completed no step"
+        return no_data(ax, message)
     if key == "last_completed_step":
         steps = list(data[key].cat.categories)
         table = known.pivot_table(
