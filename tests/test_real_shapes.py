@@ -418,6 +418,23 @@ def test_step_charts_draw_no_bar_under_ten_learners():
     assert [b.get_height() for b in comments] == [3, 2]  # comments are not people
 
 
+def test_a_histogram_of_learners_draws_no_bar_under_ten():
+    hist = pd.DataFrame(
+        {
+            "group": "enrolled",
+            "measure": "sessions",
+            "bin_left": [1.0, 2.0, 3.0, 4.0],
+            "bin_right": [2.0, 3.0, 4.0, 5.0],
+            "learners": [120, 45, 3, 0],
+            "pct": [71.9, 26.9, 1.8, 0.0],
+        }
+    )
+    fig, ax = plt.subplots()
+    flp.plot_session_distribution(hist, ax=ax)
+    assert [p.get_height() for p in ax.patches] == [120, 45, 0, 0]
+    assert "counts under 10 are not shown" in ax.get_xlabel()
+
+
 def test_error_names_of_few_learners_are_not_drawn():
     errors = pd.DataFrame(
         {"error_name": ["NameError", "KeyError"], "failed": [120, 40], "learners": [35, 2]}
