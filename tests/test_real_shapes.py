@@ -435,6 +435,23 @@ def test_a_histogram_of_learners_draws_no_bar_under_ten():
     assert "counts under 10 are not shown" in ax.get_xlabel()
 
 
+def test_answer_heatmap_cells_under_ten_are_blank():
+    data = pd.DataFrame(
+        {
+            "quiz_question": ["1.2.1", "1.2.1"],
+            "response": ["1", "2"],
+            "responses": [40, 4],
+            "pct": [90.9, 9.1],
+            "is_correct": [True, False],
+        }
+    )
+    fig, ax = plt.subplots()
+    flp.plot_response_heatmap(data, colorbar=False, ax=ax)
+    assert [t.get_text() for t in ax.texts] == ["40", "<10"]
+    shown = ax.images[0].get_array()
+    assert not np.ma.is_masked(shown[0, 0]) and np.ma.is_masked(shown[0, 1])
+
+
 def test_error_names_of_few_learners_are_not_drawn():
     errors = pd.DataFrame(
         {"error_name": ["NameError", "KeyError"], "failed": [120, 40], "learners": [35, 2]}
