@@ -30,6 +30,7 @@ _LAZY = {
     "md": "flbook._setup",
     "callout": "flbook._setup",
     "stop_chapter": "flbook._setup",
+    "require_data": "flbook._setup",
     "fmt_int": "flbook._setup",
     "fmt_pct": "flbook._setup",
     "PARAMETERS": "flbook.config",
@@ -37,6 +38,7 @@ _LAZY = {
     "plotting": "flbook.plotting",
     "predict": "flbook.predict",
     "explore": "flbook.explore",
+    "privacy": "flbook.privacy",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

@@ -26,6 +26,7 @@ __all__ = [
     "md",
     "callout",
     "stop_chapter",
+    "require_data",
     "ChapterStop",
     "Table",
     "fmt_int",
@@ -112,8 +113,16 @@ class Table:
         self.digits = digits
 
     def formatted(self) -> pd.DataFrame:
-        """The table as strings, headers in words, at most ``max_rows`` rows."""
+        """The table as strings, headers in words, at most ``max_rows`` rows.
+
+        The small-count rule holds (:mod:`flbook.privacy`): a count of people under 10
+        reads ``"<10"`` and the other figures of its row read ``"–"``.
+        """
+        from .privacy import people_columns, small_cells, small_label
+
         df = self.frame.head(self.max_rows).copy()
+        people = people_columns(df)
+        hidden = small_cells(df, people)
         for c in df.columns:
             s = df[c]
             if pd.api.types.is_bool_dtype(s):
@@ -132,8 +141,18 @@ class Table:
                 df[c] = s.dt.strftime("%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M").fillna("–")
             else:
                 df[c] = s.astype("object").where(s.notna(), "–").astype(str)
+        for c in df.columns:
+            mask = hidden[c].to_numpy()
+            if mask.any():
+                df.loc[mask, c] = small_label() if c in people else "–"
         df.columns = [_header(c) for c in df.columns]
         return df
+
+    def hidden_rows(self) -> int:
+        """Rows shown with a figure hidden by the small-count rule."""
+        from .privacy import small_cells
+
+        return int(small_cells(self.frame.head(self.max_rows)).any(axis=1).sum())
 
     def _repr_html_(self) -> str:
         df = self.formatted()
@@ -144,12 +163,26 @@ class Table:
         more = ""
         if len(self.frame) > self.max_rows:
             more = f'<p class="table-note">Showing {self.max_rows} of {len(self.frame):,} rows.</p>'
+        if self.hidden_rows():
+            from .privacy import MIN_COUNT
+
+            more += (
+                f'<p class="table-note">Counts of fewer than {MIN_COUNT} people read '
+                f"&lt;{MIN_COUNT}; the other figures of a row about so few people read –.</p>"
+            )
+        if not rows:  # an empty table says so in words, not with a bare header
+            rows.append(
+                f'<tr><td colspan="{max(len(df.columns), 1)}">'
+                "No rows: this export holds no data for this table.</td></tr>"
+            )
         return (
             f'<table class="dataframe"><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>{more}"
         )
 
     def __repr__(self) -> str:
+        if self.frame.empty:
+            return "No rows: this export holds no data for this table."
         return self.formatted().to_string(index=False)
 
 
@@ -204,3 +237,37 @@ def stop_chapter(reason: str, *, title: str | None = None) -> None:
 
     display(callout("note", reason, title=title))
     raise ChapterStop(reason)
+
+
+def require_data(
+    course, *datasets: str, what: str, consequence: str = "there is nothing to show"
+) -> None:
+    """End the chapter in one sentence when the export has no rows in any of ``datasets``.
+
+    A dataset the export lacks (its file missing, or holding only its header) is "no
+    data", not an error: the chapter says so plainly and stops (see
+    :func:`stop_chapter`), instead of printing empty tables and figures of zeros. With
+    several datasets, the chapter goes on if any of them has rows.
+
+    Parameters
+    ----------
+    course : the loaded course.
+    *datasets : the datasets the chapter draws on (``"step-activity"``).
+    what : what they hold, in words (``"step activity"``).
+    consequence : what follows for the chapter, in words (default "there is nothing
+        to show").
+    """
+    if not datasets:
+        raise ValueError("require_data needs at least one dataset")
+    if any(len(course.table(ds)) > 0 for ds in datasets):
+        return
+    names = [ds.replace("_", "-") for ds in datasets]
+    if len(names) == 1:
+        files = f"its {names[0]} file is missing or holds only its header"
+    else:
+        listed = ", ".join(names[:-1]) + f" and {names[-1]}"
+        files = f"its {listed} files are missing or hold only their headers"
+    stop_chapter(
+        f"This export has no {what} ({files}), so {consequence}: this chapter ends here.",
+        title=f"No {what} in this export",
+    )

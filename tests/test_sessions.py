@@ -432,7 +432,8 @@ def test_plot_trajectory_two_sessions(course):
 def test_plot_session_distribution_and_groups(course):
     ls = learner_sessions(course)
     fig, ax = plt.subplots()
-    assert plot_session_distribution(session_distribution(ls), ax=ax) is ax
+    # min_count=1: the drawing (the small-count rule is tested in test_real_shapes.py)
+    assert plot_session_distribution(session_distribution(ls), min_count=1, ax=ax) is ax
     assert [p.get_height() for p in ax.patches] == [1, 2, 1]
     assert ax.get_ylabel() == "Learners"
     ax2 = plot_session_distribution(

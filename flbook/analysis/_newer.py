@@ -22,6 +22,7 @@ __all__ = [
     "video_retention",
     "video_devices",
     "video_regions",
+    "video_summary",
     "campaign_summary",
     "RATINGS",
     "NO_ARCHETYPE",
@@ -462,6 +463,47 @@ def video_regions(course) -> pd.DataFrame:
         ``pct_views`` (% of the video's views).
     """
     return _video_long(course, _REGIONS, "region", "pct_views")
+
+
+def video_summary(course) -> pd.DataFrame:
+    """Each video with its full title, length and views: the table behind the video charts.
+
+    The charts shorten long titles (real ones run to 100 characters); this table gives
+    them whole.
+
+    Returns
+    -------
+    DataFrame, one row per video in course order:
+        ``step`` (ordered Categorical; missing in 2017 exports), ``title`` (the full
+        title), ``minutes`` (length; missing in 2017 exports), ``total_views``,
+        ``total_downloads``, ``pct_viewed_to_end`` (% of views that reached the end).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from flbook.store import Course
+    >>> c = Course.from_frames(video_stats=pd.DataFrame({
+    ...     "step_position": ["1.2"], "title": ["Welcome to the course, " * 4],
+    ...     "video_duration": [150.0], "total_views": [80],
+    ...     "viewed_onehundred_percent": [40.0]}))
+    >>> row = video_summary(c).iloc[0]
+    >>> len(row["title"]), float(row["minutes"]), int(row["total_views"])
+    (91, 2.5, 80)
+    """
+    t, _, step = _videos(
+        course,
+        ["video_duration", "total_views", "total_downloads", "viewed_onehundred_percent"],
+    )
+    return pd.DataFrame(
+        {
+            "step": step,
+            "title": t["title"].astype("string").str.strip(),
+            "minutes": t["video_duration"].astype("float64") / 60.0,
+            "total_views": t["total_views"].astype("Int64"),
+            "total_downloads": t["total_downloads"].astype("Int64"),
+            "pct_viewed_to_end": t["viewed_onehundred_percent"].astype("float64"),
+        }
+    )
 
 
 # --------------------------------------------------------------------------- campaigns

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -30,6 +31,7 @@ __all__ = [
     "highlight_steps",
     "week_shading",
     "date_lines",
+    "fit_labels",
 ]
 
 # Okabe–Ito: distinguishable with the common forms of colour blindness.
@@ -188,43 +190,172 @@ def highlight_steps(
     return handles
 
 
+def _utc(d) -> pd.Timestamp:
+    ts = pd.Timestamp(d)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts
+
+
+def _num(ts: pd.Timestamp) -> float:
+    """A timestamp as a matplotlib date number (days since the epoch, UTC)."""
+    return float(mdates.date2num(ts.tz_convert("UTC").tz_localize(None).to_datetime64()))
+
+
+def _label_width_px(ax: Axes, text: str, fontsize: float) -> float:
+    """About how wide ``text`` is drawn at ``fontsize`` points, in display pixels."""
+    return len(text) * fontsize * 0.62 * ax.figure.dpi / 72
+
+
 def week_shading(ax: Axes, week_starts: Sequence, *, alpha: float = 0.07) -> None:
-    """Shade alternate study weeks on a time axis and label them (W1, W2, ...)."""
-    starts = [pd.Timestamp(w) for w in week_starts]
-    starts = [s.tz_localize("UTC") if s.tzinfo is None else s for s in starts]
+    """Shade alternate study weeks on a time axis and label them (W1, W2, ...).
+
+    Call it once the data are drawn: the x axis is then fixed to the data and the study
+    weeks (nothing drawn later widens it). Week labels never overlap: when a week is
+    too narrow for its label (a chart spanning months), only every k-th week is
+    labelled, or the weeks get one label together ("W1–W3").
+    """
+    starts = [_utc(w) for w in week_starts]
+    if not starts:
+        return
+    lo, hi = ax.get_xlim()
+    first, last = _num(starts[0]), _num(starts[-1] + pd.Timedelta(days=7))
+    if ax.has_data():
+        lo, hi = min(lo, first), max(hi, last)
+    else:
+        lo, hi = first, last
+    ax.set_xlim(lo, hi)
     for i, s in enumerate(starts):
-        e = s + pd.Timedelta(days=7)
         if i % 2 == 0:
-            ax.axvspan(s, e, color=COLORS["light"], alpha=alpha, lw=0, zorder=0)
-        ax.text(
-            s + pd.Timedelta(days=3.5),
-            0.99,
-            f"W{i + 1}",
-            transform=ax.get_xaxis_transform(),
-            ha="center",
-            va="top",
-            fontsize=8,
-            color="#555555",
-        )
+            ax.axvspan(
+                s, s + pd.Timedelta(days=7), color=COLORS["light"], alpha=alpha, lw=0, zorder=0
+            )
+    n = len(starts)
+    fontsize = 8
+    week_px = ax.bbox.width * 7 / max(hi - lo, 1e-9)
+    widest = _label_width_px(ax, f"W{n}", fontsize) * 1.4  # with a gap between labels
+    every = max(1, int(np.ceil(widest / max(week_px, 1e-9))))
+    style = dict(
+        transform=ax.get_xaxis_transform(),
+        ha="center",
+        va="top",
+        fontsize=fontsize,
+        color="#555555",
+        gid="week-label",
+    )
+    if every < n or n == 1:
+        for i in range(0, n, every):
+            ax.text(starts[i] + pd.Timedelta(days=3.5), 0.99, f"W{i + 1}", **style)
+    else:  # not even two labels fit: one for all the weeks
+        middle = starts[0] + (starts[-1] + pd.Timedelta(days=7) - starts[0]) / 2
+        ax.text(middle, 0.99, f"W1\u2013W{n}", **style)
+
+
+EDGE_SHARE = 0.05
+"""How far (as a share of the axis' span) a notable date may widen a time axis; a date
+further out is marked at the edge of the axis instead."""
 
 
 def date_lines(ax: Axes, dates: dict) -> None:
-    """Draw a labelled vertical line for each named date ({label: date})."""
-    for i, (label, d) in enumerate(dates.items()):
-        ts = pd.Timestamp(d)
-        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts
-        ax.axvline(ts, color=PALETTE[(i + 3) % len(PALETTE)], lw=1, ls="--", zorder=1)
+    """Draw a labelled vertical line for each named date ({label: date}).
+
+    A date far outside the chart's span (more than :data:`EDGE_SHARE` of it) does not
+    widen the axis: it is written at the nearer edge, with an arrow and its date
+    ("← Newsletter sent, 2023-03-01"), and no line is drawn. Call it once the data are
+    drawn; the x axis is then fixed.
+    """
+    if not dates:
+        return
+    lo, hi = ax.get_xlim()
+    slack = (hi - lo) * EDGE_SHARE
+    marks = {label: _utc(d) for label, d in dates.items()}
+    inside = [_num(ts) for ts in marks.values() if lo - slack <= _num(ts) <= hi + slack]
+    lo, hi = min([lo, *inside]), max([hi, *inside])
+    ax.set_xlim(lo, hi)
+    for i, (label, ts) in enumerate(marks.items()):
+        color = PALETTE[(i + 3) % len(PALETTE)]
+        y = 0.97 - 0.06 * (i % 4)
+        x = _num(ts)
+        if lo <= x <= hi:
+            ax.axvline(ts, color=color, lw=1, ls="--", zorder=1)
+            ax.text(
+                ts,
+                y,
+                f" {label}",
+                transform=ax.get_xaxis_transform(),
+                rotation=0,
+                fontsize=8,
+                ha="left",
+                va="top",
+                color="#333333",
+                gid="date-label",
+            )
+            continue
+        before = x < lo
+        text = f"\u2190 {label}, {ts:%Y-%m-%d}" if before else f"{label}, {ts:%Y-%m-%d} \u2192"
         ax.text(
-            ts,
-            0.97 - 0.06 * (i % 4),
-            f" {label}",
-            transform=ax.get_xaxis_transform(),
-            rotation=0,
+            0.005 if before else 0.995,
+            y,
+            text,
+            transform=ax.transAxes,
             fontsize=8,
-            ha="left",
+            ha="left" if before else "right",
             va="top",
             color="#333333",
+            bbox=dict(boxstyle="round,pad=0.2", fc="white", ec=color, lw=0.8),
+            gid="date-off-axis",
         )
+
+
+def fit_labels(
+    ax: Axes,
+    labels: Sequence[str],
+    *,
+    fontsize: float = 8,
+    max_chars: int = 40,
+    min_fontsize: float = 6,
+    max_lines: int = 2,
+) -> tuple[list[str], float]:
+    """Labels of a categorical y axis (one row each) that never overlap one another.
+
+    Long labels (video titles of 50-100 characters) are wrapped over as many lines as a
+    row has room for (at most ``max_lines``, each at most ``max_chars`` characters) and
+    shortened with "…" beyond; when even one line is too tall for a row the font
+    shrinks, down to ``min_fontsize``, and then only every k-th row is labelled. The
+    full text belongs in a table next to the chart.
+
+    Returns
+    -------
+    (labels, fontsize)
+        the labels to draw (same order; ``""`` for unlabelled rows) and the font size.
+    """
+    import textwrap
+
+    labels = [str(lab) for lab in labels]
+    n = len(labels)
+    if n == 0:
+        return [], fontsize
+    row_px = ax.bbox.height / n
+    dpi = ax.figure.dpi
+
+    def line_px(size: float) -> float:
+        return size * 1.25 * dpi / 72
+
+    size = fontsize
+    while size > min_fontsize and line_px(size) > row_px * 0.95:
+        size -= 0.5
+    lines = int(max(1, min(max_lines, row_px * 0.95 // line_px(size))))
+    every = max(1, int(np.ceil(line_px(size) / max(row_px * 0.95, 1e-9))))
+    out = []
+    for i, text in enumerate(labels):
+        if i % every:
+            out.append("")
+            continue
+        wrapped = textwrap.wrap(text, max_chars) or [""]
+        if len(wrapped) > lines:
+            wrapped = wrapped[:lines]
+            last = wrapped[-1][: max_chars - 1].rstrip()
+            wrapped[-1] = f"{last}\u2026"
+        out.append("\n".join(wrapped))
+    return out, size
 
 
 # Private helpers shared by the plotting modules.

@@ -162,13 +162,15 @@ def plot_duration_histogram(
     data: pd.DataFrame,
     *,
     unit: str = "study_days",
+    weeks: int | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Bars: learners per whole day of a duration (time to unenrol or to full participation).
 
-    A dashed line marks the median; for study days, dotted lines mark each 7 days (the
-    end of each study week). Ticks fall on whole weeks (0, 7, 14, ...) once the
-    durations pass two weeks.
+    A dashed line marks the median; for study days, dotted lines mark the end of each
+    study week, up to the last one (``weeks``): days after the course has ended get no
+    week lines. Ticks fall on whole weeks (0, 7, 14, ...) once the durations pass two
+    weeks.
 
     Parameters
     ----------
@@ -176,6 +178,8 @@ def plot_duration_histogram(
         :func:`~flbook.analysis.time_to_full_participation` returned.
     unit : ``"study_days"`` (from the later of enrolment and course start, default) or
         ``"days"`` (from enrolment).
+    weeks : the course's number of study weeks (``course.config.weeks``): a dotted line
+        ends each of them. ``None``: no week lines.
     ax : the Axes to draw on (default: the current Axes).
 
     Returns
@@ -194,9 +198,9 @@ def plot_duration_histogram(
     counts = part["learners"].to_numpy(dtype="float64")
     bars = ax.bar(days, counts, width=0.9, color=COLORS["primary"], label="Learners")
     last = days.max()
-    if unit == "study_days":
-        for w in np.arange(7, last + 1, 7):  # a line per study week
-            ax.axvline(w - 0.5, color=COLORS["muted"], lw=0.8, ls=":", zorder=0)
+    if unit == "study_days" and weeks:
+        for w in np.arange(7, min(last, 7 * weeks) + 1, 7):  # a line per study week
+            ax.axvline(w - 0.5, color=COLORS["muted"], lw=0.8, ls=":", zorder=0, gid="week-end")
     cum = np.cumsum(counts)
     median = days[np.searchsorted(cum, cum[-1] / 2, side="left")]
     line = ax.axvline(median, color=COLORS["bad"], lw=1.2, ls="--", label=f"Median: {median:.0f}")

@@ -9,6 +9,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
 
+from ..privacy import MIN_COUNT, small_label, small_rows
 from ._base import COLORS, STRONG_PALETTE, get_ax, no_data, thousands, week_shading
 from ._sessions import _date_axis, _naive_utc
 
@@ -100,7 +101,13 @@ def plot_learner_timeline(
     return ax
 
 
-def plot_event_counts(data: pd.DataFrame, *, value: str = "events", ax: Axes | None = None) -> Axes:
+def plot_event_counts(
+    data: pd.DataFrame,
+    *,
+    value: str = "events",
+    min_count: int = MIN_COUNT,
+    ax: Axes | None = None,
+) -> Axes:
     """Horizontal bars: how many events (or learners) of each type.
 
     Parameters
@@ -109,16 +116,30 @@ def plot_event_counts(data: pd.DataFrame, *, value: str = "events", ax: Axes | N
         The output of :func:`~flbook.analysis.event_counts`.
     value : {"events", "learners"}
         Count events, or learners with at least one event of the type.
+    min_count : int
+        An event type of fewer learners is not drawn and says so (:mod:`flbook.privacy`).
     ax : Axes, optional
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0 or data[value].sum() == 0:
         return no_data(ax)
     labels = [_label(e) for e in data["event"]]
-    ax.barh(range(len(data)), data[value].to_numpy(), color=COLORS["primary"])
+    vals = data[value].to_numpy(dtype=float)
+    small = (
+        small_rows(data, ["learners"], min_count=min_count)
+        if "learners" in data
+        else np.zeros(len(data), bool)
+    )
+    ax.barh(range(len(data)), np.where(small, np.nan, vals), color=COLORS["primary"])
     ax.set_yticks(range(len(data)))
     ax.set_yticklabels(labels)
     ax.set_ylim(len(data) - 0.5, -0.5)
     ax.set_xlabel("Events" if value == "events" else "Learners")
+    if small.any():  # events of under 10 learners are not drawn
+        labels = [
+            f"{lab} ({small_label(min_count)} learners)" if hide else lab
+            for lab, hide in zip(labels, small, strict=True)
+        ]
+        ax.set_yticklabels(labels)
     thousands(ax, "x")
     return ax

@@ -10,12 +10,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from ..privacy import MIN_COUNT, count_text, hide_small, small_label, small_rows
 from ._base import (
     COLORS,
     PALETTE,
     STRONG_PALETTE,
     _legend_above,
     _unstick,
+    fit_labels,
     get_ax,
     no_data,
     step_axis,
@@ -51,6 +53,11 @@ def _wrap(text: str, width: int = 28) -> str:
     return "\n".join(lines)
 
 
+def _shorten(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, ending in "…" when cut."""
+    return text if len(text) <= width else text[: width - 1].rstrip() + "\u2026"
+
+
 def _stacked(ax: Axes, x, table: pd.DataFrame, colors, *, horizontal: bool = False) -> None:
     """Stack ``table``'s columns (one bar per row × column, zeros included)."""
     base = np.zeros(len(table))
@@ -65,12 +72,16 @@ def _stacked(ax: Axes, x, table: pd.DataFrame, colors, *, horizontal: bool = Fal
         base = base + vals
 
 
-def plot_leaving_reasons(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+def plot_leaving_reasons(
+    data: pd.DataFrame, *, min_count: int = MIN_COUNT, ax: Axes | None = None
+) -> Axes:
     """Leaving reasons: bars per reason, or stacked by reason per last completed week/step.
 
     Parameters
     ----------
     data : :func:`flbook.analysis.leaving_reasons` output (any ``by=``).
+    min_count : the small-count rule (:mod:`flbook.privacy`): a bar or a segment of
+        fewer answers is not drawn, and the x label says how many answers were left out.
     ax : Axes to draw on (default: current Axes).
 
     With ``by="step"`` the steps run along a course-order step axis; leavers who had
@@ -79,6 +90,10 @@ def plot_leaving_reasons(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax = get_ax(ax)
     if _empty(data):
         return no_data(ax)
+    data = hide_small(data, ["responses"], min_count=min_count, drop=True)
+    hidden = data.attrs["hidden_people"]
+    if data.empty:
+        return no_data(ax, f"Every group of answers is smaller than {min_count}")
     if "last_completed_step" not in data and "last_completed_week_number" not in data:
         y = np.arange(len(data))
         ax.barh(y, data["responses"].to_numpy(), color=COLORS["primary"])
@@ -87,12 +102,21 @@ def plot_leaving_reasons(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         ax.set_ylim(len(data) - 0.4, -0.6)
         ax.set_xlabel("Leavers who gave the reason")
         thousands(ax, "x")
+        _hidden_note(ax, hidden, "answers", min_count)
         return ax
     key = "last_completed_step" if "last_completed_step" in data else "last_completed_week_number"
     totals = data.groupby("leaving_reason", sort=True)["responses"].sum()
     reasons = sorted(totals.index, key=lambda r: (-int(totals[r]), str(r)))
     known = data[data[key].notna()]
     none = int(data.loc[data[key].isna(), "responses"].sum())
+    if known.empty:  # every step (or week) had fewer answers per reason than min_count
+        where = "step" if key == "last_completed_step" else "week"
+        message = f"No {where} has {min_count} or more leavers giving one reason"
+        if hidden:
+            message += f"\n({count_text(hidden, min_count)} answers are not shown)"
+        if none:
+            message += f"\n{none:,} leavers had completed no step"
+        return no_data(ax, message)
     if key == "last_completed_step":
         steps = list(data[key].cat.categories)
         table = known.pivot_table(
@@ -139,13 +163,25 @@ def plot_leaving_reasons(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         loc="upper left",
         bbox_to_anchor=(1.0, 1.0),
     )
+    _hidden_note(ax, hidden, "answers", min_count)
     return ax
+
+
+def _hidden_note(ax: Axes, hidden: int, what: str, min_count: int = MIN_COUNT) -> None:
+    """Add to the x label what the small-count rule left out of the chart."""
+    if hidden:
+        note = (
+            f"Not shown: {count_text(hidden, min_count)} {what} in groups of fewer than {min_count}"
+        )
+        label = ax.get_xlabel()
+        ax.set_xlabel(f"{label}\n{note}" if label else note)
 
 
 def plot_archetypes(
     data: pd.DataFrame,
     *,
     measures: tuple[str, ...] = ("pct_visited_any", "pct_completed_any", "pct_fully_participated"),
+    min_count: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """How each archetype progressed: grouped horizontal bars, one group per archetype.
@@ -154,6 +190,8 @@ def plot_archetypes(
     ----------
     data : :func:`flbook.analysis.archetype_progress` output.
     measures : the ``pct_*`` columns to draw (one bar each per archetype).
+    min_count : an archetype of fewer learners is not drawn, and reads "(n<10)"
+        (:mod:`flbook.privacy`).
     ax : Axes to draw on (default: current Axes).
     """
     ax = get_ax(ax)
@@ -166,20 +204,24 @@ def plot_archetypes(
         "pct_purchased": "bought a certificate",
         "pct_unenrolled": "left the course",
     }
+    small = small_rows(data, ["learners"], min_count=min_count)  # too few: not drawn
     y = np.arange(len(data))
     k = len(measures)
     h = 0.8 / k
     for j, m in enumerate(measures):
         ax.barh(
             y - 0.4 + h * (j + 0.5),
-            data[m].to_numpy(dtype=float),
+            np.where(small, np.nan, data[m].to_numpy(dtype=float)),
             height=h,
             color=PALETTE[j % len(PALETTE)],
             label=names.get(m, m),
         )
     ax.set_yticks(y)
     ax.set_yticklabels(
-        [f"{a} (n={n:,})" for a, n in zip(data["archetype"], data["learners"], strict=True)],
+        [
+            f"{a} (n{small_label(min_count)})" if hide else f"{a} (n={n:,})"
+            for a, n, hide in zip(data["archetype"], data["learners"], small, strict=True)
+        ],
         fontsize=8,
     )
     ax.set_ylim(len(data) - 0.4, -0.6)
@@ -189,12 +231,16 @@ def plot_archetypes(
     return ax
 
 
-def plot_sentiment(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+def plot_sentiment(
+    data: pd.DataFrame, *, min_count: int = MIN_COUNT, ax: Axes | None = None
+) -> Axes:
     """Weekly sentiment: one 100% bar per week, bad / neutral / good; answers per week on top.
 
     Parameters
     ----------
     data : :func:`flbook.analysis.sentiment_by_week` output.
+    min_count : a week with fewer answers is not drawn, and reads "n<10"
+        (:mod:`flbook.privacy`).
     ax : Axes to draw on (default: current Axes).
     """
     ax = get_ax(ax)
@@ -205,10 +251,13 @@ def plot_sentiment(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ).fillna(0.0)
     table = table[[c for c in ("bad", "neutral", "good") if c in table.columns]]
     x = np.arange(len(table))
-    _stacked(ax, x, table, SENTIMENT_COLORS)
     totals = data.groupby("week_number")["responses"].sum().reindex(table.index)
-    for xi, n in zip(x, totals, strict=True):
-        ax.text(xi, 101, f"n={int(n):,}", ha="center", va="bottom", fontsize=8, color="#444444")
+    small = small_rows(totals.to_frame("responses"), ["responses"], min_count=min_count)
+    table.loc[small] = 0.0  # a week rated by under 10 learners is not drawn
+    _stacked(ax, x, table, SENTIMENT_COLORS)
+    for xi, n, hide in zip(x, totals, small, strict=True):
+        text = f"n{small_label(min_count)}" if hide else f"n={int(n):,}"
+        ax.text(xi, 101, text, ha="center", va="bottom", fontsize=8, color="#444444")
     ax.set_xticks(x)
     ax.set_xticklabels([f"Week {w}" for w in table.index])
     ax.set_ylim(0, 110)
@@ -252,7 +301,7 @@ def plot_video_retention(
             seen_weeks.add(week)
         else:
             color = STRONG_PALETTE[len(ax.lines) % len(STRONG_PALETTE)]
-            label = str(v)
+            label = _shorten(str(v), 45)
         ax.plot(
             part["pct_of_video"],
             part["pct_viewers"],
@@ -291,7 +340,8 @@ def plot_video_devices(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     y = np.arange(len(table))
     _stacked(ax, y, table, PALETTE, horizontal=True)
     ax.set_yticks(y)
-    ax.set_yticklabels([_wrap(v, 40) for v in table.index], fontsize=7 if len(y) > 20 else 8)
+    labels, size = fit_labels(ax, [str(v) for v in table.index])  # long titles shortened
+    ax.set_yticklabels(labels, fontsize=size)
     ax.set_ylim(len(y) - 0.4, -0.6)
     ax.set_xlim(0, 100)
     ax.set_xlabel(f"% of the video's views, by {key}")
@@ -308,6 +358,7 @@ def plot_campaigns(
     data: pd.DataFrame,
     *,
     measures: tuple[str, ...] = ("enrolments", "active_learners", "upgrades_purchased"),
+    min_count: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """Enrolments, active learners and upgrades per marketing source (grouped bars).
@@ -317,6 +368,7 @@ def plot_campaigns(
     data : :func:`flbook.analysis.campaign_summary` output.
     measures : columns to draw; a column with no values (older exports have no
         upgrades) is left out.
+    min_count : a bar of fewer learners is not drawn (:mod:`flbook.privacy`).
     ax : Axes to draw on (default: current Axes).
     """
     ax = get_ax(ax)
@@ -333,10 +385,14 @@ def plot_campaigns(
     y = np.arange(len(data))
     k = len(measures)
     h = 0.8 / k
+    hidden = False
     for j, m in enumerate(measures):
+        vals = data[m].astype("Float64").to_numpy(dtype=float, na_value=0.0)
+        small = small_rows(data, [m], min_count=min_count)  # too few learners: not drawn
+        hidden = hidden or bool(small.any())
         ax.barh(
             y - 0.4 + h * (j + 0.5),
-            data[m].astype("Float64").to_numpy(dtype=float, na_value=0.0),
+            np.where(small, np.nan, vals),
             height=h,
             color=PALETTE[j % len(PALETTE)],
             label=names.get(m, m),
@@ -345,6 +401,8 @@ def plot_campaigns(
     ax.set_yticklabels([str(s) for s in data["utm_source"]], fontsize=8)
     ax.set_ylim(len(data) - 0.4, -0.6)
     ax.set_xlabel("Learners")
+    if hidden:
+        ax.set_xlabel(f"Learners (counts under {min_count} are not drawn)")
     thousands(ax, "x")
     _legend_above(ax)
     return ax

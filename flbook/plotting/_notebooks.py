@@ -14,6 +14,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentFormatter
 
+from ..privacy import MIN_COUNT, small_label, small_rows
 from ._base import COLORS, PALETTE, get_ax, no_data, thousands, week_shading
 
 __all__ = [
@@ -116,7 +117,7 @@ def plot_cell_executions(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
 
 def plot_cell_error_rates(
-    data: pd.DataFrame, *, top: int = 12, min_learners: int = 10, ax: Axes | None = None
+    data: pd.DataFrame, *, top: int = 12, min_learners: int = MIN_COUNT, ax: Axes | None = None
 ) -> Axes:
     """The cells that fail most often: error rate per cell, highest first.
 
@@ -170,14 +171,16 @@ def plot_error_names(data: pd.DataFrame, *, top: int = 10, ax: Axes | None = Non
         return no_data(ax, "No data: no failed runs in the notebook logs")
     d = data.head(top)
     y = np.arange(len(d))
-    failed = d["failed"].to_numpy(dtype=float)
+    small = small_rows(d, ["learners"])  # an error met by under 10 learners: not drawn
+    failed = np.where(small, 0.0, d["failed"].to_numpy(dtype=float))
     ax.barh(y, failed, color=COLORS["secondary"], gid="errors")
     ax.set_yticks(y)
     ax.set_yticklabels(d["error_name"].astype(str).tolist(), fontsize=9)
     ax.invert_yaxis()
-    for yi, f, lrn in zip(y, failed, d["learners"], strict=True):
-        ax.text(f, yi, f" {int(lrn):,} learners", va="center", fontsize=7, color="#333333")
-    ax.set_xlim(0, failed.max() * 1.3)
+    for yi, f, lrn, hide in zip(y, failed, d["learners"], small, strict=True):
+        text = f" {small_label()} learners" if hide else f" {int(lrn):,} learners"
+        ax.text(f, yi, text, va="center", fontsize=7, color="#333333")
+    ax.set_xlim(0, max(failed.max(), 1) * 1.3)
     thousands(ax, "x")
     ax.set_xlabel("Failed executions")
     return ax

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter
 
 from ._base import PALETTE, get_ax, no_data, week_shading
 
@@ -16,17 +17,25 @@ def plot_daily_records(
     """Rows per day for the ``top`` largest datasets, on a log scale (from ``daily_records``).
 
     A log scale lets a small file (comments) and a large one (step activity) share the
-    chart; gaps and a sudden end show as breaks in a line.
+    chart. Each line runs from its dataset's first day to its last; a day without rows
+    in between is drawn as zero (the scale is linear from 0 to 1), so a gap shows as a
+    drop to the bottom and a sudden end as the line stopping.
     """
     ax = get_ax(ax)
     if data.empty:
         return no_data(ax)
     biggest = data.groupby("dataset")["rows"].sum().nlargest(top).index
     for i, name in enumerate(biggest):
-        part = data[data["dataset"] == name].sort_values("date")
-        dates = pd.to_datetime(part["date"]).dt.tz_localize("UTC")
-        ax.plot(dates, part["rows"], label=name, color=PALETTE[i % len(PALETTE)], lw=1.4)
-    ax.set_yscale("log")
+        part = data[data["dataset"] == name].groupby("date")["rows"].sum().sort_index()
+        days = pd.date_range(part.index.min(), part.index.max(), freq="D")
+        part = part.reindex(days, fill_value=0)  # a day without rows is a zero
+        dates = pd.DatetimeIndex(part.index).tz_localize("UTC")
+        ax.plot(
+            dates, part.to_numpy(), label=name, color=PALETTE[i % len(PALETTE)], lw=1.4, gid=name
+        )
+    ax.set_yscale("symlog", linthresh=1, linscale=0.4)
+    ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set_ylabel("Rows per day (log scale)")
     ax.set_xlabel("Date (UTC)")
     if len(week_starts):

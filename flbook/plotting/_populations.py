@@ -7,6 +7,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
+from ..privacy import MIN_COUNT, small_label, small_rows
 from ._base import COLORS, get_ax, no_data, thousands
 
 __all__ = ["plot_population_summary", "plot_demographics"]
@@ -19,7 +20,9 @@ def _group_label(group: str) -> str:
     return str(group).replace("~", "not ").replace("_", " ")
 
 
-def plot_population_summary(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+def plot_population_summary(
+    data: pd.DataFrame, *, min_count: int = MIN_COUNT, ax: Axes | None = None
+) -> Axes:
     """Horizontal bars: learners in each group, labelled with the count and share.
 
     Parameters
@@ -27,6 +30,8 @@ def plot_population_summary(data: pd.DataFrame, *, ax: Axes | None = None) -> Ax
     data : the table :func:`~flbook.analysis.population_summary` returned (``group``,
         ``learners``, ``pct_of_enrolled``). Groups are drawn top to bottom in its order;
         single groups in blue, combinations (``&``, ``|``, ``~``) in orange.
+    min_count : a group of fewer learners gets no bar and reads "<10"
+        (:mod:`flbook.privacy`).
     ax : the Axes to draw on (default: the current Axes).
 
     Returns
@@ -42,10 +47,11 @@ def plot_population_summary(data: pd.DataFrame, *, ax: Axes | None = None) -> Ax
     combo = data["group"].astype("str").str.contains(r"[&|~]").to_numpy()
     colors = np.where(combo, COLORS["secondary"], COLORS["primary"])
     pos = np.arange(len(data))
-    bars = ax.barh(pos, counts, color=colors, height=0.7)
+    small = small_rows(data, ["learners"], min_count=min_count)  # too few: no bar, no number
+    bars = ax.barh(pos, np.where(small, 0.0, counts), color=colors, height=0.7)
     texts = [
-        f"{int(c):,}" + ("" if np.isnan(p) else f" ({p:.0f}%)")
-        for c, p in zip(counts, pct, strict=True)
+        small_label(min_count) if hide else f"{int(c):,}" + ("" if np.isnan(p) else f" ({p:.0f}%)")
+        for c, p, hide in zip(counts, pct, small, strict=True)
     ]
     ax.bar_label(bars, labels=texts, padding=3, fontsize=8)
     ax.set_yticks(pos)

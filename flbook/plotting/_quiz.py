@@ -10,6 +10,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch, Rectangle
 
+from ..privacy import MIN_COUNT, small_label
 from ._base import COLORS, PALETTE, _legend_above, _unstick, get_ax, no_data, thousands
 
 __all__ = [
@@ -60,6 +61,7 @@ def plot_response_heatmap(
     annotate: bool | None = None,
     cmap: str = "Blues",
     colorbar: bool = True,
+    min_count: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """Heatmap of answers chosen (question × answer), correct answers outlined in green.
@@ -72,6 +74,8 @@ def plot_response_heatmap(
     annotate : write the count in each cell; default when there are at most 400 cells.
     cmap : matplotlib colour map.
     colorbar : draw a colour bar inside the Axes' area (an inset, nothing outside ``ax``).
+    min_count : the small-count rule (:mod:`flbook.privacy`): a cell of fewer answers is
+        left blank and reads "<10".
     ax : Axes to draw on (default: current Axes).
 
     Each correct cell is outlined by a :class:`~matplotlib.patches.Rectangle` with
@@ -88,7 +92,9 @@ def plot_response_heatmap(
     grid[qi, ri] = data[value].to_numpy(dtype=float)
     counts = np.zeros_like(grid)
     counts[qi, ri] = data["responses"].to_numpy(dtype=float)
-    vmax = 100.0 if value == "pct" else max(float(np.nanmax(grid)), 1.0)
+    small = (counts > 0) & (counts < min_count)
+    grid[small] = np.nan  # too few answers: no colour, no number
+    vmax = 100.0 if value == "pct" else max(float(np.nanmax(grid, initial=0.0)), 1.0)
     im = ax.imshow(
         np.ma.masked_invalid(grid),
         aspect="auto",
@@ -119,7 +125,7 @@ def plot_response_heatmap(
             ax.text(
                 x,
                 y,
-                f"{int(counts[y, x]):,}",
+                small_label(min_count) if small[y, x] else f"{int(counts[y, x]):,}",
                 ha="center",
                 va="center",
                 fontsize=7,

@@ -15,6 +15,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 from matplotlib.transforms import ScaledTranslation
 
+from ..privacy import MIN_COUNT, count_text
 from ._base import (
     COLORS,
     PALETTE,
@@ -138,7 +139,11 @@ def _is_log_bins(left: np.ndarray, right: np.ndarray) -> bool:
 
 
 def plot_session_distribution(
-    data: pd.DataFrame, *, log_x: bool | None = None, ax: Axes | None = None
+    data: pd.DataFrame,
+    *,
+    log_x: bool | None = None,
+    min_count: int = MIN_COUNT,
+    ax: Axes | None = None,
 ) -> Axes:
     """Histogram of a session measure from binned counts (one group: bars; several: outlines).
 
@@ -150,6 +155,9 @@ def plot_session_distribution(
         Log-scaled x axis; default: when the bins are log-spaced (heavy-tailed
         measures). Learners in the ``[0, …)`` bin cannot be drawn on a log axis; the
         chart says how many there are.
+    min_count : int
+        The small-count rule (:mod:`flbook.privacy`): with one group, a bar of fewer
+        learners is not drawn and the x label says so.
     ax : Axes, optional
     """
     ax = get_ax(ax)
@@ -164,12 +172,16 @@ def plot_session_distribution(
         log_x = _is_log_bins(left, right)
     keep = left > 0 if log_x else np.ones(len(left), dtype=bool)
     hidden = []
+    small_bars = False
     for i, g in enumerate(groups):  # a handful of groups
         d = data[data["group"] == g]
         if len(groups) == 1:
+            heights = d["learners"].to_numpy(dtype=float)
+            small = (heights > 0) & (heights < min_count)
+            small_bars = bool(small[keep].any())
             ax.bar(
                 d["bin_left"].to_numpy()[keep],
-                d["learners"].to_numpy()[keep],
+                np.where(small, 0.0, heights)[keep],
                 width=(d["bin_right"] - d["bin_left"]).to_numpy()[keep],
                 align="edge",
                 color=COLORS["primary"],
@@ -187,7 +199,8 @@ def plot_session_distribution(
             )
         n_hidden = int(d["learners"].to_numpy()[~keep].sum())
         if n_hidden:
-            hidden.append(f"{g}: {n_hidden:,}" if len(groups) > 1 else f"{n_hidden:,}")
+            n_text = count_text(n_hidden, min_count)
+            hidden.append(f"{g}: {n_text}" if len(groups) > 1 else n_text)
     if log_x:
         ax.set_xscale("log")
         # plain numbers (1, 10, 100, 1,000), not powers of ten
@@ -198,6 +211,11 @@ def plot_session_distribution(
     elif measure in COUNT_MEASURES:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(SESSION_MEASURE_LABELS.get(measure, measure) + (" (log scale)" if log_x else ""))
+    if small_bars:
+        ax.set_xlabel(
+            f"{ax.get_xlabel()}\nBars of 1 to {min_count - 1} learners are not drawn "
+            f"(counts under {min_count} are not shown)"
+        )
     if len(groups) == 1:
         ax.set_ylabel("Learners")
         thousands(ax, "y")

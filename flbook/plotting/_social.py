@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from ..privacy import MIN_COUNT
 from ._base import (
     COLORS,
     PALETTE,
@@ -26,7 +27,7 @@ from ._base import (
     thousands,
     week_shading,
 )
-from ._steps import _empty, _finish_steps, _ordered_steps, _per_step
+from ._steps import _empty, _finish_steps, _hide_small, _note_hidden, _ordered_steps, _per_step
 
 __all__ = [
     "plot_comments_over_time",
@@ -267,6 +268,7 @@ def plot_first_comment_steps(
     *,
     exercise_steps: Iterable[str] = (),
     social_steps: Iterable[str] = (),
+    min_count: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """Where learners posted their first comment: one bar per step.
@@ -275,6 +277,7 @@ def plot_first_comment_steps(
     ----------
     data : the table of :func:`~flbook.analysis.first_comment_steps` (``step, learners``).
     exercise_steps, social_steps : steps to shade ("W.S"), named in the legend.
+    min_count : a bar of fewer learners is not drawn (:mod:`flbook.privacy`).
     ax : the Axes to draw on (default: the current Axes).
 
     Returns
@@ -285,9 +288,10 @@ def plot_first_comment_steps(
     if _empty(data, "learners"):
         return no_data(ax)
     steps = _ordered_steps(data["step"])
+    heights, hidden = _hide_small(_per_step(data, steps, "learners"), min_count)
     ax.bar(
         np.arange(len(steps)),
-        _per_step(data, steps, "learners"),
+        heights,
         width=0.8,
         color=COLORS["primary"],
         zorder=2,
@@ -295,6 +299,8 @@ def plot_first_comment_steps(
     ax.set_ylabel("Learners (first comment)")
     thousands(ax, "y")
     _finish_steps(ax, steps, exercise_steps, social_steps, legend=True)
+    if hidden:
+        _note_hidden(ax, min_count)
     return ax
 
 

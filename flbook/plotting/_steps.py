@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from ..privacy import MIN_COUNT
 from ._base import (
     COLORS,
     PALETTE,
@@ -119,6 +120,7 @@ def plot_step_counts(
     value: str | None = None,
     exercise_steps: Iterable[str] = (),
     social_steps: Iterable[str] = (),
+    min_count: int = MIN_COUNT,
     ax: Axes | None = None,
     **kwargs,
 ) -> Axes:
@@ -134,6 +136,9 @@ def plot_step_counts(
         bars; one name draws one bar per step).
     value : the column to draw (default ``count`` if present, else ``learners``).
     exercise_steps, social_steps : steps to shade ("W.S"), named in the legend.
+    min_count : the small-count rule (:mod:`flbook.privacy`): a bar that counts fewer
+        learners (measures ``visited`` and ``completed``, or a ``learners`` column) is
+        not drawn, and the x label says so.
     ax : the Axes to draw on (default: the current Axes).
     **kwargs : passed to :meth:`~matplotlib.axes.Axes.bar`.
 
@@ -171,9 +176,13 @@ def plot_step_counts(
     x = np.arange(len(steps))
     k = len(order)
     width = 0.8 / k
+    hidden = False
     for i, m in enumerate(order):
         part = data if m is None else data[data["measure"].astype(str) == m]
         heights = _per_step(part, steps, value)
+        if value == "learners" or m in LEARNER_MEASURES:
+            heights, small = _hide_small(heights, min_count)
+            hidden = hidden or small
         label = None if (m is None or k == 1) else MEASURE_LABELS.get(m, m)
         color = COLORS["primary"] if k == 1 else PALETTE[i % len(PALETTE)]
         ax.bar(
@@ -196,7 +205,22 @@ def plot_step_counts(
         ax.set_ylabel(value.replace("_", " ").capitalize())
     thousands(ax, "y")
     _finish_steps(ax, steps, exercise_steps, social_steps, legend=True)
+    if hidden:
+        _note_hidden(ax, min_count)
     return ax
+
+
+def _hide_small(heights: np.ndarray, min_count: int) -> tuple[np.ndarray, bool]:
+    """Heights with counts of 1 to ``min_count - 1`` learners set to 0 (not drawn)."""
+    small = (heights > 0) & (heights < min_count)
+    return np.where(small, 0.0, heights), bool(small.any())
+
+
+def _note_hidden(ax: Axes, min_count: int) -> None:
+    ax.set_xlabel(
+        f"{ax.get_xlabel()}\nSteps with 1 to {min_count - 1} learners have no bar "
+        f"(counts under {min_count} are not shown)"
+    )
 
 
 # --------------------------------------------------------------------------- stopped here
@@ -207,6 +231,7 @@ def plot_stopped_here(
     *,
     exercise_steps: Iterable[str] = (),
     social_steps: Iterable[str] = (),
+    min_count: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """Where learners stopped: bars "stopped here", the accumulated and went-on curves.
@@ -216,6 +241,8 @@ def plot_stopped_here(
     data : the table of :func:`~flbook.analysis.last_steps` (``step, learners,
         stopped_cumulative, went_on``).
     exercise_steps, social_steps : steps to shade ("W.S").
+    min_count : a bar of fewer learners is not drawn (:mod:`flbook.privacy`); the lines
+        add up every learner.
     ax : the Axes to draw on (default: the current Axes).
 
     Returns
@@ -228,9 +255,10 @@ def plot_stopped_here(
         return no_data(ax)
     steps = _ordered_steps(data["step"])
     x = np.arange(len(steps))
+    heights, hidden = _hide_small(_per_step(data, steps, "learners"), min_count)
     bars = ax.bar(
         x,
-        _per_step(data, steps, "learners"),
+        heights,
         width=0.8,
         color=COLORS["light"],
         label="Stopped here",
@@ -258,6 +286,8 @@ def plot_stopped_here(
     _finish_steps(
         ax, steps, exercise_steps, social_steps, legend=True, order=[bars, stopped, went_on]
     )
+    if hidden:
+        _note_hidden(ax, min_count)
     return ax
 
 

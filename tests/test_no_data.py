@@ -1,0 +1,117 @@
+"""Every chapter runs on an export whose datasets are header-only, and says so plainly.
+
+Real older runs lack whole datasets (five of seven had no step activity). A chapter
+whose data is absent says so in one sentence and moves on: no "nan%", no "0 had
+visited", no empty or all-zero tables in its place.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from flbook.config import load_config
+from flbook.render.execute import execute_chapters
+from flbook.render.project import read_book
+from flbook.synth import DATASETS, make_course
+
+ROOT = Path(__file__).resolve().parents[1]
+STOP_TITLE = "No step activity in this export"
+
+
+def _text(notebook: Path) -> str:
+    """What a reader sees of an executed chapter: its markdown and its outputs' text."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    parts = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            parts.append("".join(cell["source"]))
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            for kind in ("text/markdown", "text/html"):
+                if kind in data:
+                    parts.append("".join(data[kind]))
+            if out.get("output_type") == "stream":
+                parts.append("".join(out["text"]))
+    return "\n".join(parts)
+
+
+def _execute(tmp: Path, header_only: list[str], chapters=None) -> dict[str, tuple[bool, str]]:
+    data = tmp / "data"
+    make_course(
+        data,
+        learners=300,
+        weeks=3,
+        seed=4,
+        datasets=[d for d in DATASETS if d not in header_only],
+        header_only=header_only,
+    )
+    params = load_config(data / "course.yml").to_parameters()
+    params.update(notebook_logs="", notebook_user_map="", previous_runs=[])
+    results = execute_chapters(read_book(ROOT), params, tmp / "build", chapters=chapters, jobs=2)
+    return {
+        Path(r.entry.path).stem: (r.error is None, _text(r.output))
+        for r in results
+        if r.entry.is_notebook
+    }
+
+
+@pytest.fixture(scope="module")
+def nothing_but_enrolments(tmp_path_factory):
+    return _execute(
+        tmp_path_factory.mktemp("header-only"), [d for d in DATASETS if d != "enrolments"]
+    )
+
+
+@pytest.fixture(scope="module")
+def no_step_activity(tmp_path_factory):
+    return _execute(
+        tmp_path_factory.mktemp("no-steps"),
+        ["step-activity"],
+        chapters=["04-steps", "06-sessions", "12-predictions"],
+    )
+
+
+def _artefacts(text: str) -> list[str]:
+    """Numbers that mean "there was nothing to compute": nan, 0 of 0, bare empty tables."""
+    found = re.findall(r"\bnan%?|\bNaN\b|\*\*0\*\* learners have|, 0 had visited", text)
+    found += re.findall(r"<tbody></tbody>", text)
+    return found
+
+
+def test_every_chapter_runs_on_an_export_of_enrolments_alone(nothing_but_enrolments):
+    failed = [name for name, (ok, _) in nothing_but_enrolments.items() if not ok]
+    assert failed == []
+    for name, (_, text) in nothing_but_enrolments.items():
+        assert _artefacts(text) == [], name
+
+
+@pytest.mark.parametrize("chapter", ["04-steps", "06-sessions", "07-scheduling", "12-predictions"])
+def test_a_chapter_without_its_data_says_so_once_and_stops(nothing_but_enrolments, chapter):
+    ok, text = nothing_but_enrolments[chapter]
+    assert ok
+    stops = re.findall(r"This export has no [^.]*: this chapter ends here\.", text)
+    assert len(stops) == 1, text[-2000:]
+    assert "{.callout-note}" in text
+    # nothing after the stop: the chapter's figures and tables are gone
+    assert "<table" not in text.split(stops[0])[1]
+    assert "fig-" not in text.split(stops[0])[1]
+
+
+def test_predictions_give_the_right_reason_for_stopping(no_step_activity):
+    ok, text = no_step_activity["12-predictions"]
+    assert ok
+    assert "no step activity" in text and "nothing to predict" in text
+    assert "no study week that is followed by another" not in text
+
+
+@pytest.mark.parametrize("chapter", ["04-steps", "06-sessions"])
+def test_steps_and_sessions_stop_without_step_activity(no_step_activity, chapter):
+    ok, text = no_step_activity[chapter]
+    assert ok
+    assert STOP_TITLE in text
+    assert _artefacts(text) == []
+    assert "visited at least one step" not in text.split(STOP_TITLE)[1]
