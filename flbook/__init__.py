@@ -37,6 +37,8 @@ _LAZY = {
     "plotting": "flbook.plotting",
     "predict": "flbook.predict",
     "explore": "flbook.explore",
+    "findings": "flbook.findings",
+    "in_this_run": "flbook.findings",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]
