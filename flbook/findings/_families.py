@@ -35,6 +35,8 @@ __all__ = [
     "social_findings",
     "notebook_findings",
     "data_findings",
+    "schedule_findings",
+    "event_findings",
     "FAMILIES",
 ]
 
@@ -417,6 +419,8 @@ def enrolment_findings(course) -> list[Finding]:
                 f"{pct(100 * k / total)} of all.",
             )
         )
+    out += _finishing(course)
+    out += _leavers(course)
     cohorts = A.cohort_summary(course)
     cohorts = cohorts[cohorts["learners"] >= MIN_LEARNERS]
     if len(cohorts) == 2:
@@ -447,6 +451,83 @@ def enrolment_findings(course) -> list[Finding]:
             )
         )
     return out
+
+
+def _leavers(course) -> list[Finding]:
+    """How many learners who unenrolled left on the day they enrolled."""
+    hist = A.time_to_unenrol(course)
+    hist = hist[hist["measure"] == "days"]
+    total = int(hist["learners"].sum())
+    if total < MIN_LEARNERS:
+        return []
+    k = int(hist.loc[hist["days"] == 0, "learners"].sum())
+    summary = A.duration_summary(A.time_to_unenrol(course))
+    med = summary.loc[summary["measure"].astype(str) == "days", "median_days"]
+    median = f" The median leaver stayed {float(med.iloc[0]):.0f} days." if len(med) else ""
+    if k < MIN_LEARNERS:
+        text = (
+            f"Of the {total:,} learners who unenrolled, fewer than 10 left on the day they "
+            f"enrolled.{median}"
+        )
+        return [Finding("enrolment", "same_day_leavers", "day 0", 0.0, "pct", total, text)]
+    lo, hi = wilson_interval(k, total)
+    return [
+        Finding(
+            "enrolment",
+            "same_day_leavers",
+            "day 0",
+            100 * k / total,
+            "pct",
+            total,
+            f"Of the {total:,} learners who unenrolled, {k:,} ({pct(100 * k / total)}; 95% "
+            f"interval {lo:.0f}–{hi:.0f}%) left on the day they enrolled.{median}",
+            lo,
+            hi,
+        )
+    ]
+
+
+def _finishing(course) -> list[Finding]:
+    """Did anyone fully participate before the last study week opened?"""
+    cfg = course.config
+    hist = A.time_to_full_participation(course)
+    hist = hist[hist["measure"] == "study_days"]
+    total = int(hist["learners"].sum())
+    if total < MIN_LEARNERS:
+        return []
+    last_opens = 7 * (cfg.weeks - 1)
+    early = hist[hist["days"] < last_opens]
+    k = int(early["learners"].sum())
+    if cfg.weeks < 2:
+        return []
+    if k == 0:
+        return [
+            Finding(
+                "enrolment",
+                "no_early_finishers",
+                f"before study day {last_opens}",
+                0.0,
+                "pct",
+                total,
+                f"None of the {total:,} learners who fully participated did so before the "
+                f"last study week opened (study day {last_opens}).",
+            )
+        ]
+    first = int(early.loc[early["learners"] > 0, "days"].min())
+    count = f"{k:,} ({pct(100 * k / total)})" if k >= MIN_LEARNERS else "fewer than 10"
+    return [
+        Finding(
+            "enrolment",
+            "early_finishers",
+            f"before study day {last_opens}",
+            100 * k / total,
+            "pct",
+            total,
+            f"Of the {total:,} learners who fully participated, {count} did so before the "
+            f"last study week opened (study day {last_opens}), the earliest on study day "
+            f"{first}: this run's weeks did not hold learners back until their dates.",
+        )
+    ]
 
 
 # ----------------------------------------------------------------------------- sessions
@@ -684,6 +765,115 @@ def data_findings(course) -> list[Finding]:
     return out
 
 
+# ----------------------------------------------------------------------------- schedule
+def schedule_findings(course) -> list[Finding]:
+    """The busiest and quietest day of the week, and the busiest hour, for step visits.
+
+    Days and hours are in the course's time zone (``course.config.timezone``).
+
+    Returns
+    -------
+    list of Finding
+        kinds ``busiest_weekday`` and ``busiest_hour``.
+    """
+    tz = course.config.timezone
+    visitors = int(A.learner_flags(course)["visited"].sum())
+    if visitors < MIN_LEARNERS:
+        return []
+    act = A.activity_by_hour(course, tz=tz, events=["visited"])
+    if act.empty or int(act["count"].sum()) == 0:
+        return []
+    days = A.weekday_summary(act)
+    top, low = days.loc[days["pct"].idxmax()], days.loc[days["pct"].idxmin()]
+    names = {
+        "Mon": "Monday",
+        "Tue": "Tuesday",
+        "Wed": "Wednesday",
+        "Thu": "Thursday",
+        "Fri": "Friday",
+        "Sat": "Saturday",
+        "Sun": "Sunday",
+    }
+    out = [
+        Finding(
+            "schedule",
+            "busiest_weekday",
+            names.get(str(top["day_of_week"]), str(top["day_of_week"])),
+            float(top["pct"]),
+            "pct",
+            visitors,
+            f"Learners visited steps most on {names.get(str(top['day_of_week']))}s "
+            f"({pct(top['pct'])} of all visits) and least on "
+            f"{names.get(str(low['day_of_week']))}s ({pct(low['pct'])}).",
+        )
+    ]
+    hours = A.hourly_summary(act)
+    h = hours.loc[hours["pct"].idxmax()]
+    out.append(
+        Finding(
+            "schedule",
+            "busiest_hour",
+            f"{int(h['hour']):02d}:00",
+            float(h["pct"]),
+            "pct",
+            visitors,
+            f"The busiest hour of the day was {int(h['hour']):02d}:00–"
+            f"{(int(h['hour']) + 1) % 24:02d}:00 ({tz}), with {pct(h['pct'])} of the visits.",
+        )
+    )
+    return out
+
+
+# ----------------------------------------------------------------------------- events
+def event_findings(course) -> list[Finding]:
+    """How many learners did each kind of thing, and the largest drop between kinds.
+
+    Returns
+    -------
+    list of Finding
+        kind ``event_reach``.
+    """
+    counts = A.event_counts(A.event_log(course))
+    if counts.empty:
+        return []
+    counts = counts[counts["learners"] >= MIN_LEARNERS]
+    if len(counts) < 2:
+        return []
+    enrolled = int(counts["learners"].max())
+    words = {
+        "survey_answered": "answered the archetype survey",
+        "visited": "visited a step",
+        "completed": "completed a step",
+        "commented": "commented",
+        "answered": "answered a question",
+        "notebook_opened": "opened a notebook",
+        "cell_run": "ran a notebook cell",
+        "cell_failed": "met a cell error",
+        "fully_participated": "fully participated",
+        "purchased": "bought a certificate",
+        "left": "answered the leaving survey",
+        "unenrolled": "unenrolled",
+    }
+    parts = [
+        f"{int(r.learners):,} {words.get(str(r.event), str(r.event).replace('_', ' '))}"
+        for r in counts.itertuples(index=False)
+        if str(r.event) != "enrolled"
+    ]
+    return [
+        Finding(
+            "events",
+            "event_reach",
+            "all events",
+            float(counts["events"].sum()),
+            "events",
+            enrolled,
+            f"The log holds {int(counts['events'].sum()):,} events of {len(counts)} kinds "
+            f"(kinds with fewer than 10 learners left out). Of the {enrolled:,} learners, "
+            f"{_and(parts)}.",
+        )
+    ]
+
+
 FAMILIES = {
     "steps": step_findings,
     "quizzes": quiz_findings,
@@ -693,5 +883,7 @@ FAMILIES = {
     "social": social_findings,
     "notebooks": notebook_findings,
     "data": data_findings,
+    "schedule": schedule_findings,
+    "events": event_findings,
 }
 """Family name → the function that finds it."""

@@ -11,7 +11,17 @@ from ..analysis._groups import GROUPS, group_members, learner_flags
 from ._core import Finding
 from ._families import FAMILIES
 
-__all__ = ["headline_summary", "in_this_run", "find", "NO_FINDING"]
+__all__ = [
+    "headline_summary",
+    "in_this_run",
+    "find",
+    "NO_FINDING",
+    "group_label",
+    "readable_groups",
+    "coverage_text",
+    "survivor_text",
+    "timeline_text",
+]
 
 
 def _flags(course, roles):
@@ -162,8 +172,33 @@ NO_FINDING: dict[str, str] = {
     "social": "Fewer than 10 people commented, too few to describe the discussion.",
     "notebooks": "No notebook cell had errors from at least 10 learners.",
     "data": "No row was left out and no value was repaired.",
+    "schedule": "Fewer than 10 learners visited a step, too few to describe when.",
+    "events": "Too few learners are in the event log to describe it.",
 }
 """What "In this run" says when a family has no finding on this course."""
+
+
+NO_KIND: dict[str, str] = {
+    "skipped_step": "No step was skipped: each was visited by at least 60% of the mean of "
+    "its neighbours' visitors.",
+    "low_completion": "No step was marked complete far less often (25 points or more) than "
+    "the median step.",
+    "most_stopped": "Fewer than 10 learners stopped on any one step before the last.",
+    "hard_question": "Every question answered by at least 10 learners was right at the "
+    "first try for at least half of them.",
+    "wrong_answer_leads": "On every question answered by at least 10 learners, the keyed "
+    "answer was chosen at least as often at the first try as any wrong answer.",
+    "busiest_discussion": "The discussion did not concentrate on one step (none held 20% "
+    "of the posts and twice the average), or fewer than 10 learners commented.",
+    "busiest_week": "Fewer than 10 learners enrolled in any seven days.",
+    "early_finishers": "Fewer than 10 learners fully participated.",
+    "same_day_leavers": "Fewer than 10 learners unenrolled.",
+    "educator_share": "Fewer than 10 learners commented.",
+    "cohorts_differ": "A cohort has fewer than 10 learners, too few to compare.",
+    "cohorts_alike": "A cohort has fewer than 10 learners, too few to compare.",
+    "no_early_finishers": "Fewer than 10 learners fully participated.",
+}
+"""What "In this run" says when a section asks for kinds that this run does not show."""
 
 
 def find(course, families=None) -> list[Finding]:
@@ -228,6 +263,12 @@ def in_this_run_text(course, families=None, *, kinds=None, title: str = "In this
         kinds = {kinds} if isinstance(kinds, str) else set(kinds)
         found = [f for f in found if f.kind in kinds]
     sentences = _sentences(found)
+    if not sentences and kinds is not None:
+        said = [NO_KIND[k] for k in sorted(kinds) if k in NO_KIND]
+        sentences = list(dict.fromkeys(said)) or [
+            "Nothing in this section reaches the book's thresholds (each finding needs at "
+            "least 10 learners behind it)."
+        ]
     if not sentences:
         sentences = [NO_FINDING.get(n, "Nothing in this section stands out.") for n in names]
     return f"**{title}.** " + " ".join(sentences)
@@ -259,3 +300,161 @@ def _sentences(found: list[Finding]) -> list[str]:
             out += [g.text for g in group]
         i = j + 1
     return out
+
+
+def group_label(group: str) -> str:
+    """A group expression in a reader's words: ``"fully_participated & ~commented"`` →
+    ``"fully participated and not commented"``.
+
+    Examples
+    --------
+    >>> group_label("unenrolled & ~visited")
+    'unenrolled and not visited'
+    """
+    text = str(group).replace("~", "not ").replace("&", "and").replace("|", "or")
+    return " ".join(text.replace("_", " ").split())
+
+
+def readable_groups(table):
+    """A :func:`~flbook.analysis.population_summary` table with its ``group`` column in words.
+
+    Returns
+    -------
+    DataFrame
+        a copy, ``group`` rewritten by :func:`group_label` (no code names in the book).
+    """
+    out = table.copy()
+    if "group" in out.columns:
+        out["group"] = out["group"].astype(str).map(group_label)
+    return out
+
+
+def coverage_text(daily, config) -> str:
+    """What period each main export covers, against the study weeks, in one paragraph.
+
+    Parameters
+    ----------
+    daily : the :func:`~flbook.analysis.daily_records` table.
+    config : the course's :class:`~flbook.config.CourseConfig`.
+
+    Returns
+    -------
+    str
+        Markdown: the first and last day of enrolments and of step activity, how they
+        fall against the start and the end of the last study week.
+    """
+    import pandas as pd
+
+    if daily.empty:
+        return "**In this run.** No export file holds dated rows."
+    start = pd.Timestamp(config.start)
+    end = pd.Timestamp(config.end)
+
+    def rel(day) -> str:
+        d = (pd.Timestamp(day) - start).days
+        if d < 0:
+            return f"{-d:,} day{'s' if d != -1 else ''} before the start"
+        e = (pd.Timestamp(day) - end).days
+        if e >= 0:
+            return f"{e + 1:,} day{'s' if e else ''} after the last study week"
+        return f"in study week {d // 7 + 1}"
+
+    parts = []
+    names = {
+        "enrolments": "Enrolments run",
+        "step-activity": "Step activity runs",
+        "comments": "Comments run",
+    }
+    for ds, word in names.items():
+        rows = daily[daily["dataset"] == ds]
+        if rows.empty:
+            continue
+        first, last = rows["date"].min(), rows["date"].max()
+        parts.append(
+            f"{word} run from {first:%Y-%m-%d} ({rel(first)}) to {last:%Y-%m-%d} ({rel(last)})."
+        )
+    latest = daily["date"].max()
+    parts.append(f"The latest dated row of any file is from {latest:%Y-%m-%d}.")
+    return "**In this run.** " + " ".join(parts)
+
+
+def survivor_text(course) -> str:
+    """The caution about who rates the later weeks, with what this run's ratings show.
+
+    Returns
+    -------
+    str
+        Markdown for a callout: the general caution, then whether the number of
+        ratings fell and whether the last rated week was rated better or worse than the
+        first, with the shares (weeks with at least 10 ratings only).
+    """
+    from .. import analysis as A
+    from ._core import MIN_LEARNERS, pct
+
+    general = (
+        "Later weeks are rated only by the learners still on the course. If the unhappy "
+        "learners leave first, a later week can look better simply because they have gone."
+    )
+    s = A.sentiment_by_week(course)
+    if s.empty:
+        return general
+    n = s.groupby("week_number", sort=True)["responses"].sum()
+    good = s[s["rating"] == "good"].groupby("week_number", sort=True)["responses"].sum()
+    keep = n[n >= MIN_LEARNERS].index
+    if len(keep) < 2:
+        return general + " This run has too few rated weeks (10 ratings or more) to compare."
+    first, last = int(keep[0]), int(keep[-1])
+    a, b = 100 * good[first] / n[first], 100 * good[last] / n[last]
+    counts = (
+        f"the number of ratings fell from {int(n[first]):,} in week {first} to "
+        f"{int(n[last]):,} in week {last}"
+        if n[last] < n[first]
+        else f"week {last} drew {int(n[last]):,} ratings against {int(n[first]):,} in week "
+        f"{first}, so fewer raters did not leave"
+    )
+    if b > a:
+        verdict = (
+            f"week {last} was rated better than week {first} ({pct(b)} good against "
+            f"{pct(a)}), and part of that rise may be the unhappy learners having gone"
+        )
+    elif b < a:
+        verdict = (
+            f"week {last} was rated worse than week {first} ({pct(b)} good against "
+            f"{pct(a)}): the learners who stayed did not rate the later week more highly, "
+            "so look at what happened in it"
+        )
+    else:
+        verdict = f"weeks {first} and {last} were rated alike ({pct(a)} good)"
+    return (
+        f"{general} In this run {counts}, and {verdict}. Watch the number of ratings "
+        "above each bar, and treat a week rated by a few dozen learners as an anecdote."
+    )
+
+
+def timeline_text(timeline) -> str:
+    """What one learner's notebook timeline shows, in counts (no ids, no times).
+
+    Parameters
+    ----------
+    timeline : a :func:`~flbook.analysis.learner_timeline` table.
+
+    Returns
+    -------
+    str
+        e.g. "This learner ran notebook cells 14 times (3 failed) on 2 days, in 1 sitting
+        or more." — or "" when there is no notebook event.
+    """
+    if timeline.empty:
+        return ""
+    ev = timeline["event"].astype(str)
+    runs = int(ev.isin(["cell_run", "cell_failed"]).sum())
+    failed = int((ev == "cell_failed").sum())
+    opened = int((ev == "notebook_opened").sum())
+    days = timeline.loc[ev.isin(["cell_run", "cell_failed"]), "time"].dt.normalize().nunique()
+    if runs == 0:
+        return "This learner opened notebooks but ran no cell."
+    return (
+        f"This learner opened a notebook {opened:,} time{'s' if opened != 1 else ''} and "
+        f"ran cells {runs:,} time{'s' if runs != 1 else ''} ({failed:,} failed), on "
+        f"{days:,} day{'s' if days != 1 else ''}."
+    )
