@@ -150,6 +150,10 @@ class Table:
                 midnight = (s.dropna() == s.dropna().dt.normalize()).all()
                 df[c] = s.dt.strftime("%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M").fillna("–")
             else:
+                if str(c) in _CODE_NAME_COLUMNS:  # code names (fully_participated) in words
+                    from .findings import readable_value
+
+                    s = s.astype("object").map(lambda v, c=str(c): readable_value(c, v))
                 df[c] = s.astype("object").where(s.notna(), "–").astype(str)
         df.columns = [_header(c) for c in df.columns]
         return df
@@ -186,6 +190,9 @@ def _header(name: Any) -> str:
     text = " ".join(words)
     return text[:1].upper() + text[1:]
 
+
+_CODE_NAME_COLUMNS = ("group", "measure", "event")
+"""Columns whose values are code names, shown in words (see :func:`flbook.findings.readable_value`)."""
 
 _ACRONYMS = {"auc": "AUC", "id": "ID", "utm": "UTM", "roc": "ROC", "url": "URL", "hd": "HD"}
 

@@ -347,3 +347,31 @@ def test_re_enrolments_are_reported_and_small_counts_hidden():
     assert in_this_run_text(with_report({}), "data").endswith(
         "No row was left out and no value was repaired."
     )
+
+
+# ----------------------------------------------------------------------------- words for readers
+def test_tables_show_words_not_code_names_and_align_text_left():
+    from flbook import show_table
+    from flbook.findings import readable_groups
+
+    t = show_table(
+        pd.DataFrame(
+            {
+                "group": ["~visited", "fully_participated & ~commented"],
+                "measure": ["steps_per_session", "study_minutes"],
+                "learners": [12, 30],
+                "pct_of_enrolled": [12.345, 30.0],
+            }
+        ),
+        pct_digits=0,
+    )
+    shown = t.formatted()
+    assert list(shown["Group"]) == ["not visited", "fully participated and not commented"]
+    assert list(shown["Measure"]) == ["Steps per session", "Estimated study time (minutes)"]
+    assert list(shown["% of enrolled"]) == ["12%", "30%"]
+    html_doc = t._repr_html_()
+    assert '<th style="text-align: left">Group</th>' in html_doc
+    assert '<td style="text-align: right">12</td>' in html_doc
+    assert "~" not in html_doc and "fully_participated" not in html_doc
+    known = readable_groups(pd.DataFrame({"column": ["age_range"], "known": [3]}))
+    assert known["column"].tolist() == ["age range"]

@@ -53,6 +53,7 @@ from ._prose import (
     in_this_run,
     in_this_run_text,
     readable_groups,
+    readable_value,
     survivor_text,
     timeline_text,
 )
@@ -95,6 +96,7 @@ __all__ = [
     "notebook_findings",
     "quiz_findings",
     "readable_groups",
+    "readable_value",
     "session_findings",
     "social_findings",
     "step_findings",

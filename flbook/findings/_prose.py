@@ -316,16 +316,19 @@ def group_label(group: str) -> str:
 
 
 def readable_groups(table):
-    """A :func:`~flbook.analysis.population_summary` table with its ``group`` column in words.
+    """A table with its code names in words: ``group`` by :func:`group_label`, and the
+    ``column`` names of :func:`~flbook.analysis.demographics_known` with spaces.
 
     Returns
     -------
     DataFrame
-        a copy, ``group`` rewritten by :func:`group_label` (no code names in the book).
+        a copy (no code names in the book).
     """
     out = table.copy()
     if "group" in out.columns:
         out["group"] = out["group"].astype(str).map(group_label)
+    if "column" in out.columns:
+        out["column"] = out["column"].astype(str).str.replace("_", " ")
     return out
 
 
@@ -458,3 +461,32 @@ def timeline_text(timeline) -> str:
         f"ran cells {runs:,} time{'s' if runs != 1 else ''} ({failed:,} failed), on "
         f"{days:,} day{'s' if days != 1 else ''}."
     )
+
+
+READABLE_COLUMNS: tuple[str, ...] = ("group", "measure", "event")
+"""Table columns whose values are code names; :func:`readable_value` puts them in words."""
+
+
+def readable_value(column: str, value) -> str:
+    """A code name in a table cell in a reader's words (``"steps_per_session"`` →
+    ``"Steps per session"``, ``"~visited"`` → ``"not visited"``).
+
+    Only the columns of :data:`READABLE_COLUMNS` are rewritten; other values pass through.
+
+    Examples
+    --------
+    >>> readable_value("measure", "study_days")
+    'study days'
+    >>> readable_value("group", "fully_participated & ~commented")
+    'fully participated and not commented'
+    """
+    if column not in READABLE_COLUMNS or not isinstance(value, str):
+        return value
+    if column == "group":
+        return group_label(value)
+    if column == "measure":
+        from ..plotting._sessions import SESSION_MEASURE_LABELS
+
+        if value in SESSION_MEASURE_LABELS:
+            return SESSION_MEASURE_LABELS[value]
+    return value.replace("_", " ")
