@@ -375,3 +375,12 @@ def test_tables_show_words_not_code_names_and_align_text_left():
     assert "~" not in html_doc and "fully_participated" not in html_doc
     known = readable_groups(pd.DataFrame({"column": ["age_range"], "known": [3]}))
     assert known["column"].tolist() == ["age range"]
+
+
+def test_drifted_away_learners_get_a_name_and_keep_their_place():
+    from flbook.findings import DRIFTED_AWAY, readable_groups
+
+    table = pd.DataFrame({"group": ["fully_participated", "unenrolled", DRIFTED_AWAY]})
+    out = readable_groups(table)
+    assert list(out["group"]) == ["fully participated", "unenrolled", "drifted away"]
+    assert list(out["group"].cat.categories) == list(out["group"])

@@ -21,6 +21,10 @@ __all__ = [
     "coverage_text",
     "survivor_text",
     "timeline_text",
+    "readable_value",
+    "DRIFTED_AWAY",
+    "GROUP_NAMES",
+    "follow_along_cut_text",
 ]
 
 
@@ -315,18 +319,32 @@ def group_label(group: str) -> str:
     return " ".join(text.replace("_", " ").split())
 
 
-def readable_groups(table):
-    """A table with its code names in words: ``group`` by :func:`group_label`, and the
-    ``column`` names of :func:`~flbook.analysis.demographics_known` with spaces.
+DRIFTED_AWAY: str = "visited & ~fully_participated & ~unenrolled"
+"""Learners who started, did not finish and never pressed "Leave course": they drifted away."""
+
+GROUP_NAMES: dict[str, str] = {DRIFTED_AWAY: "drifted away"}
+"""Short names for group expressions that have one, used by :func:`readable_groups`."""
+
+
+def readable_groups(table, names: dict[str, str] | None = None):
+    """A table with its code names in words: ``group`` by :func:`group_label` (or by
+    ``names``, default :data:`GROUP_NAMES`), and the ``column`` names of
+    :func:`~flbook.analysis.demographics_known` with spaces. Row order is kept.
 
     Returns
     -------
     DataFrame
         a copy (no code names in the book).
     """
+    import pandas as pd
+
+    names = GROUP_NAMES if names is None else names
     out = table.copy()
     if "group" in out.columns:
-        out["group"] = out["group"].astype(str).map(group_label)
+        g = out["group"].astype(str)
+        out["group"] = g.map(lambda v: names.get(v, group_label(v)))
+        order = list(dict.fromkeys(out["group"]))
+        out["group"] = pd.Categorical(out["group"], categories=order, ordered=True)
     if "column" in out.columns:
         out["column"] = out["column"].astype(str).str.replace("_", " ")
     return out
@@ -490,3 +508,40 @@ def readable_value(column: str, value) -> str:
         if value in SESSION_MEASURE_LABELS:
             return SESSION_MEASURE_LABELS[value]
     return value.replace("_", " ")
+
+
+def follow_along_cut_text(course, *, before_minutes: float = 60, after_minutes: float = 180) -> str:
+    """How many of the placed cell runs fall outside the window of the follow-along chart.
+
+    Parameters
+    ----------
+    course : the Course (its ``config.notebooks`` places notebooks on steps).
+    before_minutes, after_minutes : the chart's window around the first visit of the step.
+
+    Returns
+    -------
+    str
+        one sentence, e.g. "The chart stops at 180 minutes after the first visit (and 60
+        before): 5,123 of the 20,000 runs (26%) of learners who visited the step fall
+        outside it." ("" without notebook runs).
+    """
+    from .. import analysis as A
+    from ._core import pct
+
+    nb = course.config.notebooks
+    inside = A.follow_along_times(
+        course, notebooks=nb, before_minutes=before_minutes, after_minutes=after_minutes
+    )
+    wide = A.follow_along_times(
+        course, notebooks=nb, before_minutes=1e7, after_minutes=1e7, bin_minutes=1e7
+    )
+    total = int(wide["executions"].sum()) if not wide.empty else 0
+    if total == 0:
+        return ""
+    shown = int(inside["executions"].sum())
+    beyond = max(total - shown, 0)
+    return (
+        f"The chart stops at {after_minutes:.0f} minutes after the first visit of the step "
+        f"(and starts {before_minutes:.0f} before it): {beyond:,} of the {total:,} runs "
+        f"({pct(100 * beyond / total)}) by learners who visited the step fall outside it."
+    )
