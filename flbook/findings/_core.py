@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 __all__ = ["Finding", "MIN_LEARNERS", "CONFIDENCE", "wilson_interval"]
@@ -90,15 +89,3 @@ def interval_text(low: float | None, high: float | None) -> str:
     if low is None or high is None:
         return ""
     return f" (95% interval {low:.0f}–{high:.0f}%)"
-
-
-def n_text(n: int, noun: str = "learner") -> str:
-    """ "1 learner", "1,234 learners"."""
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
-
-
-def isfinite(x) -> bool:
-    try:
-        return math.isfinite(float(x))
-    except (TypeError, ValueError):
-        return False
