@@ -39,6 +39,8 @@ _LAZY = {
     "predict": "flbook.predict",
     "explore": "flbook.explore",
     "privacy": "flbook.privacy",
+    "findings": "flbook.findings",
+    "in_this_run": "flbook.findings",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

@@ -104,13 +104,32 @@ def fmt_pct(x: Any, digits: int = 0) -> str:
 class Table:
     """A DataFrame shown as a clean table: no index, readable headers, formatted numbers.
 
-    Its HTML escapes every cell, so text from learners can never become markup.
+    Its HTML escapes every cell, so text from learners can never become markup. Text
+    columns are left-aligned and numbers right-aligned. Percentages (columns named
+    ``pct_…`` or ``…_pct``) get ``pct_digits`` decimals (default: ``digits``).
     """
 
-    def __init__(self, frame: pd.DataFrame, *, max_rows: int = 40, digits: int = 1) -> None:
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        *,
+        max_rows: int = 40,
+        digits: int = 1,
+        pct_digits: int | None = None,
+    ) -> None:
         self.frame = frame
         self.max_rows = max_rows
         self.digits = digits
+        self.pct_digits = digits if pct_digits is None else pct_digits
+
+    def text_columns(self) -> list[bool]:
+        """For each column, whether it holds text (left-aligned) rather than numbers."""
+        out = []
+        for c in self.frame.columns:
+            s = self.frame[c]
+            numeric = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+            out.append(not numeric and not pd.api.types.is_datetime64_any_dtype(s))
+        return out
 
     def formatted(self) -> pd.DataFrame:
         """The table as strings, headers in words, at most ``max_rows`` rows.
@@ -132,7 +151,7 @@ class Table:
             elif pd.api.types.is_float_dtype(s):
                 pct = str(c).startswith("pct") or str(c).endswith("pct")
                 df[c] = s.map(
-                    (lambda v: fmt_pct(v, self.digits))
+                    (lambda v: fmt_pct(v, self.pct_digits))
                     if pct
                     else (lambda v: "–" if pd.isna(v) else f"{v:,.{self.digits}f}")
                 )
@@ -140,6 +159,10 @@ class Table:
                 midnight = (s.dropna() == s.dropna().dt.normalize()).all()
                 df[c] = s.dt.strftime("%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M").fillna("–")
             else:
+                if str(c) in _CODE_NAME_COLUMNS:  # code names (fully_participated) in words
+                    from .findings import readable_value
+
+                    s = s.astype("object").map(lambda v, c=str(c): readable_value(c, v))
                 df[c] = s.astype("object").where(s.notna(), "–").astype(str)
         for c in df.columns:
             mask = hidden[c].to_numpy()
@@ -156,10 +179,18 @@ class Table:
 
     def _repr_html_(self) -> str:
         df = self.formatted()
-        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+        align = ["left" if t else "right" for t in self.text_columns()]
+        head = "".join(
+            f'<th style="text-align: {a}">{html.escape(str(c))}</th>'
+            for c, a in zip(df.columns, align, strict=True)
+        )
         rows = []
         for rec in df.itertuples(index=False):  # at most max_rows display rows
-            rows.append("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in rec) + "</tr>")
+            cells = "".join(
+                f'<td style="text-align: {a}">{html.escape(str(v))}</td>'
+                for v, a in zip(rec, align, strict=True)
+            )
+            rows.append(f"<tr>{cells}</tr>")
         more = ""
         if len(self.frame) > self.max_rows:
             more = f'<p class="table-note">Showing {self.max_rows} of {len(self.frame):,} rows.</p>'
@@ -193,12 +224,20 @@ def _header(name: Any) -> str:
     return text[:1].upper() + text[1:]
 
 
+_CODE_NAME_COLUMNS = ("group", "measure", "event")
+"""Columns whose values are code names, shown in words (see :func:`flbook.findings.readable_value`)."""
+
 _ACRONYMS = {"auc": "AUC", "id": "ID", "utm": "UTM", "roc": "ROC", "url": "URL", "hd": "HD"}
 
 
-def show_table(frame: pd.DataFrame, *, max_rows: int = 40, digits: int = 1) -> Table:
-    """Display ``frame`` as a book table (see :class:`Table`)."""
-    return Table(frame, max_rows=max_rows, digits=digits)
+def show_table(
+    frame: pd.DataFrame, *, max_rows: int = 40, digits: int = 1, pct_digits: int | None = None
+) -> Table:
+    """Display ``frame`` as a book table (see :class:`Table`).
+
+    ``pct_digits`` sets the decimals of percentage columns (default ``digits``).
+    """
+    return Table(frame, max_rows=max_rows, digits=digits, pct_digits=pct_digits)
 
 
 def md(text: str):

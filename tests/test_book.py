@@ -343,3 +343,84 @@ def test_bundled_course_has_the_whole_quizzes_chapter(html_text):
     assert "counts, never words" in text  # the conversation chapter too
     assert "three paradigms side by side" in text  # and the predictions chapter
     assert "no quiz answers in this export" not in text
+
+
+# ----------------------------------------------------------------------------- in this run
+
+
+def _prose(html_doc: str) -> str:
+    """Visible text with whitespace collapsed and typographic quotes made plain."""
+    text = _visible(html_doc).replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
+    return re.sub(r"\s+", " ", text)
+
+
+@pytest.fixture(scope="session")
+def stub_course():
+    from flbook.store import load_course
+
+    return load_course(STUB)
+
+
+def test_every_chapter_says_what_this_run_shows(html_text):
+    """Each chapter (split at its level-1 heading) holds "In this run" text."""
+    ids = []
+    for path in CHAPTERS:
+        first = next(
+            c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown"
+        )
+        ids.append(re.search(r"\{#(sec-[^}]+)\}", first.source.splitlines()[0]).group(1))
+    pieces = re.split(r'<h1\b[^>]*id="(sec-[^"]+)"', html_text)
+    body = dict(zip(pieces[1::2], pieces[2::2], strict=True))
+    for sec in ids:
+        assert sec in body, sec
+        assert "In this run." in _prose(body[sec]), f"chapter {sec} has no 'In this run' text"
+
+
+def test_conditional_claims_agree_with_the_bundled_data(html_text, stub_course):
+    import flbook.analysis as A
+    from flbook.findings import find, in_this_run_text, survivor_text
+
+    text = _prose(html_text)
+    # fixed claims that the data contradicted are gone
+    for gone in (
+        "nobody can finish before the last week opens",
+        "a dozen runs, then nothing",
+        "cell runs by",
+        "Survivors rate the later weeks",
+        "at least 90%",
+        "rises fastest around the start date",
+        "the number of ratings shrinks",
+    ):
+        assert gone not in text and gone not in html_text
+    # the survey caution says which way this run's ratings went, as the table does
+    s = A.sentiment_by_week(stub_course)
+    n = s.groupby("week_number")["responses"].sum()
+    good = s[s["rating"] == "good"].groupby("week_number")["responses"].sum() / n
+    caution = survivor_text(stub_course)
+    assert caution.replace("\u2019", "'") in text
+    first, last = n.index.min(), n.index.max()
+    word = "better" if good[last] > good[first] else "worse"
+    assert f"week {last} was rated {word} than week {first}" in caution
+    # early finishers: said as the histogram shows
+    hist = A.time_to_full_participation(stub_course)
+    hist = hist[hist["measure"] == "study_days"]
+    early = int(hist.loc[hist["days"] < 7 * (STUB.weeks - 1), "learners"].sum())
+    finishing = in_this_run_text(
+        stub_course, "enrolment", kinds=["early_finishers", "no_early_finishers"]
+    )
+    assert finishing.removeprefix("**In this run.** ").replace("\u2019", "'") in text
+    assert ("None of the" in finishing) == (early == 0)
+    # enrolment: the fastest week, as found from the daily counts
+    week = [f for f in find(stub_course, "enrolment") if f.kind == "busiest_week"][0]
+    assert week.text in text
+    # notebooks: the opening sentence counts the learners the overview table counts
+    overview = A.notebook_overview(stub_course, notebooks=STUB.notebooks)
+    assert f"{int(overview.learners[0]):,} learners used" in text
+
+
+def test_prediction_verdict_matches_the_scores(html_text):
+    text = _prose(html_text)
+    assert "ranked learners better than the baseline" in text or "did not clearly beat" in text
+    assert "95% interval over learners" in text
+    assert "Every learner scored had been active that week" in text  # week 1 on this course
+    assert "so it can reach at most" in text

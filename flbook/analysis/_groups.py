@@ -17,7 +17,7 @@ __all__ = ["GROUPS", "learner_flags", "group_members", "learner_ids", "pseudonym
 GROUPS: dict[str, str] = {
     "enrolled": "enrolled on the course (role learner)",
     "unenrolled": "enrolled, then left the course",
-    "fully_participated": "marked most steps complete and took every test",
+    "fully_participated": "marked a majority of steps complete and attempted every test",
     "purchased": "bought a certificate or statement",
     "visited": "visited at least one step",
     "completed": "marked at least one step complete",

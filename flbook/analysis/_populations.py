@@ -187,131 +187,16 @@ def population_summary(
     )
 
 
-def _pct_text(part: int, whole: int) -> str:
-    """A share for prose: "77%", "<1%" for a small non-zero share, ">99%" short of all."""
-    pct = 100.0 * part / whole
-    if 0 < pct < 1:
-        return "<1%"
-    if 99 < pct < 100:
-        return ">99%"
-    return f"{pct:.0f}%"
-
-
-def _people(n: int, noun: str = "learner") -> str:
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
-
-
 def headline_summary(course, *, roles: tuple[str, ...] = ("learner",)) -> str:
     """A short paragraph of the headline numbers, written from the data.
 
-    Answers "what happened on this run, in a few sentences?": how many learners
-    enrolled, visited and completed steps, commented, answered questions, fully
-    participated, bought a certificate, and left (and how many of those never visited
-    a step). Numbers have thousands separators; zero counts are said plainly ("No
-    learner has unenrolled.") and nothing is divided by zero.
-
-    Parameters
-    ----------
-    course : a :class:`~flbook.store.Course`, or the :func:`~flbook.analysis.learner_flags` table.
-    roles : the enrolment roles counted (default learners only).
-
-    Returns
-    -------
-    str
-        one paragraph (plain text, safe to put in Markdown).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from flbook.store import Course
-    >>> course = Course.from_frames(
-    ...     enrolments=pd.DataFrame({"learner_id": ["a", "b", "c", "d"],
-    ...         "enrolled_at": ["2024-02-01 10:00:00"] * 4, "role": ["learner"] * 4}),
-    ...     step_activity=pd.DataFrame({"learner_id": ["a", "b", "c"], "step": ["1.1"] * 3,
-    ...         "first_visited_at": ["2024-02-05 10:00:00"] * 3,
-    ...         "last_completed_at": ["2024-02-05 10:05:00", None, None]}))
-    >>> print(headline_summary(course))  # doctest: +NORMALIZE_WHITESPACE
-    Of 4 enrolled learners, 3 (75%) visited at least one step and 1 (25%) marked at
-    least one step complete. No learner has commented or answered a question. No learner
-    has fully participated or bought a certificate. No learner has unenrolled.
+    Prose lives in :mod:`flbook.findings`; this is
+    :func:`flbook.findings.headline_summary`, kept here so that existing code importing
+    it from :mod:`flbook.analysis` still works.
     """
-    f = _flags(course, roles)
-    n = len(f)
-    if n == 0:
-        return "No learner has enrolled on this course run."
-    c = {k: int(f[k].sum()) if k in f.columns else 0 for k in GROUPS}
+    from ..findings import headline_summary as _headline
 
-    def share(k: int) -> str:
-        return f"{k:,} ({_pct_text(k, n)})"
-
-    def pair(a: str, b: str, a_words: str, b_words: str, none_words: str) -> str:
-        x, y = c[a], c[b]
-        if x == 0 and y == 0:
-            return f"No learner has {none_words}."
-        if x and y:
-            return f"{share(x)} {a_words} and {share(y)} {b_words}."
-        done, words, missing = (x, a_words, b) if x else (y, b_words, a)
-        nobody = {
-            "completed": "No learner has marked a step complete.",
-            "answered": "No learner has answered a question.",
-            "commented": "No learner has commented.",
-            "purchased": "No learner has bought a certificate.",
-            "fully_participated": "No learner has fully participated.",
-            "visited": "No learner has visited a step.",
-        }[missing]
-        return f"{share(done)} {words}. {nobody}"
-
-    sentences = []
-    if c["visited"]:
-        first = (
-            f"Of {_people(n, 'enrolled learner')}, {share(c['visited'])} visited at least one step"
-        )
-        if c["completed"]:
-            first += f" and {share(c['completed'])} marked at least one step complete."
-        else:
-            first += " but none marked a step complete."
-        sentences.append(first)
-    else:
-        sentences.append(
-            f"{_people(n, 'learner')} enrolled; none of them has visited a step yet."
-            if n > 1
-            else "1 learner enrolled and has not visited a step yet."
-        )
-    sentences.append(
-        pair(
-            "commented",
-            "answered",
-            "posted at least one comment",
-            "answered at least one question",
-            "commented or answered a question",
-        )
-    )
-    sentences.append(
-        pair(
-            "fully_participated",
-            "purchased",
-            "fully participated",
-            "bought a certificate",
-            "fully participated or bought a certificate",
-        )
-    )
-    if c["unenrolled"] == 0:
-        sentences.append("No learner has unenrolled.")
-    else:
-        left_unseen = len(group_members(f, "unenrolled & ~visited")) if "visited" in f else 0
-        text = f"{share(c['unenrolled'])} unenrolled"
-        if left_unseen == c["unenrolled"]:
-            text += (
-                ", without visiting a step."
-                if left_unseen == 1
-                else ", all without visiting a step."
-            )
-        elif left_unseen:
-            text += f", {left_unseen:,} of them without visiting a step."
-        else:
-            text += "."
-        sentences.append(text)
-    return " ".join(s[0].upper() + s[1:] for s in sentences)
+    return _headline(course, roles=roles)
 
 
 def _is_unknown(values: pd.Series) -> np.ndarray:

@@ -94,7 +94,7 @@ def plot_prediction_scores(
     ax.set_ylabel(_METRIC_LABELS.get(metric, metric))
     if metric == "auc":
         ax.axhline(0.5, color=COLORS["muted"], lw=0.8, ls=":")
-        ax.set_ylim(0.4, 1.0)
+        ax.set_ylim(0, 1.0)  # bars start at 0, so their lengths compare honestly
     elif metric.endswith("_pct"):
         ax.set_ylim(0, 100)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
