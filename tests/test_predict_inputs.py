@@ -117,3 +117,16 @@ def test_in_situ_error_at_the_end_of_week_1_does_not_contradict_itself(two_runs)
     # and what it promises holds: a day into week 2 it predicts
     pred = fp.predict_risk(course, paradigm="in-situ", as_of=end_of_week_1 + pd.Timedelta(days=1))
     assert len(pred.table) > 0
+
+
+def test_the_chapter_callout_lists_the_differences(two_runs, tmp_path):
+    yml = _copy_current(two_runs, tmp_path)
+    older = tmp_path / "older"
+    make_course(older, learners=120, weeks=4, seed=9, stub="learn-to-code-0", start="2023-02-06")
+    _with_previous(yml, [str(older / "course.yml")])
+    course = load_course(yml)
+    previous = fp.load_previous_runs(course)
+    shown = fp.differences_callout(course, previous).data
+    assert ".callout-warning" in shown and "Earlier run learn-to-code-0 differs" in shown
+    same = load_course(two_runs["current"])
+    assert fp.differences_callout(same, fp.load_previous_runs(same)) is None

@@ -358,7 +358,7 @@ _DATASETS = [
         column_notes={
             "learner_id": "the learner who answered",
             "quiz_question": "the question, week.step.question",
-            "question_type": "e.g. MultipleChoiceQuestion, or ClozeQuestion (fill in the gap)",
+            "question_type": "e.g. MultipleChoice (MultipleChoiceQuestion in some exports), or ClozeQuestion (fill in the gap)",
             "week_number": "the question's week",
             "step_number": "the number of the question's step within its week",
             "question_number": "the question's number on its step",

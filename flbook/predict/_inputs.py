@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import FlbookError
 
-__all__ = ["check_previous_runs", "run_differences"]
+__all__ = ["check_previous_runs", "run_differences", "differences_callout"]
 
 _ALIGNMENT = (
     "runs are aligned by study week, each from its own start date: the features are "
@@ -139,3 +139,15 @@ def run_differences(course, previous: Sequence) -> list[str]:
                 f"and {_ALIGNMENT}{extra}."
             )
     return notes
+
+
+def differences_callout(course, previous: Sequence):
+    """A warning callout (for a chapter) listing :func:`run_differences`; ``None`` if
+    every earlier run matches this one (nothing is shown)."""
+    notes = run_differences(course, previous)
+    if not notes:
+        return None
+    from .._setup import callout
+
+    text = "\n\n".join(n[0].upper() + n[1:] for n in notes)
+    return callout("warning", text, title="Earlier runs that differ from this one")
