@@ -134,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
                 client.close()
                 cluster.close()
             per_run = [r["seconds"] for r in result.records]
+            phases = [r.get("phases", {}) for r in result.records]
             rows.append(
                 {
                     "mode": mode if mode == "serial" else f"local cluster, {args.workers} workers",
@@ -144,6 +145,12 @@ def main(argv: list[str] | None = None) -> int:
                     "startup_s": round(startup, 1),
                     "median_run_s": round(statistics.median(per_run), 1),
                     "sum_run_s": round(sum(per_run), 1),
+                    **{
+                        f"median_{k.split()[0]}_s": round(
+                            statistics.median(p.get(k, float("nan")) for p in phases), 1
+                        )
+                        for k in ("load and summary", "chapters", "render")
+                    },
                     "failed": len(result.failed),
                 }
             )

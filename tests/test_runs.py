@@ -72,8 +72,8 @@ def test_step_lists_that_differ_are_described_and_matched():
 
 def test_enrolment_curves_are_rebased_to_each_start():
     curves = fa.enrolment_curves(_run("c-3", "2024-02-05", 100), [_run("c-2", "2023-02-06", 100)])
-    assert set(curves["day"]) == {-3}
-    assert (curves["pct_of_final"] == 100).all()
+    assert set(curves["day"]) == {-3, -2, -1, 0}  # the first enrolment to the start
+    assert (curves["pct_of_final"] == 100).all() and (curves["enrolled"] == 200).all()
 
 
 def test_shares_hide_counts_under_ten():

@@ -211,7 +211,8 @@ def enrolment_curves(course, previous: Sequence = ()) -> pd.DataFrame:
     Returns
     -------
     DataFrame with ``run``, ``current``, ``day`` (days from the first day of week 1;
-    negative before it), ``enrolled`` (learners enrolled by the end of that day) and
+    negative before it; every day from the first enrolment or the day before the start,
+    whichever is earlier, to the last enrolment or the start), ``enrolled`` (learners enrolled by the end of that day) and
     ``pct_of_final`` (share of the run's final enrolment). Runs without settings
     (no start date) are left out.
     """
@@ -225,8 +226,9 @@ def enrolment_curves(course, previous: Sequence = ()) -> pd.DataFrame:
             continue
         start = pd.Timestamp(c.config.start, tz="UTC")
         day = np.floor((t - start).dt.total_seconds().to_numpy() / 86400).astype(np.int64)
-        days = np.arange(day.min(), day.max() + 1)
-        counts = np.bincount(day - day.min(), minlength=len(days)).cumsum()
+        first, last = min(int(day.min()), -1), max(int(day.max()), 0)  # the start inside
+        days = np.arange(first, last + 1)
+        counts = np.bincount(day - first, minlength=len(days)).cumsum()
         frames.append(
             pd.DataFrame(
                 {

@@ -171,7 +171,9 @@ def build_run(run: RunEntry, out: str, options: dict[str, Any] | None = None) ->
     Returns
     -------
     dict: ``key``, ``status`` ("built", "up to date" or "failed"), ``failed`` (list of
-    ``[chapter, error]``), ``seconds`` and ``worker`` (the host that built it). Errors
+    ``[chapter, error]``), ``seconds``, ``phases`` (seconds spent loading the exports
+    and computing the summary, executing the chapters, rendering) and ``worker`` (the
+    host that built it). Errors
     never escape: a run that cannot be built is reported, and the others go on.
     """
     import socket
@@ -195,7 +197,12 @@ def build_run(run: RunEntry, out: str, options: dict[str, Any] | None = None) ->
                 local.mkdir(parents=True, exist_ok=True)
             else:
                 local = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-            result, summary = _render(run, local, options)
+            result, summary, load_seconds = _render(run, local, options)
+            record["phases"] = {
+                "load and summary": round(load_seconds, 2),
+                "chapters": round(result.execute_seconds, 2),
+                "render": round(result.render_seconds, 2),
+            }
             failed = [[c.name, str(c.error)] for c in result.failed]
             if not _is_local(fs):
                 fs.put(str(local), run_dir, recursive=True)
@@ -248,8 +255,10 @@ def _render(run: RunEntry, out: Path, options: dict[str, Any]):
     from ..render.cli import book_project_dir, course_metadata
     from ..store import load_course
 
+    t0 = time.perf_counter()
     course = load_course(run.config)  # checks the exports first; the chapters reuse the store
     summary = run_summary(course)
+    load_seconds = time.perf_counter() - t0
     with warnings.catch_warnings():  # e.g. cross-references to chapters left out
         warnings.simplefilter("ignore", RenderWarning)
         result = render_book(
@@ -262,4 +271,4 @@ def _render(run: RunEntry, out: Path, options: dict[str, Any]):
             jobs=1,
             metadata=course_metadata(run.config),
         )
-    return result, summary
+    return result, summary, load_seconds
