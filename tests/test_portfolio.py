@@ -315,7 +315,7 @@ def test_dask_cluster_survives_a_killed_worker_and_matches_the_serial_build(
                 "--no-dashboard",
                 log=tmp_path / f"{name}.log",
             )
-        client = Client(address, timeout=120)
+        client = Client(address, timeout=120)  # to watch the workers; the build has its own
         client.wait_for_workers(2, timeout=180)
         killed = []
 
@@ -338,7 +338,7 @@ def test_dask_cluster_survives_a_killed_worker_and_matches_the_serial_build(
         result = build_portfolio(
             read_catalogue(portfolio_dir / "catalogue.yml"),
             str(out),
-            client=client,
+            scheduler=address,  # what --scheduler tcp://HOST:PORT does
             options=FAST,
             progress=lambda d, t, r: (progress.append((d, t)), kill_a_busy_worker(d, t, r)),
         )

@@ -107,7 +107,7 @@ def _on_dask(
     own = []
     if client is None:
         if scheduler:
-            client = Client(scheduler)
+            client = Client(scheduler, timeout=120)
         else:
             # non-daemonic workers: a chapter may start its own processes (kernels)
             with dask.config.set({"distributed.worker.daemon": False}):
