@@ -1,4 +1,4 @@
-"""The ``flbook`` command: ``render``, ``check``, ``synth``, ``predict``.
+"""The ``flbook`` command: ``render``, ``check``, ``synth``, ``predict``, ``portfolio``.
 
 Errors about the user's input print as one line (no traceback) and exit 1; usage
 errors exit 2.
@@ -203,6 +203,12 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return run_render(args)
 
 
+def _cmd_portfolio(args: argparse.Namespace) -> int:
+    from .portfolio.cli import run_portfolio
+
+    return run_portfolio(args)
+
+
 def _cmd_predict(args: argparse.Namespace) -> int:
     from .predict.cli import run_predict
 
@@ -282,6 +288,22 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--top", type=float, default=0.1, help="share of learners flagged (0.1)")
     pr.add_argument("--out", required=True, help="CSV to write (learner ids: personal data)")
     pr.set_defaults(func=_cmd_predict)
+
+    po = sub.add_parser(
+        "portfolio",
+        help="build every run's book in a catalogue of courses, then the portfolio book",
+    )
+    po.add_argument("catalogue", help="catalogue YAML: courses and their runs' course.yml files")
+    po.add_argument("--out", required=True, help="output folder or fsspec URL the workers share")
+    po.add_argument("--workers", type=int, default=None, help="local cluster processes (cores)")
+    po.add_argument("--scheduler", default=None, help="a running Dask scheduler, tcp://HOST:PORT")
+    po.add_argument("--serial", action="store_true", help="build the runs one by one, no Dask")
+    po.add_argument("--to", default="html", help="formats of each run's book (default html)")
+    po.add_argument("--engine", choices=["auto", "quarto", "pandoc"], default="auto")
+    po.add_argument("--chapters", default=None, help="comma-separated chapters of each book")
+    po.add_argument("--project", default=None, help="book project folder (default: flbook's)")
+    po.add_argument("--force", action="store_true", help="rebuild runs that are up to date")
+    po.set_defaults(func=_cmd_portfolio)
     return p
 
 

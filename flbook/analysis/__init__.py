@@ -15,6 +15,7 @@ from . import (
     _overview,
     _populations,
     _quiz,
+    _runs,
     _schedule,
     _sessions,
     _social,
@@ -29,6 +30,7 @@ from ._notebooks import *  # noqa: F403
 from ._overview import *  # noqa: F403
 from ._populations import *  # noqa: F403
 from ._quiz import *  # noqa: F403
+from ._runs import *  # noqa: F403
 from ._schedule import *  # noqa: F403
 from ._sessions import *  # noqa: F403
 from ._social import *  # noqa: F403
@@ -48,6 +50,7 @@ __all__ = sorted(
                 _overview,
                 _populations,
                 _quiz,
+                _runs,
                 _schedule,
                 _sessions,
                 _social,
