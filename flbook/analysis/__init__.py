@@ -10,6 +10,7 @@ from . import (
     _enrolment,
     _events,
     _groups,
+    _items,
     _newer,
     _notebooks,
     _overview,
@@ -24,6 +25,7 @@ from . import (
 from ._enrolment import *  # noqa: F403
 from ._events import *  # noqa: F403
 from ._groups import *  # noqa: F403
+from ._items import *  # noqa: F403
 from ._newer import *  # noqa: F403
 from ._notebooks import *  # noqa: F403
 from ._overview import *  # noqa: F403
@@ -43,6 +45,8 @@ __all__ = sorted(
                 _enrolment,
                 _events,
                 _groups,
+                _items,
+                _items,
                 _newer,
                 _notebooks,
                 _overview,

@@ -9,6 +9,7 @@ from . import (
     _base,
     _enrolment,
     _events,
+    _items,
     _newer,
     _notebooks,
     _overview,
@@ -23,6 +24,7 @@ from . import (
 from ._base import *  # noqa: F403
 from ._enrolment import *  # noqa: F403
 from ._events import *  # noqa: F403
+from ._items import *  # noqa: F403
 from ._newer import *  # noqa: F403
 from ._notebooks import *  # noqa: F403
 from ._overview import *  # noqa: F403
@@ -42,6 +44,7 @@ __all__ = sorted(
                 _base,
                 _enrolment,
                 _events,
+                _items,
                 _newer,
                 _predict,
                 _notebooks,
