@@ -9,6 +9,7 @@ DataFrame with snake_case columns named with their unit (``learners``, ``pct``,
 from . import (
     _enrolment,
     _events,
+    _flows,
     _groups,
     _items,
     _newer,
@@ -24,6 +25,7 @@ from . import (
 )
 from ._enrolment import *  # noqa: F403
 from ._events import *  # noqa: F403
+from ._flows import *  # noqa: F403
 from ._groups import *  # noqa: F403
 from ._items import *  # noqa: F403
 from ._newer import *  # noqa: F403
@@ -44,6 +46,7 @@ __all__ = sorted(
             for m in (
                 _enrolment,
                 _events,
+                _flows,
                 _groups,
                 _items,
                 _items,

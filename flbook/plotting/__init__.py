@@ -9,6 +9,7 @@ from . import (
     _base,
     _enrolment,
     _events,
+    _flows,
     _items,
     _newer,
     _notebooks,
@@ -24,6 +25,7 @@ from . import (
 from ._base import *  # noqa: F403
 from ._enrolment import *  # noqa: F403
 from ._events import *  # noqa: F403
+from ._flows import *  # noqa: F403
 from ._items import *  # noqa: F403
 from ._newer import *  # noqa: F403
 from ._notebooks import *  # noqa: F403
@@ -44,6 +46,7 @@ __all__ = sorted(
                 _base,
                 _enrolment,
                 _events,
+                _flows,
                 _items,
                 _newer,
                 _predict,
