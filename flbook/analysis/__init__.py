@@ -22,6 +22,7 @@ from . import (
     _social,
     _steps,
     _time,
+    _words,
 )
 from ._enrolment import *  # noqa: F403
 from ._events import *  # noqa: F403
@@ -38,6 +39,7 @@ from ._sessions import *  # noqa: F403
 from ._social import *  # noqa: F403
 from ._steps import *  # noqa: F403
 from ._time import *  # noqa: F403
+from ._words import *  # noqa: F403
 
 __all__ = sorted(
     set().union(
@@ -49,7 +51,6 @@ __all__ = sorted(
                 _flows,
                 _groups,
                 _items,
-                _items,
                 _newer,
                 _notebooks,
                 _overview,
@@ -60,6 +61,7 @@ __all__ = sorted(
                 _social,
                 _steps,
                 _time,
+                _words,
             )
         )
     )

@@ -21,6 +21,7 @@ from . import (
     _sessions,
     _social,
     _steps,
+    _words,
 )
 from ._base import *  # noqa: F403
 from ._enrolment import *  # noqa: F403
@@ -37,6 +38,7 @@ from ._schedule import *  # noqa: F403
 from ._sessions import *  # noqa: F403
 from ._social import *  # noqa: F403
 from ._steps import *  # noqa: F403
+from ._words import *  # noqa: F403
 
 __all__ = sorted(
     set().union(
@@ -58,6 +60,7 @@ __all__ = sorted(
                 _sessions,
                 _social,
                 _steps,
+                _words,
             )
         )
     )
