@@ -5,6 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import pytest
 from pandas.testing import assert_frame_equal
 
 from flbook.analysis import expected_step_minutes, step_jumps, step_transitions, time_on_step
@@ -121,3 +122,23 @@ def test_flow_plots_empty():
     assert ax.texts[0].get_text() == "No data"
     plt.figure()
     assert plot_time_on_step(time_on_step(empty)).texts[0].get_text() == "No data"
+
+
+def test_step_minutes_setting_is_read_and_checked(tmp_path):
+    from flbook.config import CourseConfig, load_config
+    from flbook.errors import ConfigError
+
+    params = load_config().to_parameters()
+    params["step_minutes"] = {"1.2": 5, "default": 3}
+    cfg = CourseConfig.from_parameters(params)
+    assert dict(cfg.step_minutes) == {"1.2": 5.0, "default": 3.0}
+    assert cfg.to_parameters()["step_minutes"] == {"1.2": 5.0, "default": 3.0}
+    np.testing.assert_allclose(expected_step_minutes(["1.1", "1.2"], cfg.step_minutes), [3, 5])
+    for bad, word in (
+        ({"9.2": 5}, "week 9"),
+        ({"1.2": -1}, "positive"),
+        ({"1.2": "x"}, "positive"),
+    ):
+        params["step_minutes"] = bad
+        with pytest.raises(ConfigError, match=word):
+            CourseConfig.from_parameters(params)
