@@ -15,7 +15,7 @@ from flbook.analysis import (
     pseudonyms,
     top_words,
 )
-from flbook.plotting import plot_comment_measures, plot_top_words
+from flbook.plotting import plot_comment_measures, plot_top_words, plot_top_words_by_week
 from flbook.store import Course
 
 LEARNERS = [f"l{i:02d}" for i in range(12)]
@@ -144,3 +144,10 @@ def test_empty_comments():
     assert len(top_words(course)) == 0
     m = comment_measures(course)
     assert len(m) == 0 or m["comments"].sum() == 0
+
+
+def test_top_words_by_week_owns_its_figure():
+    tw = top_words(_privacy_course())
+    fig = plot_top_words_by_week(tw, weeks=2)
+    assert len(fig.axes) == 2
+    assert fig.axes[1].texts[0].get_text() == "No data"  # nobody wrote in week 2

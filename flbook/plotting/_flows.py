@@ -80,8 +80,9 @@ def plot_step_jumps(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.bar(x, -data["back_to"].to_numpy(), color=COLORS["primary"], width=0.8)
     ax.axhline(0, color=COLORS["muted"], lw=0.8)
     step_axis(ax, list(data["step"].astype(str)), axis="x")
-    top = max(float(data["skipped_over"].max()), float(data["back_to"].max()), 1.0)
-    ax.set_ylim(-top * 1.1, top * 1.1)
+    up = max(float(data["skipped_over"].max()), 1.0)
+    down = max(float(data["back_to"].max()), 0.08 * up)  # a strip below even with no move back
+    ax.set_ylim(-down * 1.1, up * 1.1)
     ax.yaxis.set_major_formatter(lambda v, _: f"{abs(v):,.0f}")
     ax.set_ylabel("Learners' moves")
     ax.legend(
@@ -144,6 +145,7 @@ def plot_time_on_step(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         )
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:g}")
+    ax.yaxis.set_minor_formatter(lambda v, _: f"{v:g}")
     step_axis(ax, list(d["step"].astype(str)), axis="x")
     ax.set_ylabel("Minutes on the step")
     ax.legend(handles=handles, frameon=False, fontsize=8, loc="upper left")

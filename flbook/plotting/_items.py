@@ -81,9 +81,14 @@ def plot_item_person_map(
     ax.set_ylim(-m - 0.8, height * 1.05)
     ax.set_xlabel("Logits: learner ability (bars) and question difficulty (markers)")
     handles = [
-        Line2D([], [], marker="o", ls="", color=COLORS["primary"], label="question that fits"),
-        Line2D([], [], marker="o", ls="", color=COLORS["bad"], label="question that does not fit"),
+        Line2D([], [], marker="o", ls="", color=COLORS["primary"], label="question that fits")
     ]
+    if misfit.any():
+        handles.append(
+            Line2D(
+                [], [], marker="o", ls="", color=COLORS["bad"], label="question that does not fit"
+            )
+        )
     ax.legend(handles=handles, loc="upper left", fontsize=8, frameon=False)
     ax.grid(axis="y", visible=False)
     return ax

@@ -5,13 +5,15 @@ Each function draws a table from :mod:`flbook.analysis._words` on one Axes.
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from ._base import COLORS, get_ax, no_data, step_axis
 
-__all__ = ["plot_comment_measures", "plot_top_words"]
+__all__ = ["plot_comment_measures", "plot_top_words", "plot_top_words_by_week"]
 
 _SERIES = {
     "pct_questions": ("asking a question", COLORS["primary"], "o"),
@@ -77,3 +79,24 @@ def plot_top_words(data: pd.DataFrame, *, week: int, ax: Axes | None = None) -> 
     ax.set_xlabel(f"Learners who used the word in week {week}")
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     return ax
+
+
+def plot_top_words_by_week(
+    data: pd.DataFrame, *, weeks: int | None = None, panel_width: float = 3.3
+) -> Figure:
+    """One :func:`plot_top_words` panel per study week, side by side (owns its figure).
+
+    Parameters
+    ----------
+    data : :func:`flbook.analysis.top_words` output.
+    weeks : number of study weeks (panels); default the weeks present in ``data`` (one
+        "No data" panel when there are none).
+    panel_width : width of each panel in inches.
+    """
+    present = sorted(int(w) for w in pd.unique(data["week"]))
+    chosen = list(range(1, weeks + 1)) if weeks else (present or [1])
+    fig, axes = plt.subplots(1, len(chosen), figsize=(panel_width * len(chosen), 4), squeeze=False)
+    for ax, week in zip(axes[0], chosen, strict=True):
+        plot_top_words(data, week=week, ax=ax)
+    fig.tight_layout()
+    return fig
