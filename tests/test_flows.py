@@ -79,6 +79,7 @@ def test_time_on_step_by_hand():
     assert out["step"].astype(str).tolist() == STEPS
     assert out["learners"].tolist() == [2, 2, 1, 1, 0]
     assert out["not_timed"].tolist() == [0, 0, 1, 0, 1]
+    np.testing.assert_allclose(out["pct_not_timed"], [0.0, 0.0, 50.0, 0.0, 100.0])
     np.testing.assert_allclose(out["median_minutes"], [12.0, 10.0, 6.0, 15.0, np.nan])
     np.testing.assert_allclose(out["q1_minutes"], [8.0, 10.0, 6.0, 15.0, np.nan])
     np.testing.assert_allclose(out["q3_minutes"], [16.0, 10.0, 6.0, 15.0, np.nan])

@@ -198,7 +198,7 @@ def time_on_step(
     -------
     DataFrame, one row per step of the course in course order: ``step``, ``week``
     (int), ``learners`` (first visits timed), ``not_timed`` (first visits that ended a
-    session), ``q1_minutes``, ``median_minutes``, ``q3_minutes`` (NaN when no visit was
+    session), ``pct_not_timed`` (their share of the step's first visits), ``q1_minutes``, ``median_minutes``, ``q3_minutes`` (NaN when no visit was
     timed), ``expected_minutes`` (from ``step_minutes``; NaN where not set),
     ``week_median_minutes`` (median over the week's steps of their medians),
     ``vs_expected`` (median / expected), ``vs_week`` (median / week median).
@@ -241,6 +241,7 @@ def time_on_step(
         if len(s)
         else np.full((ns, 3), np.nan)
     )
+    timed_n = np.bincount(s, minlength=ns)
     steps = pd.Categorical.from_codes(np.arange(ns), dtype=dtype)
     week = np.array([int(str(c).split(".")[0]) for c in dtype.categories], dtype=np.int64)
     median = q[:, 1]
@@ -253,8 +254,11 @@ def time_on_step(
         {
             "step": steps,
             "week": week,
-            "learners": np.bincount(s, minlength=ns).astype(np.int64),
+            "learners": timed_n.astype(np.int64),
             "not_timed": untimed.astype(np.int64),
+            "pct_not_timed": 100
+            * untimed
+            / np.where(timed_n + untimed > 0, timed_n + untimed, np.nan),
             "q1_minutes": q[:, 0],
             "median_minutes": median,
             "q3_minutes": q[:, 2],
