@@ -37,7 +37,9 @@ def _privacy_course() -> Course:
     code = pseudonyms(["l01"])[0]  # e.g. "Learner 3F9A"
     rows = []
     for i, who in enumerate(LEARNERS):
-        rows.append((who, "1.1", f"The Python loops are great, thanks Noor Quillfeather! {code}"))
+        rows.append(
+            (who, "1.1", f"The Python loops are great, thanks Noor Quillfeather! {code} dbcea")
+        )
         if i < 10:
             rows.append((who, "1.2", "My kernel restarted."))
         if i < 9:
@@ -61,6 +63,7 @@ def test_top_words_privacy_rules():
     assert "noor" not in words and "quillfeather" not in words  # the team's names
     code = pseudonyms(["l01"])[0].split()[1].lower()
     assert code not in words  # a pseudonym, used by 12 learners
+    assert "dbcea" not in words  # shaped like a pseudonym's code
     assert "the" not in words and "are" not in words  # stop words
     assert "welcome" not in words  # the team's comments do not count
     assert out["week"].unique().tolist() == [1]

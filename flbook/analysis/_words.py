@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ._groups import pseudonyms
 
@@ -63,8 +65,8 @@ NEGATIONS = frozenset(
 _N_SCALAR = -0.74  # VADER's factor for a negated word
 _ALPHA = 15.0  # VADER's normalisation constant
 _THRESHOLD = 0.05  # VADER's usual cut-off for positive / negative
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-_QUESTION = r"\?+[\"'’”)\]]*(?:\s|$)"
+_SPLIT = r"[^\p{L}\p{N}']+"  # RE2: anything but letters, digits and apostrophes
+_QUESTION = r"\?+[\"'’”)\]]*(?:\s|$)"  # a "?" ending a sentence (RE2 syntax too)
 
 
 @functools.lru_cache(maxsize=1)
@@ -103,6 +105,34 @@ def _learner_comments(course) -> pd.DataFrame:
     return c[mask[author]].reset_index(drop=True)
 
 
+@dataclass
+class _Tokens:
+    """Words of many comments as Arrow arrays: ``comment`` positions and ``word`` strings."""
+
+    comment: np.ndarray
+    word: pa.Array
+
+    def __len__(self) -> int:
+        return len(self.comment)
+
+
+def _arrow_text(text) -> pa.Array:
+    arr = pa.array(pd.Series(text), from_pandas=True)
+    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+        arr = arr.cast(pa.string())
+    return arr
+
+
+def _tokens(text) -> _Tokens:
+    """Lower-cased words (letters and digits, ``'`` inside), computed in Arrow (no Python loop)."""
+    arr = pc.replace_substring(pc.utf8_lower(_arrow_text(text)), "’", "'")
+    parts = pc.split_pattern_regex(arr, _SPLIT)
+    flat = pc.utf8_trim(pc.list_flatten(parts), "'")
+    parent = pc.list_parent_indices(parts).to_numpy(zero_copy_only=False)
+    keep = pc.greater(pc.utf8_length(flat), 0)
+    return _Tokens(parent[keep.to_numpy(zero_copy_only=False)], flat.filter(keep))
+
+
 def comment_tokens(text: pd.Series) -> pd.DataFrame:
     """Words of each comment, lower-cased, one row per word (letters and digits, ``'`` inside).
 
@@ -120,15 +150,9 @@ def comment_tokens(text: pd.Series) -> pd.DataFrame:
     2        0     know
     3        2  ünïcödé
     """
-    s = pd.Series(text.to_numpy(dtype=object, na_value=None), dtype="object")
-    words = s.fillna("").str.lower().str.replace("’", "'", regex=False).str.findall(_WORD)
-    exploded = words.explode()
-    exploded = exploded[exploded.notna()]
+    t = _tokens(text)
     return pd.DataFrame(
-        {
-            "comment": exploded.index.to_numpy(dtype=np.int64),
-            "word": exploded.to_numpy(dtype=object),
-        }
+        {"comment": t.comment.astype(np.int64), "word": t.word.to_numpy(zero_copy_only=False)}
     )
 
 
@@ -152,16 +176,22 @@ def comment_sentiment(text: pd.Series, tokens: pd.DataFrame | None = None) -> pd
     ...     "See step 2"]))["sentiment"].tolist()
     ['positive', 'negative', 'neutral']
     """
-    if tokens is None:
-        tokens = comment_tokens(text)
+    t = _tokens(text) if tokens is None else tokens
+    if isinstance(t, pd.DataFrame):
+        t = _Tokens(t["comment"].to_numpy(), pa.array(t["word"], type=pa.string()))
     n = len(text)
     lex = sentiment_lexicon()
-    rating = lex.reindex(tokens["word"]).to_numpy(dtype=np.float64)
-    rating = np.nan_to_num(rating, nan=0.0)
-    comment = tokens["comment"].to_numpy()
-    negated = np.zeros(len(tokens), dtype=bool)
-    if len(tokens) > 1:
-        is_neg = tokens["word"].isin(NEGATIONS).to_numpy()
+    where = pc.index_in(t.word, value_set=pa.array(lex.index.to_numpy(dtype=object)))
+    where = where.to_numpy(zero_copy_only=False)
+    found = ~np.isnan(where.astype(np.float64))
+    rating = np.zeros(len(t), dtype=np.float64)
+    rating[found] = lex.to_numpy()[where[found].astype(np.int64)]
+    comment = t.comment
+    negated = np.zeros(len(t), dtype=bool)
+    if len(t) > 1:
+        is_neg = pc.is_in(t.word, value_set=pa.array(sorted(NEGATIONS))).to_numpy(
+            zero_copy_only=False
+        )
         negated[1:] = is_neg[:-1] & (comment[1:] == comment[:-1])
     rating = np.where(negated, rating * _N_SCALAR, rating)
     total = np.bincount(comment, weights=rating, minlength=n)
@@ -229,9 +259,9 @@ def comment_measures(course, *, by: str = "step") -> pd.DataFrame:
     ok = step_code >= 0
     key = np.where(ok, key, 0)
     text = c["text"]
-    tokens = comment_tokens(text)
-    sent = comment_sentiment(text, tokens)
-    question = text.astype("object").fillna("").str.contains(_QUESTION, regex=True).to_numpy()
+    sent = comment_sentiment(text, _tokens(text))
+    question = pc.match_substring_regex(_arrow_text(text), _QUESTION)
+    question = pc.fill_null(question, False).to_numpy(zero_copy_only=False)
     words = sent["words"].to_numpy()
 
     def per(weights=None):
@@ -263,17 +293,17 @@ def comment_measures(course, *, by: str = "step") -> pd.DataFrame:
         )
 
 
-def _hidden_words(course, salt: str | None) -> set[str]:
-    """Words never shown: team members' names and the parts of learners' pseudonyms."""
+def _team_names(course) -> set[str]:
+    """Words never shown: the course team's first and last names, word by word."""
     team = course.table("team-members", ["first_name", "last_name"])
     names = pd.concat([team["first_name"], team["last_name"]]).dropna().astype(str)
-    hidden = set(comment_tokens(names)["word"])
-    if salt is None:
-        salt = course.config.stub if course.config is not None else ""
-    if len(course.people):
-        parts = comment_tokens(pseudonyms(course.people, salt=salt))["word"]
-        hidden |= set(parts) - {"learner"}
-    return hidden
+    return set(comment_tokens(names)["word"])
+
+
+def _pseudonym_code_pattern() -> str:
+    """RE2 pattern of a word shaped like a pseudonym's code (``"Learner 3F9A0"`` → 5 hex)."""
+    code = str(pseudonyms(["x"])[0]).split()[-1]
+    return f"^[0-9a-f]{{{len(code)}}}$"
 
 
 def top_words(
@@ -282,7 +312,6 @@ def top_words(
     n: int = 15,
     min_learners: int = MIN_LEARNERS_PER_WORD,
     extra_stop_words: Iterable[str] = (),
-    salt: str | None = None,
 ) -> pd.DataFrame:
     """The words most learners used in their comments, per week (privacy rules applied).
 
@@ -290,9 +319,9 @@ def top_words(
     word "most used". Words of fewer than three letters, words with digits, contractions
     ("I'm", "don't"), English stop words
     (scikit-learn's ``ENGLISH_STOP_WORDS``) and ``extra_stop_words`` are left out; so
-    are the course team's first and last names and the parts of learners' pseudonyms
-    (whatever their counts), and every word fewer than ``min_learners`` different
-    learners used.
+    are the course team's first and last names and every word shaped like the code of
+    a pseudonym (five letters from a to f, whatever their counts), and every word fewer
+    than ``min_learners`` different learners used.
 
     Parameters
     ----------
@@ -302,7 +331,6 @@ def top_words(
         than :data:`MIN_LEARNERS_PER_WORD` (10) is refused (ValueError): a word few
         learners used can point at a person.
     extra_stop_words : more words to leave out (e.g. the course's subject).
-    salt : the pseudonyms' salt (default the course stub, as everywhere in the book).
 
     Returns
     -------
@@ -327,19 +355,26 @@ def top_words(
     empty = pd.DataFrame({k: pd.Series([], dtype=v) for k, v in columns.items()})
     if len(c) == 0:
         return empty
-    tokens = comment_tokens(c["text"])
-    words = tokens["word"]
+    t = _tokens(c["text"])
     stop = set(ENGLISH_STOP_WORDS) | {w.lower() for w in extra_stop_words}
-    stop |= _hidden_words(course, salt)
-    keep = (
-        (words.str.len() >= 3)
-        & ~words.str.contains(r"\d", regex=True)
-        & ~words.str.contains("'", regex=False)  # contractions: I'm, don't, hadn't
-        & ~words.isin(stop)
-    ).to_numpy()
-    tokens = tokens[keep]
-    if len(tokens) == 0:
+    stop |= _team_names(course)
+    w = t.word
+    keep = pc.and_(
+        pc.and_(
+            pc.greater_equal(pc.utf8_length(w), 3),
+            pc.invert(pc.match_substring_regex(w, r"[\p{N}']")),  # numbers, contractions
+        ),
+        pc.and_(
+            pc.invert(pc.is_in(w, value_set=pa.array(sorted(stop), type=pa.string()))),
+            pc.invert(pc.match_substring_regex(w, _pseudonym_code_pattern())),
+        ),
+    ).to_numpy(zero_copy_only=False)
+    if not keep.any():
         return empty
+    encoded = pc.dictionary_encode(w.filter(pa.array(keep)))
+    tokens = pd.DataFrame({"comment": t.comment[keep]})
+    word_code = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    vocab = encoded.dictionary.to_numpy(zero_copy_only=False)
     comment = tokens["comment"].to_numpy()
     step_code = c["step"].cat.codes.to_numpy()[comment]
     week_of_step = np.array(
@@ -348,7 +383,6 @@ def top_words(
     has_step = step_code >= 0
     week = week_of_step[np.where(has_step, step_code, 0)]
     author = c["author_id"].cat.codes.to_numpy().astype(np.int64)[comment]
-    word_code, vocab = pd.factorize(tokens["word"])
     frame = pd.DataFrame(
         {"week": week[has_step], "word": word_code[has_step], "author": author[has_step]}
     )
