@@ -11,12 +11,14 @@ Target (issue 4): each vectorised recipe at least 50 x faster than its loop.
 Usage::
 
     python benchmarks/recipes.py --learners 200000 --sample 2000
+    python benchmarks/recipes.py --only 'item|rasch|step_|time_on|comment|words' --no-loops
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import re
 import statistics
 import sys
 import time
@@ -50,6 +52,8 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--sample", type=int, default=2000, help="learners timed with the loops")
+    p.add_argument("--only", default="", help="time only the recipes whose name matches this regex")
+    p.add_argument("--no-loops", action="store_true", help="skip the original loops")
     args = p.parse_args()
 
     sys.path.insert(0, str(HERE))
@@ -98,13 +102,29 @@ def main() -> None:
         "recovered_learners": lambda: fa.recovered_learners(course),
         "archetype_progress": lambda: fa.archetype_progress(course),
         "video_retention": lambda: fa.video_retention(course),
+        # learning-design views (issue 21)
+        "first_answers": lambda: fa.first_answers(course, group="enrolled"),
+        "item_analysis": lambda: fa.item_analysis(course, group="enrolled"),
+        "distractor_analysis": lambda: fa.distractor_analysis(course, group="enrolled"),
+        "rasch_fit": lambda: fa.rasch_fit(course, group="enrolled"),
+        "step_transitions": lambda: fa.step_transitions(course),
+        "step_jumps": lambda: fa.step_jumps(fa.step_transitions(course)),
+        "time_on_step": lambda: fa.time_on_step(course),
+        "comment_measures(step)": lambda: fa.comment_measures(course),
+        "comment_measures(week)": lambda: fa.comment_measures(course, by="week"),
+        "top_words": lambda: fa.top_words(course),
     }
+    if args.only:
+        pattern = re.compile(args.only)
+        recipes = {k: v for k, v in recipes.items() if pattern.search(k)}
     results = {}
     print(f"{'recipe':<30}{'median s':>10}")
     for name, fn in recipes.items():
         results[name] = timed(fn, args.repeat)
         print(f"{name:<30}{results[name]:>10.3f}")
 
+    if args.no_loops:
+        return
     ref = _reference()
     sa = course.table(
         "step_activity", ["learner_id", "step", "first_visited_at", "last_completed_at"]
@@ -133,7 +153,7 @@ def main() -> None:
     for name, (fn, against) in loops.items():
         t = timed(fn, 1)
         full = t * scale
-        for recipe in against:
+        for recipe in (r for r in against if r in results):
             print(f"{name:<24}{t:>10.2f}{full:>17.1f}  {recipe:<22}{full / results[recipe]:>7.0f}x")
     print("\ntarget: every ratio >= 50x")
 

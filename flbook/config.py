@@ -94,6 +94,8 @@ class CourseConfig:
     """CSV (``user,learner_id``) linking notebook user names to the export's learner ids."""
     notebook_skip_bad_records: bool = False
     """Skip (and count) notebook-log records that cannot be read, instead of stopping."""
+    step_minutes: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    """Designed minutes per step (``"1.3": 10``); the key ``"default"`` covers the rest."""
     source: str | None = None
     """The settings file these settings came from (not a parameter)."""
 
@@ -205,6 +207,7 @@ class CourseConfig:
             "notebook_user_env": self.notebook_user_env,
             "notebook_user_map": self.notebook_user_map,
             "notebook_skip_bad_records": bool(self.notebook_skip_bad_records),
+            "step_minutes": dict(self.step_minutes),
         }
 
     @classmethod
@@ -249,6 +252,7 @@ PARAMETERS: tuple[str, ...] = (
     "notebook_user_env",
     "notebook_user_map",
     "notebook_skip_bad_records",
+    "step_minutes",
 )
 """The chapter parameter set, in the order chapters declare it."""
 
@@ -427,7 +431,22 @@ def _validate(raw: Mapping[str, Any], *, file: Path | None, base: Path) -> Cours
     if not isinstance(user_env, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", user_env):
         raise fail("notebook_user_env", f"expected an environment variable name, got {user_env!r}")
 
+    sm = raw.get("step_minutes") or {}
+    if not isinstance(sm, Mapping):
+        raise fail("step_minutes", 'expected a mapping of "W.S" step (or default): minutes')
+    step_minutes = {}
+    for key, minutes in sm.items():
+        name = "default" if str(key) == "default" else None
+        if name is None:
+            name = _parse_steps([key], weeks, fail, f"step_minutes.{key}")[0]
+        if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or minutes <= 0:
+            raise fail(
+                f"step_minutes.{key}", f"expected a positive number of minutes, got {minutes!r}"
+            )
+        step_minutes[name] = float(minutes)
+
     return CourseConfig(
+        step_minutes=step_minutes,
         previous_runs=tuple(previous_runs),
         as_of=as_of,
         notebook_logs=path_value("notebook_logs"),
@@ -557,6 +576,7 @@ _PARAMETER_DOCS = {
         "bool",
         "skip and count unreadable notebook-log records instead of stopping",
     ),
+    "step_minutes": ("dict", "designed minutes per step W.S (key default: other steps)"),
 }
 
 

@@ -9,7 +9,9 @@ DataFrame with snake_case columns named with their unit (``learners``, ``pct``,
 from . import (
     _enrolment,
     _events,
+    _flows,
     _groups,
+    _items,
     _newer,
     _notebooks,
     _overview,
@@ -21,10 +23,13 @@ from . import (
     _social,
     _steps,
     _time,
+    _words,
 )
 from ._enrolment import *  # noqa: F403
 from ._events import *  # noqa: F403
+from ._flows import *  # noqa: F403
 from ._groups import *  # noqa: F403
+from ._items import *  # noqa: F403
 from ._newer import *  # noqa: F403
 from ._notebooks import *  # noqa: F403
 from ._overview import *  # noqa: F403
@@ -36,6 +41,7 @@ from ._sessions import *  # noqa: F403
 from ._social import *  # noqa: F403
 from ._steps import *  # noqa: F403
 from ._time import *  # noqa: F403
+from ._words import *  # noqa: F403
 
 __all__ = sorted(
     set().union(
@@ -44,7 +50,9 @@ __all__ = sorted(
             for m in (
                 _enrolment,
                 _events,
+                _flows,
                 _groups,
+                _items,
                 _newer,
                 _notebooks,
                 _overview,
@@ -56,6 +64,7 @@ __all__ = sorted(
                 _social,
                 _steps,
                 _time,
+                _words,
             )
         )
     )

@@ -35,6 +35,7 @@ __all__ = [
     "nth_attempt_stats",
     "question_probe",
     "recovered_learners",
+    "first_answers",
 ]
 
 BLANK = "(blank)"
@@ -207,6 +208,7 @@ class _Answers:
     correct: np.ndarray
     attempt: np.ndarray
     first: np.ndarray  # answer starts a (learner, question) pair
+    learner: np.ndarray  # person code per answer
 
     @property
     def nq(self) -> int:
@@ -249,8 +251,9 @@ def _answers(course, group: str | None = None) -> _Answers:
         resp = resp.where(~blank, qr["cloze_response"])
     norm = normalise_responses(resp)
     r = norm.cat.codes.to_numpy().astype(np.int64)
+    learner = _person_codes(qr["learner_id"])
     order, attempt, first = _attempt_order(
-        _person_codes(qr["learner_id"]), q, len(qdtype.categories), _times(qr["submitted_at"])
+        learner, q, len(qdtype.categories), _times(qr["submitted_at"])
     )
     return _Answers(
         qdtype=qdtype,
@@ -260,6 +263,7 @@ def _answers(course, group: str | None = None) -> _Answers:
         correct=qr["correct"].fillna(False).to_numpy(dtype=bool)[order],
         attempt=attempt,
         first=first,
+        learner=learner[order],
     )
 
 
@@ -540,3 +544,50 @@ def recovered_learners(course, *, group: str | None = None) -> pd.DataFrame:
         }
     )
     return out[answered].reset_index(drop=True)
+
+
+def first_answers(course, *, group: str | None = None) -> pd.DataFrame:
+    """Every learner's first answer to every question they answered (one row per pair).
+
+    The shared input of item analysis (:func:`item_analysis`, :func:`rasch_fit`).
+    Learners are given as integer codes (course-wide person codes), never as ids.
+
+    Parameters
+    ----------
+    course : the Course.
+    group : count only these learners (e.g. ``"enrolled"``); default every answer.
+
+    Returns
+    -------
+    DataFrame sorted by learner then question: ``learner`` (int64 person code),
+    ``quiz_question`` (ordered Categorical, course order), ``quiz`` (the step ``"W.S"``
+    the question belongs to, str), ``response`` (ordered Categorical, as
+    :func:`normalise_responses`), ``correct`` (bool).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from flbook.store import Course
+    >>> c = Course.from_frames(question_response=pd.DataFrame({
+    ...     "learner_id": ["a", "a", "b"], "quiz_question": ["1.2.1"] * 3,
+    ...     "response": ["1", "2", "2"], "correct": [False, True, True],
+    ...     "submitted_at": ["2024-02-05 10:00:00", "2024-02-05 10:05:00",
+    ...                      "2024-02-05 11:00:00"]}))
+    >>> first_answers(c)[["quiz", "response", "correct"]]
+      quiz response  correct
+    0  1.2        1    False
+    1  1.2        2     True
+    """
+    a = _answers(course, group)
+    f = a.first
+    q = a.q[f]
+    quizzes = np.array([".".join(str(c).split(".")[:2]) for c in a.qdtype.categories], dtype=object)
+    return pd.DataFrame(
+        {
+            "learner": a.learner[f].astype(np.int64),
+            "quiz_question": _questions(a, q),
+            "quiz": quizzes[q] if len(q) else np.array([], dtype=object),
+            "response": pd.Categorical.from_codes(a.r[f], dtype=a.rdtype),
+            "correct": a.correct[f],
+        }
+    )

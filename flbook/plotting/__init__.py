@@ -9,6 +9,8 @@ from . import (
     _base,
     _enrolment,
     _events,
+    _flows,
+    _items,
     _newer,
     _notebooks,
     _overview,
@@ -20,10 +22,13 @@ from . import (
     _sessions,
     _social,
     _steps,
+    _words,
 )
 from ._base import *  # noqa: F403
 from ._enrolment import *  # noqa: F403
 from ._events import *  # noqa: F403
+from ._flows import *  # noqa: F403
+from ._items import *  # noqa: F403
 from ._newer import *  # noqa: F403
 from ._notebooks import *  # noqa: F403
 from ._overview import *  # noqa: F403
@@ -35,6 +40,7 @@ from ._schedule import *  # noqa: F403
 from ._sessions import *  # noqa: F403
 from ._social import *  # noqa: F403
 from ._steps import *  # noqa: F403
+from ._words import *  # noqa: F403
 
 __all__ = sorted(
     set().union(
@@ -44,6 +50,8 @@ __all__ = sorted(
                 _base,
                 _enrolment,
                 _events,
+                _flows,
+                _items,
                 _newer,
                 _predict,
                 _notebooks,
@@ -55,6 +63,7 @@ __all__ = sorted(
                 _sessions,
                 _social,
                 _steps,
+                _words,
             )
         )
     )
