@@ -142,7 +142,7 @@ def bundled(tmp_path_factory):
         ROOT,
         cfg.to_parameters(),
         out,
-        formats=("html", "pdf"),
+        formats=("html", "html-single", "pdf"),
         engine="pandoc",
         jobs=2,
         metadata=course_metadata(cfg),
@@ -152,7 +152,7 @@ def bundled(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def html_text(bundled):
-    return bundled.outputs["html"].read_text(encoding="utf-8")
+    return bundled.outputs["html-single"].read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
@@ -289,7 +289,7 @@ def awkward(tmp_path_factory):
         ROOT,
         cfg.to_parameters(),
         out,
-        formats=("html",),
+        formats=("html-single",),
         engine="pandoc",
         jobs=2,
         metadata=course_metadata(cfg),
@@ -298,14 +298,14 @@ def awkward(tmp_path_factory):
 
 def test_awkward_course_renders_completely(awkward):
     assert [str(c) for c in awkward.chapters if not c.ok] == []
-    text = _visible(awkward.outputs["html"].read_text(encoding="utf-8"))
+    text = _visible(awkward.outputs["html-single"].read_text(encoding="utf-8"))
     assert "??" not in text
     for raw in RAW_MARKUP:
         assert raw not in text
 
 
 def test_awkward_course_says_what_it_cannot_show(awkward):
-    text = _visible(awkward.outputs["html"].read_text(encoding="utf-8")).lower()
+    text = _visible(awkward.outputs["html-single"].read_text(encoding="utf-8")).lower()
     assert re.search(r"no comments", text)
     assert re.search(r"no (quiz|question)", text)
     # without comments, the conversation chapter says so and stops after its introduction

@@ -35,6 +35,7 @@ import yaml
 
 from flbook.errors import FlbookError
 from flbook.render.project import Book, _strip_front_matter, first_heading
+from flbook.render.site import write_site
 
 __all__ = ["RenderError", "RenderWarning", "render_pandoc", "pandoc_path", "merged_notebook"]
 
@@ -66,7 +67,7 @@ READER = "ipynb" + "".join(
         "smart",
     )
 )
-FORMATS = ("html", "pdf", "epub")
+FORMATS = ("html", "html-single", "pdf", "epub")
 
 
 class RenderError(FlbookError):
@@ -260,12 +261,26 @@ def _metadata(book: Book) -> dict[str, Any]:
         meta["date"] = book.date
     if isinstance(book.config.get("lang"), str):
         meta["lang"] = book.config["lang"]
+    for key in ("course-stub", "export-date"):  # the title page's facts about the run
+        value = book.meta(key)
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            meta[key] = str(value)
     meta["flbook-echo"] = bool(book.echo)
     return meta
 
 
+def _script_text(tag: str) -> str:
+    """The JavaScript inside one ``<script>`` element."""
+    return tag[tag.index(">") + 1 : tag.rindex("</script>")]
+
+
 def _run_pandoc(args: list[str], cwd: Path) -> list[str]:
     """Run pandoc; return its warnings (the filter's ``flbook-warning:`` lines first)."""
+    return _run_pandoc_output(args, cwd)[1]
+
+
+def _run_pandoc_output(args: list[str], cwd: Path) -> tuple[str, list[str]]:
+    """Run pandoc; return what it printed and its warnings."""
     proc = subprocess.run(
         [pandoc_path(), *args], cwd=cwd, capture_output=True, text=True, encoding="utf-8"
     )
@@ -277,7 +292,7 @@ def _run_pandoc(args: list[str], cwd: Path) -> list[str]:
             found.append(line[len("flbook-warning: ") :])
         elif line.startswith("[WARNING]"):
             found.append("pandoc: " + line[len("[WARNING]") :].strip())
-    return found
+    return proc.stdout, found
 
 
 def render_pandoc(
@@ -294,16 +309,17 @@ def render_pandoc(
     ----------
     book : the book (its entries say which pages, in which order).
     build_dir : the build folder written by :func:`execute_chapters`.
-    out_dir : where the outputs go (``NAME.html``, ``NAME.pdf``, ``NAME.epub``; NAME is
-        the book's ``output-file`` or ``book``).
-    formats : any of ``"html"`` (one self-contained file), ``"pdf"`` (pandoc → typst →
-        PDF), ``"epub"``.
+    out_dir : where the outputs go (``NAME/``, ``NAME.html``, ``NAME.pdf``, ``NAME.epub``;
+        NAME is the book's ``output-file`` or ``book``).
+    formats : any of ``"html"`` (the book website: ``NAME/index.html`` and a page per
+        chapter, see :mod:`flbook.render.site`), ``"html-single"`` (``NAME.html``, one
+        self-contained file to send by email), ``"pdf"`` (pandoc → typst → PDF), ``"epub"``.
     on_warning : called with each warning (unresolved cross-reference, interactive
         output without a static image...); by default issued as :class:`RenderWarning`.
 
     Returns
     -------
-    dict mapping each format to its output file.
+    dict mapping each format to its output file (the website's ``index.html``).
     """
     formats = tuple(formats)
     unknown = sorted(set(formats) - set(FORMATS))
@@ -370,6 +386,36 @@ def render_pandoc(
     outputs: dict[str, Path] = {}
     for fmt in formats:
         if fmt == "html":
+            site = out_dir / name
+            shutil.rmtree(site, ignore_errors=True)
+            site.mkdir()
+            args = [
+                *common,
+                "--to",
+                "html5",
+                "--metadata",
+                "flbook-site=true",
+                "--mathml",
+                "--reference-location=section",
+                "--extract-media",
+                "site_libs/media",
+                "--output",
+                "-",
+            ]
+            body, found = _run_pandoc_output(args, site)
+            warn(found)
+            lib = _script_text(head_scripts[0]) if head_scripts else None
+            target = write_site(
+                body, book, _metadata(book), site, plotly_js=lib, css=[Path(c) for c in css[1:]]
+            )
+            for page in sorted(site.glob("*.html")):
+                for m in _REMOTE.finditer(page.read_text(encoding="utf-8")):
+                    warn(
+                        [
+                            f"{page.name} loads {m.group(1)} from the network: it will not work offline"
+                        ]
+                    )
+        elif fmt == "html-single":
             target = out_dir / f"{name}.html"
             args = [
                 *common,

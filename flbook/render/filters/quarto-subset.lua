@@ -23,6 +23,9 @@ local stringify = pandoc.utils.stringify
 -- Only HTML runs scripts: EPUB, like typst, gets static images of interactive charts.
 local HTML = FORMAT:match("html") ~= nil
 local TYPST = FORMAT:match("typst") ~= nil
+-- The book website (metadata flbook-site: true): each page starts at a marker comment that
+-- pandoc_engine splits on; part titles show in the sidebar rather than as pages.
+local SITE = false
 local CALLOUT_TITLES = {
   note = "Note", tip = "Tip", warning = "Warning", important = "Important", caution = "Caution",
 }
@@ -417,6 +420,7 @@ end
 
 function Pandoc(doc)
   echo_default = doc.meta["flbook-echo"] == true
+  SITE = HTML and doc.meta["flbook-site"] == true
   local blocks = pandoc.Blocks {}
   for _, top in ipairs(doc.blocks) do
     local new
@@ -431,9 +435,13 @@ function Pandoc(doc)
     for _, b in ipairs(new) do
       if b.t == "Div" and has_class(b, "flbook-chapter") then
         chapter = { label = b.attributes.number, appendix = b.attributes.appendix == "true", fig = 0, tbl = 0 }
+        if SITE then flat:insert(pandoc.RawBlock("html", "<!--flbook-page " .. b.attributes.source .. "-->")) end
       elseif b.t == "Div" and has_class(b, "flbook-part") then
+        if SITE then flat:insert(pandoc.RawBlock("html", "<!--flbook-part-->")) end
         for _, inner in ipairs(b.content) do
-          if inner.t == "Header" and inner.level == 1 then
+          if SITE and inner.t == "Header" and inner.level == 1 then
+            inner = nil -- the sidebar shows the part title
+          elseif inner.t == "Header" and inner.level == 1 then
             inner.classes:extend { "part", "unnumbered" }
             if TYPST then -- a part page: typst tells it from chapters by its supplement
               local id = inner.identifier ~= "" and (" <" .. inner.identifier .. ">") or ""
@@ -441,7 +449,7 @@ function Pandoc(doc)
                 .. typst_inlines(inner.content) .. "]" .. id)
             end
           end
-          flat:insert(inner)
+          if inner then flat:insert(inner) end
         end
       else
         flat:insert(b)
