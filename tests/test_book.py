@@ -343,3 +343,185 @@ def test_bundled_course_has_the_whole_quizzes_chapter(html_text):
     assert "counts, never words" in text  # the conversation chapter too
     assert "three paradigms side by side" in text  # and the predictions chapter
     assert "no quiz answers in this export" not in text
+
+
+# ----------------------------------------------------------------------------- in a browser
+# The book website opened from disk in headless Chromium (Debian's chromium and
+# chromium-driver). Skipped when they are missing, unless FLBOOK_REQUIRE_BROWSER=1 (CI).
+
+
+def _chromium() -> tuple[str, str] | None:
+    import shutil
+
+    found = [shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")]
+    driver = shutil.which("chromedriver")
+    browser = next((b for b in found if b), None)
+    return (browser, driver) if browser and driver else None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    import os
+
+    required = os.environ.get("FLBOOK_REQUIRE_BROWSER") == "1"
+    found = _chromium()
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        found = None
+    if found is None:
+        if required:
+            pytest.fail(
+                "FLBOOK_REQUIRE_BROWSER=1 but chromium, chromedriver or selenium is missing"
+            )
+        pytest.skip("chromium and chromium-driver (apt) and selenium (pip) run the browser tests")
+    options = webdriver.ChromeOptions()
+    options.binary_location = found[0]
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(found[1]), options=options)
+    driver.set_window_size(1280, 900)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="session")
+def site(bundled) -> Path:
+    return bundled.outputs["html"].parent
+
+
+def _open(driver, page: Path, width: int = 1280) -> None:
+    driver.set_window_size(width, 900)
+    driver.get(page.as_uri())
+    driver.execute_script("return document.readyState")
+
+
+def _requests(driver) -> list[str]:
+    """URLs the browser asked for since the log was last read."""
+    urls = []
+    for entry in driver.get_log("performance"):
+        msg = json.loads(entry["message"])["message"]
+        if msg.get("method") == "Network.requestWillBeSent":
+            urls.append(msg["params"]["request"]["url"])
+    return urls
+
+
+def _wait(driver, condition, seconds: float = 10):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, seconds).until(condition)
+
+
+@pytest.mark.browser
+def test_browser_search_finds_a_chapter_5_word_and_links_to_it(browser, site):
+    from selenium.webdriver.common.by import By
+
+    chapter5 = next(site.glob("05-*.html"))
+    others = " ".join(
+        _visible(p.read_text(encoding="utf-8")).lower()
+        for p in site.glob("*.html")
+        if p != chapter5
+    )
+    headings = re.findall(r"<h2[^>]*>(.*?)</h2>", chapter5.read_text(encoding="utf-8"), re.S)
+    words = {w for h in headings for w in re.findall(r"[a-z]{6,}", _visible(h).lower())}
+    only_here = sorted(w for w in words if w not in others)
+    assert only_here, "no chapter 5 heading word is unique to chapter 5"
+    word = only_here[0]
+    _open(browser, site / "index.html")
+    box = browser.find_element(By.ID, "search-input")
+    box.send_keys(word)
+    hits = _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#search-results a"))
+    href = hits[0].get_attribute("href")
+    assert chapter5.name in href, (word, href)
+    hits[0].click()
+    _wait(browser, lambda d: chapter5.name in d.current_url)
+    anchor = browser.current_url.split("#", 1)[1] if "#" in browser.current_url else None
+    if anchor:
+        assert browser.find_element(By.ID, anchor).is_displayed()
+    assert word in browser.find_element(By.ID, "content").text.lower()
+
+
+@pytest.mark.browser
+def test_browser_previous_next_walk_through_every_chapter(browser, site):
+    from selenium.webdriver.common.by import By
+
+    book = read_book(ROOT)
+    expected = ["index.html"] + [Path(e.path).stem + ".html" for e in book.entries[1:]]
+    _open(browser, site / "index.html")
+    seen = [browser.current_url.rsplit("/", 1)[1]]
+    while links := browser.find_elements(By.CSS_SELECTOR, "a[rel=next]"):
+        links[0].click()
+        seen.append(browser.current_url.rsplit("/", 1)[1])
+        assert len(seen) <= len(expected)
+    assert seen == expected
+    back = [seen[-1]]
+    while links := browser.find_elements(By.CSS_SELECTOR, "a[rel=prev]"):
+        links[0].click()
+        back.append(browser.current_url.rsplit("/", 1)[1])
+        assert len(back) <= len(expected)
+    assert back == expected[::-1]
+
+
+@pytest.mark.browser
+def test_browser_every_explorer_draws_and_nothing_leaves_the_machine(browser, site):
+    from selenium.webdriver.common.by import By
+
+    _requests(browser)  # forget earlier tests' requests
+    drawn = 0
+    for page in sorted(site.glob("*.html")):
+        source = page.read_text(encoding="utf-8")
+        expected = source.count("Plotly.newPlot(")
+        _open(browser, page)
+        if expected:
+            plots = _wait(
+                browser,
+                lambda d, n=expected: (
+                    len(found := d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot")) >= n and found
+                ),
+            )
+            for plot in plots:
+                assert plot.find_elements(By.CSS_SELECTOR, "svg.main-svg"), page.name
+            drawn += len(plots)
+        # the page never scrolls sideways (tables and charts stay in the text column)
+        wide = browser.execute_script(
+            "return document.documentElement.scrollWidth - window.innerWidth"
+        )
+        assert wide <= 0, (page.name, wide)
+        entries = browser.execute_script(
+            "return performance.getEntriesByType('resource').map(e => e.name)"
+        )
+        assert all(u.startswith(("file:", "data:", "blob:")) for u in entries), entries
+    assert drawn >= 3  # steps, scheduling and quizzes explorers
+    urls = _requests(browser)
+    assert urls and all(u.startswith(("file:", "data:", "blob:", "about:")) for u in urls), [
+        u for u in urls if not u.startswith(("file:", "data:", "blob:", "about:"))
+    ]
+
+
+@pytest.mark.browser
+def test_browser_contents_fold_away_on_narrow_screens_and_screenshots(
+    browser, site, tmp_path_factory
+):
+    from selenium.webdriver.common.by import By
+
+    shots = tmp_path_factory.mktemp("screenshots")
+    chapter = next(site.glob("04-*.html"))
+    for width in (1280, 800):
+        for page in (site / "index.html", chapter):
+            _open(browser, page, width)
+            browser.save_screenshot(str(shots / f"{page.stem}-{width}.png"))
+        sidebar = browser.find_element(By.ID, "sidebar")
+        toggle = browser.find_element(By.CSS_SELECTOR, ".toc-toggle")
+        if width == 1280:
+            assert sidebar.is_displayed() and not toggle.is_displayed()
+        else:
+            assert not sidebar.is_displayed() and toggle.is_displayed()
+            toggle.click()
+            assert sidebar.is_displayed()
+            browser.save_screenshot(str(shots / f"{chapter.stem}-{width}-contents.png"))
+            current = sidebar.find_element(By.CSS_SELECTOR, "a[aria-current=page]")
+            assert current.get_attribute("href").endswith(chapter.name)
+    print(f"screenshots in {shots}")
+    assert len(list(shots.glob("*.png"))) == 5
