@@ -163,6 +163,24 @@ def _shortcodes(text: str, book: Book, warn: Callable[[str], None]) -> str:
     return _SHORTCODE.sub(one, text)
 
 
+# pandoc's ipynb reader has ``lists_without_preceding_blankline`` on, and ``@key)`` or
+# ``@key.`` at the start of a line looks to it like a list marker: the paragraph breaks
+# before a cross-reference that a line wrap put first ("(see" ¶ "@sec-x)"). Such a
+# reference is joined to the line before it, which is what the writer meant.
+_REF_AT_LINE_START = re.compile(r"(?<=\S)[ \t]*\n[ \t]*(?=\[?-?@(?:fig|tbl|sec)-)")
+
+
+def _join_refs(text: str) -> str:
+    r"""Join a line that starts with a cross-reference to the line before it.
+
+    >>> _join_refs("those who fully participated (see\n@sec-learners) and the rest")
+    'those who fully participated (see @sec-learners) and the rest'
+    >>> _join_refs("A list:\n\n@sec-a is first")  # a paragraph's first line stays
+    'A list:\n\n@sec-a is first'
+    """
+    return _REF_AT_LINE_START.sub(" ", text)
+
+
 def merged_notebook(
     book: Book,
     build_dir: str | Path,
@@ -172,7 +190,7 @@ def merged_notebook(
     """All pages of ``build_dir``, in book order, as one notebook for pandoc's reader.
 
     Each page is preceded by an empty ``flbook-chapter`` div carrying its number; part
-    titles are wrapped in a ``flbook-part`` div. Cell metadata other than tags is dropped.
+    titles are wrapped in a ``flbook-part`` div (none for a part of a single chapter). Cell metadata other than tags is dropped.
     Inlined plotly.js bundles are cut out (the first one is appended to ``scripts``).
     ``{{< meta KEY >}}`` shortcodes in markdown are replaced by the book's metadata.
     """
@@ -183,7 +201,7 @@ def merged_notebook(
             warn(msg)
 
     def markdown(text: str):
-        return _cell("markdown", _shortcodes(text, book, warn_))
+        return _cell("markdown", _join_refs(_shortcodes(text, book, warn_)))
 
     build_dir = Path(build_dir)
     merged = nbformat.v4.new_notebook()
@@ -195,9 +213,16 @@ def merged_notebook(
     merged.metadata["language_info"] = {"name": "python"}
     cells = []
     part = None
+    sizes: dict[str, int] = {}
+    for entry in book.entries:
+        if entry.part and not entry.is_appendix:
+            sizes[entry.part] = sizes.get(entry.part, 0) + 1
     for entry in book.entries:
         entry_part = entry.part or ("Appendices" if entry.is_appendix else None)
-        if entry_part and entry_part != part:
+        # a part that holds one chapter gets no title page of its own: the chapter's
+        # title says the same ("Teaching with this book" ¶ "11 Teaching with this book")
+        single = sizes.get(entry_part or "") == 1 and not entry.part_file
+        if entry_part and entry_part != part and not single:
             if entry.part_file:
                 body = _page_markdown(build_dir / entry.part_file)
             else:
