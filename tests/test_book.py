@@ -525,3 +525,139 @@ def test_browser_contents_fold_away_on_narrow_screens_and_screenshots(
             assert current.get_attribute("href").endswith(chapter.name)
     print(f"screenshots in {shots}")
     assert len(list(shots.glob("*.png"))) == 5
+
+
+# ----------------------------------------------------------------------------- PDF pages
+# pdftotext and pdftoppm (Debian poppler-utils) read the bundled PDF page by page.
+
+
+def _poppler(tool: str) -> str:
+    import os
+    import shutil
+
+    found = shutil.which(tool)
+    if not found:
+        if os.environ.get("FLBOOK_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{tool} (poppler-utils) is missing")
+        pytest.skip(f"{tool} (apt poppler-utils) reads the PDF pages")
+    return found
+
+
+@pytest.fixture(scope="session")
+def pdf_pages(bundled) -> list[str]:
+    """Each page's text, laid out as on the page (pdftotext -layout)."""
+    tool = _poppler("pdftotext")
+    text = subprocess.run(
+        [tool, "-layout", str(bundled.outputs["pdf"]), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return text.split("\f")[:-1]
+
+
+def _running_head(page: str, number: int) -> str | None:
+    """The running head of a page: its first line, the chapter title then the page number."""
+    lines = [line for line in page.splitlines() if line.strip()]
+    m = re.match(r"\s*(\S.*?)\s{3,}(\d+)\s*$", lines[0]) if lines else None
+    return m.group(1) if m and int(m.group(2)) == number else None
+
+
+def test_pdf_title_page_names_course_run_and_export(pdf_pages):
+    title = re.sub(r"\s+", " ", pdf_pages[0])
+    cfg = course_metadata(STUB)
+    assert "Course Analytics" in title and STUB.title in title
+    assert f"Run {STUB.stub}" in title
+    assert f"Export dated {cfg['export-date']}" in title
+    assert "Rendered " in title
+    assert "Made with flbook" not in title
+
+
+def test_pdf_running_heads_and_bookmarks(pdf_pages, bundled):
+    from pypdf import PdfReader
+
+    heads = {_running_head(p, n) for n, p in enumerate(pdf_pages, 1)} - {None}
+    titles = chapter_titles()
+    for number, title in enumerate(titles[:-2], 1):  # the appendices are lettered
+        assert f"{number} {title}" in heads, title
+    assert any(h.startswith("A ") for h in heads)
+
+    def flat(outline) -> list[str]:
+        return [t for x in outline for t in (flat(x) if isinstance(x, list) else [x.title])]
+
+    marks = flat(PdfReader(bundled.outputs["pdf"]).outline)
+    for number, title in enumerate(titles[:-2], 1):
+        assert f"{number} {title}" in marks
+    assert any(re.match(r"\d+\.\d+ ", m) for m in marks)  # sections too
+
+
+def test_pdf_lists_of_figures_and_tables(pdf_pages):
+    text = "\n".join(pdf_pages)
+    first = next(i for i, p in enumerate(pdf_pages) if "List of Figures" in p)
+    tables = next(i for i, p in enumerate(pdf_pages) if "List of Tables" in p)
+    body = next(i for i, p in enumerate(pdf_pages) if re.match(r"\s*Preface\b", p))
+    assert first < tables < body
+    listed_figures = set(re.findall(r"Figure (\w+\.\d+):", "\n".join(pdf_pages[first:tables])))
+    listed_tables = set(re.findall(r"Table (\w+\.\d+):", "\n".join(pdf_pages[tables:body])))
+    captions = "\n".join(pdf_pages[body:])
+    assert listed_figures == set(re.findall(r"Figure (\w+\.\d+):", captions))
+    assert listed_tables == set(re.findall(r"Table (\w+\.\d+):", captions))
+    assert len(listed_figures) > 50 and len(listed_tables) > 20
+    assert "ex-\ncluded" not in text  # table headers are not hyphenated
+
+
+def test_pdf_no_part_page_for_a_single_chapter_part(pdf_pages):
+    book = read_book(ROOT)
+    sizes: dict[str, int] = {}
+    for entry in book.entries:
+        if entry.part and not entry.is_appendix:
+            sizes[entry.part] = sizes.get(entry.part, 0) + 1
+    alone = set()  # pages that hold a single line (and the page number)
+    for page in pdf_pages:
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        if lines and lines[-1].isdigit():
+            lines.pop()
+        if len(lines) == 1:
+            alone.add(lines[0])
+    for part, size in sizes.items():
+        assert (part in alone) == (size > 1), part
+
+
+def test_pdf_pages_are_full_and_nothing_runs_past_the_text_block(bundled, pdf_pages, tmp_path):
+    """No page is less than a third full, except the last page of a chapter (the next
+    page opens a chapter or part: it has no running head); nothing (a table, a chart)
+    reaches into the left or right margin (A4, 2.3 cm)."""
+    import numpy as np
+    from PIL import Image
+
+    tool = _poppler("pdftoppm")
+    subprocess.run(
+        [tool, "-r", "40", "-gray", "-png", str(bundled.outputs["pdf"]), str(tmp_path / "p")],
+        check=True,
+    )
+    images = sorted(tmp_path.glob("p-*.png"))
+    assert len(images) == len(pdf_pages)
+    heads = [_running_head(p, n) for n, p in enumerate(pdf_pages, 1)]
+    short, past = [], []
+    for n, path in enumerate(images):
+        ink = np.asarray(Image.open(path).convert("L")) < 200
+        h, w = ink.shape
+        mx, my = round(2.3 / 21.0 * w) - 2, round(2.5 / 29.7 * h)
+        block = ink[my : h - my]
+        if block[:, :mx].any() or block[:, w - mx :].any():
+            past.append(n + 1)
+        rows = np.flatnonzero(block.any(axis=1))
+        fill = (rows[-1] + 1) / block.shape[0] if len(rows) else 0.0
+        chapter_end = n + 1 == len(images) or heads[n + 1] is None or heads[n] is None
+        if fill < 1 / 3 and not chapter_end:
+            short.append((n + 1, round(fill, 2)))
+    assert past == []
+    assert short == []
+
+
+def test_no_sentence_broken_before_a_cross_reference(html_text):
+    # "(see" ¶ "Chapter 2)": a line-initial @ref used to start a new paragraph
+    assert not re.search(r"(\(see|explained in)\s*</p>", html_text)
+    assert re.search(
+        r'\(see <a href="#sec-learners" class="quarto-xref">Chapter 2</a>\)', html_text
+    )

@@ -537,6 +537,9 @@ def test_pdf_has_chapters_figures_tables_and_references(rendered):
     assert "Interactive chart: see the HTML edition" in flat  # the chart without an image
     typ = (result.build_dir / "_pandoc" / "typst" / "book.typ").read_text(encoding="utf-8")
     assert "#table(" in typ
+    # text columns left, numbers right; a short table is never split across pages
+    small = typ[typ.index("#block(breakable: false)[") :]
+    assert re.search(r"align: \(right,right,right,left,\)", small[: small.index("<tbl-small>")])
     assert typ.count("#image(") + typ.count('image("') >= 3  # sine, cosine, explorer PNG
 
 
