@@ -515,6 +515,53 @@ def test_site_search_index_and_shared_plotly(rendered):
         assert 'src="http' not in text and 'href="http' not in text
 
 
+def _epubcheck() -> list[str]:
+    """The command that runs epubcheck (Debian's is an executable jar)."""
+    import os
+
+    found = shutil.which("epubcheck")
+    if not found:
+        if os.environ.get("FLBOOK_REQUIRE_BROWSER") == "1":
+            pytest.fail("epubcheck is missing (apt-get install epubcheck)")
+        pytest.skip("epubcheck (apt) validates the EPUB")
+    real = Path(found).resolve()
+    if real.suffix == ".jar":
+        java = shutil.which("java")
+        assert java, "epubcheck is a jar but there is no java"
+        return [java, "-jar", str(real)]
+    return [found]
+
+
+def test_epub_is_valid_epub3_with_contents_alt_text_and_crossrefs(rendered):
+    import subprocess
+
+    _, result, _ = rendered
+    epub = result.outputs["epub"]
+    check = subprocess.run([*_epubcheck(), str(epub)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout[-3000:] + check.stderr[-3000:]
+    assert "0 fatals / 0 errors" in check.stdout
+    with zipfile.ZipFile(epub) as z:
+        opf = next(z.read(n).decode() for n in z.namelist() if n.endswith(".opf"))
+        assert 'version="3.0"' in opf
+        nav = z.read(next(n for n in z.namelist() if n.endswith("nav.xhtml"))).decode()
+        pages = {
+            n.rsplit("/", 1)[1]: z.read(n).decode() for n in z.namelist() if n.endswith(".xhtml")
+        }
+    for title in ("Preface", "1</span> Alpha", "2</span> Beta", "A</span> Notes"):
+        assert title in nav, title
+    imgs = re.findall(r"<img\b[^>]*>", "".join(pages.values()))
+    assert imgs and all(re.search(r'alt="[^"]+"', i) for i in imgs), imgs
+    assert 'alt="A smooth wavy line crossing zero twice"' in "".join(imgs)
+    links = [
+        (name, target, anchor)
+        for name, text in pages.items()
+        for target, anchor in re.findall(r'href="([\w.]*)#([^"]+)" class="quarto-xref"', text)
+    ]
+    assert any(target and target != name for name, target, _ in links)  # across chapters
+    for name, target, anchor in links:
+        assert f'id="{anchor}"' in pages[target or name], (name, target, anchor)
+
+
 # --- pandoc engine: PDF ------------------------------------------------------------
 
 

@@ -91,6 +91,13 @@ local function html_table(html)
     Div = function(d) -- pandas wraps its table in a bare <div>
       if d.identifier == "" and #d.classes == 0 and #d.attributes == 0 then return d.content end
     end,
+    -- pandas' <style scoped> is for notebooks (and is not valid XHTML in an EPUB)
+    RawBlock = function(r)
+      if r.format == "html" and r.text:match("^%s*<style") then return {} end
+    end,
+    RawInline = function(r)
+      if r.format == "html" and r.text:match("^%s*<style") then return {} end
+    end,
   }
   return blocks:walk {
     Table = function(t)
@@ -475,6 +482,18 @@ end
 local function resolve(doc)
   doc = doc:walk { Table = align_columns }
   if TYPST then doc = doc:walk { Table = typst_table } end
+  if FORMAT:match("epub") then
+    -- pandoc's EPUB writer points a link into another chapter's file only for the ids it
+    -- knows: those of headings, divs and tables, not of figures; a div carries the id
+    doc = doc:walk {
+      Figure = function(f)
+        if f.identifier == "" then return nil end
+        local id = f.identifier
+        f.identifier = ""
+        return pandoc.Div({ f }, pandoc.Attr(id, { "figure-anchor" }))
+      end,
+    }
+  end
   return doc:walk {
     Cite = function(cite)
       local out, known = pandoc.Inlines {}, false
