@@ -226,7 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("render", help="execute the chapters and render the book (HTML, PDF)")
     r.add_argument("course", nargs="?", help="course.yml (default: the bundled synthetic course)")
     r.add_argument("--out", default=None, help="output folder (default: ./out/STUB)")
-    r.add_argument("--to", default="html,pdf", help="formats: html,pdf[,epub] (default html,pdf)")
+    r.add_argument(
+        "--to",
+        default="html,pdf",
+        help="formats: html (website), html-single (one file), pdf, epub (default html,pdf)",
+    )
     r.add_argument("--engine", choices=["auto", "quarto", "pandoc"], default="auto")
     r.add_argument("--chapters", default=None, help="comma-separated chapter names or numbers")
     r.add_argument("--jobs", type=int, default=1, help="chapters executed in parallel")

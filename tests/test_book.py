@@ -142,7 +142,7 @@ def bundled(tmp_path_factory):
         ROOT,
         cfg.to_parameters(),
         out,
-        formats=("html", "pdf"),
+        formats=("html", "html-single", "pdf"),
         engine="pandoc",
         jobs=2,
         metadata=course_metadata(cfg),
@@ -152,7 +152,7 @@ def bundled(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def html_text(bundled):
-    return bundled.outputs["html"].read_text(encoding="utf-8")
+    return bundled.outputs["html-single"].read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
@@ -289,7 +289,7 @@ def awkward(tmp_path_factory):
         ROOT,
         cfg.to_parameters(),
         out,
-        formats=("html",),
+        formats=("html-single",),
         engine="pandoc",
         jobs=2,
         metadata=course_metadata(cfg),
@@ -298,14 +298,14 @@ def awkward(tmp_path_factory):
 
 def test_awkward_course_renders_completely(awkward):
     assert [str(c) for c in awkward.chapters if not c.ok] == []
-    text = _visible(awkward.outputs["html"].read_text(encoding="utf-8"))
+    text = _visible(awkward.outputs["html-single"].read_text(encoding="utf-8"))
     assert "??" not in text
     for raw in RAW_MARKUP:
         assert raw not in text
 
 
 def test_awkward_course_says_what_it_cannot_show(awkward):
-    text = _visible(awkward.outputs["html"].read_text(encoding="utf-8")).lower()
+    text = _visible(awkward.outputs["html-single"].read_text(encoding="utf-8")).lower()
     assert re.search(r"no comments", text)
     assert re.search(r"no (quiz|question)", text)
     # without comments, the conversation chapter says so and stops after its introduction
@@ -424,3 +424,321 @@ def test_prediction_verdict_matches_the_scores(html_text):
     assert "95% interval over learners" in text
     assert "Every learner scored had been active that week" in text  # week 1 on this course
     assert "so it can reach at most" in text
+
+
+# ----------------------------------------------------------------------------- in a browser
+# The book website opened from disk in headless Chromium (Debian's chromium and
+# chromium-driver). Skipped when they are missing, unless FLBOOK_REQUIRE_BROWSER=1 (CI).
+
+
+def _chromium() -> tuple[str, str] | None:
+    import shutil
+
+    found = [shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")]
+    driver = shutil.which("chromedriver")
+    browser = next((b for b in found if b), None)
+    return (browser, driver) if browser and driver else None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    import os
+
+    required = os.environ.get("FLBOOK_REQUIRE_BROWSER") == "1"
+    found = _chromium()
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        found = None
+    if found is None:
+        if required:
+            pytest.fail(
+                "FLBOOK_REQUIRE_BROWSER=1 but chromium, chromedriver or selenium is missing"
+            )
+        pytest.skip("chromium and chromium-driver (apt) and selenium (pip) run the browser tests")
+    options = webdriver.ChromeOptions()
+    options.binary_location = found[0]
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(found[1]), options=options)
+    driver.set_window_size(1280, 900)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="session")
+def site(bundled) -> Path:
+    return bundled.outputs["html"].parent
+
+
+def _open(driver, page: Path, width: int = 1280) -> None:
+    driver.set_window_size(width, 900)
+    driver.get(page.as_uri())
+    driver.execute_script("return document.readyState")
+
+
+def _requests(driver) -> list[str]:
+    """URLs the browser asked for since the log was last read."""
+    urls = []
+    for entry in driver.get_log("performance"):
+        msg = json.loads(entry["message"])["message"]
+        if msg.get("method") == "Network.requestWillBeSent":
+            urls.append(msg["params"]["request"]["url"])
+    return urls
+
+
+def _wait(driver, condition, seconds: float = 10):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, seconds).until(condition)
+
+
+@pytest.mark.browser
+def test_browser_search_finds_a_chapter_5_word_and_links_to_it(browser, site):
+    from selenium.webdriver.common.by import By
+
+    chapter5 = next(site.glob("05-*.html"))
+    others = " ".join(
+        _visible(p.read_text(encoding="utf-8")).lower()
+        for p in site.glob("*.html")
+        if p != chapter5
+    )
+    headings = re.findall(r"<h2[^>]*>(.*?)</h2>", chapter5.read_text(encoding="utf-8"), re.S)
+    words = {w for h in headings for w in re.findall(r"[a-z]{6,}", _visible(h).lower())}
+    only_here = sorted(w for w in words if w not in others)
+    assert only_here, "no chapter 5 heading word is unique to chapter 5"
+    word = only_here[0]
+    _open(browser, site / "index.html")
+    box = browser.find_element(By.ID, "search-input")
+    box.send_keys(word)
+    hits = _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#search-results a"))
+    href = hits[0].get_attribute("href")
+    assert chapter5.name in href, (word, href)
+    hits[0].click()
+    _wait(browser, lambda d: chapter5.name in d.current_url)
+    anchor = browser.current_url.split("#", 1)[1] if "#" in browser.current_url else None
+    if anchor:
+        assert browser.find_element(By.ID, anchor).is_displayed()
+    assert word in browser.find_element(By.ID, "content").text.lower()
+
+
+@pytest.mark.browser
+def test_browser_previous_next_walk_through_every_chapter(browser, site):
+    from selenium.webdriver.common.by import By
+
+    book = read_book(ROOT)
+    expected = ["index.html"] + [Path(e.path).stem + ".html" for e in book.entries[1:]]
+    _open(browser, site / "index.html")
+    seen = [browser.current_url.rsplit("/", 1)[1]]
+    while links := browser.find_elements(By.CSS_SELECTOR, "a[rel=next]"):
+        links[0].click()
+        seen.append(browser.current_url.rsplit("/", 1)[1])
+        assert len(seen) <= len(expected)
+    assert seen == expected
+    back = [seen[-1]]
+    while links := browser.find_elements(By.CSS_SELECTOR, "a[rel=prev]"):
+        links[0].click()
+        back.append(browser.current_url.rsplit("/", 1)[1])
+        assert len(back) <= len(expected)
+    assert back == expected[::-1]
+
+
+@pytest.mark.browser
+def test_browser_every_explorer_draws_and_nothing_leaves_the_machine(browser, site):
+    from selenium.webdriver.common.by import By
+
+    _requests(browser)  # forget earlier tests' requests
+    drawn = 0
+    for page in sorted(site.glob("*.html")):
+        source = page.read_text(encoding="utf-8")
+        expected = source.count("Plotly.newPlot(")
+        _open(browser, page)
+        if expected:
+            plots = _wait(
+                browser,
+                lambda d, n=expected: (
+                    len(found := d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot")) >= n and found
+                ),
+            )
+            for plot in plots:
+                assert plot.find_elements(By.CSS_SELECTOR, "svg.main-svg"), page.name
+            drawn += len(plots)
+        # the page never scrolls sideways (tables and charts stay in the text column)
+        wide = browser.execute_script(
+            "return document.documentElement.scrollWidth - window.innerWidth"
+        )
+        assert wide <= 0, (page.name, wide)
+        entries = browser.execute_script(
+            "return performance.getEntriesByType('resource').map(e => e.name)"
+        )
+        assert all(u.startswith(("file:", "data:", "blob:")) for u in entries), entries
+    assert drawn >= 3  # steps, scheduling and quizzes explorers
+    urls = _requests(browser)
+    assert urls and all(u.startswith(("file:", "data:", "blob:", "about:")) for u in urls), [
+        u for u in urls if not u.startswith(("file:", "data:", "blob:", "about:"))
+    ]
+
+
+@pytest.mark.browser
+def test_browser_contents_fold_away_on_narrow_screens_and_screenshots(
+    browser, site, tmp_path_factory
+):
+    from selenium.webdriver.common.by import By
+
+    shots = tmp_path_factory.mktemp("screenshots")
+    chapter = next(site.glob("04-*.html"))
+    for width in (1280, 800):
+        for page in (site / "index.html", chapter):
+            _open(browser, page, width)
+            browser.save_screenshot(str(shots / f"{page.stem}-{width}.png"))
+        sidebar = browser.find_element(By.ID, "sidebar")
+        toggle = browser.find_element(By.CSS_SELECTOR, ".toc-toggle")
+        if width == 1280:
+            assert sidebar.is_displayed() and not toggle.is_displayed()
+        else:
+            assert not sidebar.is_displayed() and toggle.is_displayed()
+            toggle.click()
+            assert sidebar.is_displayed()
+            browser.save_screenshot(str(shots / f"{chapter.stem}-{width}-contents.png"))
+            current = sidebar.find_element(By.CSS_SELECTOR, "a[aria-current=page]")
+            assert current.get_attribute("href").endswith(chapter.name)
+    print(f"screenshots in {shots}")
+    assert len(list(shots.glob("*.png"))) == 5
+
+
+# ----------------------------------------------------------------------------- PDF pages
+# pdftotext and pdftoppm (Debian poppler-utils) read the bundled PDF page by page.
+
+
+def _poppler(tool: str) -> str:
+    import os
+    import shutil
+
+    found = shutil.which(tool)
+    if not found:
+        if os.environ.get("FLBOOK_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{tool} (poppler-utils) is missing")
+        pytest.skip(f"{tool} (apt poppler-utils) reads the PDF pages")
+    return found
+
+
+@pytest.fixture(scope="session")
+def pdf_pages(bundled) -> list[str]:
+    """Each page's text, laid out as on the page (pdftotext -layout)."""
+    tool = _poppler("pdftotext")
+    text = subprocess.run(
+        [tool, "-layout", str(bundled.outputs["pdf"]), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return text.split("\f")[:-1]
+
+
+def _running_head(page: str, number: int) -> str | None:
+    """The running head of a page: its first line, the chapter title then the page number."""
+    lines = [line for line in page.splitlines() if line.strip()]
+    m = re.match(r"\s*(\S.*?)\s{3,}(\d+)\s*$", lines[0]) if lines else None
+    return m.group(1) if m and int(m.group(2)) == number else None
+
+
+def test_pdf_title_page_names_course_run_and_export(pdf_pages):
+    title = re.sub(r"\s+", " ", pdf_pages[0])
+    cfg = course_metadata(STUB)
+    assert "Course Analytics" in title and STUB.title in title
+    assert f"Run {STUB.stub}" in title
+    assert f"Export dated {cfg['export-date']}" in title
+    assert "Rendered " in title
+    assert "Made with flbook" not in title
+
+
+def test_pdf_running_heads_and_bookmarks(pdf_pages, bundled):
+    from pypdf import PdfReader
+
+    heads = {_running_head(p, n) for n, p in enumerate(pdf_pages, 1)} - {None}
+    titles = chapter_titles()
+    for number, title in enumerate(titles[:-2], 1):  # the appendices are lettered
+        assert f"{number} {title}" in heads, title
+    assert any(h.startswith("A ") for h in heads)
+
+    def flat(outline) -> list[str]:
+        return [t for x in outline for t in (flat(x) if isinstance(x, list) else [x.title])]
+
+    marks = flat(PdfReader(bundled.outputs["pdf"]).outline)
+    for number, title in enumerate(titles[:-2], 1):
+        assert f"{number} {title}" in marks
+    assert any(re.match(r"\d+\.\d+ ", m) for m in marks)  # sections too
+
+
+def test_pdf_lists_of_figures_and_tables(pdf_pages):
+    text = "\n".join(pdf_pages)
+    first = next(i for i, p in enumerate(pdf_pages) if "List of Figures" in p)
+    tables = next(i for i, p in enumerate(pdf_pages) if "List of Tables" in p)
+    body = next(i for i, p in enumerate(pdf_pages) if re.match(r"\s*Preface\b", p))
+    assert first < tables < body
+    listed_figures = set(re.findall(r"Figure (\w+\.\d+):", "\n".join(pdf_pages[first:tables])))
+    listed_tables = set(re.findall(r"Table (\w+\.\d+):", "\n".join(pdf_pages[tables:body])))
+    captions = "\n".join(pdf_pages[body:])
+    assert listed_figures == set(re.findall(r"Figure (\w+\.\d+):", captions))
+    assert listed_tables == set(re.findall(r"Table (\w+\.\d+):", captions))
+    assert len(listed_figures) > 50 and len(listed_tables) > 20
+    assert "ex-\ncluded" not in text  # table headers are not hyphenated
+
+
+def test_pdf_no_part_page_for_a_single_chapter_part(pdf_pages):
+    book = read_book(ROOT)
+    sizes: dict[str, int] = {}
+    for entry in book.entries:
+        if entry.part and not entry.is_appendix:
+            sizes[entry.part] = sizes.get(entry.part, 0) + 1
+    alone = set()  # pages that hold a single line (and the page number)
+    for page in pdf_pages:
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        if lines and lines[-1].isdigit():
+            lines.pop()
+        if len(lines) == 1:
+            alone.add(lines[0])
+    for part, size in sizes.items():
+        assert (part in alone) == (size > 1), part
+
+
+def test_pdf_pages_are_full_and_nothing_runs_past_the_text_block(bundled, pdf_pages, tmp_path):
+    """No page is less than a third full, except the last page of a chapter (the next
+    page opens a chapter or part: it has no running head); nothing (a table, a chart)
+    reaches into the left or right margin (A4, 2.3 cm)."""
+    import numpy as np
+    from PIL import Image
+
+    tool = _poppler("pdftoppm")
+    subprocess.run(
+        [tool, "-r", "40", "-gray", "-png", str(bundled.outputs["pdf"]), str(tmp_path / "p")],
+        check=True,
+    )
+    images = sorted(tmp_path.glob("p-*.png"))
+    assert len(images) == len(pdf_pages)
+    heads = [_running_head(p, n) for n, p in enumerate(pdf_pages, 1)]
+    short, past = [], []
+    for n, path in enumerate(images):
+        ink = np.asarray(Image.open(path).convert("L")) < 200
+        h, w = ink.shape
+        mx, my = round(2.3 / 21.0 * w) - 2, round(2.5 / 29.7 * h)
+        block = ink[my : h - my]
+        if block[:, :mx].any() or block[:, w - mx :].any():
+            past.append(n + 1)
+        rows = np.flatnonzero(block.any(axis=1))
+        fill = (rows[-1] + 1) / block.shape[0] if len(rows) else 0.0
+        chapter_end = n + 1 == len(images) or heads[n + 1] is None or heads[n] is None
+        if fill < 1 / 3 and not chapter_end:
+            short.append((n + 1, round(fill, 2)))
+    assert past == []
+    assert short == []
+
+
+def test_no_sentence_broken_before_a_cross_reference(html_text):
+    # "(see" ¶ "Chapter 2)": a line-initial @ref used to start a new paragraph
+    assert not re.search(r"(\(see|explained in)\s*</p>", html_text)
+    assert re.search(
+        r'\(see <a href="#sec-learners" class="quarto-xref">Chapter 2</a>\)', html_text
+    )

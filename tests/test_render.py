@@ -9,6 +9,7 @@ then look inside what was built.
 from __future__ import annotations
 
 import base64
+import json
 import re
 import shutil
 import stat
@@ -139,7 +140,8 @@ def make_book(root: Path) -> Path:
             from IPython.display import HTML, display
 
             display(HTML(PLOTLY_JS + '<div id="explorer"></div><script>document.getElementById('
-                         '"explorer").textContent = "interactive explorer";</script>'))
+                         '"explorer").textContent = "interactive explorer";'
+                         'if (window.Plotly) Plotly.newPlot("explorer", []);</script>'))
             fig, ax = plt.subplots(figsize=(3, 2))
             ax.bar([1, 2], [120, 95])
             """.replace("PLOTLY_JS", repr(FAKE_PLOTLY_JS))
@@ -210,7 +212,7 @@ def rendered(tmp_path_factory):
             root,
             {"n": 7, "label": "injected"},
             out,
-            formats=("html", "pdf", "epub"),
+            formats=("html", "html-single", "pdf", "epub"),
             engine="pandoc",
             progress=events.append,
             metadata=METADATA,
@@ -275,7 +277,7 @@ def test_failing_chapter_is_reported_and_others_still_render(rendered):
     assert [e.chapter for e in events if e.kind == "start"] == ["01-alpha", "02-beta", "03-broken"]
     assert ends["03-broken"].error.cell == 3 and ends["01-alpha"].seconds > 0
     # the book says so, in both outputs
-    html = result.outputs["html"].read_text(encoding="utf-8")
+    html = result.outputs["html-single"].read_text(encoding="utf-8")
     assert "This chapter failed to build" in html
     assert "ValueError: boom in the third cell" in html
     assert "cell 3" in html
@@ -324,7 +326,7 @@ def test_outputs_exist(rendered):
 
 def test_html_numbering_captions_alt_and_crossrefs(rendered):
     _, result, _ = rendered
-    html = result.outputs["html"].read_text(encoding="utf-8")
+    html = result.outputs["html-single"].read_text(encoding="utf-8")
     for title in ("Preface", "Alpha", "Beta", "Broken", "Notes", "Getting going"):
         assert title in html
     assert re.search(r'<h1[^>]* id="sec-alpha"[^>]*>.*?>1</span> Alpha</h1>', html)
@@ -360,7 +362,7 @@ def test_html_wide_tables_scroll_inside_the_text_column(rendered):
     """A table wider than the text column gets its own sideways scroll bar (on
     screen), instead of making the whole page scroll."""
     _, result, _ = rendered
-    html = result.outputs["html"].read_text(encoding="utf-8")
+    html = result.outputs["html-single"].read_text(encoding="utf-8")
     styles = "".join(re.findall(r"<style[^>]*>(.*?)</style>", html, flags=re.S))
     screen = re.search(r"@media screen\s*{\s*table\s*{([^}]*)}", styles)
     assert screen, "no screen rule for tables in the inlined stylesheet"
@@ -369,7 +371,7 @@ def test_html_wide_tables_scroll_inside_the_text_column(rendered):
 
 def test_html_is_self_contained_and_escapes_text(rendered):
     _, result, _ = rendered
-    html = result.outputs["html"].read_text(encoding="utf-8")
+    html = result.outputs["html-single"].read_text(encoding="utf-8")
     assert 'src="http' not in html
     assert not re.search(r'href="http[^"]*\.css', html)
     assert "data:image/png;base64," in html
@@ -392,7 +394,7 @@ def test_html_is_self_contained_and_escapes_text(rendered):
 
 def test_code_is_hidden_unless_echo(rendered):
     _, result, _ = rendered
-    html = result.outputs["html"].read_text(encoding="utf-8")
+    html = result.outputs["html-single"].read_text(encoding="utf-8")
     assert "shown = 40 + 2" in re.sub(r"<[^>]+>", "", html)
     assert "plt.subplots" not in html
     assert "how many points" not in html  # parameters cell
@@ -417,6 +419,149 @@ def test_epub_has_no_raw_markup(rendered):
         assert leak not in text
 
 
+# --- pandoc engine: the book website ----------------------------------------------
+
+
+def _site_pages(result) -> dict[str, str]:
+    site = result.outputs["html"].parent
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(site.glob("*.html"))}
+
+
+def test_site_has_a_page_per_chapter_with_title_block_and_sidebar(rendered):
+    _, result, _ = rendered
+    assert result.outputs["html"].name == "index.html"
+    pages = _site_pages(result)
+    assert set(pages) == {
+        "index.html",
+        "01-alpha.html",
+        "02-beta.html",
+        "03-broken.html",
+        "notes.html",
+    }
+    index = pages["index.html"]
+    assert '<p class="title">Fixture Course Analytics</p>' in index
+    assert '<p class="subtitle">Demo Course 7</p>' in index
+    assert "Run <code>demo-7</code>" in index
+    assert re.search(r"<h1[^>]*>Preface</h1>", index)
+    assert "A sine wave" not in index  # chapter 1 is on its own page
+    alpha = pages["01-alpha.html"]
+    assert re.search(r'<h1[^>]* id="sec-alpha"[^>]*>.*?>1</span> Alpha</h1>', alpha)
+    assert "Beta</h1>" not in alpha
+    # the sidebar: every page, the part as a group title, this page marked with its sections
+    sidebar = alpha[alpha.index('id="sidebar"') : alpha.index("</nav>")]
+    assert re.findall(r'href="([\w-]+\.html)"', sidebar) == list(
+        ["index.html", "01-alpha.html", "02-beta.html", "03-broken.html", "notes.html"]
+    )
+    assert '<span class="toc-part-title">Getting going</span>' in sidebar
+    assert re.search(r'<a href="01-alpha.html" aria-current="page"', sidebar)
+    assert '<a href="#sec-alpha-method">1.1 Method</a>' in sidebar
+    assert "Getting going</h1>" not in "".join(pages.values())  # no page for a part title
+
+
+def test_site_previous_next_links_walk_the_book(rendered):
+    _, result, _ = rendered
+    pages = _site_pages(result)
+    order, page = [], "index.html"
+    while page:
+        order.append(page)
+        nxt = re.search(r'rel="next" href="([^"]+)"', pages[page])
+        prev = re.search(r'rel="prev" href="([^"]+)"', pages[page])
+        assert (prev.group(1) if prev else None) == (order[-2] if len(order) > 1 else None)
+        page = nxt.group(1) if nxt else None
+    assert order == ["index.html", "01-alpha.html", "02-beta.html", "03-broken.html", "notes.html"]
+
+
+def test_site_cross_references_work_across_pages(rendered):
+    _, result, _ = rendered
+    pages = _site_pages(result)
+    site = result.outputs["html"].parent
+    alpha, beta = pages["01-alpha.html"], pages["02-beta.html"]
+    # same page: a bare anchor; another page: that page's file
+    assert '<a href="#fig-sine" class="quarto-xref">Figure 1.1</a>' in alpha
+    assert '<a href="02-beta.html#sec-beta" class="quarto-xref">Chapter 2</a>' in alpha
+    assert '<a href="01-alpha.html#fig-sine" class="quarto-xref">Figure 1.1</a>' in beta
+    assert '<a href="index.html#fig-logo"' in beta or "fig-logo" not in beta
+    # every local link lands on a page that has the anchor
+    for name, text in pages.items():
+        for target, anchor in re.findall(r'href="([\w-]+\.html)?#([^"]+)"', text):
+            assert f'id="{anchor}"' in pages[target or name], (name, target, anchor)
+    # images are files next to the pages, not inlined
+    imgs = re.findall(r'<img[^>]+src="([^"]+)"', alpha)
+    assert imgs and all((site / src).is_file() for src in imgs)
+    assert "data:image/png;base64" not in alpha
+
+
+def test_site_search_index_and_shared_plotly(rendered):
+    _, result, _ = rendered
+    site = result.outputs["html"].parent
+    pages = _site_pages(result)
+    libs = site / "site_libs"
+    for name in ("minisearch.js", "minisearch-LICENSE.txt", "site.js", "site.css", "book.css"):
+        assert (libs / name).stat().st_size > 100, name
+    index = (libs / "search-index.js").read_text(encoding="utf-8")
+    docs = json.loads(index[index.index("=") + 1 :].strip().rstrip(";"))
+    method = next(d for d in docs if d["url"] == "01-alpha.html#sec-alpha-method")
+    assert method["title"] == "1.1 Method" and method["page"] == "1 Alpha"
+    assert any("A warning callout." in d["text"] for d in docs if d["url"].startswith("02-beta"))
+    assert not any("textContent" in d["text"] for d in docs)  # scripts are not text
+    # plotly.js is one shared file, loaded only by the pages that draw with it
+    assert "plotly.js v0.0.0-fake" in (libs / "plotly.min.js").read_text(encoding="utf-8")
+    for name, text in pages.items():
+        assert "plotly.js v0.0.0-fake" not in text
+        assert ('src="site_libs/plotly.min.js"' in text) == (name in ("01-alpha.html",)), name
+    assert '.textContent = "interactive explorer"' in pages["01-alpha.html"]
+    assert 'id="second-chart"' in pages["02-beta.html"]
+    for text in pages.values():
+        assert 'src="http' not in text and 'href="http' not in text
+
+
+def _epubcheck() -> list[str]:
+    """The command that runs epubcheck (Debian's is an executable jar)."""
+    import os
+
+    found = shutil.which("epubcheck")
+    if not found:
+        if os.environ.get("FLBOOK_REQUIRE_BROWSER") == "1":
+            pytest.fail("epubcheck is missing (apt-get install epubcheck)")
+        pytest.skip("epubcheck (apt) validates the EPUB")
+    real = Path(found).resolve()
+    if real.suffix == ".jar":
+        java = shutil.which("java")
+        assert java, "epubcheck is a jar but there is no java"
+        return [java, "-jar", str(real)]
+    return [found]
+
+
+def test_epub_is_valid_epub3_with_contents_alt_text_and_crossrefs(rendered):
+    import subprocess
+
+    _, result, _ = rendered
+    epub = result.outputs["epub"]
+    check = subprocess.run([*_epubcheck(), str(epub)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout[-3000:] + check.stderr[-3000:]
+    assert "0 fatals / 0 errors" in check.stdout
+    with zipfile.ZipFile(epub) as z:
+        opf = next(z.read(n).decode() for n in z.namelist() if n.endswith(".opf"))
+        assert 'version="3.0"' in opf
+        nav = z.read(next(n for n in z.namelist() if n.endswith("nav.xhtml"))).decode()
+        pages = {
+            n.rsplit("/", 1)[1]: z.read(n).decode() for n in z.namelist() if n.endswith(".xhtml")
+        }
+    for title in ("Preface", "1</span> Alpha", "2</span> Beta", "A</span> Notes"):
+        assert title in nav, title
+    imgs = re.findall(r"<img\b[^>]*>", "".join(pages.values()))
+    assert imgs and all(re.search(r'alt="[^"]+"', i) for i in imgs), imgs
+    assert 'alt="A smooth wavy line crossing zero twice"' in "".join(imgs)
+    links = [
+        (name, target, anchor)
+        for name, text in pages.items()
+        for target, anchor in re.findall(r'href="([\w.]*)#([^"]+)" class="quarto-xref"', text)
+    ]
+    assert any(target and target != name for name, target, _ in links)  # across chapters
+    for name, target, anchor in links:
+        assert f'id="{anchor}"' in pages[target or name], (name, target, anchor)
+
+
 # --- pandoc engine: PDF ------------------------------------------------------------
 
 
@@ -439,6 +584,9 @@ def test_pdf_has_chapters_figures_tables_and_references(rendered):
     assert "Interactive chart: see the HTML edition" in flat  # the chart without an image
     typ = (result.build_dir / "_pandoc" / "typst" / "book.typ").read_text(encoding="utf-8")
     assert "#table(" in typ
+    # text columns left, numbers right; a short table is never split across pages
+    small = typ[typ.index("#block(breakable: false)[") :]
+    assert re.search(r"align: \(right,right,right,left,\)", small[: small.index("<tbl-small>")])
     assert typ.count("#image(") + typ.count('image("') >= 3  # sine, cosine, explorer PNG
 
 
@@ -450,10 +598,12 @@ def test_unresolved_reference_is_a_warning(tmp_path):
     (root / "book" / "notes.qmd").write_text("# Notes {#sec-notes}\n\nSee @fig-missing.\n")
     out = tmp_path / "out"
     with pytest.warns(UserWarning, match="fig-missing"):
-        result = render_book(root, {}, out, formats=("html",), engine="pandoc", chapters=["notes"])
+        result = render_book(
+            root, {}, out, formats=("html-single",), engine="pandoc", chapters=["notes"]
+        )
     assert result.ok
     assert any("fig-missing" in w for w in result.warnings)
-    assert "??" in result.outputs["html"].read_text(encoding="utf-8")
+    assert "??" in result.outputs["html-single"].read_text(encoding="utf-8")
 
 
 # --- quarto engine -----------------------------------------------------------------

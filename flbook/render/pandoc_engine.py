@@ -35,6 +35,7 @@ import yaml
 
 from flbook.errors import FlbookError
 from flbook.render.project import Book, _strip_front_matter, first_heading
+from flbook.render.site import write_site
 
 __all__ = ["RenderError", "RenderWarning", "render_pandoc", "pandoc_path", "merged_notebook"]
 
@@ -66,7 +67,7 @@ READER = "ipynb" + "".join(
         "smart",
     )
 )
-FORMATS = ("html", "pdf", "epub")
+FORMATS = ("html", "html-single", "pdf", "epub")
 
 
 class RenderError(FlbookError):
@@ -162,6 +163,24 @@ def _shortcodes(text: str, book: Book, warn: Callable[[str], None]) -> str:
     return _SHORTCODE.sub(one, text)
 
 
+# pandoc's ipynb reader has ``lists_without_preceding_blankline`` on, and ``@key)`` or
+# ``@key.`` at the start of a line looks to it like a list marker: the paragraph breaks
+# before a cross-reference that a line wrap put first ("(see" ¶ "@sec-x)"). Such a
+# reference is joined to the line before it, which is what the writer meant.
+_REF_AT_LINE_START = re.compile(r"(?<=\S)[ \t]*\n[ \t]*(?=\[?-?@(?:fig|tbl|sec)-)")
+
+
+def _join_refs(text: str) -> str:
+    r"""Join a line that starts with a cross-reference to the line before it.
+
+    >>> _join_refs("those who fully participated (see\n@sec-learners) and the rest")
+    'those who fully participated (see @sec-learners) and the rest'
+    >>> _join_refs("A list:\n\n@sec-a is first")  # a paragraph's first line stays
+    'A list:\n\n@sec-a is first'
+    """
+    return _REF_AT_LINE_START.sub(" ", text)
+
+
 def merged_notebook(
     book: Book,
     build_dir: str | Path,
@@ -171,7 +190,7 @@ def merged_notebook(
     """All pages of ``build_dir``, in book order, as one notebook for pandoc's reader.
 
     Each page is preceded by an empty ``flbook-chapter`` div carrying its number; part
-    titles are wrapped in a ``flbook-part`` div. Cell metadata other than tags is dropped.
+    titles are wrapped in a ``flbook-part`` div (none for a part of a single chapter). Cell metadata other than tags is dropped.
     Inlined plotly.js bundles are cut out (the first one is appended to ``scripts``).
     ``{{< meta KEY >}}`` shortcodes in markdown are replaced by the book's metadata.
     """
@@ -182,7 +201,7 @@ def merged_notebook(
             warn(msg)
 
     def markdown(text: str):
-        return _cell("markdown", _shortcodes(text, book, warn_))
+        return _cell("markdown", _join_refs(_shortcodes(text, book, warn_)))
 
     build_dir = Path(build_dir)
     merged = nbformat.v4.new_notebook()
@@ -194,9 +213,16 @@ def merged_notebook(
     merged.metadata["language_info"] = {"name": "python"}
     cells = []
     part = None
+    sizes: dict[str, int] = {}
+    for entry in book.entries:
+        if entry.part and not entry.is_appendix:
+            sizes[entry.part] = sizes.get(entry.part, 0) + 1
     for entry in book.entries:
         entry_part = entry.part or ("Appendices" if entry.is_appendix else None)
-        if entry_part and entry_part != part:
+        # a part that holds one chapter gets no title page of its own: the chapter's
+        # title says the same ("Teaching with this book" ¶ "11 Teaching with this book")
+        single = sizes.get(entry_part or "") == 1 and not entry.part_file
+        if entry_part and entry_part != part and not single:
             if entry.part_file:
                 body = _page_markdown(build_dir / entry.part_file)
             else:
@@ -260,12 +286,26 @@ def _metadata(book: Book) -> dict[str, Any]:
         meta["date"] = book.date
     if isinstance(book.config.get("lang"), str):
         meta["lang"] = book.config["lang"]
+    for key in ("course-stub", "export-date"):  # the title page's facts about the run
+        value = book.meta(key)
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            meta[key] = str(value)
     meta["flbook-echo"] = bool(book.echo)
     return meta
 
 
+def _script_text(tag: str) -> str:
+    """The JavaScript inside one ``<script>`` element."""
+    return tag[tag.index(">") + 1 : tag.rindex("</script>")]
+
+
 def _run_pandoc(args: list[str], cwd: Path) -> list[str]:
     """Run pandoc; return its warnings (the filter's ``flbook-warning:`` lines first)."""
+    return _run_pandoc_output(args, cwd)[1]
+
+
+def _run_pandoc_output(args: list[str], cwd: Path) -> tuple[str, list[str]]:
+    """Run pandoc; return what it printed and its warnings."""
     proc = subprocess.run(
         [pandoc_path(), *args], cwd=cwd, capture_output=True, text=True, encoding="utf-8"
     )
@@ -277,7 +317,7 @@ def _run_pandoc(args: list[str], cwd: Path) -> list[str]:
             found.append(line[len("flbook-warning: ") :])
         elif line.startswith("[WARNING]"):
             found.append("pandoc: " + line[len("[WARNING]") :].strip())
-    return found
+    return proc.stdout, found
 
 
 def render_pandoc(
@@ -294,16 +334,17 @@ def render_pandoc(
     ----------
     book : the book (its entries say which pages, in which order).
     build_dir : the build folder written by :func:`execute_chapters`.
-    out_dir : where the outputs go (``NAME.html``, ``NAME.pdf``, ``NAME.epub``; NAME is
-        the book's ``output-file`` or ``book``).
-    formats : any of ``"html"`` (one self-contained file), ``"pdf"`` (pandoc → typst →
-        PDF), ``"epub"``.
+    out_dir : where the outputs go (``NAME/``, ``NAME.html``, ``NAME.pdf``, ``NAME.epub``;
+        NAME is the book's ``output-file`` or ``book``).
+    formats : any of ``"html"`` (the book website: ``NAME/index.html`` and a page per
+        chapter, see :mod:`flbook.render.site`), ``"html-single"`` (``NAME.html``, one
+        self-contained file to send by email), ``"pdf"`` (pandoc → typst → PDF), ``"epub"``.
     on_warning : called with each warning (unresolved cross-reference, interactive
         output without a static image...); by default issued as :class:`RenderWarning`.
 
     Returns
     -------
-    dict mapping each format to its output file.
+    dict mapping each format to its output file (the website's ``index.html``).
     """
     formats = tuple(formats)
     unknown = sorted(set(formats) - set(FORMATS))
@@ -370,6 +411,36 @@ def render_pandoc(
     outputs: dict[str, Path] = {}
     for fmt in formats:
         if fmt == "html":
+            site = out_dir / name
+            shutil.rmtree(site, ignore_errors=True)
+            site.mkdir()
+            args = [
+                *common,
+                "--to",
+                "html5",
+                "--metadata",
+                "flbook-site=true",
+                "--mathml",
+                "--reference-location=section",
+                "--extract-media",
+                "site_libs/media",
+                "--output",
+                "-",
+            ]
+            body, found = _run_pandoc_output(args, site)
+            warn(found)
+            lib = _script_text(head_scripts[0]) if head_scripts else None
+            target = write_site(
+                body, book, _metadata(book), site, plotly_js=lib, css=[Path(c) for c in css[1:]]
+            )
+            for page in sorted(site.glob("*.html")):
+                for m in _REMOTE.finditer(page.read_text(encoding="utf-8")):
+                    warn(
+                        [
+                            f"{page.name} loads {m.group(1)} from the network: it will not work offline"
+                        ]
+                    )
+        elif fmt == "html-single":
             target = out_dir / f"{name}.html"
             args = [
                 *common,

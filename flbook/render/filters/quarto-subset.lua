@@ -23,6 +23,9 @@ local stringify = pandoc.utils.stringify
 -- Only HTML runs scripts: EPUB, like typst, gets static images of interactive charts.
 local HTML = FORMAT:match("html") ~= nil
 local TYPST = FORMAT:match("typst") ~= nil
+-- The book website (metadata flbook-site: true): each page starts at a marker comment that
+-- pandoc_engine splits on; part titles show in the sidebar rather than as pages.
+local SITE = false
 local CALLOUT_TITLES = {
   note = "Note", tip = "Tip", warning = "Warning", important = "Important", caution = "Caution",
 }
@@ -87,6 +90,13 @@ local function html_table(html)
   local blocks = pandoc.read(html, "html").blocks:walk {
     Div = function(d) -- pandas wraps its table in a bare <div>
       if d.identifier == "" and #d.classes == 0 and #d.attributes == 0 then return d.content end
+    end,
+    -- pandas' <style scoped> is for notebooks (and is not valid XHTML in an EPUB)
+    RawBlock = function(r)
+      if r.format == "html" and r.text:match("^%s*<style") then return {} end
+    end,
+    RawInline = function(r)
+      if r.format == "html" and r.text:match("^%s*<style") then return {} end
     end,
   }
   return blocks:walk {
@@ -305,6 +315,28 @@ local function callouts(blocks)
   }
 end
 
+-- In typst, a caption's first sentence stands for it in the lists of figures and tables
+-- (the template's flex-caption shows the long one in the text, the short one there).
+local function short_caption(cap)
+  if not TYPST then return cap end
+  local short, words = pandoc.Inlines {}, 0
+  for i, el in ipairs(cap) do
+    short:insert(el)
+    if el.t == "Space" then words = words + 1 end
+    if i > 2 and el.t == "Str" and el.text:match("[.;]$") then
+      short[#short] = pandoc.Str((el.text:gsub("[.;]$", "")))
+      break
+    end
+    if words >= 22 then short:insert(pandoc.Str("…")); break end
+  end
+  local out = pandoc.Inlines { pandoc.RawInline("typst", "#flex-caption[") }
+  out:extend(cap)
+  out:insert(pandoc.RawInline("typst", "]["))
+  out:extend(short)
+  out:insert(pandoc.RawInline("typst", "]"))
+  return out
+end
+
 local function prefixed(label, n)
   return label and (label .. "." .. n) or tostring(n)
 end
@@ -359,7 +391,7 @@ local function number(blocks)
         local cap = f.caption.long[1] and f.caption.long[1].content or pandoc.Inlines {}
         cap:insert(1, pandoc.Str(text .. (#cap > 0 and ":" or "")))
         if #cap > 1 then cap:insert(2, pandoc.Space()) end
-        f.caption = { long = { pandoc.Plain(cap) } }
+        f.caption = { long = { pandoc.Plain(short_caption(cap)) } }
       end
       return f
     end,
@@ -371,7 +403,7 @@ local function number(blocks)
         local cap = t.caption.long[1] and t.caption.long[1].content or pandoc.Inlines {}
         cap:insert(1, pandoc.Str(text .. (#cap > 0 and ":" or "")))
         if #cap > 1 then cap:insert(2, pandoc.Space()) end
-        t.caption = { long = { pandoc.Plain(cap) } }
+        t.caption = { long = { pandoc.Plain(short_caption(cap)) } }
         return t
       end
     end,
@@ -389,7 +421,79 @@ local function number(blocks)
   }
 end
 
+-- Text columns left, numbers right (a column left to its default would take the centring
+-- of the typst figure around the table); headers follow their column.
+local function align_columns(t)
+  local numeric = {}
+  for _, body in ipairs(t.bodies) do
+    for _, row in ipairs(body.body) do
+      for i, cell in ipairs(row.cells) do
+        if numeric[i] ~= false then numeric[i] = is_number(stringify(cell.contents)) end
+      end
+    end
+  end
+  for i, spec in ipairs(t.colspecs) do
+    if spec[1] == pandoc.AlignDefault then
+      t.colspecs[i] = { numeric[i] and pandoc.AlignRight or pandoc.AlignLeft, spec[2] }
+    end
+  end
+  return t
+end
+
+-- In typst, a table of up to this many rows is never split across pages (a split would
+-- leave one or two rows alone); a longer one splits with its header repeated.
+local KEEP_TOGETHER_ROWS = 20
+
+-- What fits across the text block in table text, in characters of its longest words
+-- plus each cell's padding (about two characters).
+local TABLE_WIDTH_CHARS = 92
+
+local function longest_word(text)
+  local n = 0
+  for w in text:gmatch("%S+") do n = math.max(n, utf8.len(w) or #w) end
+  return n
+end
+
+-- typst lays a table out in its columns' widest unbreakable words: a table whose words
+-- cannot fit side by side would print columns over each other or run past the margin,
+-- so its text is made smaller, just enough to fit.
+local function typst_table(t)
+  local rows, widest = 0, {}
+  local function measure(row)
+    for i, cell in ipairs(row.cells) do
+      widest[i] = math.max(widest[i] or 0, longest_word(stringify(cell.contents)))
+    end
+  end
+  for _, row in ipairs(t.head.rows) do measure(row) end
+  for _, body in ipairs(t.bodies) do
+    rows = rows + #body.body
+    for _, row in ipairs(body.body) do measure(row) end
+  end
+  local need = 0
+  for _, w in pairs(widest) do need = need + w + 2.5 end
+  local scale = need > TABLE_WIDTH_CHARS and math.max(0.6, TABLE_WIDTH_CHARS / need) or nil
+  local keep = rows <= KEEP_TOGETHER_ROWS
+  if not scale and not keep then return t end
+  local open = "#block(breakable: " .. tostring(not keep) .. ")["
+  if scale then open = open .. string.format("#set text(size: %.2fem)", scale) end
+  return { pandoc.RawBlock("typst", open), t, pandoc.RawBlock("typst", "]") }
+end
+
 local function resolve(doc)
+  doc = doc:walk { Table = align_columns }
+  if TYPST then doc = doc:walk { Table = typst_table } end
+  if FORMAT:match("epub") then
+    -- pandoc's EPUB writer points a link into another chapter's file only for the ids it
+    -- knows: those of headings, divs and tables, not of figures; a div carries the id
+    doc = doc:walk {
+      Figure = function(f)
+        if f.identifier == "" then return nil end
+        local id = f.identifier
+        f.identifier = ""
+        return pandoc.Div({ f }, pandoc.Attr(id, { "figure-anchor" }))
+      end,
+    }
+  end
   return doc:walk {
     Cite = function(cite)
       local out, known = pandoc.Inlines {}, false
@@ -417,6 +521,7 @@ end
 
 function Pandoc(doc)
   echo_default = doc.meta["flbook-echo"] == true
+  SITE = HTML and doc.meta["flbook-site"] == true
   local blocks = pandoc.Blocks {}
   for _, top in ipairs(doc.blocks) do
     local new
@@ -431,9 +536,13 @@ function Pandoc(doc)
     for _, b in ipairs(new) do
       if b.t == "Div" and has_class(b, "flbook-chapter") then
         chapter = { label = b.attributes.number, appendix = b.attributes.appendix == "true", fig = 0, tbl = 0 }
+        if SITE then flat:insert(pandoc.RawBlock("html", "<!--flbook-page " .. b.attributes.source .. "-->")) end
       elseif b.t == "Div" and has_class(b, "flbook-part") then
+        if SITE then flat:insert(pandoc.RawBlock("html", "<!--flbook-part-->")) end
         for _, inner in ipairs(b.content) do
-          if inner.t == "Header" and inner.level == 1 then
+          if SITE and inner.t == "Header" and inner.level == 1 then
+            inner = nil -- the sidebar shows the part title
+          elseif inner.t == "Header" and inner.level == 1 then
             inner.classes:extend { "part", "unnumbered" }
             if TYPST then -- a part page: typst tells it from chapters by its supplement
               local id = inner.identifier ~= "" and (" <" .. inner.identifier .. ">") or ""
@@ -441,7 +550,7 @@ function Pandoc(doc)
                 .. typst_inlines(inner.content) .. "]" .. id)
             end
           end
-          flat:insert(inner)
+          if inner then flat:insert(inner) end
         end
       else
         flat:insert(b)
