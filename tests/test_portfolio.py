@@ -137,7 +137,7 @@ def test_serial_build_writes_every_book_summary_and_the_report(serial):
     first = table.iloc[0]
     assert f"{first['visited'] / first['learners'] * 100:.0f}%" in text
     page = (out / "portfolio.html").read_text()
-    assert 'href="runs/alpha-course/alpha-1/book.html"' in page
+    assert 'href="runs/alpha-course/alpha-1/book/index.html"' in page
     assert page.count("<img") == 2
 
 
@@ -180,7 +180,7 @@ def test_portfolio_works_on_an_fsspec_url(portfolio_dir):
     cat = read_catalogue(portfolio_dir / "catalogue.yml")
     result = build_portfolio(cat, "memory://portfolio-test", serial=True, options=FAST)
     fs = fsspec.filesystem("memory")
-    assert fs.exists("/portfolio-test/runs/beta-course/beta-3/book.html")
+    assert fs.exists("/portfolio-test/runs/beta-course/beta-3/book/index.html")
     assert result.outputs["html"].endswith("portfolio.html")
     with fs.open("/portfolio-test/portfolio.html", "r") as fh:
         assert "6 run book(s) are built" in re.sub(r"<[^>]+>", "", fh.read())
@@ -215,7 +215,7 @@ def test_a_broken_run_is_named_and_the_others_are_built(portfolio_dir, tmp_path)
         ]
     )
     assert code == 1
-    assert (out / "runs/alpha/alpha-1/book.html").is_file()
+    assert (out / "runs/alpha/alpha-1/book/index.html").is_file()
     text = _visible(out / "portfolio.html")
     assert "Runs that failed" in text and "gamma-1" in text
     assert "loading and checking the exports" in text and "2024-02-30" in text

@@ -4,7 +4,7 @@
 output location: the worker reads the exports where they are (a path every worker
 can see), renders the book, and writes under ``OUT/runs/COURSE/STUB/``:
 
-- ``book.html`` (and the other formats asked for) and ``_build/``;
+- ``book/`` (the book website; and the other formats asked for) and ``_build/``;
 - ``summary.parquet``: one row, a few hundred bytes, all the portfolio book reads;
 - ``stamp.json``: a digest of everything the book depends on; when it matches, the
   run is up to date and is not built again.
@@ -206,7 +206,10 @@ def build_run(run: RunEntry, out: str, options: dict[str, Any] | None = None) ->
             failed = [[c.name, str(c.error)] for c in result.failed]
             if not _is_local(fs):
                 fs.put(str(local), run_dir, recursive=True)
-        book = f"runs/{run.key}/book.html" if "html" in result.outputs else ""
+        book = ""
+        if "html" in result.outputs:  # the book website's home page, within the run's folder
+            page = Path(result.outputs["html"]).resolve().relative_to(local.resolve())
+            book = f"runs/{run.key}/{page.as_posix()}"
         status = "failed" if failed else "built"
         record.update(status=status, failed=failed)
     except Exception as e:  # anything at all: the run is reported, the portfolio goes on
