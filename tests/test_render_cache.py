@@ -217,3 +217,43 @@ def test_merge_keeps_outputs_and_takes_the_current_prose(tmp_path):
     assert cache.get("k", edited) is None
     cache.put("k", path)
     assert cache.get("k", edited).cells[3].source == "New words."
+
+
+def _timed_book(root: Path, n: int) -> Path:
+    """A book of ``n`` chapters, each printing when it started and ended."""
+    (root / "chapters").mkdir(parents=True)
+    names = [f"chapters/0{i}-timed.ipynb" for i in range(1, n + 1)]
+    (root / "_quarto.yml").write_text(
+        "project: {type: book}\nbook:\n  title: T\n  chapters:\n"
+        + "".join(f"    - {name}\n" for name in names)
+    )
+    for name in names:
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+        nb.cells = [
+            nbformat.v4.new_markdown_cell("# Timed"),
+            nbformat.v4.new_code_cell(
+                "import time\nprint('START', time.time())\ntime.sleep(1)\nprint('END', time.time())"
+            ),
+        ]
+        nbformat.write(nb, root / name)
+    return root
+
+
+def test_the_memory_guard_runs_chapters_one_at_a_time_when_memory_is_short(tmp_path):
+    from flbook.render import execute_chapters, read_book
+
+    book = read_book(_timed_book(tmp_path / "book", 3))
+    results = execute_chapters(book, {}, tmp_path / "build", jobs=3, memory_share=1e-9)
+    assert all(r.ok for r in results)
+    spans = []
+    for r in results:
+        nb = nbformat.read(r.output, as_version=4)
+        printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+        spans.append(
+            tuple(float(re.search(rf"{w} ([\d.]+)", printed).group(1)) for w in ("START", "END"))
+        )
+    spans.sort()
+    assert all(
+        end <= next_start for (_, end), (next_start, _) in zip(spans, spans[1:], strict=False)
+    )
