@@ -39,6 +39,7 @@ Usage::
     python benchmarks/book.py --sizes 20000 200000 --no-baselines
     git archive 4451e4e | tar -x -C /tmp/flbook-old
     python benchmarks/book.py --targets --sizes bundled 200000 --old /tmp/flbook-old
+    # or measure a frozen copy of this code too: --new /tmp/flbook-new
 """
 
 from __future__ import annotations
@@ -312,19 +313,28 @@ EDITED_CHAPTER = "06-sessions"
 _CHAPTER_LINE = re.compile(r"\[\d+/\d+\]\s+(\S+)\s+(ok|cached|FAILED)\s+([\d.]+) s")
 
 
+NEW_TREE: Path | None = None  # --new: a frozen copy of the code measured as "new"
+
+
 def _render(
     course_yml: Path, out: Path, cache: Path, *, old: Path | None, project: Path | None
 ) -> tuple[float, float, dict[str, tuple[str, float]]]:
-    """One whole ``flbook render`` process; (seconds, peak MB, {chapter: (how, s)})."""
+    """One whole ``flbook render`` process; (seconds, peak MB, {chapter: (how, s)}).
+
+    ``old``: run that older tree (``PYTHONPATH``), one chapter at a time as it did;
+    otherwise ``NEW_TREE`` if given, else this checkout.
+    """
     cmd = [sys.executable, "-m", "flbook.cli", "render", str(course_yml), "--out", str(out)]
     cmd += ["--to", "html,pdf", "--engine", "pandoc"]
     if project is not None:
         cmd += ["--project", str(project)]
     env = dict(os.environ, FLBOOK_CACHE=str(cache), MPLBACKEND="Agg")
+    tree = old if old is not None else NEW_TREE
     if old is not None:
         cmd += ["--jobs", "1"]
-        env["PYTHONPATH"] = str(old)
-    secs, mb, _, err = run(cmd, env=env, cwd=old or tempfile.gettempdir())
+    if tree is not None:
+        env["PYTHONPATH"] = str(tree)
+    secs, mb, _, err = run(cmd, env=env, cwd=tree or tempfile.gettempdir())
     chapters = {m[1]: (m[2], float(m[3])) for m in _CHAPTER_LINE.finditer(err)}
     failed = [c for c, (how, _) in chapters.items() if how == "FAILED"]
     if failed:
@@ -402,8 +412,8 @@ def measure_targets(size: str, seed: int, old: Path | None) -> list[dict]:
             )
 
     try:
-        prose = _edited_project(ROOT, work / "prose", code=False)
-        code = _edited_project(ROOT, work / "code", code=True)
+        prose = _edited_project(NEW_TREE or ROOT, work / "prose", code=False)
+        code = _edited_project(NEW_TREE or ROOT, work / "code", code=True)
         day = _new_day(course, work / "day")
         oc, nc = work / "old-cache", work / "new-cache"
 
@@ -469,6 +479,13 @@ def main() -> None:
     p.add_argument("--sizes", nargs="+", default=["20000", "200000", "1000000"])
     p.add_argument("--targets", action="store_true", help="measure the cases of issue 19")
     p.add_argument("--old", type=Path, default=None, help="an older flbook tree to compare with")
+    p.add_argument(
+        "--new",
+        type=Path,
+        default=None,
+        help="a frozen copy of the code to measure (default: this checkout; a copy lets "
+        "you edit flbook while the benchmark runs without spoiling its chapter cache)",
+    )
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--no-baselines", action="store_true", help="skip pandas and loop baselines")
     p.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
@@ -480,6 +497,8 @@ def main() -> None:
     results = HERE / "results"
     results.mkdir(exist_ok=True)
     if args.targets:
+        global NEW_TREE
+        NEW_TREE = args.new.resolve() if args.new else None
         for n in args.sizes:
             rows += measure_targets(n, args.seed, args.old)
         path = results_path(results, dt.date.today(), "book-targets")

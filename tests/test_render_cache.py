@@ -257,3 +257,25 @@ def test_the_memory_guard_runs_chapters_one_at_a_time_when_memory_is_short(tmp_p
     assert all(
         end <= next_start for (_, end), (next_start, _) in zip(spans, spans[1:], strict=False)
     )
+
+
+def test_the_data_key_changes_with_any_export_file_or_previous_run(tmp_path):
+    from flbook.render.cli import course_data_key
+    from flbook.store import load_course
+
+    course_dir = tmp_path / "course"
+    shutil.copytree(ROOT / "data_stub", course_dir)
+    course_yml = course_dir / "course.yml"
+    key = course_data_key(load_course(course_yml))
+    assert key == course_data_key(load_course(course_yml))
+    assert key.count("+") == 2  # the course and its two previous runs
+
+    previous = sorted((course_dir / "previous-runs").glob("*/*_comments.csv"))[0]
+    previous.write_text(previous.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    changed = course_data_key(load_course(course_yml))
+    assert changed != key and changed.split("+")[0] == key.split("+")[0]
+
+    video = next(course_dir.glob("*_video-stats.csv"))
+    lines = video.read_text(encoding="utf-8").splitlines(keepends=True)
+    video.write_text("".join(lines[:-1]), encoding="utf-8")
+    assert course_data_key(load_course(course_yml)).split("+")[0] != key.split("+")[0]

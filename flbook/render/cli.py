@@ -30,14 +30,27 @@ def book_project_dir() -> Path:
 
 
 def course_data_key(course: Any) -> str | None:
-    """Names a loaded course's data for the execution cache: its store's name.
+    """Names a loaded course's data for the execution cache.
 
-    The store's name is a digest of every export file's content, the notebook logs and
-    the store's format, so it changes exactly when the data the chapters read changes.
-    ``None`` for a course read without the store.
+    The name of its store (a digest of every export file's content, the notebook logs
+    and the store's format), followed by the store names of its previous runs (which
+    the predictions and earlier-runs chapters read; loading them here builds their
+    stores once, before chapters run side by side). So it changes exactly when data a
+    chapter can read changes. ``None`` for a course read without the store.
     """
+    from flbook.store import load_course
+
     store = getattr(course, "_store", None)
-    return None if store is None else Path(store).name
+    if store is None:
+        return None
+    names = [Path(store).name]
+    for run in course.config.previous_runs:
+        try:
+            previous = getattr(load_course(run), "_store", None)
+        except Exception:  # the chapters say what is wrong with it; it is not cached data
+            previous = None
+        names.append("-" if previous is None else Path(previous).name)
+    return "+".join(names)
 
 
 def course_metadata(cfg: Any, course: Any = None) -> dict[str, Any]:
