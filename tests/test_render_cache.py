@@ -279,3 +279,20 @@ def test_the_data_key_changes_with_any_export_file_or_previous_run(tmp_path):
     lines = video.read_text(encoding="utf-8").splitlines(keepends=True)
     video.write_text("".join(lines[:-1]), encoding="utf-8")
     assert course_data_key(load_course(course_yml)).split("+")[0] != key.split("+")[0]
+
+
+def test_entries_unused_for_a_month_are_pruned(tmp_path):
+    import os
+    import time
+
+    cache = ChapterCache(tmp_path / "cache")
+    path = tmp_path / "executed.ipynb"
+    nbformat.write(_executed(_notebook("Words.")), path)
+    cache.put("old", path)
+    cache.put("fresh", path)
+    month_ago = time.time() - 31 * 86400
+    os.utime(cache.path("old"), (month_ago, month_ago))
+    os.utime(cache.path("fresh"), (month_ago, month_ago))
+    assert cache.get("fresh", _notebook("Words.")) is not None  # a use renews it
+    assert cache.prune() == [cache.path("old")]
+    assert cache.path("fresh").exists()

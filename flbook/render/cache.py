@@ -17,11 +17,13 @@ A chapter's key is a digest of
 - the Jupyter kernel's name.
 
 The executed notebook is kept under ``ROOT/<key>.ipynb``. A chapter that failed is
-never cached. ``flbook render --no-cache`` neither reads nor writes it.
+never cached. ``flbook render --no-cache`` neither reads nor writes it. An entry not
+used for :data:`KEEP_DAYS` days is deleted when the next chapter is stored.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import hashlib
@@ -29,6 +31,7 @@ import importlib.metadata
 import json
 import os
 import platform
+import time
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +41,8 @@ __all__ = ["ChapterCache", "chapter_key", "flbook_fingerprint", "merge_prose"]
 
 # Libraries whose version can change what a chapter computes or draws.
 LIBRARIES = ("pandas", "numpy", "matplotlib", "pyarrow", "scikit-learn", "plotly", "papermill")
+# Entries unused for this many days are deleted.
+KEEP_DAYS = 30
 # Cell metadata that papermill and Jupyter write while executing: not part of the key.
 VOLATILE_CELL_METADATA = {"execution", "papermill", "collapsed", "scrolled", "jupyter"}
 
@@ -167,6 +172,8 @@ class ChapterCache:
             executed = nbformat.read(path, as_version=4)
         except Exception:  # a damaged entry is a miss; it is replaced when stored again
             return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # used now: kept for another KEEP_DAYS days
         return merge_prose(executed, source)
 
     def put(self, key: str, executed: str | Path) -> None:
@@ -175,3 +182,15 @@ class ChapterCache:
         tmp = self.root / f".{key}.{os.getpid()}.tmp"
         tmp.write_bytes(Path(executed).read_bytes())
         tmp.replace(self.path(key))
+        self.prune()
+
+    def prune(self, days: float = KEEP_DAYS) -> list[Path]:
+        """Delete the entries not used for ``days`` days; return what was deleted."""
+        cutoff = time.time() - days * 86400
+        gone = []
+        for path in self.root.glob("*.ipynb"):
+            with contextlib.suppress(OSError):
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    gone.append(path)
+        return gone
