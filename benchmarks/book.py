@@ -50,6 +50,7 @@ import datetime as dt
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -89,11 +90,16 @@ def _tree_rss_kb(root_pid: int) -> int:
     return total
 
 
+LAST_CPU = 0.0  # CPU seconds (user + system) of the last run()'s reaped process tree
+
+
 def run(
     cmd: list[str], *, env: dict | None = None, cwd: str | Path | None = None
 ) -> tuple[float, float, str, str]:
     """Run ``cmd``; return (wall seconds, peak MB of its process tree, stdout, stderr)."""
+    global LAST_CPU
     t0 = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(
         cmd,
         stdout=subprocess.PIPE,
@@ -117,6 +123,8 @@ def run(
     done.set()
     sampler.join()
     seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    LAST_CPU = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{err[-3000:]}")
     return seconds, peak / 1024, out, err
@@ -382,9 +390,11 @@ def measure_targets(size: str, seed: int, old: Path | None) -> list[dict]:
     rows: list[dict] = []
     work = Path(tempfile.mkdtemp(prefix="flbook-targets-"))
 
-    def add(what: str, new: tuple, old_secs: float | None, note: str = "") -> None:
-        secs, mb = new[0], new[1]
+    def add(what: str, new: tuple, old: tuple | None, note: str = "") -> None:
+        secs, mb, cpu = new[0], new[1], new[3]
+        old_secs = old[0] if old else None
         ratio = f"{secs / old_secs:.2f}" if old_secs else ""
+        cpu_ratio = f"{cpu / old[3]:.2f}" if old and old[3] else ""
         rows.append(
             {
                 "learners": size,
@@ -393,12 +403,14 @@ def measure_targets(size: str, seed: int, old: Path | None) -> list[dict]:
                 "peak_mb": round(mb) if mb is not None else "",
                 "old_seconds": round(old_secs, 2) if old_secs else "",
                 "ratio": ratio,
+                "cpu_seconds": round(cpu, 1),
+                "cpu_ratio": cpu_ratio,
                 "note": note,
             }
         )
         print(
             f"  {size:>9}  {what:<44}{secs:>8.1f} s  old {old_secs or float('nan'):>7.1f} s"
-            f"  {ratio:>5} x  {note}",
+            f"  {ratio:>5} x  cpu {cpu:.0f} s ({cpu_ratio or '-'} x)  {note}",
             file=sys.stderr,
             flush=True,
         )
@@ -413,6 +425,8 @@ def measure_targets(size: str, seed: int, old: Path | None) -> list[dict]:
                     "peak_mb": "",
                     "old_seconds": "",
                     "ratio": "",
+                    "cpu_seconds": "",
+                    "cpu_ratio": "",
                     "note": how,
                 }
             )
@@ -434,18 +448,18 @@ def measure_targets(size: str, seed: int, old: Path | None) -> list[dict]:
         if o_cold:
             chapters("old cold", o_cold[2])
         chapters("new cold", cold[2])
-        add("whole book, cold", cold, o_cold and o_cold[0], "old: one chapter at a time")
+        add("whole book, cold", cold, o_cold, "old: one chapter at a time")
         o_warm = old_run("o2", course)
         warm = _render(course, work / "n2", nc, old=None, project=None)
         chapters("new warm", warm[2])
         n = sum(how == "cached" for how, _ in warm[2].values())
-        add("re-render, nothing changed", warm, o_warm and o_warm[0], f"{n} chapters cached")
+        add("re-render, nothing changed", warm, o_warm, f"{n} chapters cached")
         edit = _render(course, work / "n3", nc, old=None, project=prose)
         n = sum(how == "cached" for how, _ in edit[2].values())
         add(
             f"re-render, prose of {EDITED_CHAPTER} edited",
             edit,
-            o_warm and o_warm[0],
+            o_warm,
             f"{n} chapters cached",
         )
         edit = _render(course, work / "n4", nc, old=None, project=code)
@@ -454,7 +468,7 @@ def measure_targets(size: str, seed: int, old: Path | None) -> list[dict]:
         add(
             f"re-render, code of {EDITED_CHAPTER} edited",
             edit,
-            o_warm and o_warm[0],
+            o_warm,
             f"{n} chapters cached; the chapter itself {own:.1f} s",
         )
         o_day = None if NO_OLD_DAY else old_run("o3", day)
@@ -463,7 +477,7 @@ def measure_targets(size: str, seed: int, old: Path | None) -> list[dict]:
         add(
             "new day's export (comments changed)",
             new_day,
-            o_day and o_day[0],
+            o_day,
             f"{n} chapters cached",
         )
     finally:
@@ -519,12 +533,16 @@ def main() -> None:
             writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
             writer.writeheader()
             writer.writerows(rows)
-        print(f"\n{'course':>10}  {'case':<44}{'seconds':>9}{'peak MB':>9}{'old s':>9}{'ratio':>7}")
+        print(
+            f"\n{'course':>10}  {'case':<44}{'seconds':>9}{'peak MB':>9}{'old s':>9}{'ratio':>7}"
+            f"{'CPU s':>8}{'ratio':>7}"
+        )
         for r in rows:
             if " chapter " not in r["what"]:
                 print(
                     f"{r['learners']:>10}  {r['what']:<44}{r['seconds']:>9.1f}"
-                    f"{str(r['peak_mb']):>9}{str(r['old_seconds']):>9}{r['ratio']:>7}  {r['note']}"
+                    f"{str(r['peak_mb']):>9}{str(r['old_seconds']):>9}{r['ratio']:>7}"
+                    f"{r['cpu_seconds']:>8}{r['cpu_ratio']:>7}  {r['note']}"
                 )
         print(f"machine: {os.cpu_count()} cores; written to {path}")
         return
