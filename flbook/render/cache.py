@@ -33,9 +33,10 @@ import os
 import platform
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
+if TYPE_CHECKING:  # imported where used: importing flbook.render stays light
+    import nbformat
 
 __all__ = ["ChapterCache", "chapter_key", "flbook_fingerprint", "merge_prose"]
 
@@ -165,6 +166,8 @@ class ChapterCache:
 
     def get(self, key: str, source: nbformat.NotebookNode) -> nbformat.NotebookNode | None:
         """The executed chapter of ``key`` with ``source``'s prose, or ``None``."""
+        import nbformat
+
         path = self.path(key)
         if not path.exists():
             return None
