@@ -16,10 +16,30 @@ load, and the original per-learner loops for sessions and last steps on a sample
 learners, extrapolated (labelled EXTRAPOLATED). Prints one table and writes it as CSV
 (``benchmarks/results/book-<date>.csv``) so runs can be compared.
 
+``--targets`` measures instead the cases of issue 19, each as a whole ``flbook render``
+process (HTML and PDF, pandoc engine), for this code and for an older checkout of
+flbook in the same run (``--old``, a folder made with ``git archive REV | tar -x``; run
+with ``PYTHONPATH`` pointing at it), and prints each figure with its ratio to the old
+one:
+
+- the whole book, cold (no store, no chapter cache);
+- a re-render with unchanged data and sources (the chapter cache is warm);
+- a re-render after editing the prose of one chapter (a markdown cell), and after
+  editing its code (a comment added to a code cell);
+- a new day's export: a copy of the course whose comments file lost its last line.
+
+The old code executes every chapter whatever changed, so its figure for both edits is
+its own re-render with a warm store. ``bundled`` among the sizes is the bundled course
+(``data_stub``). Per-chapter times of the cold runs are recorded for the breakdown in
+``docs/performance.md``.
+
 Usage::
 
     python benchmarks/book.py                      # 20k, 200k, 1M
     python benchmarks/book.py --sizes 20000 200000 --no-baselines
+    git archive 4451e4e | tar -x -C /tmp/flbook-old
+    python benchmarks/book.py --targets --sizes bundled 200000 --old /tmp/flbook-old
+    # or measure a frozen copy of this code too: --new /tmp/flbook-new
 """
 
 from __future__ import annotations
@@ -29,6 +49,8 @@ import csv
 import datetime as dt
 import json
 import os
+import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -68,11 +90,23 @@ def _tree_rss_kb(root_pid: int) -> int:
     return total
 
 
-def run(cmd: list[str], *, env: dict | None = None) -> tuple[float, float, str, str]:
+LAST_CPU = 0.0  # CPU seconds (user + system) of the last run()'s reaped process tree
+
+
+def run(
+    cmd: list[str], *, env: dict | None = None, cwd: str | Path | None = None
+) -> tuple[float, float, str, str]:
     """Run ``cmd``; return (wall seconds, peak MB of its process tree, stdout, stderr)."""
+    global LAST_CPU
     t0 = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env or os.environ.copy()
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env or os.environ.copy(),
+        cwd=cwd,
     )
     peak = 0
     done = threading.Event()
@@ -89,6 +123,8 @@ def run(cmd: list[str], *, env: dict | None = None) -> tuple[float, float, str, 
     done.set()
     sampler.join()
     seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    LAST_CPU = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{err[-3000:]}")
     return seconds, peak / 1024, out, err
@@ -279,19 +315,203 @@ def measure(learners: int, seed: int, baselines: bool) -> list[dict]:
     return rows
 
 
-def results_path(folder: Path, day: dt.date) -> Path:
+# ----------------------------------------------------------------------------- targets
+
+EDITED_CHAPTER = "06-sessions"
+_CHAPTER_LINE = re.compile(r"\[\d+/\d+\]\s+(\S+)\s+(ok|cached|FAILED)\s+([\d.]+) s")
+_STAGES = re.compile(r"executed in ([\d.]+) s, rendered \(\w+\) in ([\d.]+) s")
+
+
+NEW_TREE: Path | None = None  # --new: a frozen copy of the code measured as "new"
+NO_OLD_DAY = False  # --no-old-day: the old code's new-day figure is not measured
+
+
+def _render(
+    course_yml: Path, out: Path, cache: Path, *, old: Path | None, project: Path | None
+) -> tuple[float, float, dict[str, tuple[str, float]]]:
+    """One whole ``flbook render`` process; (seconds, peak MB, {chapter: (how, s)}).
+
+    ``old``: run that older tree (``PYTHONPATH``), one chapter at a time as it did;
+    otherwise ``NEW_TREE`` if given, else this checkout.
+    """
+    cmd = [sys.executable, "-m", "flbook.cli", "render", str(course_yml), "--out", str(out)]
+    cmd += ["--to", "html,pdf", "--engine", "pandoc"]
+    if project is not None:
+        cmd += ["--project", str(project)]
+    env = dict(os.environ, FLBOOK_CACHE=str(cache), MPLBACKEND="Agg")
+    tree = old if old is not None else NEW_TREE
+    if old is not None:
+        cmd += ["--jobs", "1"]
+    if tree is not None:
+        env["PYTHONPATH"] = str(tree)
+    secs, mb, _, err = run(cmd, env=env, cwd=tree or tempfile.gettempdir())
+    chapters = {m[1]: (m[2], float(m[3])) for m in _CHAPTER_LINE.finditer(err)}
+    stages = _STAGES.search(err)
+    if stages:  # the render's own split: executing the chapters, then HTML + PDF
+        chapters["(all chapters, wall)"] = ("stage", float(stages[1]))
+        chapters["(HTML + PDF)"] = ("stage", float(stages[2]))
+    failed = [c for c, (how, _) in chapters.items() if how == "FAILED"]
+    if failed:
+        raise SystemExit(f"chapters failed: {failed}\n{err[-3000:]}")
+    return secs, mb, chapters
+
+
+def _edited_project(root: Path, dest: Path, *, code: bool) -> Path:
+    """A copy of the book project with one chapter's prose (or code) edited."""
+    import nbformat
+
+    dest.mkdir(parents=True)
+    for name in ("_quarto.yml", "book", "chapters"):
+        src = root / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / name)
+    path = dest / "chapters" / f"{EDITED_CHAPTER}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    kind = "code" if code else "markdown"
+    cell = [c for c in nb.cells if c.cell_type == kind][-1]
+    cell.source += "\n# edited for the benchmark" if code else "\n\nA sentence added by an author."
+    nbformat.write(nb, path)
+    return dest
+
+
+def _new_day(course_yml: Path, dest: Path) -> Path:
+    """A copy of the course whose comments export lost its last line."""
+    shutil.copytree(course_yml.parent, dest)
+    comments = next(dest.glob("*_comments.csv"))
+    with open(comments, "rb") as fh:
+        data = fh.read()
+    cut = data.rstrip(b"\n").rfind(b"\n")
+    comments.write_bytes(data[: cut + 1])
+    return dest / "course.yml"
+
+
+def measure_targets(size: str, seed: int, old: Path | None) -> list[dict]:
+    """The issue-19 cases for one course, new code and (if given) old code."""
+    course = ROOT / "data_stub" / "course.yml" if size == "bundled" else course_for(int(size), seed)
+    rows: list[dict] = []
+    work = Path(tempfile.mkdtemp(prefix="flbook-targets-"))
+
+    def add(what: str, new: tuple, old: tuple | None, note: str = "") -> None:
+        secs, mb, cpu = new[0], new[1], new[3]
+        old_secs = old[0] if old else None
+        ratio = f"{secs / old_secs:.2f}" if old_secs else ""
+        cpu_ratio = f"{cpu / old[3]:.2f}" if old and old[3] else ""
+        rows.append(
+            {
+                "learners": size,
+                "what": what,
+                "seconds": round(secs, 2),
+                "peak_mb": round(mb) if mb is not None else "",
+                "old_seconds": round(old_secs, 2) if old_secs else "",
+                "ratio": ratio,
+                "cpu_seconds": round(cpu, 1),
+                "cpu_ratio": cpu_ratio,
+                "note": note,
+            }
+        )
+        print(
+            f"  {size:>9}  {what:<44}{secs:>8.1f} s  old {old_secs or float('nan'):>7.1f} s"
+            f"  {ratio:>5} x  cpu {cpu:.0f} s ({cpu_ratio or '-'} x)  {note}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def chapters(tag: str, found: dict) -> None:
+        for name, (how, secs) in found.items():
+            rows.append(
+                {
+                    "learners": size,
+                    "what": f"{tag} chapter {name}",
+                    "seconds": secs,
+                    "peak_mb": "",
+                    "old_seconds": "",
+                    "ratio": "",
+                    "cpu_seconds": "",
+                    "cpu_ratio": "",
+                    "note": how,
+                }
+            )
+
+    try:
+        prose = _edited_project(NEW_TREE or ROOT, work / "prose", code=False)
+        code = _edited_project(NEW_TREE or ROOT, work / "code", code=True)
+        day = _new_day(course, work / "day")
+        oc, nc = work / "old-cache", work / "new-cache"
+
+        def old_run(name: str, course_yml: Path) -> tuple | None:
+            return (
+                None if old is None else _render(course_yml, work / name, oc, old=old, project=None)
+            )
+
+        # old and new alternate, so that the machine's drift touches both alike
+        o_cold = old_run("o1", course)
+        cold = _render(course, work / "n1", nc, old=None, project=None)
+        if o_cold:
+            chapters("old cold", o_cold[2])
+        chapters("new cold", cold[2])
+        add("whole book, cold", cold, o_cold, "old: one chapter at a time")
+        o_warm = old_run("o2", course)
+        warm = _render(course, work / "n2", nc, old=None, project=None)
+        chapters("new warm", warm[2])
+        n = sum(how == "cached" for how, _ in warm[2].values())
+        add("re-render, nothing changed", warm, o_warm, f"{n} chapters cached")
+        edit = _render(course, work / "n3", nc, old=None, project=prose)
+        n = sum(how == "cached" for how, _ in edit[2].values())
+        add(
+            f"re-render, prose of {EDITED_CHAPTER} edited",
+            edit,
+            o_warm,
+            f"{n} chapters cached",
+        )
+        edit = _render(course, work / "n4", nc, old=None, project=code)
+        n = sum(how == "cached" for how, _ in edit[2].values())
+        own = edit[2].get(EDITED_CHAPTER, ("", 0.0))[1]
+        add(
+            f"re-render, code of {EDITED_CHAPTER} edited",
+            edit,
+            o_warm,
+            f"{n} chapters cached; the chapter itself {own:.1f} s",
+        )
+        o_day = None if NO_OLD_DAY else old_run("o3", day)
+        new_day = _render(day, work / "n5", nc, old=None, project=None)
+        n = sum(how == "cached" for how, _ in new_day[2].values())
+        add(
+            "new day's export (comments changed)",
+            new_day,
+            o_day,
+            f"{n} chapters cached",
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return rows
+
+
+def results_path(folder: Path, day: dt.date, prefix: str = "book") -> Path:
     """``book-<day>.csv`` in ``folder``, or ``book-<day>-b.csv``, ``-c``, ... when a run
     of that day is already there: a second run never overwrites the first."""
-    path = folder / f"book-{day.isoformat()}.csv"
+    path = folder / f"{prefix}-{day.isoformat()}.csv"
     suffix = iter("bcdefghijklmnopqrstuvwxyz")
     while path.exists():
-        path = folder / f"book-{day.isoformat()}-{next(suffix)}.csv"
+        path = folder / f"{prefix}-{day.isoformat()}-{next(suffix)}.csv"
     return path
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--sizes", type=int, nargs="+", default=[20_000, 200_000, 1_000_000])
+    p.add_argument("--sizes", nargs="+", default=["20000", "200000", "1000000"])
+    p.add_argument("--targets", action="store_true", help="measure the cases of issue 19")
+    p.add_argument("--old", type=Path, default=None, help="an older flbook tree to compare with")
+    p.add_argument(
+        "--no-old-day",
+        action="store_true",
+        help="skip the old code's new-day render (it costs about a cold render)",
+    )
+    p.add_argument(
+        "--new",
+        type=Path,
+        default=None,
+        help="a frozen copy of the code to measure (default: this checkout; a copy lets "
+        "you edit flbook while the benchmark runs without spoiling its chapter cache)",
+    )
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--no-baselines", action="store_true", help="skip pandas and loop baselines")
     p.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
@@ -300,10 +520,34 @@ def main() -> None:
         child(*args.child)
         return
     rows = []
-    for n in args.sizes:
-        rows += measure(n, args.seed, not args.no_baselines)
     results = HERE / "results"
     results.mkdir(exist_ok=True)
+    if args.targets:
+        global NEW_TREE, NO_OLD_DAY
+        NEW_TREE = args.new.resolve() if args.new else None
+        NO_OLD_DAY = args.no_old_day
+        for n in args.sizes:
+            rows += measure_targets(n, args.seed, args.old)
+        path = results_path(results, dt.date.today(), "book-targets")
+        with open(path, "w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        print(
+            f"\n{'course':>10}  {'case':<44}{'seconds':>9}{'peak MB':>9}{'old s':>9}{'ratio':>7}"
+            f"{'CPU s':>8}{'ratio':>7}"
+        )
+        for r in rows:
+            if " chapter " not in r["what"]:
+                print(
+                    f"{r['learners']:>10}  {r['what']:<44}{r['seconds']:>9.1f}"
+                    f"{str(r['peak_mb']):>9}{str(r['old_seconds']):>9}{r['ratio']:>7}"
+                    f"{r['cpu_seconds']:>8}{r['cpu_ratio']:>7}  {r['note']}"
+                )
+        print(f"machine: {os.cpu_count()} cores; written to {path}")
+        return
+    for n in args.sizes:
+        rows += measure(int(n), args.seed, not args.no_baselines)
     path = results_path(results, dt.date.today())
     with open(path, "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))

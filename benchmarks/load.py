@@ -19,7 +19,9 @@ Prints the median wall time and peak memory of each, and the ratios to ``pyarrow
 Each process imports its libraries before the clock starts; the import time is
 printed in its own column (loading pandas costs about 0.4 s here, paid once per
 Python session whatever the data).
-Targets (issue 3): first ≤ 1.5 × pyarrow, reload ≤ 0.5 × pyarrow.
+Targets: first load ≤ 3 × pyarrow (issue 19 retired the 1.5 × of issue 3: 2.2–2.8 ×
+was measured with full validation, course-wide ids and the store), reload ≤ 0.5 ×.
+The last lines print the two ratios against their targets.
 
 Usage::
 
@@ -161,6 +163,10 @@ def measure(mode: str, course: Path, cache: Path, plan: dict) -> tuple[float, fl
     return result["import_seconds"], result["seconds"], result["peak_kb"] / 1024
 
 
+FIRST_TARGET = 3.0  # issue 19: keep the first load from regressing (1.5 x retired)
+RELOAD_TARGET = 0.5
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--learners", type=int, default=200_000)
@@ -219,9 +225,11 @@ def main() -> None:
             f"{med / base:>11.2f}{statistics.median(peaks[mode]):>9.0f}"
             f"{statistics.median(imports[mode]):>10.2f}"
         )
-    print(
-        f"runs per figure: {args.repeat}; targets: first <= 1.50 x pyarrow, reload <= 0.50 x pyarrow"
-    )
+    print(f"runs per figure: {args.repeat}")
+    for mode, target in (("first", FIRST_TARGET), ("reload", RELOAD_TARGET)):
+        ratio = statistics.median(times[mode]) / base
+        verdict = "met" if ratio <= target else "NOT MET"
+        print(f"{labels[mode]}: {ratio:.2f} x bare pyarrow; target <= {target:.2f} x: {verdict}")
     print(
         "times start after each process has imported what it needs (import s: pyarrow.csv, "
         "pandas, or flbook.store with pandas), so they compare loading, not start-up"

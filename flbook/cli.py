@@ -233,7 +233,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--engine", choices=["auto", "quarto", "pandoc"], default="auto")
     r.add_argument("--chapters", default=None, help="comma-separated chapter names or numbers")
-    r.add_argument("--jobs", type=int, default=1, help="chapters executed in parallel")
+    r.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="chapters executed in parallel (default: one per core, within a memory guard)",
+    )
+    r.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="execute every chapter (neither read nor write the chapter cache)",
+    )
     r.add_argument(
         "--project",
         default=None,

@@ -93,11 +93,13 @@ def render_book(
     formats: Iterable[str] = ("html", "pdf"),
     engine: Literal["auto", "pandoc", "quarto"] = "auto",
     chapters: list[str] | tuple[str, ...] | None = None,
-    jobs: int = 1,
+    jobs: int | None = 1,
     progress: Callable[[ProgressEvent], None] | None = None,
     build_dir: str | Path | None = None,
     kernel_name: str = "python3",
     metadata: dict[str, Any] | None = None,
+    cache: str | Path | None = None,
+    data_key: str | None = None,
 ) -> RenderResult:
     """Execute the book in ``project_dir`` with ``parameters`` and render it to ``out_dir``.
 
@@ -110,13 +112,16 @@ def render_book(
     formats : ``"html"``, ``"pdf"`` and/or ``"epub"``.
     engine : ``"pandoc"``, ``"quarto"``, or ``"auto"`` (quarto if on PATH, else pandoc).
     chapters : render only these pages (by stem, file name, path or number prefix).
-    jobs : chapters executed in parallel, each in its own process and kernel.
+    jobs : chapters executed in parallel, each in its own process and kernel (``None``:
+        one per core, within the memory guard of :func:`execute_chapters`).
     progress : called with a :class:`ProgressEvent` as each chapter starts and ends.
     build_dir : where executed notebooks go (default ``out_dir / "_build"``).
     kernel_name : the Jupyter kernel.
     metadata : book metadata for this render: ``title``, ``subtitle``, ``author`` and
         ``date`` replace the book's own, and every key can be shown in a page with
         ``{{< meta KEY >}}`` (e.g. ``{"subtitle": cfg.title, "course-stub": cfg.stub}``).
+    cache : folder of the chapter execution cache, or ``None`` (execute every chapter).
+    data_key : names the data the chapters read, part of each chapter's cache key.
 
     Returns
     -------
@@ -135,7 +140,14 @@ def render_book(
 
     start = time.perf_counter()
     results = execute_chapters(
-        book, parameters, build_dir, jobs=jobs, progress=progress, kernel_name=kernel_name
+        book,
+        parameters,
+        build_dir,
+        jobs=jobs,
+        progress=progress,
+        kernel_name=kernel_name,
+        cache=cache,
+        data_key=data_key,
     )
     executed = time.perf_counter()
     found: list[str] = []

@@ -1,9 +1,13 @@
 """``flbook render``: execute the chapters on one course and render its book.
 
 Called by :mod:`flbook.cli` with the parsed arguments (``course``, ``--out``, ``--to``,
-``--engine``, ``--chapters``, ``--jobs``). Prints one line per chapter as it finishes;
-a failing chapter names the cell and the error, the rest of the book is still built,
-and the exit code is 1.
+``--engine``, ``--chapters``, ``--jobs``, ``--no-cache``). Prints one line per chapter
+as it finishes, saying which came from the execution cache; a failing chapter names the
+cell and the error, the rest of the book is still built, and the exit code is 1.
+
+Chapters run in parallel, one per core, unless ``--jobs`` says otherwise; an unchanged
+chapter is taken from the execution cache (``FLBOOK_CACHE/chapters``, see
+:mod:`flbook.render.cache`) unless ``--no-cache`` is given.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any
 
 from flbook.render.execute import ProgressEvent
 
-__all__ = ["run_render", "book_project_dir", "course_metadata"]
+__all__ = ["run_render", "book_project_dir", "course_data_key", "course_metadata"]
 
 
 def book_project_dir() -> Path:
@@ -27,16 +31,41 @@ def book_project_dir() -> Path:
     return project_dir()
 
 
-def course_metadata(cfg: Any) -> dict[str, Any]:
+def course_data_key(course: Any) -> str | None:
+    """Names a loaded course's data for the execution cache.
+
+    The name of its store (a digest of every export file's content, the notebook logs
+    and the store's format), followed by the store names of its previous runs (which
+    the predictions and earlier-runs chapters read; loading them here builds their
+    stores once, before chapters run side by side). So it changes exactly when data a
+    chapter can read changes. ``None`` for a course read without the store.
+    """
+    from flbook.store import load_course
+
+    store = getattr(course, "_store", None)
+    if store is None:
+        return None
+    names = [Path(store).name]
+    for run in course.config.previous_runs:
+        try:
+            previous = getattr(load_course(run), "_store", None)
+        except Exception:  # the chapters say what is wrong with it; it is not cached data
+            previous = None
+        names.append("-" if previous is None else Path(previous).name)
+    return "+".join(names)
+
+
+def course_metadata(cfg: Any, course: Any = None) -> dict[str, Any]:
     """Book metadata for one course: the subtitle and the ``{{< meta >}}`` values.
 
     The export date is the day of the latest timestamp in any column of any file (a
     snapshot cannot be older than what it records), so it does not depend on when the
-    files were copied.
+    files were copied. ``course`` is the loaded course, if at hand (loaded here otherwise).
     """
     from flbook.store import load_course
 
-    course = load_course(cfg)
+    if course is None:
+        course = load_course(cfg)
     latest = course.report.export_date
     export_date = latest[:10] if latest else "unknown"
     return {
@@ -53,7 +82,8 @@ def _print_progress(event: ProgressEvent) -> None:
         return
     head = f"  [{event.index}/{event.total}] {event.chapter:<32}"
     if event.error is None:
-        print(f"{head} ok      {event.seconds:6.1f} s", file=sys.stderr, flush=True)
+        how = "cached " if event.cached else "ok     "
+        print(f"{head} {how} {event.seconds:6.1f} s", file=sys.stderr, flush=True)
     else:
         print(f"{head} FAILED  {event.seconds:6.1f} s  {event.error}", file=sys.stderr, flush=True)
 
@@ -62,6 +92,7 @@ def run_render(args: argparse.Namespace) -> int:
     """Run ``flbook render`` with parsed arguments; return the exit code."""
     from flbook.config import load_config
     from flbook.render import RenderWarning, render_book
+    from flbook.store import cache_dir, load_course
 
     cfg = load_config(args.course)
     project = Path(getattr(args, "project", None) or book_project_dir())
@@ -69,6 +100,10 @@ def run_render(args: argparse.Namespace) -> int:
     formats = tuple(f.strip() for f in (args.to or "html,pdf").split(",") if f.strip())
     chapters = [c.strip() for c in args.chapters.split(",")] if args.chapters else None
     print(f"Rendering the book for {cfg.title} ({cfg.stub}) into {out}", file=sys.stderr)
+    # loaded once here, so that chapters running side by side never build the store twice
+    course = load_course(cfg)
+    no_cache = bool(getattr(args, "no_cache", False))
+    jobs = getattr(args, "jobs", None)
     with warnings.catch_warnings():  # printed below, with the result
         warnings.simplefilter("ignore", RenderWarning)
         result = render_book(
@@ -78,14 +113,24 @@ def run_render(args: argparse.Namespace) -> int:
             formats=formats,
             engine=args.engine,
             chapters=chapters,
-            jobs=max(1, int(args.jobs or 1)),
+            jobs=None if not jobs else max(1, int(jobs)),
             progress=_print_progress,
-            metadata=course_metadata(cfg),
+            metadata=course_metadata(cfg, course),
+            cache=None if no_cache else cache_dir() / "chapters",
+            data_key=course_data_key(course),
         )
     for message in result.warnings:
         print(f"  warning: {message}", file=sys.stderr)
     for fmt, path in result.outputs.items():
         print(f"{fmt}: {path}")
+    executed = [c for c in result.chapters if c.executed]
+    cached = [c.name for c in executed if c.cached]
+    if cached:
+        print(
+            f"{len(cached)} of {len(executed)} chapters came from the cache "
+            f"(unchanged code, parameters, data and flbook): {', '.join(cached)}",
+            file=sys.stderr,
+        )
     print(
         f"executed in {result.execute_seconds:.1f} s, rendered ({result.engine}) "
         f"in {result.render_seconds:.1f} s",

@@ -16,12 +16,13 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from flbook.errors import FlbookError
+from flbook.render.cache import ChapterCache, chapter_key
 from flbook.render.project import Book, Entry, first_heading
 
 __all__ = [
@@ -30,10 +31,14 @@ __all__ = [
     "ParameterError",
     "ProgressEvent",
     "check_parameters",
+    "default_jobs",
     "execute_chapters",
 ]
 
 FAILED_DIR = "_failed"
+# The memory guard keeps the process tree (this process and its kernels) under this
+# share of the machine's memory when it starts chapters side by side.
+MEMORY_SHARE = 0.5
 # Files next to a .qmd page that are copied with it (images, styles, bibliographies).
 RESOURCE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".css", ".scss", ".bib", ".csl"}
 # The kernel draws figures with matplotlib's inline backend: headless (it renders with
@@ -84,6 +89,8 @@ class ChapterResult:
     seconds : wall time spent executing (0 for copied pages).
     error : ``None``, or where and how the chapter failed.
     executed : ``False`` for pages that are copied, not executed (``.qmd``).
+    cached : ``True`` when the chapter came from the execution cache (``seconds`` is
+        then the time to fetch it).
     """
 
     entry: Entry
@@ -91,6 +98,7 @@ class ChapterResult:
     seconds: float
     error: ChapterError | None = None
     executed: bool = True
+    cached: bool = False
 
     @property
     def name(self) -> str:
@@ -102,13 +110,17 @@ class ChapterResult:
 
     def __str__(self) -> str:
         if self.ok:
-            return f"{self.name}: ok ({self.seconds:.1f} s)"
+            how = "from the cache" if self.cached else "ok"
+            return f"{self.name}: {how} ({self.seconds:.1f} s)"
         return f"{self.name} failed in {self.error} ({self.seconds:.1f} s)"
 
 
 @dataclass(frozen=True)
 class ProgressEvent:
-    """Reported to the ``progress`` callback when a chapter starts and when it ends."""
+    """Reported to the ``progress`` callback when a chapter starts and when it ends.
+
+    ``cached`` is ``True`` on the end of a chapter that came from the execution cache.
+    """
 
     kind: Literal["start", "end"]
     chapter: str
@@ -116,6 +128,7 @@ class ProgressEvent:
     total: int
     seconds: float | None = None
     error: ChapterError | None = None
+    cached: bool = False
 
 
 def check_parameters(book: Book, parameters: dict[str, Any], chapters=None) -> None:
@@ -150,15 +163,26 @@ def check_parameters(book: Book, parameters: dict[str, Any], chapters=None) -> N
         raise ParameterError("; ".join(problems))
 
 
+def default_jobs() -> int:
+    """Chapters executed at once by default: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def execute_chapters(
     book: Book,
     parameters: dict[str, Any],
     build_dir: str | Path,
     *,
     chapters: list[str] | tuple[str, ...] | None = None,
-    jobs: int = 1,
+    jobs: int | None = 1,
     progress: Callable[[ProgressEvent], None] | None = None,
     kernel_name: str = "python3",
+    cache: str | Path | None = None,
+    data_key: str | None = None,
+    memory_share: float = MEMORY_SHARE,
 ) -> list[ChapterResult]:
     """Execute the book's notebooks with ``parameters`` into ``build_dir``.
 
@@ -169,9 +193,18 @@ def execute_chapters(
     build_dir : the course's build folder; it mirrors the project's page paths.
     chapters : names (stem, file name, path or number prefix) of the pages to process;
         all of them when ``None``.
-    jobs : chapters executed at once, each in its own process and kernel.
+    jobs : chapters executed at once, each in its own process and kernel; ``None``:
+        one per core (:func:`default_jobs`). Whatever the number, a chapter starts
+        beside others only while the process tree's resident memory plus one more
+        chapter's stays under ``memory_share`` of the machine's memory.
     progress : called with a :class:`ProgressEvent` when each chapter starts and ends.
     kernel_name : the Jupyter kernel to run the notebooks in.
+    cache : folder of the execution cache (:mod:`flbook.render.cache`); ``None``: no
+        cache. A chapter whose code, parameters, data and flbook are unchanged is taken
+        from it (with its current prose) instead of being executed.
+    data_key : names the data the chapters read (part of each chapter's cache key);
+        for a course, its store's name (:func:`flbook.render.cli.course_data_key`).
+    memory_share : the share of the machine's memory the guard keeps the tree under.
 
     Returns
     -------
@@ -184,6 +217,8 @@ def execute_chapters(
     ParameterError
         Before anything runs, if a chapter does not declare a given parameter.
     """
+    import nbformat
+
     build_dir = Path(build_dir).resolve()
     book = book.select(chapters)
     book.check()
@@ -210,32 +245,91 @@ def execute_chapters(
         for e in notebooks
     ]
 
-    def report(kind, i, seconds=None, error=None):
+    def report(kind, i, seconds=None, error=None, cached=False):
         if progress is not None:
-            progress(ProgressEvent(kind, notebooks[i].name, i + 1, total, seconds, error))
+            progress(ProgressEvent(kind, notebooks[i].name, i + 1, total, seconds, error, cached))
+
+    store = None if cache is None else ChapterCache(cache)
+    keys: dict[int, str] = {}
+    todo: list[int] = []
+    for i, kwargs in enumerate(jobs_args):
+        if store is None:
+            todo.append(i)
+            continue
+        t0 = time.perf_counter()
+        source = nbformat.read(kwargs["src"], as_version=4)
+        keys[i] = chapter_key(source, parameters, data_key, kernel_name=kernel_name)
+        hit = store.get(keys[i], source)
+        if hit is None:
+            todo.append(i)
+            continue
+        report("start", i)
+        dst = Path(kwargs["dst"])
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        Path(kwargs["failed"]).unlink(missing_ok=True)
+        nbformat.write(hit, dst)
+        seconds = time.perf_counter() - t0
+        results[notebooks[i].path] = ChapterResult(notebooks[i], dst, seconds, cached=True)
+        report("end", i, seconds, cached=True)
 
     def done(i, outcome):
         seconds, error = outcome
         results[notebooks[i].path] = ChapterResult(
             notebooks[i], build_dir / notebooks[i].path, seconds, error
         )
+        if store is not None and error is None:
+            store.put(keys[i], jobs_args[i]["dst"])
         report("end", i, seconds, error)
 
-    if jobs <= 1 or total <= 1:
-        for i, kwargs in enumerate(jobs_args):
+    workers = default_jobs() if jobs is None else max(1, jobs)
+    if workers <= 1 or len(todo) <= 1:
+        for i in todo:
             report("start", i)
-            done(i, _execute_one(**kwargs))
+            done(i, _execute_one(**jobs_args[i]))
     else:
-        import multiprocessing
+        _execute_parallel(todo, jobs_args, min(workers, len(todo)), memory_share, report, done)
+    return [results[e.path] for e in book.entries]
 
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=ctx) as pool:
-            futures = {}
-            for i, kwargs in enumerate(jobs_args):
+
+def _execute_parallel(
+    todo: list[int],
+    jobs_args: list[dict[str, Any]],
+    workers: int,
+    memory_share: float,
+    report: Callable[..., None],
+    done: Callable[[int, tuple[float, ChapterError | None]], None],
+) -> None:
+    """Execute ``todo`` on ``workers`` processes, in book order, under the memory guard.
+
+    A chapter starts when a worker is free and, if others are running, the tree's
+    resident memory plus the largest a running chapter has been seen to use stays under
+    ``memory_share`` of the machine's memory; otherwise it waits for one to finish.
+    """
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    limit_kb = memory_share * _memory_total_kb()
+    ctx = multiprocessing.get_context("spawn")
+    pending = list(todo)
+    running: dict[Any, int] = {}
+    per_chapter_kb = 0.0
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        while pending or running:
+            while pending and len(running) < workers:
+                if running and limit_kb:
+                    tree = _tree_rss_kb(os.getpid())
+                    per_chapter_kb = max(per_chapter_kb, (tree - _own_rss_kb()) / len(running))
+                    if tree + per_chapter_kb > limit_kb:
+                        break  # the guard: wait for a running chapter to end
+                i = pending.pop(0)
                 report("start", i)
-                futures[pool.submit(_execute_one, **kwargs)] = i
-            for fut in as_completed(futures):
-                i = futures[fut]
+                running[pool.submit(_execute_one, **jobs_args[i])] = i
+            finished, _ = wait(list(running), timeout=0.5, return_when=FIRST_COMPLETED)
+            if running and limit_kb:
+                tree = _tree_rss_kb(os.getpid())
+                per_chapter_kb = max(per_chapter_kb, (tree - _own_rss_kb()) / len(running))
+            for fut in finished:
+                i = running.pop(fut)
                 try:
                     outcome = fut.result()
                 except Exception as exc:  # the worker process itself died
@@ -244,7 +338,55 @@ def execute_chapters(
                         Path(jobs_args[i]["src"]), Path(jobs_args[i]["dst"]), outcome[1]
                     )
                 done(i, outcome)
-    return [results[e.path] for e in book.entries]
+
+
+def _memory_total_kb() -> float:
+    """The machine's memory in kB (``/proc/meminfo``); 0 where unknown (no guard)."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemTotal:"):
+                    return float(line.split()[1])
+    except OSError:
+        pass
+    return 0.0
+
+
+def _own_rss_kb() -> int:
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _tree_rss_kb(root_pid: int) -> int:
+    """Resident memory (kB) of ``root_pid`` and all its descendants, from ``/proc``."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
+    try:
+        entries = list(os.scandir("/proc"))
+    except OSError:
+        return 0
+    for entry in entries:
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{pid}/statm") as fh:
+                rss[pid] = int(fh.read().split()[1]) * page_kb
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(pid)
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack += children.get(pid, [])
+    return total
 
 
 @contextlib.contextmanager
