@@ -98,7 +98,7 @@ def test_prepared_notebook_has_no_html_output_and_loads_plotly_once(tmp_path):
     assert "src=" not in second.split("```")[1]  # the page has the library already
     for md in (first, second):
         assert LIB_ATTR not in md and "Plotly.newPlot" in md
-        assert '::: {.content-hidden when-format="html"}' in md
+        assert '::: {.content-hidden when-format="html:js"}' in md
     picture = re.search(r"!\[\]\(\.\./(_flbook/figures/[^)]+\.png)\)", first).group(1)
     assert (tmp_path / picture).read_bytes() == base64.b64decode(PNG_1x1)
     assert '{fig-alt="Bars per step"}' in first
@@ -132,6 +132,23 @@ def test_quarto_engine_refuses_a_book_without_a_root_home_page(tmp_path, monkeyp
     monkeypatch.setenv("PATH", str(bin_dir))
     with pytest.raises(RenderError, match="index.qmd at the project root"):
         render_quarto(read_book(tmp_path), tmp_path / "build", tmp_path / "out", ("html",))
+
+
+def test_a_page_with_two_titles_is_refused(tmp_path):
+    from flbook.render import BookError
+
+    (tmp_path / "index.qmd").write_text("# Preface {.unnumbered}\n")
+    (tmp_path / "notes.qmd").write_text('---\ntitle: "Notes"\n---\n\n# Notes {#sec-notes}\n')
+    (tmp_path / "_quarto.yml").write_text(
+        "book:\n  title: T\n  chapters: [index.qmd]\n  appendices: [notes.qmd]\n"
+    )
+    with pytest.raises(BookError, match=r"notes\.qmd: has both 'title: Notes'.*# Notes"):
+        read_book(tmp_path)
+    (tmp_path / "notes.qmd").write_text("# Notes {#sec-notes}\n")
+    assert [e.number for e in read_book(tmp_path).entries] == [None, "A"]
+    # the home page is numbered like any page unless its title says {.unnumbered}
+    (tmp_path / "index.qmd").write_text("# Welcome\n")
+    assert [e.number for e in read_book(tmp_path).entries] == ["1", "A"]
 
 
 # ----------------------------------------------------------------------------- real Quarto
@@ -233,8 +250,7 @@ def test_explorers_are_captioned_figures_in_their_section(quarto_book):
         assert 'class="flbook-explorer"' in figure and "Plotly.newPlot" in figure
         caption = _visible(re.search(r"<figcaption.*?</figcaption>", figure, re.S).group(0))
         assert re.match(rf"\s*Figure\s+{number}\.\d+: \w", caption), caption
-        title = body.index('class="chapter-number"')
-        assert body.index(f'id="{label}"') > title  # in place, below the title
+        assert body.index(f'id="{label}"') > body.index("<h1")  # in place, below the title
     for path, doc in pages.items():
         scripts = re.findall(r'<script src="([^"]*plotly[^"]*)"', doc)
         assert len(scripts) == 1, (path, scripts)  # loaded once per page, as a local asset
@@ -247,11 +263,15 @@ def test_explorers_are_captioned_figures_in_their_section(quarto_book):
 
 @quarto
 def test_one_title_per_page_numbered_as_the_book(quarto_book):
-    for entry in read_book(ROOT).entries:
+    book = read_book(ROOT)
+    for entry in book.entries:
         doc = quarto_book.page(entry.path)
-        titles = re.findall(r"<h1\b.*?</h1>", doc, flags=re.S)
+        titles = [" ".join(_visible(h).split()) for h in re.findall(r"<h1\b.*?</h1>", doc, re.S)]
+        if entry == book.home_page:  # the book's title page, then the page's own title
+            assert titles[0] == book.title, titles
+            titles = titles[1:]
         assert len(titles) == 1, (entry.path, titles)
-        title = " ".join(_visible(titles[0]).split())
+        title = titles[0]
         if entry.number is None:
             assert not re.match(r"[0-9A-Z]\b", title), title
         elif entry.is_appendix:

@@ -166,8 +166,8 @@ def prepare_notebook(path: Path, build_dir: Path) -> int:
     HTML block (Quarto still parses its tables into real tables for the PDF). An
     explorer's inlined plotly.js is dropped; the first explorer of the page loads the
     local asset ``_flbook/plotly.min.js`` instead, written once into ``build_dir``. When
-    the output also has a picture (or markdown), that is what other formats show. Safe
-    to run twice.
+    the output also has a picture (or markdown), that is what formats without
+    JavaScript (PDF, EPUB) show. Safe to run twice.
 
     Parameters
     ----------
@@ -219,9 +219,9 @@ def prepare_notebook(path: Path, build_dir: Path) -> int:
                 markdown = _raw_html(html)
             else:
                 markdown = (
-                    '::: {.content-visible when-format="html"}\n'
+                    '::: {.content-visible when-format="html:js"}\n'
                     f"{_raw_html(html)}:::\n\n"
-                    '::: {.content-hidden when-format="html"}\n'
+                    '::: {.content-hidden when-format="html:js"}\n'
                     f"{other.strip()}\n:::\n"
                 )
             output["data"] = {
@@ -251,9 +251,16 @@ def _write_plotly_asset(build_dir: Path) -> None:
 
 
 def _write_not_built(book: Book, build_dir: Path) -> None:
-    """Stand-ins for the pages a partial render leaves out: title, label and a note."""
+    """Stand-ins for the pages a partial render leaves out: title, label and a note.
+
+    The pages that introduce parts are copied too, as the whole book's list names them.
+    """
     chosen = {e.path for e in book.entries}
     for entry in book.book_entries:
+        part = entry.part_file
+        if part and not (build_dir / part).exists() and (book.project_dir / part).is_file():
+            (build_dir / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(book.project_dir / part, build_dir / part)
         if entry.path in chosen:
             continue
         source = book.project_dir / entry.path
