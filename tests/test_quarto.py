@@ -28,6 +28,7 @@ import yaml
 from flbook.config import load_config
 from flbook.render import read_book
 from flbook.render.cli import course_metadata
+from flbook.render.project import first_heading
 from flbook.render.quarto_engine import (
     PLOTLY_ASSET,
     prepare_notebook,
@@ -304,9 +305,24 @@ def test_build_folder_renders_with_quarto_alone(quarto_book):
 # ----------------------------------------------------------------------------- engines
 
 
-def _numbers(text: str) -> dict[str, Counter]:
-    """The numbered things a PDF's text names: captions, references, chapter titles."""
+def _running_heads() -> list[str]:
+    """The running heads of Quarto's PDF pages: "Chapter 11. Teaching with this book"."""
+    heads = []
+    for e in read_book(ROOT).entries:
+        if e.number is not None:
+            title = re.sub(r"\s*\{[^{}]*\}\s*$", "", first_heading(ROOT / e.path) or "")
+            heads.append(f"{'Appendix' if e.is_appendix else 'Chapter'} {e.number}. {title}")
+    return heads
+
+
+def _numbers(text: str, drop: list[str] = ()) -> dict[str, Counter]:
+    """The numbered things a PDF's text names: captions and references.
+
+    ``drop``: strings removed first (running heads, which name the chapter).
+    """
     flat = " ".join(text.split())
+    for head in drop:
+        flat = flat.replace(" ".join(head.split()), " ")
     labels = r"(?:[1-9]\d?|[A-Z])\.\d+"
     return {
         "figures": Counter(re.findall(rf"\bFigure ({labels}):", flat)),
@@ -321,14 +337,18 @@ def _numbers(text: str) -> dict[str, Counter]:
 @quarto
 def test_numbering_matches_the_pandoc_engine(quarto_pdf_text, bundled):
     pandoc = _numbers(_pdf_text(bundled.outputs["pdf"]))
-    quarto_ = _numbers(quarto_pdf_text)
+    quarto_ = _numbers(quarto_pdf_text, drop=_running_heads())
     counts = {k: (sum(pandoc[k].values()), sum(quarto_[k].values())) for k in pandoc}
     print(f"\nnumbered in the PDF (pandoc, quarto): {counts}", file=sys.stderr)
-    assert set(pandoc["figures"]) == set(quarto_["figures"])
-    assert set(pandoc["tables"]) == set(quarto_["tables"])
     assert len(pandoc["figures"]) > 20 and len(pandoc["tables"]) > 5
-    # every cross-reference names the same numbers under both engines
-    assert set(pandoc["references"]) == set(quarto_["references"])
+    assert len(pandoc["references"]) > 50
+    # the same captions, and every cross-reference names the same number, as often
+    for kind in ("figures", "tables", "references"):
+        assert pandoc[kind] == quarto_[kind], (
+            kind,
+            pandoc[kind] - quarto_[kind],
+            quarto_[kind] - pandoc[kind],
+        )
 
 
 # ----------------------------------------------------------------------------- CLI
