@@ -27,27 +27,55 @@ def _private_cache(tmp_path_factory, monkeypatch):
 
 
 # Fixtures that execute and render a whole book (a minute or more each), as
-# (test module, fixture name). A test that uses one is marked ``book``, so that
-# ``pytest -m "not book"`` is the fast loop.
+# (module, fixture name). A test that uses one is marked ``book``, so that
+# ``pytest -m "not book"`` is the fast loop; and it joins the fixture's xdist group, so
+# that under ``pytest -n N --dist loadgroup`` one worker renders each book once.
 BOOK_FIXTURES = {
-    ("test_book", "bundled"),
+    ("conftest", "bundled"),
     ("test_book", "awkward"),
 }
 
 
-def _renders_a_book(item) -> bool:
+def _book_fixtures(item) -> list[str]:
     info = getattr(item, "_fixtureinfo", None)
     if info is None:
-        return False
+        return []
+    found = []
     for name in info.names_closure:
         for fixturedef in info.name2fixturedefs.get(name, ()):
             module = getattr(fixturedef.func, "__module__", "").rpartition(".")[2]
             if (module, name) in BOOK_FIXTURES:
-                return True
-    return False
+                found.append(name)
+    return found
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if _renders_a_book(item):
+        books = _book_fixtures(item)
+        if books:
             item.add_marker(pytest.mark.book)
+            item.add_marker(pytest.mark.xdist_group(name="-".join(sorted(set(books)))))
+
+
+@pytest.fixture(scope="session")
+def bundled(tmp_path_factory):
+    """The bundled course executed and rendered by the pandoc engine, once per session."""
+    from pathlib import Path
+
+    from flbook.config import load_config
+    from flbook.render import render_book
+    from flbook.render.cli import course_metadata
+
+    root = Path(__file__).resolve().parent.parent
+    cfg = load_config(root / "data_stub" / "course.yml")
+    out = tmp_path_factory.mktemp("book")
+    result = render_book(
+        root,
+        cfg.to_parameters(),
+        out,
+        formats=("html", "html-single", "pdf"),
+        engine="pandoc",
+        jobs=2,
+        metadata=course_metadata(cfg),
+    )
+    return result

@@ -134,20 +134,8 @@ def test_help_notebook_documents_the_parameters():
 # ----------------------------------------------------------------------------- rendered
 
 
-@pytest.fixture(scope="session")
-def bundled(tmp_path_factory):
-    cfg = load_config(ROOT / "data_stub" / "course.yml")
-    out = tmp_path_factory.mktemp("book")
-    result = render_book(
-        ROOT,
-        cfg.to_parameters(),
-        out,
-        formats=("html", "html-single", "pdf"),
-        engine="pandoc",
-        jobs=2,
-        metadata=course_metadata(cfg),
-    )
-    return result
+# ``bundled`` (the bundled course rendered by the pandoc engine) is in conftest.py: the
+# real-Quarto tests render its executed chapters too.
 
 
 @pytest.fixture(scope="session")

@@ -140,17 +140,8 @@ def test_render_reports_a_failing_chapter_and_builds_the_rest(tmp_path, capsys):
     _chapter(project / "chapters" / "03-after.ipynb", "print('after')")
     out = tmp_path / "out"
     code = main(
-        [
-            "render",
-            "--project",
-            str(project),
-            "--to",
-            "html-single",
-            "--out",
-            str(out),
-            "--jobs",
-            "1",
-        ]
+        ["render", "--project", str(project), "--engine", "pandoc", "--to", "html-single"]
+        + ["--out", str(out), "--jobs", "1"]
     )
     err = capsys.readouterr().err
     assert code == 1
@@ -172,7 +163,19 @@ def test_a_chapter_can_stop_early_and_still_succeed(tmp_path, capsys):
         "print('NEVER-SHOWN')",
     )
     out = tmp_path / "out"
-    code = main(["render", "--project", str(project), "--to", "html-single", "--out", str(out)])
+    code = main(
+        [
+            "render",
+            "--project",
+            str(project),
+            "--engine",
+            "pandoc",
+            "--to",
+            "html-single",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     page = (out / "book.html").read_text()
     assert "Nothing to show for this course." in page

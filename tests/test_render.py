@@ -625,8 +625,16 @@ else:
 """
 
 
+def _home_page_at_root(root: Path) -> Path:
+    """Quarto takes only ``index.qmd`` at the project root as the home page."""
+    (root / "book" / "index.qmd").rename(root / "index.qmd")
+    cfg = root / "_quarto.yml"
+    cfg.write_text(cfg.read_text().replace("- book/index.qmd", "- index.qmd"))
+    return root
+
+
 def test_quarto_engine_writes_a_valid_project_and_runs_quarto(tmp_path, monkeypatch):
-    root = make_book(tmp_path / "project")
+    root = _home_page_at_root(make_book(tmp_path / "project"))
     book = read_book(root)
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -663,7 +671,7 @@ def test_quarto_engine_writes_a_valid_project_and_runs_quarto(tmp_path, monkeypa
     assert config["format"]["typst"] == {"papersize": "a4"}  # the book's own options kept
     assert config["book"]["title"] == "Fixture Course Analytics"
     assert config["book"]["chapters"] == [
-        "book/index.qmd",
+        "index.qmd",
         {
             "part": "Getting going",
             "chapters": ["chapters/01-alpha.ipynb", "chapters/02-beta.ipynb"],
@@ -671,15 +679,22 @@ def test_quarto_engine_writes_a_valid_project_and_runs_quarto(tmp_path, monkeypa
         "chapters/03-broken.ipynb",
     ]
     assert config["book"]["appendices"] == ["book/notes.qmd"]
-    for page in ["book/index.qmd", "book/notes.qmd", "chapters/01-alpha.ipynb"]:
+    for page in ["index.qmd", "book/notes.qmd", "chapters/01-alpha.ipynb"]:
         assert (build / page).exists()
 
 
 def test_quarto_project_for_a_chapter_subset(tmp_path):
-    book = read_book(make_book(tmp_path)).select(["02-beta"])
+    """The home page is kept, the other pages not built are stand-ins (for numbering)."""
+    book = read_book(_home_page_at_root(make_book(tmp_path))).select(["02-beta"])
+    assert [e.path for e in book.entries] == ["index.qmd", "chapters/02-beta.ipynb"]
     config = quarto_project(book, ["pdf"])
     assert config["book"]["chapters"] == [
-        {"part": "Getting going", "chapters": ["chapters/02-beta.ipynb"]}
+        "index.qmd",
+        {
+            "part": "Getting going",
+            "chapters": ["_flbook/not-built/01-alpha.qmd", "chapters/02-beta.ipynb"],
+        },
+        "_flbook/not-built/03-broken.qmd",
     ]
-    assert "appendices" not in config["book"]
+    assert config["book"]["appendices"] == ["_flbook/not-built/notes.qmd"]
     assert set(config["format"]) == {"html", "typst"}

@@ -63,7 +63,8 @@ class RenderResult:
     chapters : one :class:`ChapterResult` per page, in book order (seconds, error).
     engine : ``"pandoc"`` or ``"quarto"``.
     build_dir : the folder of executed notebooks.
-    warnings : what the renderer warned about (e.g. an unresolved cross-reference).
+    warnings : what the renderer warned about (e.g. an unresolved cross-reference;
+        with Quarto, every warning Quarto printed).
     execute_seconds, render_seconds : wall time of the two stages.
     """
 
@@ -154,7 +155,7 @@ def render_book(
     if engine == "pandoc":
         outputs = render_pandoc(book, build_dir, out_dir, formats=formats, on_warning=found.append)
     else:
-        outputs = render_quarto(book, build_dir, out_dir, formats)
+        outputs = render_quarto(book, build_dir, out_dir, formats, on_warning=found.append)
     for msg in found:
         _warnings.warn(msg, RenderWarning, stacklevel=2)
     return RenderResult(

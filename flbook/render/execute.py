@@ -1,7 +1,7 @@
 """Execute the book's chapter notebooks with papermill into a build folder.
 
 The build folder mirrors the project: ``chapters/03-x.ipynb`` is executed into
-``BUILD/chapters/03-x.ipynb`` and ``book/index.qmd`` is copied to ``BUILD/book/index.qmd``,
+``BUILD/chapters/03-x.ipynb`` and ``index.qmd`` is copied to ``BUILD/index.qmd``,
 so the chapter paths of ``_quarto.yml`` hold in both places. A chapter that fails is
 replaced in the build folder by a page saying where and how it failed (its partly
 executed notebook is kept under ``BUILD/_failed/`` for debugging), so the book still

@@ -34,12 +34,12 @@ class Entry:
     Attributes
     ----------
     path : the page's path relative to the project folder, POSIX style
-        (``chapters/01-getting-started.ipynb``, ``book/index.qmd``).
+        (``chapters/01-getting-started.ipynb``, ``index.qmd``).
     part : title of the part the page belongs to, or ``None``.
     is_appendix : the page is listed under ``appendices``.
     number : the chapter label shown in headings and cross-references: ``"3"`` for a
-        chapter, ``"A"`` for an appendix, ``None`` for an unnumbered page (the
-        preface ``index.qmd`` and pages whose first heading is ``{.unnumbered}``).
+        chapter, ``"A"`` for an appendix, ``None`` for an unnumbered page (one whose
+        title, its first heading, carries ``{.unnumbered}``, as the preface's does).
     part_file : the ``.qmd`` page that introduces the part, when ``part:`` names a file.
     """
 
@@ -70,6 +70,8 @@ class Book:
     metadata : every key of the ``book:`` mapping except the chapter lists.
     config : the whole parsed ``_quarto.yml``.
     entries : the pages in book order.
+    book_entries : every page of the whole book, also when :meth:`select` kept only some
+        (so that a partial render can keep the whole book's numbering).
     echo : the book-level ``execute: echo:`` setting (code is hidden unless true).
     """
 
@@ -81,6 +83,7 @@ class Book:
     metadata: dict[str, Any] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
     entries: tuple[Entry, ...] = ()
+    book_entries: tuple[Entry, ...] = ()
     echo: bool = False
     variables: dict[str, Any] = field(default_factory=dict)
 
@@ -116,6 +119,17 @@ class Book:
         return None
 
     @property
+    def home_page(self) -> Entry | None:
+        """The book's home page: ``index.qmd`` (or ``.md``/``.ipynb``) at the project root.
+
+        Quarto requires one, and puts it first whatever its place in the list.
+        """
+        for e in self.book_entries or self.entries:
+            if e.name == "index" and "/" not in e.path:
+                return e
+        return None
+
+    @property
     def chapters(self) -> tuple[Entry, ...]:
         """The notebook entries (the pages that are executed)."""
         return tuple(e for e in self.entries if e.is_notebook)
@@ -146,11 +160,14 @@ class Book:
     def select(self, names: list[str] | tuple[str, ...] | None) -> Book:
         """A copy of the book holding only the named entries (all of them for ``None``).
 
-        The chapters keep the numbers they have in the whole book.
+        The home page (:attr:`home_page`) is always kept, and the chapters keep the
+        numbers they have in the whole book.
         """
         if names is None:
             return self
         chosen = {self.find(n).path for n in names}
+        if self.home_page is not None:
+            chosen.add(self.home_page.path)
         return replace(self, entries=tuple(e for e in self.entries if e.path in chosen))
 
 
@@ -236,14 +253,17 @@ def read_book(project_dir: str | Path) -> Book:
     -------
     Book
         Title, metadata and the pages in book order. Chapters are numbered 1, 2, …
-        in that order and appendices A, B, …; ``index.qmd`` (the preface) and pages
-        whose first heading carries ``{.unnumbered}`` get no number.
+        in that order and appendices A, B, …, as Quarto numbers them: a page whose
+        title carries ``{.unnumbered}`` gets no number and does not use one up. A
+        page's title is its first level-1 heading (or its front matter ``title:``).
 
     Raises
     ------
     BookError
         ``_quarto.yml`` is missing or malformed, is not a book project, or lists a page
-        that is neither ``.ipynb`` nor ``.qmd``/``.md`` (or lists one twice). Pages that
+        that is neither ``.ipynb`` nor ``.qmd``/``.md`` (or lists one twice), or a page has
+        both a front matter ``title:`` and a level-1 heading (Quarto would show two
+        titles and count the page twice in the PDF's contents). Pages that
         do not exist are reported by :meth:`Book.check`, which execution calls on the
         pages it is asked to build.
     """
@@ -309,9 +329,9 @@ def read_book(project_dir: str | Path) -> Book:
         if path in seen:
             raise BookError(f"{cfg_path}: page {path} is listed twice")
         seen.add(path)
-        heading = first_heading(page) if page.is_file() else None  # missing: see check()
+        heading = _page_title(page, cfg_path) if page.is_file() else None  # missing: check()
         number: str | None
-        if (PurePosixPath(path).stem == "index" and not entries) or is_unnumbered(heading):
+        if is_unnumbered(heading):
             number = None
         elif appendix:
             number = _letters(appendix_no)
@@ -332,8 +352,24 @@ def read_book(project_dir: str | Path) -> Book:
         metadata=meta,
         config=config,
         entries=tuple(entries),
+        book_entries=tuple(entries),
         echo=execute.get("echo") is True,
     )
+
+
+def _page_title(page: Path, cfg_path: Path) -> str | None:
+    """A page's title line as Quarto reads it: front matter ``title:`` or first heading."""
+    heading = first_heading(page)
+    if page.suffix == NOTEBOOK_SUFFIX:
+        return heading
+    fm, _ = _strip_front_matter(page.read_text(encoding="utf-8"))
+    title = fm.get("title")
+    if isinstance(title, str) and heading is not None:
+        raise BookError(
+            f"{page}: has both 'title: {title}' in its front matter and the heading "
+            f"'# {heading}'; a page has one title: keep the heading (listed in {cfg_path.name})"
+        )
+    return title if isinstance(title, str) else heading
 
 
 def _letters(i: int) -> str:

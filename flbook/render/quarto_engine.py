@@ -1,32 +1,63 @@
 """The Quarto engine: used when a ``quarto`` executable is on PATH (or asked for).
 
 The build folder (executed notebooks, copied pages) becomes a Quarto book project of
-its own: its ``_quarto.yml`` is the project's, with the chapter list cut to the pages
-that were built, execution switched off (papermill already ran the notebooks), code
-hidden unless the book shows it, and the formats ``html`` and ``typst`` (PDF without
-TeX). ``quarto render`` then writes the HTML book website and the PDF to ``out_dir``.
+its own, which ``quarto render`` alone can render again: its ``_quarto.yml`` is the
+project's, with execution switched off (papermill already ran the notebooks), code
+hidden unless the book shows it, the formats ``html`` and ``typst`` (PDF without TeX),
+and the course's metadata (``course-title``, ``course-stub``, ``export-date``) for the
+``{{< meta >}}`` shortcodes. ``quarto render`` then writes the HTML book website and
+the PDF to ``out_dir``.
+
+Quarto needs the home page ``index.qmd`` at the project root, and numbers chapters by
+their place in the list; a render of a few chapters therefore lists every page of the
+book, and the pages not built are short stand-ins (``_flbook/not-built/``) that keep
+each chapter's title, label and number.
+
+Before rendering, each executed notebook's HTML outputs are rewritten for Quarto
+(:func:`prepare_notebook`): Quarto loads require.js and jQuery from a CDN into every
+page that has a ``text/html`` output, and moves an output holding the plotly.js
+library into the page head (the chart then lands above the title, without its
+caption). So every ``text/html`` output becomes markdown holding the same HTML as a raw
+block; an interactive explorer's copy of plotly.js is replaced by one ``<script src>``
+per page pointing to the local asset ``_flbook/plotly.min.js``, and its static picture
+is shown in formats other than HTML.
 """
 
 from __future__ import annotations
 
 import copy
+import os
+import re
 import shutil
 import subprocess
-from collections.abc import Iterable
-from pathlib import Path
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
 
 from flbook.render.pandoc_engine import RenderError
-from flbook.render.project import Book
+from flbook.render.project import Book, Entry, first_heading
 
-__all__ = ["quarto_available", "quarto_project", "render_quarto"]
+__all__ = [
+    "quarto_available",
+    "quarto_project",
+    "quarto_warnings",
+    "prepare_notebook",
+    "render_quarto",
+]
 
 QUARTO_FORMATS = {"html": "html", "pdf": "typst", "epub": "epub"}
 # Quarto renders into this folder of the build folder (and may clean it); the results
 # are then copied to the output folder, which Quarto never touches.
 QUARTO_OUTPUT_DIR = "_book"
+# flbook's own files in the build folder: the plotly.js asset, explorers' pictures and
+# the stand-ins for pages a partial render does not build.
+ASSET_DIR = "_flbook"
+PLOTLY_ASSET = f"{ASSET_DIR}/plotly.min.js"
+NOT_BUILT_DIR = f"{ASSET_DIR}/not-built"
+_BOOK_KEYS = ("title", "subtitle", "author", "date")
 
 
 def quarto_available() -> bool:
@@ -34,19 +65,28 @@ def quarto_available() -> bool:
     return shutil.which("quarto") is not None
 
 
+def _not_built_path(entry: Entry) -> str:
+    return f"{NOT_BUILT_DIR}/{entry.name}.qmd"
+
+
 def _chapter_list(book: Book) -> tuple[list[Any], list[Any]]:
-    """``book.chapters`` and ``book.appendices`` for the pages of ``book``, with parts."""
+    """``book.chapters`` and ``book.appendices`` listing every page of the whole book.
+
+    Pages that ``book`` does not hold (a partial render) are listed as their stand-ins.
+    """
+    chosen = {e.path for e in book.entries}
     chapters: list[Any] = []
     appendices: list[Any] = []
-    for entry in book.entries:
+    for entry in book.book_entries or book.entries:
+        path = entry.path if entry.path in chosen else _not_built_path(entry)
         target = appendices if entry.is_appendix else chapters
         if entry.part is not None:
             part_key = entry.part_file or entry.part
             if not target or not isinstance(target[-1], dict) or target[-1]["part"] != part_key:
                 target.append({"part": part_key, "chapters": []})
-            target[-1]["chapters"].append(entry.path)
+            target[-1]["chapters"].append(path)
         else:
-            target.append(entry.path)
+            target.append(path)
     return chapters, appendices
 
 
@@ -66,11 +106,11 @@ def quarto_project(book: Book, formats: Iterable[str]) -> dict[str, Any]:
         book_cfg.pop("appendices", None)
     book_cfg.setdefault("output-file", "book")
     # metadata given for this render: the book's own keys, the rest for {{< meta >}}
-    for key in ("title", "subtitle", "author", "date"):
+    for key in _BOOK_KEYS:
         if key in book.variables:
             book_cfg[key] = book.variables[key]
     for key, value in book.variables.items():
-        if key not in ("title", "subtitle", "author", "date", "project", "book", "format"):
+        if key not in (*_BOOK_KEYS, "project", "book", "format"):
             config[key] = value
     execute = config.get("execute") if isinstance(config.get("execute"), dict) else {}
     execute = dict(execute)
@@ -88,17 +128,221 @@ def quarto_project(book: Book, formats: Iterable[str]) -> dict[str, Any]:
     return config
 
 
+# --------------------------------------------------------------------------- notebooks
+
+_LIB_SCRIPT = re.compile(r"<script\b[^>]*data-flbook-lib=\"plotly\"[^>]*>.*?</script>", re.S)
+_CELL_OPTION = re.compile(r"^#\|\s*([\w-]+)\s*:\s*(.*?)\s*$")
+
+
+def _text(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def _raw_html(html: str) -> str:
+    # a fence longer than any backtick run inside, so the HTML cannot close it
+    longest = max((len(m) for m in re.findall(r"`+", html)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{{=html}}\n{html.strip()}\n{fence}\n"
+
+
+def _cell_options(source: str) -> dict[str, str]:
+    options: dict[str, str] = {}
+    for line in source.splitlines():
+        m = _CELL_OPTION.match(line)
+        if not m:
+            break
+        try:
+            value = yaml.safe_load(m.group(2))
+        except yaml.YAMLError:
+            value = m.group(2)
+        options[m.group(1)] = "" if value is None else str(value)
+    return options
+
+
+def prepare_notebook(path: Path, build_dir: Path) -> int:
+    """Rewrite an executed notebook's HTML outputs so that Quarto renders them in place.
+
+    Every ``text/html`` output becomes ``text/markdown`` holding the same HTML as a raw
+    HTML block (Quarto still parses its tables into real tables for the PDF). An
+    explorer's inlined plotly.js is dropped; the first explorer of the page loads the
+    local asset ``_flbook/plotly.min.js`` instead, written once into ``build_dir``. When
+    the output also has a picture (or markdown), that is what formats without
+    JavaScript (PDF, EPUB) show. Safe to run twice.
+
+    Parameters
+    ----------
+    path : the executed notebook (in ``build_dir``); rewritten in place.
+    build_dir : the Quarto project folder.
+
+    Returns
+    -------
+    int
+        The number of outputs rewritten.
+    """
+    import base64
+
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    page_dir = path.parent
+    to_asset = PurePosixPath(os.path.relpath(build_dir / ASSET_DIR, page_dir).replace(os.sep, "/"))
+    changed = 0
+    library_loaded = False
+    for cell_no, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        alt = _cell_options(cell.source).get("fig-alt", "")
+        for out_no, output in enumerate(cell.get("outputs", [])):
+            data = output.get("data") if output.get("output_type") in _DISPLAY else None
+            if not data or "text/html" not in data:
+                continue
+            html = _text(data["text/html"])
+            if _LIB_SCRIPT.search(html):
+                html = _LIB_SCRIPT.sub("", html)
+                if not library_loaded:
+                    html = f'<script src="{to_asset / "plotly.min.js"}"></script>\n{html}'
+                    _write_plotly_asset(build_dir)
+                    library_loaded = True
+            other = None
+            if "text/markdown" in data:
+                other = _text(data["text/markdown"])
+            else:
+                image = next((k for k in ("image/png", "image/jpeg") if k in data), None)
+                if image is not None:
+                    name = f"{path.stem}-{cell_no + 1}-{out_no + 1}.{image.split('/')[1]}"
+                    file = build_dir / ASSET_DIR / "figures" / name
+                    file.parent.mkdir(parents=True, exist_ok=True)
+                    file.write_bytes(base64.b64decode(_text(data[image])))
+                    attr = f'{{fig-alt="{_attr(alt)}"}}' if alt else ""
+                    other = f"![]({to_asset / 'figures' / name}){attr}\n"
+            if other is None:
+                markdown = _raw_html(html)
+            else:
+                markdown = (
+                    '::: {.content-visible when-format="html:js"}\n'
+                    f"{_raw_html(html)}:::\n\n"
+                    '::: {.content-hidden when-format="html:js"}\n'
+                    f"{other.strip()}\n:::\n"
+                )
+            output["data"] = {
+                "text/markdown": markdown,
+                **({"text/plain": data["text/plain"]} if "text/plain" in data else {}),
+            }
+            changed += 1
+    if changed:
+        nbformat.write(nb, path)
+    return changed
+
+
+_DISPLAY = ("display_data", "execute_result")
+
+
+def _attr(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _write_plotly_asset(build_dir: Path) -> None:
+    from flbook.explore import plotly_js
+
+    asset = build_dir / PLOTLY_ASSET
+    if not asset.exists():
+        asset.parent.mkdir(parents=True, exist_ok=True)
+        asset.write_text(plotly_js(), encoding="utf-8")
+
+
+def _write_not_built(book: Book, build_dir: Path) -> None:
+    """Stand-ins for the pages a partial render leaves out: title, label and a note.
+
+    The pages that introduce parts are copied too, as the whole book's list names them.
+    """
+    chosen = {e.path for e in book.entries}
+    for entry in book.book_entries:
+        part = entry.part_file
+        if part and not (build_dir / part).exists() and (book.project_dir / part).is_file():
+            (build_dir / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(book.project_dir / part, build_dir / part)
+        if entry.path in chosen:
+            continue
+        source = book.project_dir / entry.path
+        heading = first_heading(source) if source.is_file() else None
+        if heading is None:
+            heading = entry.name + ("" if entry.number else " {.unnumbered}")
+        page = build_dir / _not_built_path(entry)
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(
+            f"# {heading}\n\n*This page was not built in this render "
+            f"(`flbook render --chapters`); it is here to keep the book's numbering.*\n",
+            encoding="utf-8",
+        )
+
+
+def _copy_styles(book: Book, config: dict[str, Any], build_dir: Path) -> None:
+    """Copy the stylesheets ``format: html: css:`` names (a partial build may lack them)."""
+    html = (config.get("format") or {}).get("html") or {}
+    css = html.get("css") if isinstance(html, dict) else None
+    for name in [css] if isinstance(css, str) else (css or []):
+        src = book.project_dir / str(name)
+        dst = build_dir / str(name)
+        if src.is_file() and not dst.exists():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+
+
+# --------------------------------------------------------------------------- warnings
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_WARNING_LINE = re.compile(r"^(WARN(ING)?\b|\[WARNING\]|\(W\)|\(E\)|ERROR\b)")
+
+
+def quarto_warnings(output: str) -> list[str]:
+    """The warnings in Quarto's console output, each once (with a count if repeated).
+
+    A warning is a line that starts with ``WARN``, ``WARNING``, ``[WARNING]`` (pandoc),
+    ``(W)`` or ``(E)`` (Quarto's Lua filters) or ``ERROR`` (in a render that still
+    succeeded); colours are removed and a message's continuation lines are dropped.
+
+    >>> quarto_warnings("\\x1b[33mWARN: a.html: Unable to resolve crossref @fig-x\\x1b[39m\\nok")
+    ['WARN: a.html: Unable to resolve crossref @fig-x']
+    >>> quarto_warnings("(E) Running juice failed\\n(E) Running juice failed\\n")
+    ['(E) Running juice failed (2 times)']
+    """
+    counts: Counter[str] = Counter()
+    for line in _ANSI.sub("", output).splitlines():
+        line = line.strip()
+        if _WARNING_LINE.match(line):
+            counts[line] += 1
+    return [f"{msg} ({n} times)" if n > 1 else msg for msg, n in counts.items()]
+
+
+# --------------------------------------------------------------------------- render
+
+
 def render_quarto(
     book: Book,
     build_dir: str | Path,
     out_dir: str | Path,
     formats: Iterable[str] = ("html", "pdf"),
+    on_warning: Callable[[str], None] | None = None,
 ) -> dict[str, Path]:
     """Render ``build_dir`` (executed by :func:`execute_chapters`) with ``quarto render``.
+
+    Parameters
+    ----------
+    book : the book (possibly a few chapters of it, see :meth:`Book.select`).
+    build_dir : the build folder; it becomes a Quarto book project.
+    out_dir : where the website (``index.html`` and its pages) and ``book.pdf`` go.
+    formats : ``"html"``, ``"pdf"`` (Quarto's typst format) and/or ``"epub"``.
+    on_warning : called with each warning Quarto printed (see :func:`quarto_warnings`).
 
     Returns
     -------
     dict mapping each format to its output (``html``: the website's ``index.html``).
+
+    Raises
+    ------
+    RenderError
+        No ``quarto`` on PATH, the book has no home page ``index.qmd`` at its root, or
+        Quarto failed (its last output lines are in the message).
     """
     formats = tuple(formats)
     unknown = sorted(set(formats) - set(QUARTO_FORMATS))
@@ -107,10 +351,20 @@ def render_quarto(
     quarto = shutil.which("quarto")
     if quarto is None:
         raise RenderError("quarto not found on PATH; use engine='pandoc'")
+    if book.home_page is None:
+        raise RenderError(
+            f"{book.project_dir / '_quarto.yml'}: Quarto needs the book's home page "
+            "index.qmd at the project root, listed in book.chapters"
+        )
     build_dir = Path(build_dir).resolve()
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     config = quarto_project(book, formats)
+    _write_not_built(book, build_dir)
+    _copy_styles(book, config, build_dir)
+    for entry in book.entries:
+        if entry.is_notebook and (build_dir / entry.path).is_file():
+            prepare_notebook(build_dir / entry.path, build_dir)
     (build_dir / "_quarto.yml").write_text(
         yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8"
     )
@@ -121,9 +375,11 @@ def render_quarto(
         cmd = [quarto, "render", str(build_dir), "--to", QUARTO_FORMATS[fmt], "--no-execute"]
         proc = subprocess.run(cmd, cwd=build_dir, capture_output=True, text=True)
         if proc.returncode != 0:
-            raise RenderError(
-                f"quarto render failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}"
-            )
+            tail = _ANSI.sub("", proc.stderr).strip()[-2000:]
+            raise RenderError(f"quarto render --to {QUARTO_FORMATS[fmt]} failed: {tail}")
+        if on_warning is not None:
+            for message in quarto_warnings(proc.stdout + "\n" + proc.stderr):
+                on_warning(f"quarto ({QUARTO_FORMATS[fmt]}): {message}")
         produced = (
             rendered / {"html": "index.html", "pdf": f"{name}.pdf", "epub": f"{name}.epub"}[fmt]
         )
