@@ -7,6 +7,8 @@ characters, survey answers and notebooks of one to five learners.
 
 from __future__ import annotations
 
+import re
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -219,7 +221,10 @@ def test_a_row_about_few_people_hides_every_figure():
     assert hidden.attrs["hidden_rows"] == 1
     assert frame.loc[1, "executions"] == 57  # the input is not changed
     text = Table(frame)._repr_html_()
-    assert "<td>solo.ipynb</td><td>&lt;10</td><td>–</td><td>–</td><td>–</td><td>&lt;10</td>" in text
+    cells = re.sub(r"<td[^>]*>", "<td>", text)  # cell alignment styles aside
+    assert (
+        "<td>solo.ipynb</td><td>&lt;10</td><td>–</td><td>–</td><td>–</td><td>&lt;10</td>" in cells
+    )
     assert "57" not in text and "61.4" not in text and "97" not in text
     assert "fewer than 10 people" in text
 
