@@ -185,7 +185,7 @@ def test_daily_enrolments(course):
 
 
 def test_busiest_days(course):
-    got = busiest_days(course, 3)
+    got = busiest_days(course, n=3)
     expected = pd.DataFrame(
         {
             "date": pd.to_datetime(["2024-01-20", "2024-02-03", "2024-02-06"], utc=True).astype(
@@ -198,7 +198,7 @@ def test_busiest_days(course):
         }
     )
     assert_frame_equal(got, expected)
-    named = busiest_days(course, 1, dates={"launch": "2024-01-20", "press": "2024-01-20"})
+    named = busiest_days(course, n=1, dates={"launch": "2024-01-20", "press": "2024-01-20"})
     assert named["named_date"].tolist() == ["launch, press"]
     empty = busiest_days(Course.from_frames())
     assert empty.empty and list(empty.columns) == list(expected.columns)
@@ -509,7 +509,7 @@ def test_invariants_on_a_synthetic_course(synthetic):
 
     daily = daily_enrolments(synthetic)
     assert daily.loc[daily["measure"] == "enrolled", "learners"].sum() == len(learners)
-    top = busiest_days(synthetic, 5)
+    top = busiest_days(synthetic, n=5)
     assert len(top) == 5 and top["learners"].is_monotonic_decreasing
 
     unenrol = time_to_unenrol(synthetic)

@@ -180,15 +180,15 @@ def test_question_probe_by_hand(course):
             "correct": [False, True, False],
         }
     )
-    assert_frame_equal(question_probe(course, "1.10.1"), expected)
+    assert_frame_equal(question_probe(course, question="1.10.1"), expected)
 
 
 def test_question_probe_default_is_hardest_and_unknown_is_empty(course):
     # first-try success: 1.9.2 33%, 1.10.1 67% -> 1.9.2 is probed by default
     assert set(question_probe(course)["quiz_question"].astype(str)) == {"1.9.2"}
-    out = question_probe(course, "9.9.9")
+    out = question_probe(course, question="9.9.9")
     assert len(out) == 0
-    assert list(out.columns) == list(question_probe(course, "1.10.1").columns)
+    assert list(out.columns) == list(question_probe(course, question="1.10.1").columns)
 
 
 def test_recovered_learners_by_hand(course):
@@ -240,8 +240,9 @@ def test_cloze_answers_come_from_cloze_response():
     assert out["is_correct"].tolist() == [True, False]
 
 
-def test_group_limits_the_learners(course):
-    full = Course.from_frames(
+def _with_an_educator() -> Course:
+    """The answers of ``ROWS`` with enrolments: a and b are learners, c is an educator."""
+    return Course.from_frames(
         enrolments=pd.DataFrame(
             {
                 "learner_id": ["a", "b", "c"],
@@ -251,7 +252,38 @@ def test_group_limits_the_learners(course):
         ),
         question_response=_frame(),
     )
+
+
+def test_group_limits_the_learners(course):
+    full = _with_an_educator()
     out = attempts_per_question(full, group="enrolled")  # c is an educator
+    assert out["learners"].tolist() == [2, 2]
+    assert out["attempts"].tolist() == [3, 3]
+
+
+class _LocalIds:
+    """A course whose answers give ``learner_id`` categories of their own (not course-wide)."""
+
+    def __init__(self, course: Course):
+        self._course = course
+
+    def __getattr__(self, name):
+        return getattr(self._course, name)
+
+    def table(self, name, columns=None):
+        t = self._course.table(name, columns)
+        if name == "question-response":
+            ids = t["learner_id"].astype("object")
+            t = t.assign(learner_id=ids.astype(pd.CategoricalDtype(ids.unique())))
+        return t
+
+
+def test_group_uses_course_wide_person_codes():
+    # the first answer is c's, so codes local to the table would put c where a belongs
+    full = _with_an_educator()
+    assert _frame()["learner_id"].iloc[0] == "c"
+    out = attempts_per_question(_LocalIds(full), group="enrolled")
+    assert_frame_equal(out, attempts_per_question(full, group="enrolled"))
     assert out["learners"].tolist() == [2, 2]
     assert out["attempts"].tolist() == [3, 3]
 
@@ -260,7 +292,7 @@ def test_inputs_are_not_mutated(course):
     before = course.question_response.copy()
     for fn in (attempts_per_question, response_matrix, nth_attempt_stats, recovered_learners):
         fn(course)
-    question_probe(course, "1.9.2")
+    question_probe(course, question="1.9.2")
     assert_frame_equal(course.question_response, before)
 
 
@@ -341,7 +373,7 @@ def test_correct_stacked_draws_two_bars_per_question(course):
 
 def test_question_probe_plot(course):
     fig, ax = plt.subplots()
-    assert plot_question_probe(question_probe(course, "1.10.1"), ax=ax) is ax
+    assert plot_question_probe(question_probe(course, question="1.10.1"), ax=ax) is ax
     assert len(_bars(ax)) == 3
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert labels == ["1", "1,2", "1,3 ✓"]
@@ -439,7 +471,10 @@ def test_quiz_legends_never_sit_on_the_bars(course):
         ("above", lambda ax: plot_attempts_per_question(attempts_per_question(course), ax=ax)),
         ("above", lambda ax: plot_recovered_learners(recovered_learners(course), ax=ax)),
         # beside: the question is the title above the bars
-        ("beside", lambda ax: plot_question_probe(question_probe(course, "1.10.1"), ax=ax)),
+        (
+            "beside",
+            lambda ax: plot_question_probe(question_probe(course, question="1.10.1"), ax=ax),
+        ),
     ]
     for where, draw in charts:
         fig, ax = plt.subplots(figsize=(7, 3.5))

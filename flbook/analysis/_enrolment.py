@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ._time import _window_mask, resolve_time
+from .arrays import ns
 
 __all__ = [
     "ENROLMENT_MEASURES",
@@ -211,8 +212,8 @@ def daily_enrolments(
 
 def busiest_days(
     course,
-    n: int = 5,
     *,
+    n: int = 5,
     dates: dict | None = None,
     roles: tuple[str, ...] = ("learner",),
 ) -> pd.DataFrame:
@@ -249,7 +250,7 @@ def busiest_days(
     ...     "learner_id": ["a", "b", "c"], "role": ["learner"] * 3,
     ...     "enrolled_at": ["2024-02-05 09:00:00", "2024-02-05 17:00:00",
     ...                     "2024-02-03 10:00:00"]}))
-    >>> busiest_days(course, 2, dates={"start": "2024-02-05"})[
+    >>> busiest_days(course, n=2, dates={"start": "2024-02-05"})[
     ...     ["named_date", "weekday", "learners", "pct_of_enrolled"]]
       named_date   weekday  learners  pct_of_enrolled
     0      start    Monday         2        66.666667
@@ -283,18 +284,12 @@ def busiest_days(
     return out.astype({"date": "datetime64[ns, UTC]", "weekday": "str", "named_date": "str"})
 
 
-def _ns(times: pd.Series) -> np.ndarray:
-    """UTC nanoseconds since the epoch (int64) of a tz-aware timestamp column."""
-    naive = times.dt.tz_convert("UTC").dt.tz_localize(None)
-    return naive.to_numpy(dtype="datetime64[ns]").view("int64")
-
-
 def _durations(course, column: str, *, start, roles) -> pd.DataFrame:
     enr = _enrolments(course, [column], roles=roles, cohort=None)
     enr = enr[enr[column].notna()]
     ns_per_day = 86_400 * 10**9
-    ended = _ns(enr[column])
-    began = _ns(enr["enrolled_at"])
+    ended = ns(enr[column])
+    began = ns(enr["enrolled_at"])
     values = {"days": np.maximum((ended - began) // ns_per_day, 0)}
     config = getattr(course, "config", None)
     if start is None and config is not None:

@@ -39,7 +39,8 @@ import numpy as np
 import pandas as pd
 
 from ._groups import pick_learner, pseudonyms
-from ._sessions import _NAT, _as_time, _empty, _ids_mask, _ns, _order, _person_mask, _salt
+from ._sessions import _ids_mask, _order, _person_mask, _salt
+from .arrays import NAT, as_time, empty_frame, ns
 
 __all__ = [
     "EVENTS",
@@ -95,7 +96,6 @@ _STEP_COLUMN = {
     "left": "last_completed_step",
 }
 
-_LOG_COLUMNS = ["learner_id", "time", "event", "step", "detail"]
 _TIMELINE_COLUMNS = ["pseudonym", "time", "event", "step", "detail"]
 
 
@@ -130,8 +130,8 @@ def _notebook_source(course, event: str, mask: np.ndarray | None, steps_map) -> 
         ok_run = ne["success"].fillna(False).to_numpy(dtype=bool)
         want &= ok_run if event == "cell_run" else ~ok_run
     codes = ne["learner_id"].cat.codes.to_numpy()
-    ns = _ns(ne["time"]) if len(ne) else np.empty(0, dtype=np.int64)
-    ok = want & (codes >= 0) & (ns != _NAT)
+    times_ns = ns(ne["time"]) if len(ne) else np.empty(0, dtype=np.int64)
+    ok = want & (codes >= 0) & (times_ns != NAT)
     if mask is not None:
         ok &= mask[codes]
     idx = np.flatnonzero(ok)
@@ -164,7 +164,7 @@ def _notebook_source(course, event: str, mask: np.ndarray | None, steps_map) -> 
         detail, labels = _labels(key, name) if len(key) else (np.empty(0, np.int32), [])
     return {
         "codes": codes[idx].astype(np.int32),
-        "times": ns[idx],
+        "times": times_ns[idx],
         "steps": steps,
         "detail": np.asarray(detail, dtype=np.int32),
         "labels": labels,
@@ -177,11 +177,11 @@ def _event_times(course, event: str, mask: np.ndarray | None) -> tuple[np.ndarra
     table, person, time = EVENT_SOURCES[event]
     t = course.table(table, [person, time])
     codes = t[person].cat.codes.to_numpy()
-    ns = _ns(t[time])
-    ok = (ns != _NAT) & (codes >= 0)
+    times_ns = ns(t[time])
+    ok = (times_ns != NAT) & (codes >= 0)
     if mask is not None:
         ok &= mask[codes]
-    return codes[ok].astype(np.int32, copy=False), ns[ok]
+    return codes[ok].astype(np.int32, copy=False), times_ns[ok]
 
 
 def _labels(keys: np.ndarray, name) -> tuple[np.ndarray, list[str]]:
@@ -216,8 +216,8 @@ def _source(course, event: str, mask: np.ndarray | None) -> dict:
     }.get(event, [])
     t = course.table(table, cols + extra)
     codes = t[person].cat.codes.to_numpy()
-    ns = _ns(t[time])
-    ok = (ns != _NAT) & (codes >= 0)
+    times_ns = ns(t[time])
+    ok = (times_ns != NAT) & (codes >= 0)
     if mask is not None:
         ok &= mask[codes]
     n = int(ok.sum())
@@ -243,7 +243,7 @@ def _source(course, event: str, mask: np.ndarray | None) -> dict:
         detail = detail[ok]
     return {
         "codes": codes[ok].astype(np.int32),
-        "times": ns[ok],
+        "times": times_ns[ok],
         "steps": steps,
         "detail": detail,
         "labels": labels,
@@ -308,7 +308,7 @@ def _frame(course, a: dict, who: dict) -> pd.DataFrame:
     return pd.DataFrame(
         {
             **who,
-            "time": _as_time(a["times"]),
+            "time": as_time(a["times"]),
             "event": pd.Categorical.from_codes(
                 a["events"], dtype=_event_dtype(a["event_categories"]), validate=False
             ),
@@ -408,7 +408,7 @@ def event_counts(log: pd.DataFrame) -> pd.DataFrame:
         else EVENTS
     )
     if log.empty:
-        return _empty(
+        return empty_frame(
             columns, {"event": _event_dtype(cats), "events": "int64", "learners": "int64"}
         )
     ev = log["event"].cat.codes.to_numpy().astype(np.int64)
@@ -506,7 +506,7 @@ def learner_timeline(
 
 
 def _empty_timeline(course, with_notebooks: bool = False) -> pd.DataFrame:
-    return _empty(
+    return empty_frame(
         _TIMELINE_COLUMNS,
         {
             "pseudonym": "object",

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ._quiz import first_answers
+from .arrays import empty_frame
 
 __all__ = [
     "UPPER_LOWER_SHARE",
@@ -129,10 +130,6 @@ def _scored(fa: pd.DataFrame, share: float) -> _Scored:
     return _Scored(fa, item, x, rest, upper, lower, n_items)
 
 
-def _empty(columns: dict[str, str]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in columns.items()})
-
-
 # --------------------------------------------------------------------------- item analysis
 
 
@@ -178,7 +175,7 @@ def item_analysis(
     """
     fa = _first(data, group)
     if len(fa) == 0:
-        return _empty(_ITEM_COLUMNS)
+        return empty_frame(_ITEM_COLUMNS)
     s = _scored(fa, share)
     m = s.n_items
 
@@ -255,7 +252,7 @@ def distractor_analysis(
     """
     fa = _first(data, group)
     if len(fa) == 0:
-        return _empty(_DISTRACTOR_COLUMNS)
+        return empty_frame(_DISTRACTOR_COLUMNS)
     s = _scored(fa, share)
     resp = fa["response"]
     if not isinstance(resp.dtype, pd.CategoricalDtype):

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ._groups import learner_flags
+from .arrays import empty_frame, person_codes
 
 __all__ = [
     "leaving_reasons",
@@ -69,13 +70,6 @@ def _pct(num, den) -> np.ndarray:
     den = np.asarray(den, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, 100.0 * num / np.where(den > 0, den, 1), np.nan)
-
-
-def _person_codes(course, ids: pd.Series) -> np.ndarray:
-    """Course-wide person codes of an id column (Categorical over ``course.people`` or not)."""
-    if isinstance(ids.dtype, pd.CategoricalDtype) and ids.cat.categories.equals(course.people):
-        return ids.cat.codes.to_numpy()
-    return course.people.get_indexer(ids.astype("object"))
 
 
 def _labels(s: pd.Series, missing: str) -> pd.Series:
@@ -237,7 +231,7 @@ def archetype_progress(course, *, include_no_response: bool = True) -> pd.DataFr
     flags = learner_flags(course)
     arch = course.table("archetype-survey-responses", ["learner_id", "responded_at", "archetype"])
     if len(flags) == 0 or len(arch) == 0:
-        return _empty(columns, {"archetype": "string", "learners": np.int64})
+        return empty_frame(columns, {"archetype": "string", "learners": np.int64})
     n_people = len(course.people)
     latest = (
         pd.DataFrame(
@@ -259,7 +253,7 @@ def archetype_progress(course, *, include_no_response: bool = True) -> pd.DataFr
     visited = np.bincount(sa_codes[sa_codes >= 0], minlength=n_people)
     done = sa["last_completed_at"].notna().to_numpy() & (sa_codes >= 0)
     completed = np.bincount(sa_codes[done], minlength=n_people)
-    codes = _person_codes(course, flags["learner_id"])
+    codes = person_codes(course, flags["learner_id"])
     per = pd.DataFrame(
         {
             "group": person_arch[codes],
@@ -297,14 +291,6 @@ def archetype_progress(course, *, include_no_response: bool = True) -> pd.DataFr
         ["_last", "learners", "archetype"], ascending=[True, False, True], kind="stable"
     )
     return out[columns].reset_index(drop=True)
-
-
-def _empty(columns: list[str], dtypes: dict | None = None) -> pd.DataFrame:
-    dtypes = dtypes or {}
-    return pd.DataFrame(
-        {c: pd.Series([], dtype=dtypes.get(c, float)) for c in columns},
-        index=pd.RangeIndex(0),
-    )
 
 
 # --------------------------------------------------------------------------- sentiment

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._sessions import _NAT, _as_time, _empty, _ns
+from .arrays import NAT, as_time, empty_frame, ns
 
 __all__ = [
     "NOTEBOOK_EVENT_MEANINGS",
@@ -179,7 +179,7 @@ def _log(
         session=session,
         notebook=notebook,
         event=ne["event"].astype("object").to_numpy(),
-        time=_ns(ne["time"]) if len(ne) else np.empty(0, dtype=np.int64),
+        time=ns(ne["time"]) if len(ne) else np.empty(0, dtype=np.int64),
         cell=cell,
         index=index,
         success=success,
@@ -373,7 +373,7 @@ def notebook_event_counts(course, *, include_staff: bool = False) -> pd.DataFram
     columns = ["event", "meaning", "events", "learners", "sessions"]
     log = _log(course, include_staff)
     if not len(log):
-        return _empty(
+        return empty_frame(
             columns,
             {
                 "event": "str",
@@ -414,7 +414,7 @@ def notebook_log_report(course) -> pd.DataFrame:
     """
     report = getattr(course, "notebook_report", None)
     if report is None:
-        return _empty(["item", "value"], {"item": "str", "value": "str"})
+        return empty_frame(["item", "value"], {"item": "str", "value": "str"})
     return report.to_frame()
 
 
@@ -453,7 +453,7 @@ def notebook_overview(
     log = _log(course, include_staff, notebooks)
     log = log.rows(log.notebook >= 0)
     if not len(log):
-        return _empty(list(columns), columns)
+        return empty_frame(list(columns), columns)
     ex = _execs(log)
     retries = retries_until_success(course, include_staff=include_staff)
     order = execution_order(course, include_staff=include_staff)
@@ -519,7 +519,7 @@ def notebook_summary(
     log = _log(course, include_staff, notebooks)
     log = log.rows(log.notebook >= 0)
     if not len(log):
-        return _empty(
+        return empty_frame(
             columns,
             {
                 "notebook": "str",
@@ -679,7 +679,7 @@ def cell_summary(
     }
     ex = _execs(_log(course, include_staff, notebooks))
     if not len(ex):
-        return _empty(list(columns), columns)
+        return empty_frame(list(columns), columns)
     if sort_by is not None and sort_by not in columns:
         raise ValueError(f"sort_by must be one of {list(columns)}, not {sort_by!r}")
     cells = _cell_slots(ex, min_learners)
@@ -760,7 +760,7 @@ def error_names(
     ex = _execs(_log(course, include_staff, notebooks))
     ex = ex.rows(~ex.success)
     if not len(ex):
-        return _empty(cols, dtypes)
+        return empty_frame(cols, dtypes)
     err = np.where(ex.error >= 0, ex.error, len(ex.errors))
     names = np.array(ex.errors + ["unnamed error"], dtype=object)
     m = len(names)
@@ -812,13 +812,13 @@ def retries_until_success(
     columns = ["retries", "learner_cells", "pct"]
     ex = _execs(_log(course, include_staff))
     if not len(ex):
-        return _empty(columns, {"retries": dtype, "learner_cells": "int64", "pct": "float64"})
+        return empty_frame(columns, {"retries": dtype, "learner_cells": "int64", "pct": "float64"})
     n_nb = len(ex.notebooks)
     slot = np.where(ex.cell >= 0, ex.cell * n_nb + ex.notebook, -1 - ex.notebook)
     p = _pairs(ex, slot)
     f = p["failed"]
     if not f.any():
-        return _empty(columns, {"retries": dtype, "learner_cells": "int64", "pct": "float64"})
+        return empty_frame(columns, {"retries": dtype, "learner_cells": "int64", "pct": "float64"})
     r = np.where(p["recovered"][f], np.minimum(p["retries"][f], max_retries) - 1, max_retries)
     counts = np.bincount(r, minlength=max_retries + 1)
     return pd.DataFrame(
@@ -902,7 +902,7 @@ def after_error(
     ex = _execs(_log(course, include_staff, notebooks))
     ex = ex.rows(ex.session >= 0)
     if not len(ex) or ex.success.all():
-        return _empty(list(columns), columns)
+        return empty_frame(list(columns), columns)
     order = np.lexsort((ex.time, ex.session))
     s, t, c, ok, nb = (
         ex.session[order],
@@ -974,13 +974,13 @@ def execution_order(
     ex = _execs(_log(course, include_staff, notebooks))
     ex = ex.rows(ex.session >= 0)
     if not len(ex):
-        return _empty(list(columns), columns)
+        return empty_frame(list(columns), columns)
     cells = _cell_slots(ex, min_learners)
     course_cell = cells.position[cells.slot] > 0
     ex = ex.rows(course_cell)
     slot = cells.slot[course_cell]
     if not len(ex):
-        return _empty(list(columns), columns)
+        return empty_frame(list(columns), columns)
     order = np.lexsort((ex.time, ex.session))
     s, sl, nb, u = ex.session[order], slot[order], ex.notebook[order], ex.user[order]
     prev = np.r_[False, s[1:] == s[:-1]]
@@ -988,7 +988,7 @@ def execution_order(
     move = np.where(d == 1, 0, np.where(d == 0, 1, np.where(d > 1, 2, 3)))
     out = _by_notebook_and_all(nb[prev], move[prev], EXECUTION_MOVES, ex.notebooks)
     if out.empty:
-        return _empty(list(columns), columns)
+        return empty_frame(list(columns), columns)
     k = len(EXECUTION_MOVES)
     n_nb = len(ex.notebooks)
     uu = u[prev]
@@ -1045,7 +1045,7 @@ def notebook_sessions(
     log = log.rows(log.notebook >= 0)
     sp = _session_spans(log)
     if not len(sp["notebook"]):
-        return _empty(list(columns), columns)
+        return empty_frame(list(columns), columns)
     big = np.iinfo(np.int64).max
     executed = sp["first_exec"] < big
     to_first = np.where(
@@ -1059,7 +1059,7 @@ def notebook_sessions(
             "step": pd.Categorical.from_codes(
                 np.asarray(steps.codes)[sp["notebook"]], dtype=steps.dtype
             ),
-            "start": _as_time(sp["start"]),
+            "start": as_time(sp["start"]),
             "minutes": sp["minutes"],
             "executions": sp["executions"],
             "failed": sp["failed"],
@@ -1100,8 +1100,8 @@ def executions_by_day(
     }
     ex = _execs(_log(course, include_staff, notebooks))
     if not len(ex):
-        return _empty(list(columns), columns)
-    local = _as_time(ex.time).dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
+        return empty_frame(list(columns), columns)
+    local = as_time(ex.time).dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
     day = local.to_numpy().astype("datetime64[D]").astype(np.int64)
     d0 = int(day.min())
     nd = int(day.max()) - d0 + 1
@@ -1133,19 +1133,19 @@ def _first_visits(
     linked = (row_step >= 0) & (log.person >= 0)
     sa = course.table("step-activity", ["learner_id", "step", "first_visited_at"])
     n_steps = len(steps.dtype.categories)
-    visit = np.full((len(course.people) + 1) * max(n_steps, 1), _NAT, dtype=np.int64)
+    visit = np.full((len(course.people) + 1) * max(n_steps, 1), NAT, dtype=np.int64)
     if len(sa) and n_steps:
         code = sa["learner_id"].cat.codes.to_numpy().astype(np.int64)
         sc = sa["step"].cat.codes.to_numpy().astype(np.int64)
-        t = _ns(sa["first_visited_at"])
-        ok = (code >= 0) & (sc >= 0) & (t != _NAT)
+        t = ns(sa["first_visited_at"])
+        ok = (code >= 0) & (sc >= 0) & (t != NAT)
         key = code[ok] * n_steps + sc[ok]
         # the earliest first visit (an export has one row per learner and step)
         tv = t[ok]
         order = np.argsort(tv, kind="stable")[::-1]
         visit[key[order]] = tv[order]
     idx = np.where(linked, log.person * max(n_steps, 1) + np.maximum(row_step, 0), 0)
-    return linked, np.where(linked, visit[idx], _NAT)
+    return linked, np.where(linked, visit[idx], NAT)
 
 
 def follow_along(
@@ -1183,21 +1183,21 @@ def follow_along(
     }
     ex = _execs(_log(course, include_staff, notebooks))
     if not len(ex) or not notebooks:
-        return _empty(list(columns), columns)
+        return empty_frame(list(columns), columns)
     linked, visit = _first_visits(course, ex, notebooks)
     ex, visit = ex.rows(linked), visit[linked]
     if not len(ex):
-        return _empty(list(columns), columns)
+        return empty_frame(list(columns), columns)
     # each learner's first run in each notebook
     n_nb = len(ex.notebooks)
     key = ex.person * n_nb + ex.notebook
     order = np.lexsort((ex.time, key))
     first = order[np.r_[True, key[order][1:] != key[order][:-1]]]
     t, v, nb = ex.time[first], visit[first], ex.notebook[first]
-    never = v == _NAT
+    never = v == NAT
     delta = (t - v) / _NS_MIN
-    tloc = _as_time(t).dt.tz_convert(tz).dt.date.to_numpy()
-    vloc = _as_time(np.where(never, t, v)).dt.tz_convert(tz).dt.date.to_numpy()
+    tloc = as_time(t).dt.tz_convert(tz).dt.date.to_numpy()
+    vloc = as_time(np.where(never, t, v)).dt.tz_convert(tz).dt.date.to_numpy()
     same_day = tloc == vloc
     timing = np.select(
         [never, delta < 0, delta <= window_minutes, same_day],
@@ -1252,12 +1252,12 @@ def follow_along_times(
     }
     ex = _execs(_log(course, include_staff, notebooks))
     if not len(ex) or not notebooks:
-        return _empty(list(columns), columns)
+        return empty_frame(list(columns), columns)
     linked, visit = _first_visits(course, ex, notebooks)
-    keep = linked & (visit != _NAT)
+    keep = linked & (visit != NAT)
     ex, visit = ex.rows(keep), visit[keep]
     if not len(ex):
-        return _empty(list(columns), columns)
+        return empty_frame(list(columns), columns)
     delta = (ex.time - visit) / _NS_MIN
     edges = np.arange(-before_minutes, after_minutes + bin_minutes / 2, bin_minutes)
     nb_bins = len(edges) - 1

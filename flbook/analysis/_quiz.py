@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ._groups import group_members
+from .arrays import person_codes
 
 __all__ = [
     "with_attempts",
@@ -120,12 +121,6 @@ def normalise_responses(responses: pd.Series) -> pd.Series:
     )
 
 
-def _person_codes(s: pd.Series) -> np.ndarray:
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        return s.cat.codes.to_numpy().astype(np.int64)
-    return pd.factorize(s)[0].astype(np.int64)
-
-
 def _attempt_order(learner: np.ndarray, question: np.ndarray, nq: int, times: np.ndarray):
     """Sort order (learner, question, time, row) and the attempt number in that order."""
     key = learner * max(nq, 1) + question
@@ -183,7 +178,7 @@ def with_attempts(responses) -> pd.DataFrame:
         return out
     qcodes, quniq = pd.factorize(out["quiz_question"])
     order, attempt_sorted, _ = _attempt_order(
-        _person_codes(out["learner_id"]),
+        pd.factorize(out["learner_id"])[0].astype(np.int64),
         qcodes.astype(np.int64),
         len(quniq),
         _times(out["submitted_at"]),
@@ -237,7 +232,7 @@ def _answers(course, group: str | None = None) -> _Answers:
         mark = np.zeros(len(people) + 1, dtype=bool)
         idx = people.get_indexer(members)
         mark[idx[idx >= 0]] = True
-        codes = _person_codes(qr["learner_id"])
+        codes = person_codes(course, qr["learner_id"])
         qr = qr[mark[codes]]
     quiz = qr["quiz_question"]
     if not isinstance(quiz.dtype, pd.CategoricalDtype):
@@ -251,7 +246,7 @@ def _answers(course, group: str | None = None) -> _Answers:
         resp = resp.where(~blank, qr["cloze_response"])
     norm = normalise_responses(resp)
     r = norm.cat.codes.to_numpy().astype(np.int64)
-    learner = _person_codes(qr["learner_id"])
+    learner = person_codes(course, qr["learner_id"])
     order, attempt, first = _attempt_order(
         learner, q, len(qdtype.categories), _times(qr["submitted_at"])
     )
@@ -432,7 +427,7 @@ def nth_attempt_stats(course, n: int = 1, *, group: str | None = None) -> pd.Dat
 
 
 def question_probe(
-    course, question: str | None = None, *, group: str | None = None
+    course, *, question: str | None = None, group: str | None = None
 ) -> pd.DataFrame:
     """What did learners answer to one question, at their first try, second try, ...?
 
@@ -460,7 +455,7 @@ def question_probe(
     ...     "response": ["1", "2", "2"], "correct": [False, True, True],
     ...     "submitted_at": ["2024-02-05 10:00:00", "2024-02-05 10:05:00",
     ...                      "2024-02-05 11:00:00"]}))
-    >>> question_probe(c, "1.2.1")[["attempt", "response", "responses", "correct"]]
+    >>> question_probe(c, question="1.2.1")[["attempt", "response", "responses", "correct"]]
        attempt response  responses  correct
     0        1        1          1    False
     1        1        2          1     True

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from ._events import EVENT_SOURCES, _event_times
-from ._sessions import _empty, _person_mask
+from ._sessions import _person_mask
+from .arrays import empty_frame
 
 __all__ = [
     "WEEKDAYS",
@@ -103,7 +104,7 @@ def activity_by_hour(
         counts.append(np.bincount(dow * 24 + hour, minlength=168))
     total = np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64)
     if total.sum() == 0:
-        out = _empty(
+        out = empty_frame(
             _COLUMNS,
             {
                 "event": pd.CategoricalDtype(events),
@@ -140,7 +141,7 @@ def _activity(data, events, tz) -> pd.DataFrame:
 def _summary(activity: pd.DataFrame, by: str, dtype) -> pd.DataFrame:
     columns = ["event", by, "count", "pct"]
     if activity.empty:
-        out = _empty(
+        out = empty_frame(
             columns,
             {"event": activity["event"].dtype, by: dtype, "count": "int64"},
         )
@@ -202,7 +203,9 @@ def peak_hours(activity: pd.DataFrame, *, event: str = "commented", top: int = 1
     columns = ["day_of_week", "hour", "count", "pct"]
     sub = activity[activity["event"].astype("object") == event] if not activity.empty else activity
     if sub.empty or sub["count"].sum() == 0:
-        return _empty(columns, {"day_of_week": _day_dtype(), "hour": "int64", "count": "int64"})
+        return empty_frame(
+            columns, {"day_of_week": _day_dtype(), "hour": "int64", "count": "int64"}
+        )
     total = sub["count"].sum()
     out = sub.sort_values(["count", "day_of_week", "hour"], ascending=[False, True, True]).head(top)
     out = out[["day_of_week", "hour", "count"]].reset_index(drop=True)

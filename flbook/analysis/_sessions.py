@@ -20,13 +20,14 @@ row is used.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ._groups import group_members, learner_flags, pick_learner, pseudonyms
+from .arrays import NAT, as_time, empty_frame, ns
 
 __all__ = [
     "STEP_EVENTS",
@@ -57,9 +58,7 @@ SESSION_MEASURES: dict[str, str] = {
 """Per-learner measures of :func:`learner_sessions`, with what each means."""
 
 _NS_PER_MINUTE = 60_000_000_000
-_NAT = np.iinfo(np.int64).min
 
-_SESSIONISE_COLUMNS = ["learner_id", "step", "event", "time", "session", "gap_minutes"]
 _LEARNER_COLUMNS = [
     "learner_id",
     "sessions",
@@ -80,20 +79,6 @@ _TRAJECTORY_COLUMNS = ["pseudonym", "time", "step", "session", "event"]
 
 # --------------------------------------------------------------------------- helpers
 # (shared with _events and _schedule)
-
-
-def _ns(values: pd.Series) -> np.ndarray:
-    """Timestamps as int64 nanoseconds since the epoch, UTC (NaT → int64 min)."""
-    if not isinstance(values.dtype, pd.DatetimeTZDtype):
-        values = pd.to_datetime(values, utc=True)
-    return np.asarray(values.array.tz_convert("UTC").as_unit("ns").asi8)
-
-
-def _as_time(ns: np.ndarray) -> pd.Series:
-    """int64 nanoseconds → a ``datetime64[ns, UTC]`` Series (cheap, no parsing)."""
-    return pd.Series(np.asarray(ns, dtype=np.int64).view("M8[ns]"), copy=False).dt.tz_localize(
-        "UTC"
-    )
 
 
 def _person_mask(course, roles: Iterable[str] | None) -> np.ndarray | None:
@@ -226,8 +211,8 @@ def _step_events(
     steps = sa["step"].cat.codes.to_numpy().astype(np.int16, copy=False)
     parts = []
     for event, col in enumerate(("first_visited_at", "last_completed_at")):
-        t = _ns(sa[col])
-        ok = (t != _NAT) & (codes >= 0)
+        t = ns(sa[col])
+        ok = (t != NAT) & (codes >= 0)
         if mask is not None:
             ok &= mask[codes]
         parts.append((codes[ok], steps[ok], np.full(int(ok.sum()), event, dtype=np.int8), t[ok]))
@@ -263,10 +248,6 @@ def _sessionise_events(
     )
 
 
-def _empty(columns: list[str], dtypes: Mapping[str, object]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "float64")) for c in columns})
-
-
 def _event_dtype() -> pd.CategoricalDtype:
     return pd.CategoricalDtype(list(STEP_EVENTS))
 
@@ -279,7 +260,7 @@ def _sessions_frame(ev: _Events) -> pd.DataFrame:
             "learner_id": pd.Categorical.from_codes(ev.codes, categories=ev.people, validate=False),
             "step": pd.Categorical.from_codes(ev.steps, dtype=ev.step_dtype, validate=False),
             "event": pd.Categorical.from_codes(ev.events, dtype=_event_dtype(), validate=False),
-            "time": _as_time(ev.times),
+            "time": as_time(ev.times),
             "session": ev.session,
             "gap_minutes": gap_minutes,
         }
@@ -375,8 +356,8 @@ def _per_learner(ev: _Events) -> pd.DataFrame:
             "steps_per_session": pairs / n_sessions,
             "study_minutes": study_minutes,
             "minutes_per_session": study_minutes / n_sessions,
-            "first_event": _as_time(ev.times[starts]),
-            "last_event": _as_time(ev.times[ends - 1]),
+            "first_event": as_time(ev.times[starts]),
+            "last_event": as_time(ev.times[ends - 1]),
             "time_in_course_hours": span_ns / (60 * _NS_PER_MINUTE),
             "time_in_course_days": span_ns / (24 * 60 * _NS_PER_MINUTE),
         }
@@ -444,7 +425,7 @@ def learner_sessions(
         only = _ids_mask(course, group)
     ev = _sessionise_events(course, gap_minutes=gap_minutes, only=only)
     if len(ev) == 0:
-        return _empty(_LEARNER_COLUMNS, _learner_dtypes(ev.people))
+        return empty_frame(_LEARNER_COLUMNS, _learner_dtypes(ev.people))
     return _per_learner(ev)
 
 
@@ -486,7 +467,7 @@ def learner_last_steps(
         {
             "learner_id": pd.Categorical.from_codes(codes[last], categories=people, validate=False),
             "last_step": pd.Categorical.from_codes(steps[last], dtype=step_dtype, validate=False),
-            "last_visited_at": _as_time(times[last]),
+            "last_visited_at": as_time(times[last]),
         }
     )
 
@@ -576,7 +557,7 @@ def session_summary(
     out = out[out["learners"] > 0].reset_index(drop=True)
     out["learners"] = out["learners"].astype(np.int64)
     if out.empty:
-        return _empty(
+        return empty_frame(
             _SUMMARY_COLUMNS, {"group": "object", "measure": "object", "learners": "int64"}
         )
     return out
@@ -635,7 +616,7 @@ def session_distribution(
     values = learner_sessions_df[measure].to_numpy(dtype=np.float64)
     ok = ~np.isnan(values)
     if not ok.any():
-        return _empty(
+        return empty_frame(
             _DISTRIBUTION_COLUMNS, {"group": "object", "measure": "object", "learners": "int64"}
         )
     if isinstance(bins, str):
@@ -779,7 +760,7 @@ def learner_trajectory(
     return pd.DataFrame(
         {
             "pseudonym": np.full(len(ev), name, dtype=object),
-            "time": _as_time(ev.times),
+            "time": as_time(ev.times),
             "step": pd.Categorical.from_codes(ev.steps, dtype=ev.step_dtype, validate=False),
             "session": ev.session,
             "event": pd.Categorical.from_codes(ev.events, dtype=_event_dtype(), validate=False),
@@ -788,7 +769,7 @@ def learner_trajectory(
 
 
 def _empty_trajectory(step_dtype) -> pd.DataFrame:
-    return _empty(
+    return empty_frame(
         _TRAJECTORY_COLUMNS,
         {
             "pseudonym": "object",
@@ -835,7 +816,7 @@ def rebase_times(sessions_df: pd.DataFrame, *, to: str = "learner") -> pd.DataFr
     if to == "session":
         session = out["session"].to_numpy(dtype=np.int64)
         key = codes * (int(session.max()) + 1) + session
-    t = _ns(out["time"])
+    t = ns(out["time"])
     start = pd.Series(t).groupby(key).transform("min").to_numpy()
     out["minutes"] = (t - start) / _NS_PER_MINUTE
     return out

@@ -21,12 +21,11 @@ from ._steps import (
     _distinct,
     _empty_steps,
     _members,
-    _ns,
-    _person_codes,
     _pick_per_person,
     _step_codes,
     _step_frame,
 )
+from .arrays import empty_frame, ns, person_codes
 
 __all__ = [
     "AUTHOR_TYPES",
@@ -63,7 +62,7 @@ def _comments(course, group: Group = None) -> pd.DataFrame:
     c = course.table("comments", _COLS)
     if group is not None:
         mask = _members(course, group)
-        c = c[mask[_person_codes(c["author_id"])]]
+        c = c[mask[person_codes(course, c["author_id"])]]
     return c
 
 
@@ -74,7 +73,7 @@ def _team(course) -> pd.DataFrame:
     joined in file order (``"lead_educator, mentor"``).
     """
     t = course.table("team-members", ["id", "team_role"])
-    codes = _person_codes(t["id"])
+    codes = person_codes(course, t["id"])
     keep = codes >= 0
     out = pd.DataFrame(
         {
@@ -99,7 +98,7 @@ def _author_types(course) -> np.ndarray:
     kind = np.full(n + 1, 2, dtype=np.int8)
     enr = course.table("enrolments", ["learner_id", "role"])
     is_learner = (enr["role"].astype("object") == "learner").to_numpy()
-    codes = _person_codes(enr["learner_id"])[is_learner]
+    codes = person_codes(course, enr["learner_id"])[is_learner]
     kind[codes[codes >= 0]] = 0
     kind[_team(course)["code"].to_numpy()] = 1
     kind[n] = 2
@@ -110,10 +109,6 @@ def _salt(course, salt: str | None) -> str:
     if salt is not None:
         return salt
     return course.config.stub if course.config is not None else ""
-
-
-def _empty(columns: dict[str, object]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in columns.items()})
 
 
 def _is_reply(c: pd.DataFrame) -> np.ndarray:
@@ -164,7 +159,7 @@ def first_comment_steps(course, *, group: Group = "enrolled") -> pd.DataFrame:
     1  1.2         2
     """
     c = _comments(course, group)
-    person = _person_codes(c["author_id"])
+    person = person_codes(course, c["author_id"])
     step = _step_codes(c["step"])
     keep = (person >= 0) & (step >= 0) & c["timestamp"].notna().to_numpy()
     if not keep.any() or len(course.steps) == 0:
@@ -172,7 +167,7 @@ def first_comment_steps(course, *, group: Group = "enrolled") -> pd.DataFrame:
     person, step = person[keep], step[keep]
     pick = _pick_per_person(
         person,
-        _ns(c["timestamp"])[keep],
+        ns(c["timestamp"])[keep],
         c["id"].to_numpy()[keep],
         len(course.people),
         last=False,
@@ -264,7 +259,7 @@ def comments_over_time(
     width = pd.Timedelta(pd.tseries.frequencies.to_offset(freq)).value
     c = course.table("comments", ["author_id", "step", "timestamp"])
     c = c[c["timestamp"].notna()]
-    person = _person_codes(c["author_id"])
+    person = person_codes(course, c["author_id"])
     if by is None:
         names = np.array(["all comments"], dtype=object)
         series = np.zeros(len(c), dtype=np.int64)
@@ -303,9 +298,9 @@ def comments_over_time(
         series = np.where(w >= 0, series, -1)
     keep = series >= 0
     if not keep.any():
-        return _empty(_OVER_TIME)
+        return empty_frame(_OVER_TIME)
     series = series[keep]
-    t = _ns(c["timestamp"])[keep]
+    t = ns(c["timestamp"])[keep]
     b = t // width
     b0 = b.min()
     n_bins = int(b.max() - b0 + 1)
@@ -383,7 +378,7 @@ def comment_kinds(course, *, per_step: bool = True, group: Group = None) -> pd.D
             }
         )
     if len(c) == 0:
-        return _empty({"kind": _KIND_DTYPE, "comments": "int64", "pct": "float64"})
+        return empty_frame({"kind": _KIND_DTYPE, "comments": "int64", "pct": "float64"})
     counts = np.bincount(kind, minlength=2).astype(np.int64)
     return pd.DataFrame(
         {
@@ -405,7 +400,7 @@ def _by_columns(course, c: pd.DataFrame, by: Iterable[str]) -> dict[str, pd.Cate
                 _is_reply(c).astype(np.int8), dtype=_KIND_DTYPE
             )
         elif name == "author_type":
-            kinds = _author_types(course)[_person_codes(c["author_id"])]
+            kinds = _author_types(course)[person_codes(course, c["author_id"])]
             cols["author_type"] = pd.Categorical.from_codes(kinds, dtype=_AUTHOR_DTYPE)
         else:
             raise ValueError(f"cannot split likes by {name!r}: use 'kind' and/or 'author_type'")
@@ -463,7 +458,7 @@ def likes_summary(
     c = _comments(course)
     cols = _by_columns(course, c, by)
     if len(c) == 0:
-        empty = _empty({k: (_KIND_DTYPE if k == "kind" else _AUTHOR_DTYPE) for k in by})
+        empty = empty_frame({k: (_KIND_DTYPE if k == "kind" else _AUTHOR_DTYPE) for k in by})
         for k, t in _LIKES_SUMMARY.items():
             empty[k] = pd.Series([], dtype=t)
         return empty
@@ -528,7 +523,7 @@ def likes_distribution(
     c = _comments(course)
     cols = _by_columns(course, c, by_list)
     if len(c) == 0:
-        out = _empty({k: (_KIND_DTYPE if k == "kind" else _AUTHOR_DTYPE) for k in by_list})
+        out = empty_frame({k: (_KIND_DTYPE if k == "kind" else _AUTHOR_DTYPE) for k in by_list})
         out["likes"] = pd.Categorical([], dtype=ldtype)
         out["comments"] = pd.Series([], dtype="int64")
         out["pct"] = pd.Series([], dtype="float64")
@@ -593,7 +588,7 @@ def educator_share(course) -> pd.DataFrame:
     """
     c = course.table("comments", ["author_id", "step"])
     if len(c) == 0:
-        return _empty(
+        return empty_frame(
             {
                 "period": "category",
                 "author_type": _AUTHOR_DTYPE,
@@ -601,7 +596,7 @@ def educator_share(course) -> pd.DataFrame:
                 "pct": "float64",
             }
         )
-    kind = _author_types(course)[_person_codes(c["author_id"])].astype(np.int64)
+    kind = _author_types(course)[person_codes(course, c["author_id"])].astype(np.int64)
     present = np.flatnonzero(np.bincount(kind, minlength=3))
     weeks_all = np.unique(course.steps["week_number"].to_numpy())
     week_of_step = course.steps["week_number"].to_numpy().astype(np.int64)
@@ -676,7 +671,7 @@ def comments_per_step(course, *, group: Group = None) -> pd.DataFrame:
     if len(c) == 0 or n_steps == 0:
         return _empty_steps(course, _PER_STEP)
     step = _step_codes(c["step"])
-    person = _person_codes(c["author_id"])
+    person = person_codes(course, c["author_id"])
     reply = _is_reply(c)
     ok = step >= 0
     step, person, reply = step[ok], person[ok], reply[ok]

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..errors import ConfigError
 from ._groups import group_members, learner_ids
+from .arrays import ns, person_codes
 
 __all__ = [
     "MEASURES",
@@ -76,14 +77,6 @@ def _empty_steps(course, columns: dict[str, str]) -> pd.DataFrame:
     out = {"step": pd.Categorical([], dtype=course.step_dtype)}
     out.update({c: pd.Series([], dtype=t) for c, t in columns.items()})
     return pd.DataFrame(out)
-
-
-def _ns(series: pd.Series) -> np.ndarray:
-    """Timestamps as int64 nanoseconds (NaT as the smallest int64)."""
-    return series.to_numpy(dtype="datetime64[ns]").view(np.int64)
-
-
-_NAT = np.iinfo(np.int64).min
 
 
 def _pick_per_person(
@@ -161,10 +154,6 @@ def _step_codes(series: pd.Series) -> np.ndarray:
     return series.cat.codes.to_numpy().astype(np.int64)
 
 
-def _person_codes(series: pd.Series) -> np.ndarray:
-    return series.cat.codes.to_numpy().astype(np.int64)
-
-
 # --------------------------------------------------------------------------- furthest
 
 
@@ -214,7 +203,7 @@ def furthest_step(course, *, group: Group = "unenrolled") -> pd.DataFrame:
         return _empty_steps(course, {"learners": "int64"})
     mask = _members(course, group)
     sa = course.table("step-activity", ["learner_id", "step"])
-    person = _person_codes(sa["learner_id"])
+    person = person_codes(course, sa["learner_id"])
     step = _step_codes(sa["step"])
     keep = _keep(person, mask) & (step >= 0)
     person, step = person[keep], step[keep]
@@ -294,11 +283,11 @@ def last_steps(
     col = "first_visited_at" if kind == "visited" else "last_completed_at"
     mask = _members(course, group)
     sa = course.table("step-activity", ["learner_id", "step", col])
-    person = _person_codes(sa["learner_id"])
+    person = person_codes(course, sa["learner_id"])
     step = _step_codes(sa["step"])
     keep = _keep(person, mask) & (step >= 0) & sa[col].notna().to_numpy()
     person, step = person[keep], step[keep]
-    t = _ns(sa[col])[keep]
+    t = ns(sa[col])[keep]
     pick = _pick_per_person(person, t, step, len(course.people), last=True)
     last = step[pick[pick >= 0]]
     counts = np.bincount(last, minlength=n_steps).astype(np.int64)
@@ -401,7 +390,7 @@ def step_activity_counts(
     for j, m in enumerate(measures):
         table, who, when = sources[m]
         t = course.table(table, [who, "step", when])
-        person = _person_codes(t[who])
+        person = person_codes(course, t[who])
         step = _step_codes(t["step"])
         keep = _keep(person, mask) & (step >= 0) & _in_window(t[when], t0, t1)
         person, step = person[keep], step[keep]
@@ -483,7 +472,7 @@ def step_funnel(
         first = cats.index(str(first_step))
     mask = _members(course, group)
     sa = course.table("step-activity", ["learner_id", "step"])
-    person = _person_codes(sa["learner_id"])
+    person = person_codes(course, sa["learner_id"])
     step = _step_codes(sa["step"])
     keep = _keep(person, mask) & (step >= 0)
     person, step = person[keep], step[keep]

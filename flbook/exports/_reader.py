@@ -540,10 +540,6 @@ def _finish(table: pa.Table, ds: Dataset) -> pa.Table:
     return pa.table(cols, schema=target)
 
 
-def _drop_rows(table: pa.Table, keep_mask) -> pa.Table:
-    return table.filter(keep_mask)
-
-
 def _count_nul(col: pa.ChunkedArray) -> int:
     """Number of NUL characters in a text column (a byte scan; counted only if any)."""
     for ch in col.chunks:

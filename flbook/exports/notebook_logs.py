@@ -67,7 +67,6 @@ __all__ = [
     "KNOWN_EVENTS",
     "LOG_SUFFIXES",
     "NotebookLogReport",
-    "empty_notebook_events",
     "log_files",
     "notebook_events_schema",
     "read_notebook_logs",
@@ -137,11 +136,6 @@ def notebook_events_schema(keep_content: bool = False) -> pa.Schema:
     if keep_content:
         fields += [pa.field(c, pa.large_string()) for c in _CONTENT_COLUMNS]
     return pa.schema(fields)
-
-
-def empty_notebook_events(keep_content: bool = False) -> pa.Table:
-    """A zero-row table with :func:`notebook_events_schema`."""
-    return notebook_events_schema(keep_content).empty_table()
 
 
 # --------------------------------------------------------------------------- report

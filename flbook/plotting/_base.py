@@ -61,6 +61,19 @@ def get_ax(ax: Axes | None) -> Axes:
 _EMPTY_HEIGHT = 0.8  # inches: an empty chart alone in its figure becomes a strip
 
 
+def no_rows(data: pd.DataFrame | None) -> bool:
+    """Whether a chart has nothing to draw: ``data`` is None or has no rows.
+
+    Shared by the ``plot_*`` modules (not part of the ``flbook.plotting`` API).
+
+    Examples
+    --------
+    >>> no_rows(None), no_rows(pd.DataFrame({"x": []})), no_rows(pd.DataFrame({"x": [1]}))
+    (True, True, False)
+    """
+    return data is None or len(data) == 0
+
+
 def no_data(ax: Axes, message: str = "No data") -> Axes:
     """Mark ``ax`` as empty with a centred message (used instead of raising).
 

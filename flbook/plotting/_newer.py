@@ -20,6 +20,7 @@ from ._base import (
     fit_labels,
     get_ax,
     no_data,
+    no_rows,
     step_axis,
     thousands,
 )
@@ -35,10 +36,6 @@ __all__ = [
 ]
 
 SENTIMENT_COLORS = {"bad": COLORS["bad"], "neutral": "#BBBBBB", "good": COLORS["good"]}
-
-
-def _empty(data: pd.DataFrame | None) -> bool:
-    return data is None or len(data) == 0
 
 
 def _wrap(text: str, width: int = 28) -> str:
@@ -88,7 +85,7 @@ def plot_leaving_reasons(
     completed no step are counted in a note.
     """
     ax = get_ax(ax)
-    if _empty(data):
+    if no_rows(data):
         return no_data(ax)
     data = hide_small(data, ["responses"], min_count=min_count, drop=True)
     hidden = data.attrs["hidden_people"]
@@ -195,7 +192,7 @@ def plot_archetypes(
     ax : Axes to draw on (default: current Axes).
     """
     ax = get_ax(ax)
-    if _empty(data):
+    if no_rows(data):
         return no_data(ax)
     names = {
         "pct_visited_any": "visited a step",
@@ -244,7 +241,7 @@ def plot_sentiment(
     ax : Axes to draw on (default: current Axes).
     """
     ax = get_ax(ax)
-    if _empty(data) or data["responses"].sum() == 0:
+    if no_rows(data) or data["responses"].sum() == 0:
         return no_data(ax)
     table = data.pivot_table(
         index="week_number", columns="rating", values="pct", aggfunc="sum", observed=False
@@ -279,7 +276,7 @@ def plot_video_retention(
     ax : Axes to draw on (default: current Axes).
     """
     ax = get_ax(ax)
-    if _empty(data):
+    if no_rows(data):
         return no_data(ax)
     videos = [v for v in data["video"].cat.categories if (data["video"] == v).any()]
     by_week = len(videos) > max_legend
@@ -331,7 +328,7 @@ def plot_video_devices(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax : Axes to draw on (default: current Axes).
     """
     ax = get_ax(ax)
-    if _empty(data):
+    if no_rows(data):
         return no_data(ax)
     key = "device" if "device" in data else "region"
     table = data.pivot_table(
@@ -372,7 +369,7 @@ def plot_campaigns(
     ax : Axes to draw on (default: current Axes).
     """
     ax = get_ax(ax)
-    if _empty(data):
+    if no_rows(data):
         return no_data(ax)
     measures = tuple(m for m in measures if m in data and data[m].notna().any())
     if not measures:

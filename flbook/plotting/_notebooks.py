@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentFormatter
 
 from ..privacy import MIN_COUNT, small_label, small_rows
-from ._base import COLORS, PALETTE, get_ax, no_data, thousands, week_shading
+from ._base import COLORS, PALETTE, get_ax, no_data, no_rows, thousands, week_shading
 
 __all__ = [
     "plot_cell_executions",
@@ -58,10 +58,6 @@ def _short(name) -> str:
     return text[:-6] if text.endswith(".ipynb") else text
 
 
-def _empty(data) -> bool:
-    return data is None or len(data) == 0
-
-
 def plot_cell_executions(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Executions of every cell, notebook by notebook: successful and failed, stacked.
 
@@ -76,7 +72,7 @@ def plot_cell_executions(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     lines separate the notebooks, whose names sit under their cells.
     """
     ax = get_ax(ax)
-    if _empty(data):
+    if no_rows(data):
         return no_data(ax, _NO_LOGS)
     n = len(data)
     x = np.arange(n)
@@ -134,7 +130,7 @@ def plot_cell_error_rates(
     with its learners and most common error name.
     """
     ax = get_ax(ax)
-    if _empty(data):
+    if no_rows(data):
         return no_data(ax, _NO_LOGS)
     d = data[(data["cell"] != "own cells") & (data["learners"] >= min_learners)]
     d = d.sort_values("error_rate_pct", ascending=False, kind="stable").head(top)
@@ -167,7 +163,7 @@ def plot_error_names(data: pd.DataFrame, *, top: int = 10, ax: Axes | None = Non
     ax : Axes, optional
     """
     ax = get_ax(ax)
-    if _empty(data):
+    if no_rows(data):
         return no_data(ax, "No data: no failed runs in the notebook logs")
     d = data.head(top)
     y = np.arange(len(d))
@@ -199,7 +195,7 @@ def plot_retries(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     share.
     """
     ax = get_ax(ax)
-    if _empty(data):
+    if no_rows(data):
         return no_data(ax, _NO_LOGS)
     labels = data["retries"].astype(str).tolist()
     x = np.arange(len(labels))
@@ -281,7 +277,7 @@ def plot_after_error(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     in :data:`~flbook.analysis.AFTER_ERROR_OUTCOMES` order.
     """
     ax = get_ax(ax)
-    if _empty(data):
+    if no_rows(data):
         return no_data(ax, _NO_LOGS if data is None else "No failed executions")
     _stacked_shares(ax, data, "outcome", _OUTCOME_COLORS)
     ax.set_xlabel("Failed executions (%)")
@@ -298,7 +294,7 @@ def plot_execution_order(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax : Axes, optional
     """
     ax = get_ax(ax)
-    if _empty(data):
+    if no_rows(data):
         return no_data(ax, _NO_LOGS)
     _stacked_shares(ax, data, "move", _MOVE_COLORS)
     ax.set_xlabel("Executions (%)")
@@ -315,7 +311,7 @@ def plot_follow_along_share(data: pd.DataFrame, *, ax: Axes | None = None) -> Ax
     ax : Axes, optional
     """
     ax = get_ax(ax)
-    if _empty(data):
+    if no_rows(data):
         return no_data(ax, "No data: no notebook logs linked to learners and steps")
     _stacked_shares(ax, data, "timing", _TIMING_COLORS)
     ax.set_xlabel("Learners (%)")
@@ -337,7 +333,7 @@ def plot_first_executions(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     nothing was run.
     """
     ax = get_ax(ax)
-    if _empty(data):
+    if no_rows(data):
         return no_data(ax, _NO_LOGS)
     names = list(dict.fromkeys(data["notebook"].astype(str)))
     nb = data["notebook"].astype(str).to_numpy()
@@ -396,7 +392,7 @@ def plot_executions_by_day(
     ax : Axes, optional
     """
     ax = get_ax(ax)
-    if _empty(data):
+    if no_rows(data):
         return no_data(ax, _NO_LOGS)
     names = list(dict.fromkeys(data["notebook"].astype(str)))
     full = pd.date_range(data["date"].min(), data["date"].max(), freq="D")
@@ -444,7 +440,7 @@ def plot_follow_along(
     (the first visit of the step) and the window shaded.
     """
     ax = get_ax(ax)
-    if _empty(data):
+    if no_rows(data):
         return no_data(ax, "No data: no notebook logs linked to learners and steps")
     if by_notebook:
         series = [

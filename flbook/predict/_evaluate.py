@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..analysis.arrays import ns
 from ..config import study_period
 from ._features import (
     _DAY,
@@ -26,7 +27,6 @@ from ._features import (
     FEATURES,
     _build,
     _calendar,
-    _ns,
     data_end,
     resolve_as_of,
 )
@@ -55,7 +55,6 @@ __all__ = [
     "flag_summary",
     "driver_summary",
     "risk_distribution",
-    "describe_features",
     "feature_contrast",
     "paradigm_summary",
 ]
@@ -422,7 +421,7 @@ def prediction_plan(
     )
     agg = agg.reset_index()
     over = (agg["known"] > 0).to_numpy()
-    m = _ns(agg["moment"])
+    m = ns(agg["moment"])
     known_moments = m[over]
     in_situ = np.array([bool(((known_moments + _WEEK) <= x).any()) for x in m])  # few weeks
     return pd.DataFrame(
@@ -883,19 +882,6 @@ def risk_distribution(prediction: Prediction, *, bins: int = 20) -> pd.DataFrame
             "bin_right_pct": edges[1:],
             "learners": learners.astype("int64"),
             "flagged": flagged.astype("int64"),
-        }
-    )
-
-
-def describe_features() -> pd.DataFrame:
-    """The features the models see: ``feature`` (name), ``label``, ``meaning``, ``signal``."""
-    names = list(FEATURES)
-    return pd.DataFrame(
-        {
-            "feature": names,
-            "label": [FEATURE_LABELS[f] for f in names],
-            "meaning": [FEATURES[f] for f in names],
-            "signal": [SIGNALS.get(f, ("", ""))[0] for f in names],
         }
     )
 

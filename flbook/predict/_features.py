@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis import sessionise
+from ..analysis.arrays import NAT, ns
 
 __all__ = [
     "FEATURES",
@@ -87,19 +88,10 @@ FEATURE_LABELS: dict[str, str] = {
 
 _DAY = 86_400 * 1_000_000_000
 _WEEK = 7 * _DAY
-_NAT = np.iinfo(np.int64).min
 _KEY_COLUMNS = ["learner_id", "week", "moment"]
-_LABEL_COLUMNS = [*_KEY_COLUMNS, "disengaged"]
 
 
 # --------------------------------------------------------------------------- moments
-
-
-def _ns(values: pd.Series) -> np.ndarray:
-    """Timestamps as int64 ns since the epoch, UTC (NaT → int64 min)."""
-    if not isinstance(values.dtype, pd.DatetimeTZDtype):
-        values = pd.to_datetime(values, utc=True)
-    return np.asarray(values.array.tz_convert("UTC").as_unit("ns").asi8)
 
 
 def _stamp(value: Any) -> pd.Timestamp:
@@ -113,7 +105,7 @@ def data_end(course) -> pd.Timestamp | None:
     Used as the default prediction moment (``as_of``). ``None`` for a course with no
     dated rows.
     """
-    latest = _NAT
+    latest = NAT
     for table, cols in (
         ("step-activity", ["first_visited_at", "last_completed_at"]),
         ("comments", ["timestamp"]),
@@ -122,10 +114,10 @@ def data_end(course) -> pd.Timestamp | None:
     ):
         t = course.table(table, cols)
         for c in cols:
-            v = _ns(t[c])
+            v = ns(t[c])
             if len(v):
                 latest = max(latest, int(v.max()))
-    if latest == _NAT:
+    if latest == NAT:
         return None
     return pd.Timestamp(latest + 1_000_000_000, unit="ns", tz="UTC").floor("s")
 
@@ -147,8 +139,8 @@ def _calendar(course, start, weeks) -> tuple[pd.Timestamp, int]:
         if cfg is not None:
             start = cfg.start
         else:
-            t = _ns(course.table("step-activity", ["first_visited_at"])["first_visited_at"])
-            t = t[t != _NAT]
+            t = ns(course.table("step-activity", ["first_visited_at"])["first_visited_at"])
+            t = t[t != NAT]
             start = pd.Timestamp(int(t.min()), unit="ns", tz="UTC").floor("D") if len(t) else None
     if weeks is None:
         if cfg is not None:
@@ -251,16 +243,16 @@ def _build(
     ok = ecodes >= 0
     is_learner = np.zeros(P, dtype=bool)
     is_learner[ecodes[ok & enr["role"].astype("object").eq("learner").to_numpy()]] = True
-    enrolled = np.full(P, _NAT, dtype=np.int64)
-    enrolled[ecodes[ok]] = _ns(enr["enrolled_at"])[ok]
-    unenrolled = np.full(P, _NAT, dtype=np.int64)
-    unenrolled[ecodes[ok]] = _ns(enr["unenrolled_at"])[ok]
-    unenrolled[unenrolled >= a] = _NAT
+    enrolled = np.full(P, NAT, dtype=np.int64)
+    enrolled[ecodes[ok]] = ns(enr["enrolled_at"])[ok]
+    unenrolled = np.full(P, NAT, dtype=np.int64)
+    unenrolled[ecodes[ok]] = ns(enr["unenrolled_at"])[ok]
+    unenrolled[unenrolled >= a] = NAT
 
     # --- step events (first visits, completions) with their study sessions
     ev = sessionise(course, gap_minutes=gap_minutes, roles=("learner",))
     codes = ev["learner_id"].cat.codes.to_numpy().astype(np.int64)
-    times = _ns(ev["time"])
+    times = ns(ev["time"])
     keep = times < a
     codes, times = codes[keep], times[keep]
     kind = ev["event"].cat.codes.to_numpy()[keep]
@@ -274,7 +266,7 @@ def _build(
     # population at moment m (columns 1..M): a learner who had a step event before it,
     # had not unenrolled before it, and had not completed every step
     started = cum_step_events[:, 1 : M + 1] > 0
-    gone = (unenrolled[:, None] != _NAT) & (unenrolled[:, None] < t_m[None, :])
+    gone = (unenrolled[:, None] != NAT) & (unenrolled[:, None] < t_m[None, :])
     visited = _per_bin(codes[kind == 0], b[kind == 0], P, W)
     completed = _per_bin(codes[kind == 1], b[kind == 1], P, W)
     cum_completed = np.cumsum(completed, axis=1)[:, 1 : M + 1]
@@ -363,8 +355,8 @@ def _features(
     # --- comments and replies
     com = course.table("comments", ["author_id", "parent_id", "timestamp"])
     ccodes = com["author_id"].cat.codes.to_numpy().astype(np.int64)
-    ctimes = _ns(com["timestamp"])
-    ok = (ccodes >= 0) & (ctimes != _NAT) & (ctimes < a)
+    ctimes = ns(com["timestamp"])
+    ok = (ccodes >= 0) & (ctimes != NAT) & (ctimes < a)
     reply = com["parent_id"].notna().to_numpy() & ok
     cbins = grid.bins(ctimes[ok])
     posts = _per_bin(ccodes[ok], cbins, P, W)
@@ -377,8 +369,8 @@ def _features(
     # --- quiz answers
     qr = course.table("question-response", ["learner_id", "submitted_at", "correct"])
     qcodes = qr["learner_id"].cat.codes.to_numpy().astype(np.int64)
-    qtimes = _ns(qr["submitted_at"])
-    ok_q = (qcodes >= 0) & (qtimes != _NAT) & (qtimes < a)
+    qtimes = ns(qr["submitted_at"])
+    ok_q = (qcodes >= 0) & (qtimes != NAT) & (qtimes < a)
     qbins = grid.bins(qtimes[ok_q])
     answers = _per_bin(qcodes[ok_q], qbins, P, W)
     right = _per_bin(
@@ -427,20 +419,20 @@ def _features(
         first_of_day[1:] = k_day[1:] != k_day[:-1]  # a day's earliest bin comes first
         days_cum = np.cumsum(_per_bin(k_code[first_of_day], k_bin[first_of_day], P, W), axis=1)
         f["active_days_total"] = days_cum[who, col].astype(np.float64)
-        last = np.full(P * W, _NAT, dtype=np.int64)
+        last = np.full(P * W, NAT, dtype=np.int64)
         np.maximum.at(last, all_codes * W + all_bins, all_times)
         last = np.maximum.accumulate(last.reshape(P, W), axis=1)[who, col]
     else:
         f["active_days_week"] = np.zeros(len(who))
         f["active_days_total"] = np.zeros(len(who))
-        last = np.full(len(who), _NAT, dtype=np.int64)
-    f["days_since_last_activity"] = np.where(last != _NAT, (t_row - last) / _DAY, np.nan)
+        last = np.full(len(who), NAT, dtype=np.int64)
+    f["days_since_last_activity"] = np.where(last != NAT, (t_row - last) / _DAY, np.nan)
 
     # --- enrolment timing
     # the export keeps a learner's latest enrolment: one dated after the moment (a
     # re-enrolment) is not known at the moment, so the timing is left unknown
     e = enrolled[who]
-    known = (e != _NAT) & (e < t_row)
+    known = (e != NAT) & (e < t_row)
     f["days_since_enrolment"] = np.where(known, (t_row - e) / _DAY, np.nan)
     f["enrolled_days_before_start"] = np.where(known, (grid.start - e) / _DAY, np.nan)
     return f

@@ -26,8 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..analysis.arrays import ns
 from ..errors import FlbookError
-from ._features import _WEEK, FEATURES, _build, _ns, _stamp
+from ._features import _WEEK, FEATURES, _build, _stamp
 
 __all__ = [
     "PARADIGMS",
@@ -196,7 +197,7 @@ def paradigm_splits(
         raise ValueError(f"unknown paradigm {paradigm!r}; expected one of {list(PARADIGMS)}")
     run = table["run"].to_numpy()
     known = _known(table)
-    moment = _ns(table["moment"]) if len(table) else np.zeros(0, dtype=np.int64)
+    moment = ns(table["moment"]) if len(table) else np.zeros(0, dtype=np.int64)
     current = run == 0
     if at is not None:
         at_ns = _stamp(at).value

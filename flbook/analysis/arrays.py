@@ -1,0 +1,121 @@
+"""Array helpers shared by the analysis recipes and the predictor.
+
+The recipes work on integer codes and int64 nanoseconds rather than on objects and
+timestamps; these are the conversions they share. They are public inside the package
+(``flbook.analysis.arrays``) but not part of the user-facing API of ``flbook.analysis``.
+
+- :data:`NAT` — the int64 that stands for a missing timestamp (NaT).
+- :func:`ns` — timestamps as int64 nanoseconds since the epoch, UTC.
+- :func:`as_time` — the way back: int64 nanoseconds as a UTC timestamp column.
+- :func:`person_codes` — course-wide person codes of an id column.
+- :func:`empty_frame` — an empty table with the given columns and dtypes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["NAT", "as_time", "empty_frame", "ns", "person_codes"]
+
+NAT: int = int(np.iinfo(np.int64).min)
+"""int64 value of a missing timestamp in the arrays returned by :func:`ns`."""
+
+
+def ns(values: pd.Series) -> np.ndarray:
+    """Timestamps as int64 nanoseconds since the epoch, UTC.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Timestamps, time-zone aware (any zone) or naive (read as UTC), or anything
+        ``pandas.to_datetime`` parses.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 nanoseconds since 1970-01-01 UTC; missing values are :data:`NAT`.
+
+    Examples
+    --------
+    >>> ns(pd.Series(pd.to_datetime(["1970-01-01 01:00+01:00", None], utc=True))).tolist()
+    [0, -9223372036854775808]
+    """
+    if not isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = pd.to_datetime(values, utc=True)
+    return np.asarray(values.array.tz_convert("UTC").as_unit("ns").asi8)
+
+
+def as_time(values: np.ndarray) -> pd.Series:
+    """int64 nanoseconds since the epoch as a ``datetime64[ns, UTC]`` Series (no parsing).
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        int64 nanoseconds, as returned by :func:`ns` (:data:`NAT` becomes NaT).
+
+    Returns
+    -------
+    pandas.Series
+        The timestamps, in UTC, with a default index.
+    """
+    return pd.Series(np.asarray(values, dtype=np.int64).view("M8[ns]"), copy=False).dt.tz_localize(
+        "UTC"
+    )
+
+
+def person_codes(course: Any, ids: pd.Series) -> np.ndarray:
+    """Course-wide person codes of an id column: positions in ``course.people``.
+
+    The same person has the same code in every table of the course, so codes from
+    different tables can index one array per person.
+
+    Parameters
+    ----------
+    course : Course
+        The course whose ``people`` index gives the codes.
+    ids : pandas.Series
+        Person ids (Categorical over ``course.people``, or plain values).
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 code per row; -1 for a missing id or one not in ``course.people``.
+    """
+    if isinstance(ids.dtype, pd.CategoricalDtype) and ids.cat.categories.equals(course.people):
+        return ids.cat.codes.to_numpy().astype(np.int64)
+    return course.people.get_indexer(ids.astype("object")).astype(np.int64)
+
+
+def empty_frame(
+    columns: Iterable[str] | Mapping[str, Any], dtypes: Mapping[str, Any] | None = None
+) -> pd.DataFrame:
+    """An empty table with the given columns, each of its dtype.
+
+    Parameters
+    ----------
+    columns : iterable of str, or mapping of str to dtype
+        The columns in order; a mapping gives each column's dtype too.
+    dtypes : mapping of str to dtype, optional
+        The dtype of named columns; other columns are float64.
+
+    Returns
+    -------
+    pandas.DataFrame
+        No rows, a ``RangeIndex`` and the columns in the order given.
+
+    Examples
+    --------
+    >>> empty_frame(["step", "learners"], {"learners": "int64"}).dtypes.tolist()
+    [dtype('float64'), dtype('int64')]
+    """
+    if isinstance(columns, Mapping):
+        dtypes = {**columns, **(dtypes or {})}
+    dtypes = dtypes or {}
+    return pd.DataFrame(
+        {c: pd.Series([], dtype=dtypes.get(c, "float64")) for c in columns},
+        index=pd.RangeIndex(0),
+    )
