@@ -68,7 +68,8 @@ def project(tmp_path):
 def _render(project: Path, course_yml: Path, out: Path, capsys, *extra: str) -> tuple[str, str]:
     """Render; return (how the chapter was made: 'ok' or 'cached', its printed output)."""
     code = main(
-        ["render", str(course_yml), "--project", str(project), "--to", "html-single"]
+        ["render", str(course_yml), "--project", str(project), "--engine", "pandoc"]
+        + ["--to", "html-single"]
         + ["--out", str(out), *extra]
     )
     err = capsys.readouterr().err

@@ -112,6 +112,12 @@ def quarto_project(book: Book, formats: Iterable[str]) -> dict[str, Any]:
     for key, value in book.variables.items():
         if key not in (*_BOOK_KEYS, "project", "book", "format"):
             config[key] = value
+    if not book_cfg.get("author"):
+        # Quarto's typst book template prints the author under the title and fails
+        # without one; this book has none, so that line names the run and its export date
+        # (the facts the portable engine's title page gives).
+        stub, date = config.get("course-stub"), config.get("export-date")
+        book_cfg["author"] = f"Run {stub}, export dated {date}" if stub and date else book.title
     execute = config.get("execute") if isinstance(config.get("execute"), dict) else {}
     execute = dict(execute)
     execute["enabled"] = False
