@@ -9,6 +9,7 @@ seen. The test checks that the imported flbook is the wheel's.
 
 from __future__ import annotations
 
+import shutil
 import site
 import subprocess
 import sys
@@ -32,7 +33,16 @@ def _run(args: list[str], cwd: Path, timeout: int = 600) -> subprocess.Completed
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)], ROOT)
+    # Built from a copy of the tracked files: pip builds in the source tree's build/,
+    # which must not meet anything else the test run writes in the checkout.
+    source = tmp_path_factory.mktemp("source") / "flbook"
+    tracked = _run(["git", "ls-files", "-z"], ROOT).stdout.split("\0")
+    for name in filter(None, tracked):
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, source / name)
+    _run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(source)], ROOT
+    )
     (built,) = out.glob("flbook-*.whl")
     return built
 
