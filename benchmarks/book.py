@@ -65,30 +65,8 @@ ROOT = HERE.parent
 
 # ----------------------------------------------------------------------------- memory
 
-
-def _tree_rss_kb(root_pid: int) -> int:
-    """Resident memory (kB) of ``root_pid`` and all its descendants, from /proc."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        pid = int(entry.name)
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{pid}/statm") as fh:
-                rss[pid] = int(fh.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(ppid, []).append(pid)
-    total, stack = 0, [root_pid]
-    while stack:
-        pid = stack.pop()
-        total += rss.get(pid, 0)
-        stack += children.get(pid, [])
-    return total
-
+sys.path.insert(0, str(ROOT))
+from flbook.render.execute import tree_rss_kb  # noqa: E402  (the suite's own process-tree walk)
 
 LAST_CPU = 0.0  # CPU seconds (user + system) of the last run()'s reaped process tree
 
@@ -114,7 +92,7 @@ def run(
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss_kb(proc.pid))
+            peak = max(peak, tree_rss_kb(proc.pid))
             done.wait(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import psutil
+
 from flbook.errors import FlbookError
 from flbook.render.cache import ChapterCache, chapter_key
 from flbook.render.project import Book, Entry, first_heading
@@ -317,7 +319,7 @@ def _execute_parallel(
         while pending or running:
             while pending and len(running) < workers:
                 if running and limit_kb:
-                    tree = _tree_rss_kb(os.getpid())
+                    tree = tree_rss_kb(os.getpid())
                     per_chapter_kb = max(per_chapter_kb, (tree - _own_rss_kb()) / len(running))
                     if tree + per_chapter_kb > limit_kb:
                         break  # the guard: wait for a running chapter to end
@@ -326,7 +328,7 @@ def _execute_parallel(
                 running[pool.submit(_execute_one, **jobs_args[i])] = i
             finished, _ = wait(list(running), timeout=0.5, return_when=FIRST_COMPLETED)
             if running and limit_kb:
-                tree = _tree_rss_kb(os.getpid())
+                tree = tree_rss_kb(os.getpid())
                 per_chapter_kb = max(per_chapter_kb, (tree - _own_rss_kb()) / len(running))
             for fut in finished:
                 i = running.pop(fut)
@@ -341,52 +343,34 @@ def _execute_parallel(
 
 
 def _memory_total_kb() -> float:
-    """The machine's memory in kB (``/proc/meminfo``); 0 where unknown (no guard)."""
+    """The machine's memory in kB; 0 where unknown (no guard)."""
     try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemTotal:"):
-                    return float(line.split()[1])
-    except OSError:
-        pass
-    return 0.0
+        return psutil.virtual_memory().total / 1024
+    except (OSError, RuntimeError):
+        return 0.0
 
 
 def _own_rss_kb() -> int:
-    try:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
-    except (OSError, ValueError, IndexError):
-        return 0
+    return psutil.Process().memory_info().rss // 1024
 
 
-def _tree_rss_kb(root_pid: int) -> int:
-    """Resident memory (kB) of ``root_pid`` and all its descendants, from ``/proc``."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
+def tree_rss_kb(root_pid: int) -> int:
+    """Resident memory (kB) of process ``root_pid`` and all its descendants.
+
+    Processes that end while being read are skipped; an unknown ``root_pid`` gives 0.
+    """
     try:
-        entries = list(os.scandir("/proc"))
-    except OSError:
+        root = psutil.Process(root_pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
         return 0
-    for entry in entries:
-        if not entry.name.isdigit():
-            continue
-        pid = int(entry.name)
+    total = 0
+    for proc in procs:
         try:
-            with open(f"/proc/{pid}/stat") as fh:
-                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{pid}/statm") as fh:
-                rss[pid] = int(fh.read().split()[1]) * page_kb
-        except (OSError, ValueError, IndexError):
+            total += proc.memory_info().rss
+        except psutil.Error:
             continue
-        children.setdefault(ppid, []).append(pid)
-    total, stack = 0, [root_pid]
-    while stack:
-        pid = stack.pop()
-        total += rss.get(pid, 0)
-        stack += children.get(pid, [])
-    return total
+    return total // 1024
 
 
 @contextlib.contextmanager
