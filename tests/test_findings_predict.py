@@ -114,3 +114,41 @@ def test_ties_at_the_cut_are_named():
         ties_text(risks, 40)
     )
     assert ties_text(pd.Series([0.9] * 40 + [0.1] * 360), 40).startswith("No learner")
+
+
+def test_delong_interval_agrees_with_the_bootstrap():
+    """Above BOOTSTRAP_MAX_LEARNERS the interval is DeLong's; both must tell the same story."""
+    from flbook.findings import delong_interval
+    from flbook.findings._predict import _bootstrap_interval
+
+    rng = np.random.default_rng(5)
+    n = 3000
+    y = rng.random(n) < 0.3
+    model = y * 0.8 + rng.normal(0, 1, n)
+    base = np.round(y * 0.4 + rng.normal(0, 1, n), 1)  # ties, like the rule's score
+    d_low, d_high = delong_interval(y, model, base)
+    b_low, b_high = _bootstrap_interval(y, model, base, samples=1000, seed=0)
+    gain = roc_auc_score(y, model) - roc_auc_score(y, base)
+    assert d_low < gain < d_high
+    assert d_low == pytest.approx(b_low, abs=0.01)
+    assert d_high == pytest.approx(b_high, abs=0.01)
+
+
+def test_large_groups_use_delong(monkeypatch):
+    import flbook.findings._predict as fpred
+
+    rng = np.random.default_rng(0)
+    y = rng.random(400) < 0.4
+    pred = replay_table(2, y, y + rng.normal(0, 0.3, 400), rng.random(400))
+    boot = auc_gain(pred, week=2, paradigm="transfer")
+    monkeypatch.setattr(fpred, "BOOTSTRAP_MAX_LEARNERS", 100)
+    monkeypatch.setattr(
+        fpred, "_bootstrap_interval", lambda *a, **k: pytest.fail("bootstrapped 400 > 100")
+    )
+    dl = auc_gain(pred, week=2, paradigm="transfer")
+    assert dl["gain"] == boot["gain"]
+    assert (dl["low"], dl["high"]) == fpred.delong_interval(
+        y.astype(float),
+        pred.query("paradigm == 'transfer'")["score"].to_numpy(),
+        pred.query("paradigm == 'baseline'")["score"].to_numpy(),
+    )

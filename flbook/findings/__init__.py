@@ -36,9 +36,11 @@ from ._families import (
     survey_findings,
 )
 from ._predict import (
+    BOOTSTRAP_MAX_LEARNERS,
     BOOTSTRAP_SAMPLES,
     TIE_RISK,
     auc_gain,
+    delong_interval,
     drivers_by_activity,
     prediction_verdict,
     ties_text,
@@ -62,9 +64,11 @@ from ._prose import (
 )
 
 __all__ = [
+    "BOOTSTRAP_MAX_LEARNERS",
     "BOOTSTRAP_SAMPLES",
     "TIE_RISK",
     "auc_gain",
+    "delong_interval",
     "drivers_by_activity",
     "prediction_verdict",
     "ties_text",
