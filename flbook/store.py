@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -45,6 +46,8 @@ from .exports._reader import (
 from .exports._schema import DATASETS, Dataset
 
 __all__ = ["Course", "LoadReport", "load_course", "cache_dir", "STORE_VERSION"]
+
+T = TypeVar("T")
 
 STORE_VERSION = "4"
 """Bumped whenever the stored layout or the readers' output changes."""
@@ -223,6 +226,7 @@ class Course:
         self._store = store
         self._arrow = dict(tables or {})
         self._frames: dict[str, pd.DataFrame] = {}
+        self._derived: dict[tuple, Any] = {}
         self._notebook_arrow: pa.Table | None = None  # encoded notebook events, if in memory
         self._notebook_frame: pd.DataFrame | None = None
         self.notebook_report = None
@@ -282,6 +286,19 @@ class Course:
         if cols is None:
             self._frames[ds.name] = frame
         return frame
+
+    def derived(self, key: tuple, compute: Callable[[], T]) -> T:
+        """A result computed from this course once, and kept for the next caller.
+
+        Costly intermediates that several recipes share (the sessionised step events,
+        the weekly prediction features) are computed on first use with ``compute()``
+        and held in memory with the course, under ``key`` (a tuple naming the
+        intermediate and every option it depends on). Callers must not modify what
+        they get back.
+        """
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
 
     @property
     def notebook_events(self) -> pd.DataFrame:

@@ -243,3 +243,60 @@ def test_encode_people_with_no_id_columns():
 
     pieces, people = _encode_people([])
     assert pieces == [] and len(people) == 0
+
+
+def test_derived_results_are_computed_once_per_course_and_key():
+    c = Course.from_frames(enrolments=pd.DataFrame({"learner_id": ["a"], "role": "learner"}))
+    calls = []
+    assert c.derived(("x", 1), lambda: calls.append(1) or "first") == "first"
+    assert c.derived(("x", 1), lambda: calls.append(1) or "second") == "first"
+    assert c.derived(("x", 2), lambda: calls.append(1) or "other") == "other"
+    assert len(calls) == 2
+
+
+def test_shared_intermediates_are_built_once_and_read_only(monkeypatch):
+    """The sessionised events and the prediction table are shared by several recipes."""
+    import numpy as np
+
+    import flbook.analysis._sessions as sessions
+    import flbook.predict._features as features
+    from flbook.analysis import learner_sessions, sessionise
+    from flbook.predict import disengagement_labels, weekly_features
+
+    enr = pd.DataFrame(
+        {"learner_id": ["a", "b"], "role": "learner", "enrolled_at": "2024-02-01 00:00:00"}
+    )
+    sa = pd.DataFrame(
+        {
+            "learner_id": ["a", "a", "b"],
+            "step": ["1.1", "2.1", "1.1"],
+            "first_visited_at": [
+                "2024-02-05 10:00:00",
+                "2024-02-13 09:00:00",
+                "2024-02-06 20:00:00",
+            ],
+        }
+    )
+    c = Course.from_frames(enrolments=enr, step_activity=sa)
+    cuts, builds = [], []
+    real_cut, real_build = sessions._cut_sessions, features._build_table
+    monkeypatch.setattr(sessions, "_cut_sessions", lambda *a: cuts.append(1) or real_cut(*a))
+    monkeypatch.setattr(
+        features, "_build_table", lambda *a, **k: builds.append(1) or real_build(*a, **k)
+    )
+    first = sessionise(c, gap_minutes=30)
+    learner_sessions(c, gap_minutes=30)
+    assert_frame_equal(sessionise(c, gap_minutes=30), first)
+    assert len(cuts) == 1
+    sessionise(c, gap_minutes=60)  # another gap is another intermediate
+    assert len(cuts) == 2
+    ev = sessions._sessionise_events(c, gap_minutes=30)
+    with pytest.raises(ValueError, match="read-only"):
+        ev.times[0] = 0
+    opts = dict(start="2024-02-05", weeks=3, as_of="2024-03-01")
+    f = weekly_features(c, **opts)
+    lab = disengagement_labels(c, **opts)
+    f["week"] = -1  # a caller's change must not reach the shared table
+    assert len(builds) == 1
+    assert np.array_equal(weekly_features(c, **opts)["week"], lab["week"])
+    assert len(builds) == 1

@@ -227,6 +227,21 @@ def _sessionise_events(
     roles: Iterable[str] | None = ("learner",),
     only: np.ndarray | None = None,
 ) -> _Events:
+    if only is None and not isinstance(data, pd.DataFrame) and hasattr(data, "derived"):
+        key = ("sessionise", float(gap_minutes), None if roles is None else tuple(roles))
+        return data.derived(key, lambda: _frozen(_cut_sessions(data, gap_minutes, roles, None)))
+    return _cut_sessions(data, gap_minutes, roles, only)
+
+
+def _frozen(ev: _Events) -> _Events:
+    """The events with read-only arrays: a shared result must not be changed in place."""
+    for value in vars(ev).values():
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+    return ev
+
+
+def _cut_sessions(data, gap_minutes: float, roles, only) -> _Events:
     people, step_dtype, codes, steps, events, times = _step_events(data, roles=roles, only=only)
     n_steps = max(len(step_dtype.categories), 1) + 1  # +1: code -1 (no step) shifted to 0
     order = _order(codes, times, (steps.astype(np.int32) + 1, n_steps), (events, 2))

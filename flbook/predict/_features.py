@@ -224,13 +224,31 @@ def _build(
     labels: bool = False,
     features: bool = True,
 ) -> pd.DataFrame:
-    """Population rows (learner × moment) with features and/or the label (float; NaN = unknown)."""
-    people = course.people
+    """Population rows (learner × moment) with features and/or the label (float; NaN = unknown).
+
+    The whole table (features and label) is built once per course and options, and
+    kept with the course (:meth:`Course.derived`): the predictions chapter asks for it
+    from several recipes.
+    """
     columns = list(_KEY_COLUMNS)
     if features:
         columns += list(FEATURES)
     if labels:
         columns.append("disengaged")
+    options = dict(as_of=as_of, offset_days=offset_days, gap_minutes=gap_minutes, start=start)
+    options["weeks"] = weeks
+    if hasattr(course, "derived"):
+        key = ("predict.features", *(str(v) for v in options.values()))
+        full = course.derived(key, lambda: _build_table(course, **options))
+        return full[columns].copy()
+    return _build_table(course, **options)[columns]
+
+
+def _build_table(course, *, as_of, offset_days, gap_minutes, start, weeks) -> pd.DataFrame:
+    """Every population row with its features and label (see :func:`_build`)."""
+    people = course.people
+    features = labels = True
+    columns = [*_KEY_COLUMNS, *FEATURES, "disengaged"]
     grid = _grid(course, as_of=as_of, offset_days=offset_days, start=start, weeks=weeks)
     if grid is None or grid.m == 0:
         return _empty_frame(columns, people)
