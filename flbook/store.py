@@ -15,6 +15,7 @@ join and sort cheaply.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import hashlib
 import json
 import os
@@ -287,7 +288,7 @@ class Course:
             self._frames[ds.name] = frame
         return frame
 
-    def derived(self, key: tuple, compute: Callable[[], T]) -> T:
+    def derived(self, key: tuple, compute: Callable[[], T], *, stored: bool = False) -> T:
         """A result computed from this course once, and kept for the next caller.
 
         Costly intermediates that several recipes share (the sessionised step events,
@@ -295,10 +296,43 @@ class Course:
         and held in memory with the course, under ``key`` (a tuple naming the
         intermediate and every option it depends on). Callers must not modify what
         they get back.
+
+        With ``stored=True`` (``compute`` must then return a DataFrame of plain numeric
+        and boolean columns) the result is also written beside the course's store, so
+        that the next process that loads the same export (another chapter's kernel, a
+        re-render) reads it instead of computing it. The file's name is a digest of
+        ``key``, the course's step list and flbook's fingerprint (its version and
+        source), so a change to any of them computes it afresh.
         """
-        if key not in self._derived:
-            self._derived[key] = compute()
-        return self._derived[key]
+        if key in self._derived:
+            return self._derived[key]
+        path = self._derived_path(key) if stored else None
+        value = None
+        if path is not None and path.exists():
+            try:
+                value = pa.ipc.open_file(pa.memory_map(str(path))).read_all().to_pandas()
+            except (OSError, pa.ArrowException):
+                value = None  # unreadable (a crash while writing): compute it again
+        if value is None:
+            value = compute()
+            if path is not None:
+                _write_derived(path, value)
+        self._derived[key] = value
+        return value
+
+    def _derived_path(self, key: tuple) -> Path | None:
+        if self._store is None:
+            return None
+        from .resources import flbook_fingerprint
+
+        h = xxhash.xxh3_128()
+        for part in (
+            repr(key),
+            "|".join(map(str, self.step_dtype.categories)),
+            flbook_fingerprint(),
+        ):
+            h.update(part.encode() + b"\0")
+        return self._store / "derived" / f"{key[0]}-{h.hexdigest()}.arrow"
 
     @property
     def notebook_events(self) -> pd.DataFrame:
@@ -893,6 +927,21 @@ class _Digests:
             tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_text(json.dumps(self.known))
             tmp.replace(self.path)
+
+
+def _write_derived(path: Path, frame: pd.DataFrame) -> None:
+    """Write a derived table beside the store, atomically; a failure to write is no error."""
+    try:
+        path.parent.mkdir(exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".arrow", dir=path.parent)
+        os.close(fd)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        with pa.OSFile(tmp, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError, UnboundLocalError):
+            os.unlink(tmp)
 
 
 def load_course(

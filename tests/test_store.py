@@ -300,3 +300,30 @@ def test_shared_intermediates_are_built_once_and_read_only(monkeypatch):
     assert len(builds) == 1
     assert np.array_equal(weekly_features(c, **opts)["week"], lab["week"])
     assert len(builds) == 1
+
+
+def test_sessionised_events_are_stored_for_the_next_process(course_dir, tmp_path, monkeypatch):
+    """The course's usual sessions are written beside the store and read back, not recut."""
+    import flbook.analysis._sessions as sessions
+    from flbook.analysis import sessionise
+
+    cfg = load_config(course_dir / "course.yml")
+    first = load_course(cfg, cache=tmp_path / "store")
+    expected = sessionise(first, gap_minutes=cfg.session_gap_minutes)
+    derived = list((first._store / "derived").glob("sessionised-events-*.arrow"))
+    assert len(derived) == 1
+    # a fresh load (another kernel) reads the file instead of cutting sessions again
+    monkeypatch.setattr(sessions, "_cut_sessions", lambda *a: pytest.fail("cut again"))
+    again = load_course(cfg, cache=tmp_path / "store")
+    assert_frame_equal(sessionise(again, gap_minutes=cfg.session_gap_minutes), expected)
+    monkeypatch.undo()
+    # the same data cut from scratch (no store) agrees
+    plain = load_course(cfg, cache=False)
+    assert_frame_equal(sessionise(plain, gap_minutes=cfg.session_gap_minutes), expected)
+    # another flbook (its code changed) computes afresh under another name
+    import flbook.resources
+
+    monkeypatch.setattr(flbook.resources, "flbook_fingerprint", lambda: "another version")
+    other = load_course(cfg, cache=tmp_path / "store")
+    sessionise(other, gap_minutes=cfg.session_gap_minutes)
+    assert len(list((first._store / "derived").glob("sessionised-events-*.arrow"))) == 2

@@ -229,15 +229,52 @@ def _sessionise_events(
 ) -> _Events:
     if only is None and not isinstance(data, pd.DataFrame) and hasattr(data, "derived"):
         key = ("sessionise", float(gap_minutes), None if roles is None else tuple(roles))
-        return data.derived(key, lambda: _frozen(_cut_sessions(data, gap_minutes, roles, None)))
+        return data.derived(key, lambda: _shared_events(data, gap_minutes, roles))
     return _cut_sessions(data, gap_minutes, roles, only)
 
 
-def _frozen(ev: _Events) -> _Events:
-    """The events with read-only arrays: a shared result must not be changed in place."""
-    for value in vars(ev).values():
-        if isinstance(value, np.ndarray):
-            value.flags.writeable = False
+_EVENT_ARRAYS = (
+    "codes",
+    "steps",
+    "events",
+    "times",
+    "gaps",
+    "new_learner",
+    "new_session",
+    "session",
+)
+
+
+def _shared_events(course, gap_minutes: float, roles) -> _Events:
+    """A course's sessionised events, read-only: shared by every recipe of the process.
+
+    With the course's own session gap and learners only (what most chapters ask for),
+    the arrays are also stored beside the course's store, for the next chapter's kernel.
+    """
+    config = getattr(course, "config", None)
+    usual = (
+        config is not None
+        and float(gap_minutes) == float(config.session_gap_minutes)
+        and roles is not None
+        and tuple(roles) == ("learner",)
+    )
+    if usual:
+        key = ("sessionised-events", float(gap_minutes), tuple(roles))
+
+        def compute() -> pd.DataFrame:
+            ev = _cut_sessions(course, gap_minutes, roles, None)
+            return pd.DataFrame({name: getattr(ev, name) for name in _EVENT_ARRAYS})
+
+        table = course.derived(key, compute, stored=True)
+        ev = _Events(
+            course.people,
+            course.step_dtype,
+            *(table[name].to_numpy() for name in _EVENT_ARRAYS),
+        )
+    else:
+        ev = _cut_sessions(course, gap_minutes, roles, None)
+    for name in _EVENT_ARRAYS:
+        getattr(ev, name).flags.writeable = False
     return ev
 
 

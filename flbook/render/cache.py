@@ -25,52 +25,24 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import functools
 import hashlib
-import importlib.metadata
 import json
 import os
-import platform
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from flbook.resources import flbook_fingerprint
 
 if TYPE_CHECKING:  # imported where used: importing flbook.render stays light
     import nbformat
 
 __all__ = ["ChapterCache", "chapter_key", "flbook_fingerprint", "merge_prose"]
 
-# Libraries whose version can change what a chapter computes or draws.
-LIBRARIES = ("pandas", "numpy", "matplotlib", "pyarrow", "scikit-learn", "plotly", "papermill")
 # Entries unused for this many days are deleted.
 KEEP_DAYS = 30
 # Cell metadata that papermill and Jupyter write while executing: not part of the key.
 VOLATILE_CELL_METADATA = {"execution", "papermill", "collapsed", "scrolled", "jupyter"}
-
-
-@functools.cache
-def flbook_fingerprint() -> str:
-    """flbook's version, a digest of its source files and the libraries' versions.
-
-    Any edit to flbook's code (an editable install) changes it, as does a release.
-    """
-    import xxhash
-
-    import flbook
-
-    h = xxhash.xxh3_128()
-    package = Path(flbook.__file__).resolve().parent
-    for path in sorted(package.rglob("*")):
-        if path.is_file() and path.suffix not in {".pyc", ".pyo"}:
-            h.update(str(path.relative_to(package)).encode() + b"\0")
-            h.update(path.read_bytes())
-    versions = [f"flbook={flbook.__version__}", f"python={platform.python_version()}"]
-    for lib in LIBRARIES:
-        try:
-            versions.append(f"{lib}={importlib.metadata.version(lib)}")
-        except importlib.metadata.PackageNotFoundError:
-            versions.append(f"{lib}=-")
-    return ";".join(versions) + f";code={h.hexdigest()}"
 
 
 def _code_cells(nb: nbformat.NotebookNode) -> list[dict[str, Any]]:
