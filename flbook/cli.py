@@ -157,15 +157,19 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         counts = list(info["rows"].values())[-1]  # the current run's rows
         print(f"  earlier runs: {', '.join(str(Path(r).parent) for r in info['runs'][:-1])}")
     else:
-        counts = make_course(
-            out,
-            learners=args.learners,
-            weeks=args.weeks,
-            seed=args.seed,
-            stub=args.stub,
-            start=args.start,
-            versions=args.versions,
-        )
+        from .progress import stage_bar
+
+        with stage_bar(f"synth {args.learners:,} learners") as progress:
+            counts = make_course(
+                out,
+                learners=args.learners,
+                weeks=args.weeks,
+                seed=args.seed,
+                stub=args.stub,
+                start=args.start,
+                versions=args.versions,
+                progress=progress,
+            )
     if args.notebook_logs:
         from .synth_logs import make_notebook_logs
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -1467,6 +1467,7 @@ def _make(
     structure_seed: int | None = None,
     lead_days: int = 120,
     tail_weeks: int = 10,
+    progress: Callable[..., None] | None = None,
 ) -> dict[str, int]:
     if versions not in ("newest", "oldest"):
         raise ValueError(f"versions must be 'newest' or 'oldest', not {versions!r}")
@@ -1498,10 +1499,18 @@ def _make(
         r_struct = np.random.default_rng(
             np.random.default_rng(structure_seed).bit_generator.seed_seq.spawn(17)[0]
         )
+
+    def done(what: str) -> None:
+        if progress is not None:
+            progress(what, total=3 + len(write))
+
     steps = _structure(r_struct, weeks)
     ppl = _people(r_people, learners, tl)
+    done("people")
     act = _activity(r_act, steps, ppl, tl)
+    done("activity")
     out = _outcomes(r_out, steps, ppl, act, tl, unenrol)
+    done("outcomes")
 
     out_path = Path(out_dir)
     out_path.mkdir(parents=True, exist_ok=True)
@@ -1534,9 +1543,11 @@ def _make(
         path = out_path / f"{stub}_{name}.csv"
         if name in empty:
             counts[name] = _write_csv(path, header, None)
+            done(name)
             continue
         # each dataset draws from its own stream, so a subset writes the same files
         counts[name] = _write_csv(path, header, builders[name](np.random.default_rng(seqs[4 + i])))
+        done(name)
 
     exercise = [steps.labels[i] for i in steps.where(_EXERCISE).tolist()]
     social = [steps.labels[i] for i in _social_steps(steps).tolist()]
@@ -1565,6 +1576,7 @@ def make_course(
     datasets: Iterable[str] | None = None,
     header_only: Iterable[str] = (),
     structure_seed: int | None = None,
+    progress: Callable[..., None] | None = None,
 ) -> dict[str, int]:
     """Write a synthetic FutureLearn course-run export (one CSV per dataset) and its course.yml.
 
@@ -1588,6 +1600,8 @@ def make_course(
     datasets : the datasets to write (names from :data:`DATASETS`); ``None`` writes all.
     header_only : datasets to write as header-only files (no data rows); they are written
         even when not listed in ``datasets``.
+    progress : optional ``progress(what, total=N)``, called after each stage (the
+        simulation's three, then each file); see :func:`flbook.progress.stage_bar`.
 
     Returns
     -------
@@ -1614,6 +1628,7 @@ def make_course(
         datasets=datasets,
         header_only=header_only,
         structure_seed=structure_seed,
+        progress=progress,
     )
 
 

@@ -180,3 +180,15 @@ def test_a_chapter_can_stop_early_and_still_succeed(tmp_path, capsys):
     page = (out / "book.html").read_text()
     assert "Nothing to show for this course." in page
     assert "NEVER-SHOWN" not in page and "ChapterStop" not in page and "Traceback" not in page
+
+
+def test_synth_shows_its_progress_when_asked(tmp_path, capsys, monkeypatch):
+    """Long commands draw a bar of their stages on stderr (a terminal, or FLBOOK_PROGRESS=1)."""
+    monkeypatch.setenv("FLBOOK_PROGRESS", "1")
+    assert main(["synth", "--learners", "40", "--weeks", "1", "--out", str(tmp_path / "a")]) == 0
+    err = capsys.readouterr().err.replace("\r", "\n")
+    assert "synth 40 learners: 15/15" in err  # 3 simulation stages and 12 files
+    assert "step-activity" in err
+    monkeypatch.setenv("FLBOOK_PROGRESS", "0")
+    assert main(["synth", "--learners", "40", "--weeks", "1", "--out", str(tmp_path / "b")]) == 0
+    assert "synth 40 learners" not in capsys.readouterr().err

@@ -51,6 +51,7 @@ def _write_private(frame: pd.DataFrame, path: Path) -> None:
 def run_predict(args: argparse.Namespace) -> int:
     """Run ``flbook predict``; returns the exit code (errors raise :class:`FlbookError`)."""
     from ..config import load_config
+    from ..progress import stage_bar
     from ..store import load_course
     from . import load_previous_runs, predict_risk, run_differences
 
@@ -64,21 +65,25 @@ def run_predict(args: argparse.Namespace) -> int:
         raise FlbookError(f"--top: expected a share between 0 and 1, got {args.top}")
     as_of = _as_of(args.as_of)
     cfg = load_config(args.course)
-    course = load_course(cfg)
-    previous = load_previous_runs(course)
-    paradigm = args.paradigm or ("transfer" if previous else "in-situ")
-    if paradigm == "transfer":
-        for note in run_differences(course, previous):
-            print(f"Notice: {note}")
-    pred = predict_risk(
-        course,
-        previous,
-        paradigm=paradigm,
-        model=args.model,
-        as_of=as_of,
-        top=args.top,
-        gap_minutes=cfg.session_gap_minutes,
-    )
+    with stage_bar("predict", total=3) as progress:
+        course = load_course(cfg)
+        progress("loaded the export")
+        previous = load_previous_runs(course)
+        progress(f"loaded {len(previous)} earlier run{'s' if len(previous) != 1 else ''}")
+        paradigm = args.paradigm or ("transfer" if previous else "in-situ")
+        if paradigm == "transfer":
+            for note in run_differences(course, previous):
+                print(f"Notice: {note}")
+        pred = predict_risk(
+            course,
+            previous,
+            paradigm=paradigm,
+            model=args.model,
+            as_of=as_of,
+            top=args.top,
+            gap_minutes=cfg.session_gap_minutes,
+        )
+        progress("trained and scored")
     table = pred.table.copy()
     table["learner_id"] = table["learner_id"].astype(str)
     _write_private(table, out)
