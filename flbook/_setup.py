@@ -60,21 +60,9 @@ def setup(namespace: Mapping[str, Any] | None = None, /, **overrides: Any):
 def _style() -> None:
     import matplotlib as mpl
 
-    mpl.rcParams.update(
-        {
-            "figure.figsize": (8, 4),
-            "figure.dpi": 110,
-            "savefig.dpi": 110,
-            "savefig.bbox": "tight",
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-            "axes.titlesize": 11,
-            "axes.titleweight": "bold",
-            "axes.labelsize": 10,
-            "legend.frameon": False,
-            "font.size": 10,
-        }
-    )
+    from .plotting import STYLE
+
+    mpl.style.use(STYLE)
     try:
         from IPython import get_ipython
 

@@ -34,3 +34,18 @@ def test_a_plot_function_on_empty_data_draws_a_strip():
     flp.plot_leaving_reasons(empty, ax=ax)
     assert fig.get_size_inches()[1] <= 1
     plt.close(fig)
+
+
+def test_the_house_style_is_a_style_sheet_the_chapters_apply():
+    import matplotlib as mpl
+
+    from flbook._setup import _style
+    from flbook.plotting import STYLE
+
+    sheet = mpl.rc_params_from_file(STYLE, use_default_template=False)
+    assert sheet["figure.dpi"] == 110 and sheet["axes.spines.top"] is False
+    with mpl.rc_context():
+        mpl.rcParams["figure.dpi"] = 72
+        _style()
+        for key, value in sheet.items():
+            assert mpl.rcParams[key] == value, key

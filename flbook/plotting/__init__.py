@@ -3,7 +3,11 @@
 Each function draws the tidy table an analysis returned on one Axes (the current one
 by default) and returns it; multi-panel figures are separate functions that own their
 figure. Empty data draws an Axes that says "No data".
+
+The house style is a matplotlib style sheet, :data:`STYLE` (``flbook.mplstyle``).
 """
+
+from pathlib import Path as _Path
 
 from . import (
     _base,
@@ -67,4 +71,7 @@ __all__ = sorted(
             )
         )
     )
-)
+) + ["STYLE"]
+
+STYLE: str = str(_Path(__file__).with_name("flbook.mplstyle"))
+"""The path of flbook's matplotlib style sheet: ``plt.style.use(flbook.plotting.STYLE)``."""
