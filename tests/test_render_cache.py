@@ -260,6 +260,28 @@ def test_the_memory_guard_runs_chapters_one_at_a_time_when_memory_is_short(tmp_p
     )
 
 
+def test_the_chapter_that_took_longest_last_time_starts_first(tmp_path):
+    """Side by side, chapters start longest first, by the times the cache recorded."""
+    from flbook.render import execute_chapters, read_book
+
+    book = read_book(_timed_book(tmp_path / "book", 3))
+    cache = ChapterCache(tmp_path / "cache")
+    cache.remember_time("03-timed", 120.0)
+    cache.remember_time("01-timed", 5.0)
+    results = execute_chapters(
+        book, {}, tmp_path / "build", jobs=2, cache=cache.root, data_key="d", memory_share=1.0
+    )
+    starts = {}
+    for r in results:
+        nb = nbformat.read(r.output, as_version=4)
+        printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+        starts[r.entry.name] = float(re.search(r"START ([\d.]+)", printed).group(1))
+    assert starts["03-timed"] < starts["02-timed"]  # 02 had no time: after the timed ones
+    # each executed chapter's time is recorded for the next render
+    assert set(cache.timings()) == {"01-timed", "02-timed", "03-timed"}
+    assert cache.timings()["03-timed"] < 120.0
+
+
 def test_the_data_key_changes_with_any_export_file_or_previous_run(tmp_path):
     from flbook.render.cli import course_data_key
     from flbook.store import load_course

@@ -159,6 +159,23 @@ class ChapterCache:
         tmp.replace(self.path(key))
         self.prune()
 
+    def timings(self) -> dict[str, float]:
+        """Each chapter's last execution time in seconds (by chapter name), from any data."""
+        try:
+            data = json.loads((self.root / "timings.json").read_text())
+        except (OSError, ValueError):
+            return {}
+        return {k: float(v) for k, v in data.items() if isinstance(v, (int, float))}
+
+    def remember_time(self, chapter: str, seconds: float) -> None:
+        """Record a chapter's execution time (read by :meth:`timings`), atomically."""
+        data = self.timings()
+        data[chapter] = round(float(seconds), 2)
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / f".timings.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(data, sort_keys=True))
+        tmp.replace(self.root / "timings.json")
+
     def prune(self, days: float = KEEP_DAYS) -> list[Path]:
         """Delete the entries not used for ``days`` days; return what was deleted."""
         cutoff = time.time() - days * 86400

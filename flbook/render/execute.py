@@ -281,6 +281,7 @@ def execute_chapters(
         )
         if store is not None and error is None:
             store.put(keys[i], jobs_args[i]["dst"])
+            store.remember_time(notebooks[i].name, seconds)
         report("end", i, seconds, error)
 
     workers = default_jobs() if jobs is None else max(1, jobs)
@@ -289,8 +290,26 @@ def execute_chapters(
             report("start", i)
             done(i, _execute_one(**jobs_args[i]))
     else:
+        if store is not None:
+            todo = longest_first(todo, [e.name for e in notebooks], store.timings())
         _execute_parallel(todo, jobs_args, min(workers, len(todo)), memory_share, report, done)
     return [results[e.path] for e in book.entries]
+
+
+def longest_first(todo: list[int], names: list[str], timings: dict[str, float]) -> list[int]:
+    """``todo`` with the chapters that took longest last time first (then book order).
+
+    Side by side, the book is done when its last chapter ends: starting the longest
+    chapter (the predictions, on a large course) first keeps it from ending alone.
+    Chapters without a recorded time keep their book order, after the timed ones.
+
+    Examples
+    --------
+    >>> longest_first([0, 1, 2, 3], ["a", "b", "c", "d"], {"c": 90.0, "a": 5.0})
+    [2, 0, 1, 3]
+    """
+    timed = sorted((i for i in todo if names[i] in timings), key=lambda i: -timings[names[i]])
+    return timed + [i for i in todo if names[i] not in timings]
 
 
 def _execute_parallel(
@@ -301,7 +320,7 @@ def _execute_parallel(
     report: Callable[..., None],
     done: Callable[[int, tuple[float, ChapterError | None]], None],
 ) -> None:
-    """Execute ``todo`` on ``workers`` processes, in book order, under the memory guard.
+    """Execute ``todo`` on ``workers`` processes, in the given order, under the memory guard.
 
     A chapter starts when a worker is free and, if others are running, the tree's
     resident memory plus the largest a running chapter has been seen to use stays under
