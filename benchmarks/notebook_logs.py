@@ -42,8 +42,7 @@ def logs_dir(gb: float, layout: str, seed: int) -> Path:
     learners = max(2000, int(gb * 1e9 / BYTES_PER_LEARNER[layout]))
     d = Path("/tmp") / f"flbook-nblogs-{layout}-{learners}-s{seed}"
     if not (d / "notebook-logs").exists():
-        from flbook.synth import make_course
-        from flbook.synth_logs import make_notebook_logs
+        from flbook.synth import make_course, make_notebook_logs
 
         t0 = time.perf_counter()
         print(f"generating a {learners:,}-learner course and its logs in {d} ...", file=sys.stderr)

@@ -1,6 +1,6 @@
 """Predictions benchmark: features, labels, training and the ``flbook predict`` command at scale.
 
-Writes (once) two runs of one synthetic course with :func:`flbook.synth_runs.make_runs`
+Writes (once) two runs of one synthetic course with :func:`flbook.synth.make_runs`
 (an earlier run and the current one, the same steps, ``--learners`` each), then times,
 after both are in the store: weekly features and labels of the current run, the
 learning table of both runs, :func:`flbook.predict.predict_risk` for each paradigm and
@@ -45,7 +45,7 @@ def main() -> None:
 
     import flbook.predict as fp
     from flbook import load_course
-    from flbook.synth_runs import make_runs
+    from flbook.synth import make_runs
 
     folder = Path(args.dir or f"/tmp/flbook-runs-{args.learners}-{args.runs}")
     current = folder / f"learn-to-code-{args.runs}" / "course.yml"

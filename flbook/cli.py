@@ -141,7 +141,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     if args.awkward:
         counts = make_awkward_course(out)
     elif args.runs > 1:
-        from .synth_runs import make_runs
+        from .synth import make_runs
 
         stub_base = args.stub.rsplit("-", 1)[0] if args.stub[-1].isdigit() else args.stub
         info = make_runs(
@@ -171,7 +171,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
                 progress=progress,
             )
     if args.notebook_logs:
-        from .synth_logs import make_notebook_logs
+        from .synth import make_notebook_logs
 
         info = make_notebook_logs(out, seed=args.seed, layout="file", compress=True, share=0.3)
         _append_settings(out / "course.yml", info["settings"])

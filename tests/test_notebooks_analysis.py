@@ -15,8 +15,7 @@ import flbook.analysis as A
 import flbook.plotting as P
 from flbook import load_course
 from flbook.store import Course
-from flbook.synth import make_course
-from flbook.synth_logs import make_notebook_logs
+from flbook.synth import make_course, make_notebook_logs
 
 NOTEBOOKS = {"w1.ipynb": "1.1", "w1x.ipynb": "1.2"}
 

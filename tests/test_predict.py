@@ -21,7 +21,7 @@ from flbook.plotting import (
     plot_risk_drivers,
 )
 from flbook.store import Course, load_course
-from flbook.synth_runs import make_runs
+from flbook.synth import make_runs
 
 WEEK = pd.Timedelta(weeks=1)
 T1 = pd.Timestamp("2024-02-12", tz="UTC")

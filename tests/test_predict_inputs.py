@@ -14,8 +14,7 @@ import flbook.predict as fp
 from flbook.cli import main
 from flbook.errors import FlbookError
 from flbook.store import load_course
-from flbook.synth import make_course
-from flbook.synth_runs import make_runs
+from flbook.synth import make_course, make_runs
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,7 @@ import yaml
 import flbook.analysis as A
 from flbook import load_course
 from flbook.exports.notebook_logs import read_notebook_logs
-from flbook.synth import make_course
-from flbook.synth_logs import make_notebook_logs
+from flbook.synth import make_course, make_notebook_logs
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,7 @@ import pytest
 
 from flbook.config import load_config
 from flbook.store import load_course
-from flbook.synth import make_course
-from flbook.synth_runs import cut_off, make_runs
+from flbook.synth import cut_off, make_course, make_runs
 
 
 @pytest.fixture(scope="module")

@@ -26,8 +26,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from . import synth
-from .exports._schema import DATASETS as _SCHEMAS
+from ..exports._schema import DATASETS as _SCHEMAS
+from . import _course as synth
 
 __all__ = ["make_runs", "cut_off"]
 
@@ -104,11 +104,11 @@ def cut_off(folder: str | os.PathLike, stub: str, at: dt.datetime) -> dict[str, 
                 if target in cols:
                     cols[target] = pc.if_else(late, pa.scalar(None, pa.string()), cols[target])
         # free text back to CSV-ready cells (quoted where needed)
-        cols = {c: synth._escape(v) if v.type == pa.string() else v for c, v in cols.items()}
+        cols = {c: synth.escape_text(v) if v.type == pa.string() else v for c, v in cols.items()}
         if table.num_rows == 0:
-            kept[name] = synth._write_csv(path, header, None)
+            kept[name] = synth.write_csv(path, header, None)
         else:
-            kept[name] = synth._write_csv(path, header, cols)
+            kept[name] = synth.write_csv(path, header, cols)
     return kept
 
 

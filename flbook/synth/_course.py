@@ -34,7 +34,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .exports._schema import DATASETS as _SCHEMA
+from ..exports._schema import DATASETS as _SCHEMA
 
 __all__ = ["DATASETS", "COLUMNS", "make_course", "make_awkward_course"]
 
@@ -306,7 +306,7 @@ def _escape_bank(values: Sequence[str]) -> pa.Array:
     return pa.array(out, type=pa.string())
 
 
-def _escape(arr: pa.Array) -> pa.Array:
+def escape_text(arr: pa.Array) -> pa.Array:
     """Quote the CSV cells that need it (comma, double quote, CR or LF), vectorised."""
     arr = pc.cast(arr, pa.string())
     need = pc.fill_null(pc.match_substring_regex(arr, r'[",\r\n]'), False)
@@ -396,7 +396,7 @@ def _uuids(rng: np.random.Generator, n: int) -> pa.Array:
     return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(out.reshape(-1)))
 
 
-def _write_csv(path: Path, header: Sequence[str], columns: dict[str, pa.Array] | None) -> int:
+def write_csv(path: Path, header: Sequence[str], columns: dict[str, pa.Array] | None) -> int:
     """Write a CSV (``\\n`` line ends, UTF-8) from CSV-ready string columns; return data rows.
 
     ``columns`` must hold every name of ``header`` (values already quoted where needed;
@@ -981,7 +981,7 @@ def _comments(rng, steps: _Steps, ppl: _People, act: _Activity, tl: _Timeline):
         canary = np.zeros(m, dtype=bool)
         canary[gorder[np.flatnonzero(~is_edu[gorder])[:1]]] = True
         text = pc.if_else(pa.array(canary), pa.scalar(_CANARY), text)
-    text = _escape(text)
+    text = escape_text(text)
     likes = np.where(rng.random(m) < 0.62, 0, rng.geometric(0.35, m))
     likes = likes + np.where(is_edu | (~reply & np.isin(step, social)), rng.poisson(1.0, m), 0)
     reported = rng.random(m) < 0.004
@@ -1192,7 +1192,7 @@ def _peer_review(rng, steps: _Steps, ppl: _People, act: _Activity, tl: _Timeline
         "week_number": const(str(wk), na),
         "step_number": const(str(sn), na),
         "author_id": _take(ppl.ids, author),
-        "text": _escape(_compose_assignment(rng, na)),
+        "text": escape_text(_compose_assignment(rng, na)),
         "first_viewed_at": _ts(first_viewed),
         "submitted_at": _ts(submitted),
         "moderated": const("", na),
@@ -1542,11 +1542,11 @@ def _make(
         header = COLUMNS[name][versions]
         path = out_path / f"{stub}_{name}.csv"
         if name in empty:
-            counts[name] = _write_csv(path, header, None)
+            counts[name] = write_csv(path, header, None)
             done(name)
             continue
         # each dataset draws from its own stream, so a subset writes the same files
-        counts[name] = _write_csv(path, header, builders[name](np.random.default_rng(seqs[4 + i])))
+        counts[name] = write_csv(path, header, builders[name](np.random.default_rng(seqs[4 + i])))
         done(name)
 
     exercise = [steps.labels[i] for i in steps.where(_EXERCISE).tolist()]
