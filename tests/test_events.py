@@ -328,3 +328,28 @@ def test_synthetic_timeline(synthetic):
     assert len(tl) > 0 and tl["event"].nunique() >= 3
     assert tl["time"].is_monotonic_increasing
     assert tl.equals(learner_timeline(synthetic, seed=3))
+
+
+def test_the_usual_event_log_is_built_once_per_course(monkeypatch):
+    """A chapter and its findings ask for the same log: it is built once and shared."""
+    import flbook.analysis._events as events
+    from flbook.analysis import event_log
+    from flbook.store import Course
+
+    enr = pd.DataFrame(
+        {"learner_id": ["a", "b"], "role": "learner", "enrolled_at": "2024-02-01 09:00:00"}
+    )
+    sa = pd.DataFrame(
+        {"learner_id": ["a"], "step": ["1.1"], "first_visited_at": ["2024-02-05 10:00:00"]}
+    )
+    c = Course.from_frames(enrolments=enr, step_activity=sa)
+    built = []
+    real = events._event_log
+    monkeypatch.setattr(events, "_event_log", lambda *a: built.append(1) or real(*a))
+    first = event_log(c)
+    first["extra"] = 1  # a caller's new column does not reach the shared log
+    second = event_log(c)
+    assert len(built) == 1 and "extra" not in second.columns
+    assert second["event"].tolist() == ["enrolled", "visited", "enrolled"]
+    event_log(c, learners="all")  # another selection is built afresh
+    assert len(built) == 2

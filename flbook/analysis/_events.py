@@ -370,6 +370,18 @@ def event_log(
     >>> event_log(Course.from_frames(enrolments=enr, step_activity=sa))["event"].tolist()
     ['enrolled', 'visited', 'unenrolled']
     """
+    if (
+        learners is None
+        and notebooks is None
+        and notebook_steps is None
+        and hasattr(course, "derived")
+    ):  # the usual log: built once per course, shared (a chapter and its findings)
+        log = course.derived(("event_log",), lambda: _event_log(course, None, None, None))
+        return log.copy(deep=False)
+    return _event_log(course, learners, notebooks, notebook_steps)
+
+
+def _event_log(course, learners, notebooks, notebook_steps) -> pd.DataFrame:
     a = _sorted(
         _log_arrays(
             course,
