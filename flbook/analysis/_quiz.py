@@ -225,6 +225,21 @@ class _Answers:
 
 
 def _answers(course, group: str | None = None) -> _Answers:
+    """A course's answers as codes, built once per group and shared (read-only)."""
+    if not hasattr(course, "derived"):
+        return _build_answers(course, group)
+
+    def build() -> _Answers:
+        a = _build_answers(course, group)
+        for value in vars(a).values():
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+        return a
+
+    return course.derived(("answers", group), build)
+
+
+def _build_answers(course, group: str | None) -> _Answers:
     qr = course.table("question-response", _COLUMNS)
     if group is not None and len(qr):
         members = group_members(course, group)
