@@ -266,13 +266,29 @@ def test_no_comment_finding_without_the_pattern_or_from_nine_learners():
 
 
 @pytest.mark.parametrize("family", ["quizzes", "steps", "social"])
-def test_asking_for_old_kinds_does_not_compute_the_new_ones(family, monkeypatch):
-    import flbook.findings._families as F
+def test_only_the_parts_that_can_find_the_kinds_asked_for_are_computed(family, monkeypatch):
+    """Asking for the hardest questions must not fit a Rasch model, and so on."""
+    import flbook.findings._families as fam
 
-    parts = F.PARTS[family]
-    new = parts[1][0]
+    parts = fam.PARTS[family]
+    assert len(parts) >= 2
+    called = []
+
+    def recorder(i):
+        def part(course):
+            called.append(i)
+            return []
+
+        return part
+
     monkeypatch.setitem(
-        F.PARTS, family, [parts[0], (lambda c: pytest.fail(f"{new.__name__} ran"), parts[1][1])]
+        fam.PARTS, family, [(recorder(i), kinds) for i, (_, kinds) in enumerate(parts)]
     )
-    old = sorted(parts[0][1])[0]
-    find(Course.from_frames(CFG), family, kinds=[old])
+    course = Course.from_frames(CFG)
+    for i, (_, kinds) in enumerate(parts):
+        called.clear()
+        find(course, family, kinds=sorted(kinds)[:1])
+        assert called == [i]
+    called.clear()
+    find(course, family)
+    assert called == list(range(len(parts)))

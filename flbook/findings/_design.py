@@ -34,8 +34,8 @@ __all__ = [
     "SHORT_STEP_RATIO",
     "MAX_STEP_TIMES",
     "COMMENT_GAP",
-    "ITEM_KINDS",
-    "FLOW_KINDS",
+    "ITEM_PARTS",
+    "FLOW_PARTS",
     "COMMENT_KINDS",
     "item_findings",
     "flow_findings",
@@ -75,8 +75,6 @@ COMMENT_GAP: float = 5.0
 is named when its share is at least this many percentage points above the share of all
 the other weeks' (steps') comments together."""
 
-ITEM_KINDS = frozenset({"low_discrimination", "upper_group_distractor", "misfit_question"})
-FLOW_KINDS = frozenset({"long_step", "short_step", "most_gone_back_to", "most_skipped_over"})
 COMMENT_KINDS = frozenset(
     {"comment_length", "question_week", "question_step", "negative_week", "negative_step"}
 )
@@ -101,6 +99,11 @@ def item_findings(course) -> list[Finding]:
         interval of the gap) and ``misfit_question`` (furthest from 1 first); at most
         :data:`MAX_ITEM_FINDINGS` of each.
     """
+    return _discrimination(course) + _misfits(course)
+
+
+def _discrimination(course) -> list[Finding]:
+    """``low_discrimination`` and ``upper_group_distractor`` (no Rasch fit)."""
     fa = A.first_answers(course, group="enrolled")
     if len(fa) == 0:
         return []
@@ -135,9 +138,7 @@ def item_findings(course) -> list[Finding]:
                 f"question {row.quiz_question} ({_r(r)}, {n:,} learners)",
             )
         )
-    out += _distractors(fa, items)
-    out += _misfits(fa)
-    return out
+    return out + _distractors(fa, items)
 
 
 def _distractors(fa: pd.DataFrame, items: pd.DataFrame) -> list[Finding]:
@@ -179,7 +180,11 @@ def _distractors(fa: pd.DataFrame, items: pd.DataFrame) -> list[Finding]:
     return out
 
 
-def _misfits(fa: pd.DataFrame) -> list[Finding]:
+def _misfits(course) -> list[Finding]:
+    """``misfit_question``, from a Rasch fit to the first answers of enrolled learners."""
+    fa = A.first_answers(course, group="enrolled")
+    if len(fa) == 0:
+        return []
     fit = A.rasch_fit(fa)
     items = fit.items
     if items.empty:
@@ -236,7 +241,12 @@ def flow_findings(course) -> list[Finding]:
         kinds ``long_step``, ``short_step`` (at most :data:`MAX_STEP_TIMES` of each,
         furthest first), ``most_gone_back_to`` and ``most_skipped_over``.
     """
-    out = _step_times(course)
+    return _step_times(course) + _jumps(course)
+
+
+def _jumps(course) -> list[Finding]:
+    """``most_gone_back_to`` and ``most_skipped_over``."""
+    out: list[Finding] = []
     transitions = A.step_transitions(course)
     if transitions.empty:
         return out
@@ -422,3 +432,17 @@ def _top_share(table: pd.DataFrame, unit: str, column: str, kind: str) -> list[F
             hi,
         )
     ]
+
+
+ITEM_PARTS = [
+    (_discrimination, frozenset({"low_discrimination", "upper_group_distractor"})),
+    (_misfits, frozenset({"misfit_question"})),
+]
+"""The item-analysis kinds in parts, so that asking for one does not compute the others
+(the Rasch fit is the slow one): (function, kinds it finds)."""
+
+FLOW_PARTS = [
+    (_step_times, frozenset({"long_step", "short_step"})),
+    (_jumps, frozenset({"most_gone_back_to", "most_skipped_over"})),
+]
+"""The step-flow kinds in parts: (function, kinds it finds)."""

@@ -13,14 +13,7 @@ import pandas as pd
 
 from .. import analysis as A
 from ._core import MIN_LEARNERS, Finding, interval_text, pct, wilson_interval
-from ._design import (
-    COMMENT_KINDS,
-    FLOW_KINDS,
-    ITEM_KINDS,
-    comment_findings,
-    flow_findings,
-    item_findings,
-)
+from ._design import COMMENT_KINDS, FLOW_PARTS, ITEM_PARTS, comment_findings
 from ._runs import RUN_KINDS, run_findings
 
 __all__ = [
@@ -888,11 +881,11 @@ def event_findings(course) -> list[Finding]:
 PARTS: dict[str, list[tuple]] = {
     "steps": [
         (step_findings, frozenset({"skipped_step", "low_completion", "most_stopped"})),
-        (flow_findings, FLOW_KINDS),
+        *FLOW_PARTS,
     ],
     "quizzes": [
         (quiz_findings, frozenset({"hard_question", "wrong_answer_leads"})),
-        (item_findings, ITEM_KINDS),
+        *ITEM_PARTS,
     ],
     "surveys": [(survey_findings, None)],
     "enrolment": [(enrolment_findings, None)],
