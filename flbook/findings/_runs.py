@@ -59,9 +59,9 @@ _SAYS: dict[str, str] = {
     "the {earlier} of {runs}.",
     "run_step_differs": "Step {key} was visited by {size} of this run's starters than in "
     "{runs} ({this} against {earlier}; {interval}).",
-    "run_question_differs": "Question {key} was answered right at the first try by {this} of "
-    "this run's learners, {size} ({interval}) than in {runs}.",
-    "run_week_differs": "Week {key} was rated good by {this} of this run's answers, {size} "
+    "run_question_differs": "Question {key} was answered right at the first try by {alone} "
+    "of this run's learners, {size} ({interval}) than in {runs}.",
+    "run_week_differs": "Week {key} was rated good by {alone} of this run's answers, {size} "
     "({interval}) than in {runs}.",
 }
 """Each kind's sentence."""
@@ -131,6 +131,7 @@ def run_findings(
                 key=value,
                 measure=A.RUN_MEASURES.get(str(value), ""),
                 this=this,
+                alone=f"{r['this_pct']:.0f}%",  # a share said without the other one
                 earlier=earlier,
                 size=size,
                 interval=interval,
