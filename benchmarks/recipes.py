@@ -60,6 +60,7 @@ def main() -> None:
     from load import course_dir
 
     import flbook.analysis as fa
+    import flbook.findings as ff
     from flbook import load_course
 
     folder = course_dir(args.learners, args.seed)
@@ -109,10 +110,15 @@ def main() -> None:
         "rasch_fit": lambda: fa.rasch_fit(course, group="enrolled"),
         "step_transitions": lambda: fa.step_transitions(course),
         "step_jumps": lambda: fa.step_jumps(fa.step_transitions(course)),
+        "step_skippers": lambda: fa.step_skippers(course),
         "time_on_step": lambda: fa.time_on_step(course),
         "comment_measures(step)": lambda: fa.comment_measures(course),
         "comment_measures(week)": lambda: fa.comment_measures(course, by="week"),
         "top_words": lambda: fa.top_words(course),
+        # their "In this run" findings (each recomputes the tables it reads)
+        "findings(item kinds)": lambda: ff.item_findings(course),
+        "findings(flow kinds)": lambda: ff.flow_findings(course),
+        "findings(comment kinds)": lambda: ff.comment_findings(course),
     }
     if args.only:
         pattern = re.compile(args.only)

@@ -406,6 +406,42 @@ def test_conditional_claims_agree_with_the_bundled_data(html_text, stub_course):
     assert f"{int(overview.learners[0]):,} learners used" in text
 
 
+LEARNING_DESIGN_FINDINGS = (
+    ("quizzes", ("low_discrimination",)),
+    ("quizzes", ("upper_group_distractor",)),
+    ("quizzes", ("misfit_question",)),
+    ("steps", ("most_skipped_over", "most_gone_back_to")),
+    ("steps", ("long_step", "short_step")),
+    (
+        "social",
+        ("comment_length", "question_week", "question_step", "negative_week", "negative_step"),
+    ),
+)
+"""The "In this run" cells of the learning-design sections of chapters 4, 5 and 8."""
+
+
+def test_learning_design_views_and_earlier_runs_say_what_this_run_shows(html_text, stub_course):
+    from flbook.findings import find, in_this_run_text, run_findings
+    from flbook.predict import load_previous_runs
+
+    text = _prose(html_text)
+
+    def shown(said: str) -> bool:
+        return said.removeprefix("**In this run.** ").replace("\u2019", "'") in text
+
+    for family, kinds in LEARNING_DESIGN_FINDINGS:
+        assert shown(in_this_run_text(stub_course, family, kinds=kinds)), (family, kinds)
+    # the bundled run has findings in each view, not only "nothing stands out"
+    for family, kinds in (
+        ("quizzes", ["low_discrimination"]),
+        ("steps", ["long_step", "most_skipped_over"]),
+        ("social", ["comment_length"]),
+    ):
+        assert find(stub_course, family, kinds=kinds), (family, kinds)
+    runs = run_findings(stub_course, load_previous_runs(stub_course))
+    assert runs and shown(in_this_run_text(runs, "runs"))
+
+
 def test_prediction_verdict_matches_the_scores(html_text):
     text = _prose(html_text)
     assert "ranked learners better than the baseline" in text or "did not clearly beat" in text

@@ -8,7 +8,13 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from flbook.analysis import expected_step_minutes, step_jumps, step_transitions, time_on_step
+from flbook.analysis import (
+    expected_step_minutes,
+    step_jumps,
+    step_skippers,
+    step_transitions,
+    time_on_step,
+)
 from flbook.plotting import plot_step_jumps, plot_time_on_step, plot_transition_matrix
 from flbook.store import Course
 
@@ -72,6 +78,28 @@ def test_jumps_by_hand():
     np.testing.assert_allclose(out["pct_back"], [0.0, 0.0, np.nan, 100.0, np.nan])
     assert out["skipped_over"].tolist() == [0, 0, 1, 0, 0]
     assert out["back_to"].tolist() == [0, 0, 1, 0, 0]
+
+
+def test_skippers_count_each_learner_once():
+    # a skips 1.3 (1.2 -> 1.4); the educator's 1.1 -> 1.3 is not counted
+    out = step_skippers(_course(), gap_minutes=65)
+    assert list(out["step"].astype(str)) == STEPS
+    assert list(out["learners"]) == [0, 0, 1, 0, 0]
+    assert list(out["skipped_over"]) == list(
+        step_jumps(step_transitions(_course()))["skipped_over"]
+    )
+    # z jumps 1.1 -> 1.4, goes back to 1.2, jumps 1.2 -> 2.1 (over 1.3 again), then visits
+    # 1.3: two moves over it, one learner
+    sa = pd.DataFrame(
+        {
+            "learner_id": "z",
+            "step": ["1.1", "1.4", "1.2", "2.1", "1.3"],
+            "first_visited_at": [f"2024-02-05 10:{m:02d}:00" for m in range(5)],
+        }
+    )
+    twice = step_skippers(Course.from_frames(step_activity=sa).step_activity, gap_minutes=65)
+    three = twice[twice["step"].astype(str) == "1.3"].iloc[0]
+    assert (three["skipped_over"], three["learners"]) == (2, 1)
 
 
 def test_time_on_step_by_hand():

@@ -1,4 +1,6 @@
-"""This run against earlier runs: alignment, shares with intervals, findings in words."""
+"""This run against earlier runs: alignment, shares with intervals, and the "runs"
+findings (a planted difference said with its Newcombe interval; none, or one resting on
+nine learners, not said)."""
 
 from __future__ import annotations
 
@@ -10,20 +12,36 @@ import pytest
 from scipy.stats import binomtest
 
 import flbook.analysis as fa
+from flbook import findings
 from flbook.config import CourseConfig
 from flbook.store import Course
 
 
-def _run(stub: str, start: str, visitors2: int, steps=("1.1", "1.2", "2.1"), n: int = 200):
-    """n learners all visit the first step; ``visitors2`` of them visit the second step."""
+def _run(
+    stub: str,
+    start: str,
+    visitors2: int,
+    steps=("1.1", "1.2", "2.1"),
+    n: int = 200,
+    good: tuple[int, int] | None = None,
+):
+    """n learners all visit the first step; ``visitors2`` of them visit the second step.
+    With ``good`` = (k, m), week 1's survey has k good answers of m (the others bad)."""
     ids = [f"{stub}-{i}" for i in range(n)]
     sa = [(i, steps[0]) for i in ids] + [(i, steps[1]) for i in ids[:visitors2]]
     sa.append((ids[0], steps[2]))
     cfg = CourseConfig(
         title="T", data="/tmp", stub=stub, start=dt.date.fromisoformat(start), weeks=2
     )
+    survey = {}
+    if good is not None:
+        ratings = [3] * good[0] + [1] * (good[1] - good[0])
+        survey["weekly_sentiment_survey_responses"] = pd.DataFrame(
+            {"week_number": 1, "experience_rating": ratings}
+        )
     return Course.from_frames(
         cfg,
+        **survey,
         enrolments=pd.DataFrame(
             {
                 "learner_id": ids,
@@ -96,3 +114,65 @@ def test_findings_name_the_step_and_the_interval():
     # the same run against itself: nothing to report
     assert fa.run_findings(old[0], [old[1]]) == []
     assert fa.run_findings(cur, []) == []
+
+
+# ----------------------------------------------------------------------------- the runs findings
+# The "runs" family of flbook.findings: a planted difference is said with its Newcombe
+# interval; no difference, or one resting on nine learners, is not.
+EARLIER = [_run("c-1", "2023-02-06", 100), _run("c-2", "2023-09-04", 100)]
+"""Two earlier runs in which 100 of 200 starters visited step 1.2."""
+
+
+def test_a_planted_step_difference_is_said_with_its_newcombe_interval():
+    found = findings.run_findings(_run("c-3", "2024-02-05", 60), EARLIER)
+    assert [f.kind for f in found] == ["run_step_differs"]
+    f = found[0]
+    d, lo, hi = (float(v) for v in fa.difference_interval(60, 200, 200, 400))
+    assert f.family == "runs" and f.where == "step 1.2" and f.learners == 600
+    assert (f.size, f.low, f.high) == pytest.approx((d, lo, hi))
+    text = findings.in_this_run_text(found, "runs")
+    assert (
+        f"Step 1.2 was visited by {abs(d):.0f} points fewer of this run's starters than in "
+        f"the two earlier runs (30% against 50%; 95% interval {abs(hi):.0f}–{abs(lo):.0f})." in text
+    )
+
+
+def test_a_planted_week_rating_difference_is_said():
+    found = findings.run_findings(
+        _run("c-3", "2024-02-05", 100, good=(12, 60)),
+        [_run("c-1", "2023-02-06", 100, good=(45, 60))],
+    )
+    week = [f for f in found if f.kind == "run_week_differs"]
+    assert len(week) == 1
+    d, lo, hi = (float(v) for v in fa.difference_interval(12, 60, 45, 60))
+    assert week[0].text == (
+        f"Week 1 was rated good by 20% of this run's answers, {abs(d):.0f} points fewer "
+        f"(95% interval {abs(hi):.0f}–{abs(lo):.0f}) than in the earlier run."
+    )
+
+
+def test_no_difference_gives_no_sentence_and_says_so():
+    same = findings.run_findings(_run("c-3", "2024-02-05", 100), EARLIER)
+    assert same == []
+    assert findings.in_this_run_text(same, "runs") == (
+        "**In this run.** No share compared here differs from the earlier runs by more than "
+        "chance would explain: this run was, as far as these measures go, like the others."
+    )
+    assert findings.run_findings(_run("c-3", "2024-02-05", 60), []) == []
+
+
+def test_a_difference_resting_on_nine_learners_is_not_said():
+    # 9 of 200 starters against 200 of 400: a large difference, but 9 learners behind it
+    assert findings.run_findings(_run("c-3", "2024-02-05", 9), EARLIER) == []
+    # a lower min_count is refused: the book's rule holds
+    assert findings.run_findings(_run("c-3", "2024-02-05", 9), EARLIER, min_count=1) == []
+
+
+def test_analysis_run_findings_returns_the_findings_text():
+    cur = _run("c-3", "2024-02-05", 60)
+    assert fa.run_findings(cur, EARLIER) == [f.text for f in findings.run_findings(cur, EARLIER)]
+
+
+def test_earlier_runs_default_to_the_previous_runs_setting():
+    # no previous_runs in the settings: nothing to compare, nothing said
+    assert findings.run_findings(_run("c-3", "2024-02-05", 60)) == []

@@ -26,6 +26,7 @@ from ._sessions import sessionise
 __all__ = [
     "step_transitions",
     "step_jumps",
+    "step_skippers",
     "time_on_step",
     "expected_step_minutes",
 ]
@@ -44,6 +45,14 @@ def _events(course, gap_minutes: float | None):
     t = ev["time"].array.as_unit("ns").asi8 if len(ev) else np.zeros(0, dtype=np.int64)
     session = ev["session"].to_numpy().astype(np.int64)
     return ev["step"].dtype, learner, step, visit, np.asarray(t, dtype=np.int64), session
+
+
+def _moves(course, gap_minutes: float | None):
+    """Each move between first visits in one session: (step dtype, learner, from, to)."""
+    dtype, learner, step, visit, _, session = _events(course, gap_minutes)
+    lv, sv, ss = learner[visit], step[visit], session[visit]
+    same = (lv[1:] == lv[:-1]) & (ss[1:] == ss[:-1])
+    return dtype, lv[:-1][same], sv[:-1][same], sv[1:][same]
 
 
 def step_transitions(course, *, gap_minutes: float | None = None) -> pd.DataFrame:
@@ -78,11 +87,8 @@ def step_transitions(course, *, gap_minutes: float | None = None) -> pd.DataFram
     1       1.1     1.3         1   50.0     2
     2       1.2     1.3         1  100.0     1
     """
-    dtype, learner, step, visit, _, session = _events(course, gap_minutes)
+    dtype, _, frm, to = _moves(course, gap_minutes)
     ns = len(dtype.categories)
-    lv, sv, ss = learner[visit], step[visit], session[visit]
-    same = (lv[1:] == lv[:-1]) & (ss[1:] == ss[:-1])
-    frm, to = sv[:-1][same], sv[1:][same]
     counts = np.bincount(frm * ns + to, minlength=ns * ns) if ns else np.zeros(0, np.int64)
     nz = np.flatnonzero(counts)
     f, t = np.divmod(nz, max(ns, 1))
@@ -152,6 +158,55 @@ def step_jumps(transitions: pd.DataFrame) -> pd.DataFrame:
             "pct_back": per_step(jump < 0) * share,
             "skipped_over": np.cumsum(diff)[:ns].round().astype(np.int64),
             "back_to": per_step(jump < 0, t).astype(np.int64),
+        }
+    )
+
+
+def step_skippers(course, *, gap_minutes: float | None = None) -> pd.DataFrame:
+    """How many different learners jumped forward over each step within a session?
+
+    :func:`step_jumps` counts *moves* over a step; a learner who jumps over the same step
+    twice (forward, back to an earlier step, forward again) makes two. This counts each
+    learner once per step.
+
+    Parameters
+    ----------
+    course, gap_minutes : as for :func:`step_transitions`.
+
+    Returns
+    -------
+    DataFrame, one row per step of the course in course order: ``step``,
+    ``skipped_over`` (moves that jumped forward over it) and ``learners`` (different
+    learners who made them).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from flbook.store import Course
+    >>> sa = pd.DataFrame({"learner_id": ["a"] * 5, "step": ["1.1", "1.4", "1.2", "1.5", "1.3"],
+    ...     "first_visited_at": [f"2024-02-05 10:0{i}:00" for i in range(5)]})
+    >>> step_skippers(Course.from_frames(step_activity=sa).step_activity)
+      step  skipped_over  learners
+    0  1.1             0         0
+    1  1.2             1         1
+    2  1.3             2         1
+    3  1.4             1         1
+    4  1.5             0         0
+    """
+    dtype, who, frm, to = _moves(course, gap_minutes)
+    ns = len(dtype.categories)
+    fwd = to - frm > 1
+    who, frm, to = who[fwd], frm[fwd], to[fwd]
+    length = to - frm - 1  # the steps passed over by each forward jump
+    move = np.repeat(np.arange(len(frm)), length)
+    offset = np.arange(len(move)) - np.repeat(np.cumsum(length) - length, length)
+    over = frm[move] + 1 + offset
+    pairs = np.unique(who[move] * max(ns, 1) + over)
+    return pd.DataFrame(
+        {
+            "step": pd.Categorical.from_codes(np.arange(ns), dtype=dtype),
+            "skipped_over": np.bincount(over, minlength=ns).astype(np.int64),
+            "learners": np.bincount(pairs % max(ns, 1), minlength=ns).astype(np.int64),
         }
     )
 

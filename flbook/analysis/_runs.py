@@ -1,4 +1,4 @@
-"""This run against earlier runs: aligned tables and findings in words.
+"""This run against earlier runs: aligned tables, and the differences between runs.
 
 Runs are aligned by study week and step: step ``"2.4"`` of one run is matched with
 step ``"2.4"`` of another, and days are counted from each run's own start. Every
@@ -7,14 +7,15 @@ from :func:`flbook.predict.load_previous_runs`) and returns a long table with a
 ``run`` column (the run's stub) and ``current`` (True for this run).
 
 Shares come with 95% Wilson score intervals; a difference between this run and the
-earlier runs pooled comes with Newcombe's hybrid score interval (built from the two
-Wilson intervals). Counts under ``min_count`` (10) are never shown: their shares are
-left empty and findings skip them.
+earlier runs pooled (:func:`run_differences`) comes with Newcombe's hybrid score
+interval (built from the two Wilson intervals). Counts under ``min_count`` (10) are
+never shown: their shares are left empty. The sentences about the differences are
+written by the findings layer (:func:`flbook.findings.run_findings`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,7 @@ __all__ = [
     "run_shares",
     "first_try_by_run",
     "sentiment_by_run",
+    "run_differences",
     "run_findings",
 ]
 
@@ -253,6 +255,39 @@ def enrolment_curves(course, previous: Sequence = ()) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def _per_run(
+    course,
+    previous: Sequence,
+    table: Callable[[object], pd.DataFrame | None],
+    columns: list[str],
+    k: str,
+    n: str,
+    count: str,
+    min_count: int,
+) -> pd.DataFrame:
+    """One recipe run by run: ``table(run)`` gives a run's rows with a count of
+    successes ``k`` out of ``n``; each row gets the share ``pct`` and its 95% Wilson
+    interval, ``run`` and ``current`` go first, and shares of fewer than ``min_count``
+    (``count`` column) are emptied. ``columns`` names the columns of the empty result.
+    """
+    frames = []
+    for label, current, c in _runs(course, previous):
+        f = table(c)
+        if f is None or f.empty:
+            continue
+        kk, nn = f[k].to_numpy(dtype=float), f[n].to_numpy(dtype=float)
+        lo, hi = wilson_interval(kk, nn)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pct = np.where(nn > 0, kk / np.where(nn > 0, nn, 1) * 100, np.nan)
+        f = f.assign(pct=pct, ci_low=lo, ci_high=hi)
+        f.insert(0, "current", current)
+        f.insert(0, "run", label)
+        frames.append(f)
+    if not frames:
+        return _empty_long(columns)
+    return _hide_small(pd.concat(frames, ignore_index=True), count, min_count)
+
+
 def run_funnels(course, previous: Sequence = (), *, min_count: int = 10) -> pd.DataFrame:
     """Each run's step funnel: of its starters (visited the first step), who visited each step.
 
@@ -267,34 +302,25 @@ def run_funnels(course, previous: Sequence = (), *, min_count: int = 10) -> pd.D
     ``min_count`` learners are counted.
     """
     first = str(course.steps["step"].iloc[0]) if len(course.steps) else None
-    frames = []
-    for label, current, c in _runs(course, previous):
-        cats = [str(s) for s in c.steps["step"]]
-        if first is None or first not in cats:
-            continue
+
+    def funnel(c) -> pd.DataFrame | None:
+        if first is None or first not in [str(s) for s in c.steps["step"]]:
+            return None
         f = step_funnel(c, first_step=first)
         if f.empty:
-            continue
-        starters = int(f["learners"].iloc[0])
-        lo, hi = wilson_interval(f["learners"], starters)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "run": label,
-                    "current": current,
-                    "step": f["step"].astype(str).to_numpy(),
-                    "starters": starters,
-                    "learners": f["learners"].to_numpy(np.int64),
-                    "pct": f["pct_of_first"].to_numpy(float),
-                    "ci_low": lo,
-                    "ci_high": hi,
-                }
-            )
+            return None
+        return pd.DataFrame(
+            {
+                "step": f["step"].astype(str).to_numpy(),
+                "starters": int(f["learners"].iloc[0]),
+                "learners": f["learners"].to_numpy(np.int64),
+            }
         )
-    if not frames:
-        return _empty_long(["step", "starters", "learners", "pct", "ci_low", "ci_high"])
-    out = pd.concat(frames, ignore_index=True)
-    return _hide_small(out, "learners", min_count)
+
+    columns = ["step", "starters", "learners", "pct", "ci_low", "ci_high"]
+    return _per_run(
+        course, previous, funnel, columns, "learners", "starters", "learners", min_count
+    )
 
 
 def _empty_long(columns: list[str]) -> pd.DataFrame:
@@ -322,28 +348,22 @@ def run_shares(course, previous: Sequence = (), *, min_count: int = 10) -> pd.Da
     :data:`RUN_MEASURES`), ``enrolled`` (learners), ``learners`` (in the measure),
     ``pct``, ``ci_low``, ``ci_high`` (95% Wilson interval; empty under ``min_count``).
     """
-    rows = []
-    for label, current, c in _runs(course, previous):
+
+    def shares(c) -> pd.DataFrame:
         flags = learner_flags(c)
         n = len(flags)
-        for m in RUN_MEASURES:
-            k = int(flags[m].sum()) if n else 0
-            lo, hi = wilson_interval(k, n)
-            rows.append(
-                {
-                    "run": label,
-                    "current": current,
-                    "measure": m,
-                    "enrolled": n,
-                    "learners": k,
-                    "pct": k / n * 100 if n else np.nan,
-                    "ci_low": float(lo),
-                    "ci_high": float(hi),
-                }
-            )
-    if not rows:
-        return _empty_long(["measure", "enrolled", "learners", "pct", "ci_low", "ci_high"])
-    return _hide_small(pd.DataFrame(rows), "learners", min_count)
+        return pd.DataFrame(
+            {
+                "measure": list(RUN_MEASURES),
+                "enrolled": n,
+                "learners": [int(flags[m].sum()) if n else 0 for m in RUN_MEASURES],
+            }
+        )
+
+    columns = ["measure", "enrolled", "learners", "pct", "ci_low", "ci_high"]
+    return _per_run(
+        course, previous, shares, columns, "learners", "enrolled", "learners", min_count
+    )
 
 
 def first_try_by_run(course, previous: Sequence = (), *, min_count: int = 10) -> pd.DataFrame:
@@ -357,30 +377,22 @@ def first_try_by_run(course, previous: Sequence = (), *, min_count: int = 10) ->
     first try), ``correct``, ``pct`` (% right), ``ci_low``, ``ci_high``; the share is
     empty when fewer than ``min_count`` learners answered.
     """
-    frames = []
-    for label, current, c in _runs(course, previous):
+
+    def first_try(c) -> pd.DataFrame:
         s = nth_attempt_stats(c, 1)
         s = s[s["learners"] > 0]
-        if s.empty:
-            continue
-        lo, hi = wilson_interval(s["correct"], s["learners"])
-        frames.append(
-            pd.DataFrame(
-                {
-                    "run": label,
-                    "current": current,
-                    "quiz_question": s["quiz_question"].astype(str).to_numpy(),
-                    "learners": s["learners"].to_numpy(np.int64),
-                    "correct": s["correct"].to_numpy(np.int64),
-                    "pct": s["pct_correct"].to_numpy(float),
-                    "ci_low": lo,
-                    "ci_high": hi,
-                }
-            )
+        return pd.DataFrame(
+            {
+                "quiz_question": s["quiz_question"].astype(str).to_numpy(),
+                "learners": s["learners"].to_numpy(np.int64),
+                "correct": s["correct"].to_numpy(np.int64),
+            }
         )
-    if not frames:
-        return _empty_long(["quiz_question", "learners", "correct", "pct", "ci_low", "ci_high"])
-    return _hide_small(pd.concat(frames, ignore_index=True), "learners", min_count)
+
+    columns = ["quiz_question", "learners", "correct", "pct", "ci_low", "ci_high"]
+    return _per_run(
+        course, previous, first_try, columns, "correct", "learners", "learners", min_count
+    )
 
 
 def sentiment_by_run(course, previous: Sequence = (), *, min_count: int = 10) -> pd.DataFrame:
@@ -392,38 +404,47 @@ def sentiment_by_run(course, previous: Sequence = (), *, min_count: int = 10) ->
     week), ``good``, ``pct`` (% good), ``ci_low``, ``ci_high``; empty share when the
     week has fewer than ``min_count`` answers.
     """
-    frames = []
-    for label, current, c in _runs(course, previous):
+
+    def weekly(c) -> pd.DataFrame | None:
         s = sentiment_by_week(c)
         if s.empty:
-            continue
+            return None
         total = s.groupby("week_number")["responses"].sum()
         good = s[s["rating"].astype(str) == "good"].set_index("week_number")["responses"]
-        good = good.reindex(total.index, fill_value=0)
-        lo, hi = wilson_interval(good.to_numpy(), total.to_numpy())
-        with np.errstate(invalid="ignore", divide="ignore"):
-            pct = good.to_numpy() / total.to_numpy() * 100
-        frames.append(
-            pd.DataFrame(
-                {
-                    "run": label,
-                    "current": current,
-                    "week_number": total.index.to_numpy(np.int64),
-                    "responses": total.to_numpy(np.int64),
-                    "good": good.to_numpy(np.int64),
-                    "pct": pct,
-                    "ci_low": lo,
-                    "ci_high": hi,
-                }
-            )
+        return pd.DataFrame(
+            {
+                "week_number": total.index.to_numpy(np.int64),
+                "responses": total.to_numpy(np.int64),
+                "good": good.reindex(total.index, fill_value=0).to_numpy(np.int64),
+            }
         )
-    if not frames:
-        return _empty_long(["week_number", "responses", "good", "pct", "ci_low", "ci_high"])
-    return _hide_small(pd.concat(frames, ignore_index=True), "responses", min_count)
+
+    columns = ["week_number", "responses", "good", "pct", "ci_low", "ci_high"]
+    return _per_run(course, previous, weekly, columns, "good", "responses", "responses", min_count)
 
 
-def _compare(frame: pd.DataFrame, key: str, k: str, n: str, min_count: int) -> pd.DataFrame:
-    """This run against the earlier runs pooled, per ``key``: difference and interval."""
+def run_differences(
+    frame: pd.DataFrame, key: str, k: str, n: str, *, min_count: int = 10
+) -> pd.DataFrame:
+    """This run against the earlier runs pooled, per ``key``: difference and interval.
+
+    Parameters
+    ----------
+    frame : a long table of :func:`run_shares`, :func:`run_funnels`,
+        :func:`first_try_by_run` or :func:`sentiment_by_run` (built with ``min_count=0``).
+    key : the column compared on (``"measure"``, ``"step"``, ``"quiz_question"``,
+        ``"week_number"``).
+    k, n : the columns of successes and of trials.
+    min_count : rows are kept only when successes and failures are each at least this
+        many, in this run and in the earlier runs pooled.
+
+    Returns
+    -------
+    DataFrame indexed by ``key``: the counts (``{k}_this``, ``{n}_this``,
+    ``{k}_earlier``, ``{n}_earlier``), ``runs`` (earlier runs that have it),
+    ``this_pct``, ``earlier_pct``, ``difference`` (points, this minus earlier) and its
+    95% Newcombe interval ``low``, ``high``.
+    """
     cur = frame[frame["current"]].groupby(key, sort=False)[[k, n]].sum()
     old = frame[~frame["current"]]
     runs = old.groupby(key, sort=False)["run"].nunique()
@@ -448,88 +469,19 @@ def _compare(frame: pd.DataFrame, key: str, k: str, n: str, min_count: int) -> p
     )
 
 
-def _earlier(runs: int) -> str:
-    words = {1: "the earlier run", 2: "the two earlier runs", 3: "the three earlier runs"}
-    return words.get(int(runs), f"the {int(runs)} earlier runs")
-
-
-def _points(d: float, lo: float, hi: float, more: str, fewer: str) -> str:
-    """ "18 points fewer (95% interval 14–22)": the interval as sizes of the difference."""
-    a, b = sorted((abs(lo), abs(hi)))
-    digits = 1 if a < 1 else 0
-    return f"{abs(d):.0f} points {more if d > 0 else fewer} (95% interval {a:.{digits}f}–{b:.0f})"
-
-
 def run_findings(
     course, previous: Sequence = (), *, top: int = 3, min_count: int = 10
 ) -> list[str]:
     """Findings in words: where this run differs most from its earlier runs pooled.
 
-    A difference is reported only when its 95% interval leaves out zero and every count
-    behind it is at least ``min_count``. Sentences cover the four shares of enrolled
-    learners, the steps visited by starters (the ``top`` largest differences), the
-    first-try correctness of questions (``top``) and the weekly sentiment.
+    The sentences are written by the findings layer (:func:`flbook.findings.run_findings`,
+    family ``"runs"``); this returns their text, kept here so that code calling it from
+    :mod:`flbook.analysis` still works.
 
     Returns
     -------
-    list of str (Markdown), empty without earlier runs.
+    list of str, empty without earlier runs.
     """
-    if not previous:
-        return []
-    out: list[str] = []
-    shares = run_shares(course, previous, min_count=0)
-    comp = _compare(shares, "measure", "learners", "enrolled", min_count)
-    for m, r in comp.iterrows():
-        if r["low"] * r["high"] <= 0:
-            continue
-        out.append(
-            f"**{r['this_pct']:.0f}%** of this run's learners {RUN_MEASURES[m]}, "
-            f"{_points(r['difference'], r['low'], r['high'], 'more', 'fewer')} than the "
-            f"{r['earlier_pct']:.0f}% of {_earlier(r['runs'])}."
-        )
-    funnels = run_funnels(course, previous, min_count=0)
-    if not funnels.empty:
-        first = funnels["step"].iloc[0]
-        comp = _compare(
-            funnels[funnels["step"] != first], "step", "learners", "starters", min_count
-        )
-        comp = comp[comp["low"] * comp["high"] > 0]
-        for step, r in (
-            comp.reindex(comp["difference"].abs().sort_values(ascending=False).index)
-            .head(top)
-            .iterrows()
-        ):
-            d = _points(r["difference"], r["low"], r["high"], "more", "fewer")
-            cut = d.index(" (")
-            out.append(
-                f"Step {step} was visited by {d[:cut]} of this run's starters than in "
-                f"{_earlier(r['runs'])} ({r['this_pct']:.0f}% against "
-                f"{r['earlier_pct']:.0f}%; {d[cut + 2 : -1]})."
-            )
-    quiz = first_try_by_run(course, previous, min_count=0)
-    if not quiz.empty:
-        comp = _compare(quiz, "quiz_question", "correct", "learners", min_count)
-        comp = comp[comp["low"] * comp["high"] > 0]
-        for q, r in (
-            comp.reindex(comp["difference"].abs().sort_values(ascending=False).index)
-            .head(top)
-            .iterrows()
-        ):
-            out.append(
-                f"Question {q} was answered right at the first try by {r['this_pct']:.0f}% "
-                f"of this run's learners, "
-                f"{_points(r['difference'], r['low'], r['high'], 'more', 'fewer')} than "
-                f"in {_earlier(r['runs'])}."
-            )
-    sent = sentiment_by_run(course, previous, min_count=0)
-    if not sent.empty:
-        comp = _compare(sent, "week_number", "good", "responses", min_count)
-        for w, r in comp.iterrows():
-            if r["low"] * r["high"] <= 0:
-                continue
-            out.append(
-                f"Week {w} was rated good by {r['this_pct']:.0f}% of this run's answers, "
-                f"{_points(r['difference'], r['low'], r['high'], 'more', 'fewer')} than in "
-                f"{_earlier(r['runs'])}."
-            )
-    return out
+    from ..findings import run_findings as _found
+
+    return [f.text for f in _found(course, previous, top=top, min_count=min_count)]

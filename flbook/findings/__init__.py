@@ -5,11 +5,26 @@ and return :class:`Finding` records, each saying what was found, where (step, qu
 week or day), how large it is, how many learners are behind it and, for a share, its
 95% Wilson interval. No finding rests on fewer than :data:`MIN_LEARNERS` learners, and
 every threshold is a named constant. :func:`in_this_run` turns findings into the
-"In this run" paragraph a chapter section opens or closes with; :func:`headline_summary`
+"In this run" paragraph a chapter section opens or closes with (:func:`find` and
+:func:`in_this_run` take ``kinds`` and compute only the parts of a family that can find
+them); :func:`headline_summary`
 gives the run's headline numbers. All prose about the data is generated here.
 """
 
 from ._core import CONFIDENCE, MIN_LEARNERS, Finding, wilson_interval
+from ._design import (
+    COMMENT_GAP,
+    DISTRACTOR_GAP,
+    LONG_STEP_RATIO,
+    LOW_DISCRIMINATION,
+    MAX_ITEM_FINDINGS,
+    MAX_STEP_TIMES,
+    MNSQ_RANGE,
+    SHORT_STEP_RATIO,
+    comment_findings,
+    flow_findings,
+    item_findings,
+)
 from ._families import (
     BUSIEST_DAYS,
     COHORT_GAP,
@@ -20,6 +35,7 @@ from ._families import (
     LOW_COMPLETION_GAP,
     MAX_HARD_QUESTIONS,
     MAX_NOTEBOOK_CELLS,
+    PARTS,
     PEAK_MIN_SHARE,
     PEAK_PROMINENCE,
     SKIP_RATIO,
@@ -27,6 +43,7 @@ from ._families import (
     data_findings,
     enrolment_findings,
     event_findings,
+    family_findings,
     notebook_findings,
     quiz_findings,
     schedule_findings,
@@ -62,9 +79,25 @@ from ._prose import (
     survivor_text,
     timeline_text,
 )
+from ._runs import MAX_RUN_DIFFERENCES, run_findings
 
 __all__ = [
     "BOOTSTRAP_MAX_LEARNERS",
+    "COMMENT_GAP",
+    "DISTRACTOR_GAP",
+    "LONG_STEP_RATIO",
+    "LOW_DISCRIMINATION",
+    "MAX_ITEM_FINDINGS",
+    "MAX_RUN_DIFFERENCES",
+    "MAX_STEP_TIMES",
+    "MNSQ_RANGE",
+    "PARTS",
+    "SHORT_STEP_RATIO",
+    "comment_findings",
+    "family_findings",
+    "flow_findings",
+    "item_findings",
+    "run_findings",
     "BOOTSTRAP_SAMPLES",
     "TIE_RISK",
     "auc_gain",

@@ -13,6 +13,8 @@ import pandas as pd
 
 from .. import analysis as A
 from ._core import MIN_LEARNERS, Finding, interval_text, pct, wilson_interval
+from ._design import COMMENT_KINDS, FLOW_PARTS, ITEM_PARTS, comment_findings
+from ._runs import RUN_KINDS, run_findings
 
 __all__ = [
     "SKIP_RATIO",
@@ -38,6 +40,8 @@ __all__ = [
     "schedule_findings",
     "event_findings",
     "FAMILIES",
+    "PARTS",
+    "family_findings",
 ]
 
 SKIP_RATIO: float = 0.6
@@ -874,16 +878,60 @@ def event_findings(course) -> list[Finding]:
     ]
 
 
-FAMILIES = {
-    "steps": step_findings,
-    "quizzes": quiz_findings,
-    "surveys": survey_findings,
-    "enrolment": enrolment_findings,
-    "sessions": session_findings,
-    "social": social_findings,
-    "notebooks": notebook_findings,
-    "data": data_findings,
-    "schedule": schedule_findings,
-    "events": event_findings,
+PARTS: dict[str, list[tuple]] = {
+    "steps": [
+        (step_findings, frozenset({"skipped_step", "low_completion", "most_stopped"})),
+        *FLOW_PARTS,
+    ],
+    "quizzes": [
+        (quiz_findings, frozenset({"hard_question", "wrong_answer_leads"})),
+        *ITEM_PARTS,
+    ],
+    "surveys": [(survey_findings, None)],
+    "enrolment": [(enrolment_findings, None)],
+    "sessions": [(session_findings, None)],
+    "social": [
+        (social_findings, frozenset({"educator_share", "busiest_discussion"})),
+        (comment_findings, COMMENT_KINDS),
+    ],
+    "notebooks": [(notebook_findings, None)],
+    "data": [(data_findings, None)],
+    "schedule": [(schedule_findings, None)],
+    "events": [(event_findings, None)],
+    "runs": [(run_findings, RUN_KINDS)],
 }
-"""Family name → the function that finds it."""
+"""Family name → its parts: (function, the kinds it finds, or None for any kind).
+:func:`~flbook.findings.find` with ``kinds`` calls only the parts that can find them."""
+
+
+def family_findings(course, family: str, kinds=None) -> list[Finding]:
+    """The findings of one family, calling only the parts that can find ``kinds``.
+
+    Parameters
+    ----------
+    course : a :class:`~flbook.store.Course`.
+    family : a name of :data:`FAMILIES`.
+    kinds : a set of kind names, or None for every kind.
+
+    Returns
+    -------
+    list of Finding
+    """
+    out: list[Finding] = []
+    for function, found in PARTS[family]:
+        if kinds is None or found is None or found & set(kinds):
+            out += function(course)
+    return out
+
+
+def _whole(family: str):
+    def findings(course) -> list[Finding]:
+        return family_findings(course, family)
+
+    findings.__name__ = f"{family}_findings"
+    findings.__doc__ = f"Every finding of the {family!r} family (see :data:`PARTS`)."
+    return findings
+
+
+FAMILIES = {name: _whole(name) for name in PARTS}
+"""Family name → the function that finds all of it."""

@@ -8,8 +8,16 @@ all come from the data.
 from __future__ import annotations
 
 from ..analysis._groups import GROUPS, group_members, learner_flags
-from ._core import Finding
-from ._families import FAMILIES
+from ._core import Finding, pct
+from ._design import (
+    COMMENT_GAP,
+    DISTRACTOR_GAP,
+    LONG_STEP_RATIO,
+    LOW_DISCRIMINATION,
+    MNSQ_RANGE,
+    SHORT_STEP_RATIO,
+)
+from ._families import FAMILIES, family_findings
 
 __all__ = [
     "headline_summary",
@@ -34,16 +42,6 @@ def _flags(course, roles):
     if isinstance(course, pd.DataFrame):
         return course
     return learner_flags(course, roles=roles)
-
-
-def _pct_text(part: int, whole: int) -> str:
-    """A share for prose: "77%", "<1%" for a small non-zero share, ">99%" short of all."""
-    pct = 100.0 * part / whole
-    if 0 < pct < 1:
-        return "<1%"
-    if 99 < pct < 100:
-        return ">99%"
-    return f"{pct:.0f}%"
 
 
 def _people(n: int, noun: str = "learner") -> str:
@@ -72,14 +70,9 @@ def headline_summary(course, *, roles: tuple[str, ...] = ("learner",)) -> str:
     Examples
     --------
     >>> import pandas as pd
-    >>> from flbook.store import Course
-    >>> course = Course.from_frames(
-    ...     enrolments=pd.DataFrame({"learner_id": ["a", "b", "c", "d"],
-    ...         "enrolled_at": ["2024-02-01 10:00:00"] * 4, "role": ["learner"] * 4}),
-    ...     step_activity=pd.DataFrame({"learner_id": ["a", "b", "c"], "step": ["1.1"] * 3,
-    ...         "first_visited_at": ["2024-02-05 10:00:00"] * 3,
-    ...         "last_completed_at": ["2024-02-05 10:05:00", None, None]}))
-    >>> print(headline_summary(course))  # doctest: +NORMALIZE_WHITESPACE
+    >>> flags = pd.DataFrame({"enrolled": [True] * 4, "visited": [True, True, True, False],
+    ...     "completed": [True, False, False, False]})
+    >>> print(headline_summary(flags))  # doctest: +NORMALIZE_WHITESPACE
     Of 4 enrolled learners, 3 (75%) visited at least one step and 1 (25%) marked at
     least one step complete. No learner has commented or answered a question. No learner
     has fully participated or bought a certificate. No learner has unenrolled.
@@ -91,7 +84,7 @@ def headline_summary(course, *, roles: tuple[str, ...] = ("learner",)) -> str:
     c = {k: int(f[k].sum()) if k in f.columns else 0 for k in GROUPS}
 
     def share(k: int) -> str:
-        return f"{k:,} ({_pct_text(k, n)})"
+        return f"{k:,} ({pct(100.0 * k / n)})"
 
     def pair(a: str, b: str, a_words: str, b_words: str, none_words: str) -> str:
         x, y = c[a], c[b]
@@ -178,6 +171,8 @@ NO_FINDING: dict[str, str] = {
     "data": "No row was left out and no value was repaired.",
     "schedule": "Fewer than 10 learners visited a step, too few to describe when.",
     "events": "Too few learners are in the event log to describe it.",
+    "runs": "No share compared here differs from the earlier runs by more than chance would "
+    "explain: this run was, as far as these measures go, like the others.",
 }
 """What "In this run" says when a family has no finding on this course."""
 
@@ -201,17 +196,47 @@ NO_KIND: dict[str, str] = {
     "cohorts_differ": "A cohort has fewer than 10 learners, too few to compare.",
     "cohorts_alike": "A cohort has fewer than 10 learners, too few to compare.",
     "no_early_finishers": "Fewer than 10 learners fully participated.",
+    "low_discrimination": "No question answered by at least 10 learners has a "
+    f"point-biserial below {LOW_DISCRIMINATION:g}: each one goes with the rest of its quiz.",
+    "upper_group_distractor": "No wrong answer drew the strongest 27% of learners "
+    f"{DISTRACTOR_GAP:.0f} points or more above the weakest 27% (with at least 10 learners "
+    "in each group and 10 choosing it).",
+    "misfit_question": "Every question answered by at least 10 learners fits the Rasch "
+    f"model (infit and outfit between {MNSQ_RANGE[0]:g} and {MNSQ_RANGE[1]:g}), or the "
+    "model could not be fitted.",
+    "long_step": "No step with at least 10 timed first visits took "
+    f"{LONG_STEP_RATIO:g} times its designed time or its week's median step, or longer.",
+    "short_step": "No step with at least 10 timed first visits took "
+    f"{SHORT_STEP_RATIO:.2f} of its designed time or of its week's median step, or less.",
+    "most_gone_back_to": "Fewer than 10 learners went back to any one step from a later "
+    "one in the same session.",
+    "most_skipped_over": "Fewer than 10 learners jumped forward over any one step in a session.",
+    "comment_length": "No study week has comments from at least 10 learners.",
+    "question_week": "No week's comments asked questions much more often (by "
+    f"{COMMENT_GAP:.0f} points) than the other weeks', or fewer than two weeks have "
+    "comments from at least 10 learners.",
+    "question_step": "No step's comments asked questions much more often (by "
+    f"{COMMENT_GAP:.0f} points) than the other steps', or fewer than two steps have "
+    "comments from at least 10 learners.",
+    "negative_week": "No week's comments read as negative much more often (by "
+    f"{COMMENT_GAP:.0f} points) than the other weeks', or fewer than two weeks have "
+    "comments from at least 10 learners.",
+    "negative_step": "No step's comments read as negative much more often (by "
+    f"{COMMENT_GAP:.0f} points) than the other steps', or fewer than two steps have "
+    "comments from at least 10 learners.",
 }
 """What "In this run" says when a section asks for kinds that this run does not show."""
 
 
-def find(course, families=None) -> list[Finding]:
+def find(course, families=None, *, kinds=None) -> list[Finding]:
     """All findings of the given families (default every family), in family order.
 
     Parameters
     ----------
     course : a :class:`~flbook.store.Course`.
     families : names from :data:`~flbook.findings.FAMILIES`, or one name.
+    kinds : keep only findings of these kinds (a name or several; default all). Only the
+        parts of a family that can find them are computed.
 
     Returns
     -------
@@ -225,9 +250,13 @@ def find(course, families=None) -> list[Finding]:
         raise ValueError(
             f"unknown findings family {unknown[0]!r}; expected one of {sorted(FAMILIES)}"
         )
+    if isinstance(kinds, str):
+        kinds = {kinds}
     out: list[Finding] = []
     for name in names:
-        out += FAMILIES[name](course)
+        out += family_findings(course, name, None if kinds is None else set(kinds))
+    if kinds is not None:
+        out = [f for f in out if f.kind in kinds]
     return out
 
 
@@ -262,7 +291,7 @@ def in_this_run_text(course, families=None, *, kinds=None, title: str = "In this
         found = [f for f in found if f.family in names]
     else:
         names = list(FAMILIES) if families is None else list(families)
-        found = find(course, names)
+        found = find(course, names, kinds=kinds)
     if kinds is not None:
         kinds = {kinds} if isinstance(kinds, str) else set(kinds)
         found = [f for f in found if f.kind in kinds]
@@ -283,6 +312,19 @@ _LISTS: dict[str, str] = {
     "(share right at the first try, of the learners who answered).",
     "busiest_day": "The busiest enrolment days were {items}.",
     "cell_errors": "The notebook cells with the most failed runs were {items}.",
+    "low_discrimination": "The questions that tell learners apart least, by the "
+    "correlation of being right on them with the score on the rest of their quiz (below "
+    f"{LOW_DISCRIMINATION:g} is low), were {{items}}.",
+    "misfit_question": "The questions that fit the Rasch model worst were {items}; a "
+    f"question fits with infit and outfit between {MNSQ_RANGE[0]:g} and {MNSQ_RANGE[1]:g}. "
+    "Noisy answers are more erratic than the learners' abilities predict (check the "
+    "wording and the key); too predictable ones often come from a question that repeats "
+    "or gives away another.",
+    "long_step": "Against their designed time, or without one the median step of their "
+    "week, the steps that took learners longest were {items}, counting the median minutes "
+    "from the first visit to the next event in the same session.",
+    "short_step": "Against their designed time, or without one the median step of their "
+    "week, the steps that took learners least time were {items}.",
 }
 """Kinds whose findings are listed in one sentence when there are several."""
 

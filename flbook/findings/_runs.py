@@ -1,0 +1,153 @@
+"""Findings of the "runs" family: where this run differs from its earlier runs.
+
+Each comparison puts this run against the earlier runs pooled, with the difference of
+the two shares and its 95% Newcombe (hybrid score) interval, from
+:func:`flbook.analysis.run_differences`. A difference is said only when its interval
+leaves out zero and every count behind it (successes and failures, in this run and in
+the earlier runs) is at least :data:`~flbook.findings.MIN_LEARNERS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .. import analysis as A
+from ._core import MIN_LEARNERS, Finding
+
+__all__ = ["MAX_RUN_DIFFERENCES", "RUN_KINDS", "run_findings"]
+
+MAX_RUN_DIFFERENCES: int = 3
+"""How many steps, and how many questions, are named at most (largest difference first)."""
+
+RUN_KINDS = frozenset(
+    {"run_share_differs", "run_step_differs", "run_question_differs", "run_week_differs"}
+)
+
+
+def _earlier(runs: int) -> str:
+    words = {1: "the earlier run", 2: "the two earlier runs", 3: "the three earlier runs"}
+    return words.get(int(runs), f"the {int(runs)} earlier runs")
+
+
+def _points(d: float, lo: float, hi: float) -> tuple[str, str]:
+    """("18 points fewer", "95% interval 14–22"): the interval as sizes of the difference."""
+    a, b = sorted((abs(lo), abs(hi)))
+    digits = 1 if a < 1 else 0
+    return (
+        f"{abs(d):.0f} points {'more' if d > 0 else 'fewer'}",
+        f"95% interval {a:.{digits}f}–{b:.0f}",
+    )
+
+
+def _shares(this: float, earlier: float, d: float) -> tuple[str, str]:
+    """Both shares in whole percent, or to one decimal when whole percent would not
+    differ by the (rounded) difference said beside them."""
+    digits = 0 if round(this) - round(earlier) == round(d) else 1
+    return f"{this:.{digits}f}%", f"{earlier:.{digits}f}%"
+
+
+def _clear(comp, top: int | None):
+    """Rows whose interval leaves out zero; with ``top``, the largest differences first."""
+    comp = comp[comp["low"] * comp["high"] > 0]
+    if top is None:
+        return comp
+    return comp.reindex(comp["difference"].abs().sort_values(ascending=False).index).head(top)
+
+
+_SAYS: dict[str, str] = {
+    "run_share_differs": "{this} of this run's learners {measure}, {size} ({interval}) than "
+    "the {earlier} of {runs}.",
+    "run_step_differs": "Step {key} was visited by {size} of this run's starters than in "
+    "{runs} ({this} against {earlier}; {interval}).",
+    "run_question_differs": "Question {key} was answered right at the first try by {alone} "
+    "of this run's learners, {size} ({interval}) than in {runs}.",
+    "run_week_differs": "Week {key} was rated good by {alone} of this run's answers, {size} "
+    "({interval}) than in {runs}.",
+}
+"""Each kind's sentence."""
+
+# kind: (table recipe, key, successes, trials, where-prefix, limited to ``top``)
+_COMPARED = {
+    "run_share_differs": (A.run_shares, "measure", "learners", "enrolled", "", False),
+    "run_step_differs": (A.run_funnels, "step", "learners", "starters", "step ", True),
+    "run_question_differs": (
+        A.first_try_by_run,
+        "quiz_question",
+        "correct",
+        "learners",
+        "question ",
+        True,
+    ),
+    "run_week_differs": (A.sentiment_by_run, "week_number", "good", "responses", "week ", False),
+}
+
+
+def run_findings(
+    course,
+    previous: Sequence | None = None,
+    *,
+    top: int = MAX_RUN_DIFFERENCES,
+    min_count: int = MIN_LEARNERS,
+) -> list[Finding]:
+    """Where this run differs from its earlier runs pooled, beyond chance.
+
+    Parameters
+    ----------
+    course : this run.
+    previous : the earlier runs (Courses); default those of the ``previous_runs``
+        setting (:func:`flbook.predict.load_previous_runs`).
+    top : at most this many steps and this many questions (largest difference first).
+    min_count : every count behind a difference is at least this (never under
+        :data:`~flbook.findings.MIN_LEARNERS`).
+
+    Returns
+    -------
+    list of Finding
+        kinds ``run_share_differs`` (visited, completed, fully participated, purchased),
+        ``run_step_differs`` (starters who visited a step), ``run_question_differs``
+        (right at the first try) and ``run_week_differs`` (weeks rated good); ``size`` is
+        the difference in points and ``low``, ``high`` its 95% Newcombe interval. Empty
+        without earlier runs.
+    """
+    if previous is None:
+        from ..predict import load_previous_runs
+
+        previous = load_previous_runs(course)
+    if not previous:
+        return []
+    min_count = max(int(min_count), MIN_LEARNERS)
+    out: list[Finding] = []
+    for kind, (recipe, key, k, n, prefix, limited) in _COMPARED.items():
+        table = recipe(course, previous, min_count=0)
+        if kind == "run_step_differs" and not table.empty:
+            table = table[table["step"] != table["step"].iloc[0]]  # every starter visited it
+        if table.empty:
+            continue
+        comp = A.run_differences(table, key, k, n, min_count=min_count)
+        for value, r in _clear(comp, top if limited else None).iterrows():
+            size, interval = _points(r["difference"], r["low"], r["high"])
+            this, earlier = _shares(r["this_pct"], r["earlier_pct"], r["difference"])
+            text = _SAYS[kind].format(
+                key=value,
+                measure=A.RUN_MEASURES.get(str(value), ""),
+                this=this,
+                alone=f"{r['this_pct']:.0f}%",  # a share said without the other one
+                earlier=earlier,
+                size=size,
+                interval=interval,
+                runs=_earlier(r["runs"]),
+            )
+            out.append(
+                Finding(
+                    "runs",
+                    kind,
+                    f"{prefix}{value}",
+                    float(r["difference"]),
+                    "points",
+                    int(r[f"{n}_this"] + r[f"{n}_earlier"]),
+                    text,
+                    float(r["low"]),
+                    float(r["high"]),
+                )
+            )
+    return out
