@@ -141,6 +141,27 @@ def test_serial_build_writes_every_book_summary_and_the_report(serial):
     assert page.count("<img") == 2
 
 
+def test_a_retried_task_that_finds_its_own_builds_stamp_reports_the_run_built(
+    serial, portfolio_dir
+):
+    """A worker that died after writing the book: the retry finds the stamp and says built."""
+    import json
+
+    from flbook.portfolio import build_run
+
+    out, _ = serial
+    run = read_catalogue(portfolio_dir / "catalogue.yml").runs[0]
+    stamp = out / "runs" / run.key / "stamp.json"
+    saved = stamp.read_text()
+    try:
+        stamp.write_text(json.dumps({**json.loads(saved), "build": "this-build"}))
+        same = build_run(run, str(out), {**FAST, "build": "this-build"})
+        other = build_run(run, str(out), {**FAST, "build": "a-later-build"})
+        assert (same["status"], other["status"]) == ("built", "up to date")
+    finally:
+        stamp.write_text(saved)
+
+
 def test_up_to_date_runs_are_skipped_and_a_changed_export_is_rebuilt(serial, portfolio_dir):
     out, _ = serial
     cat = read_catalogue(portfolio_dir / "catalogue.yml")

@@ -166,7 +166,9 @@ def build_run(run: RunEntry, out: str, options: dict[str, Any] | None = None) ->
     run : the run (from the catalogue).
     out : the portfolio's output folder: a path or an fsspec URL every worker can write.
     options : ``formats`` (list), ``engine``, ``chapters`` (list or None), ``project``
-        (book project folder or None), ``force`` (build even when up to date).
+        (book project folder or None), ``force`` (build even when up to date), ``build``
+        (an id of the portfolio build, written into the stamp: a retried task that finds
+        the stamp of its own build reports the run as built, not up to date).
 
     Returns
     -------
@@ -180,6 +182,7 @@ def build_run(run: RunEntry, out: str, options: dict[str, Any] | None = None) ->
 
     options = dict(options or {})
     force = bool(options.pop("force", False))
+    build = options.pop("build", None)
     t0 = time.perf_counter()
     fs, root = output_fs(out)
     run_dir = f"{root}/runs/{run.key}"
@@ -188,8 +191,14 @@ def build_run(run: RunEntry, out: str, options: dict[str, Any] | None = None) ->
     try:
         stamp = run_stamp(run, options)
         old = _read_json(fs, f"{run_dir}/stamp.json")
-        if not force and old == {"stamp": stamp} and fs.exists(f"{run_dir}/summary.parquet"):
-            record.update(status="up to date", seconds=time.perf_counter() - t0)
+        current = old is not None and old.get("stamp") == stamp
+        if not force and current and fs.exists(f"{run_dir}/summary.parquet"):
+            # stamped by this same build: an earlier try whose worker died after writing
+            by_this_build = build is not None and old.get("build") == build
+            record.update(
+                status="built" if by_this_build else "up to date",
+                seconds=time.perf_counter() - t0,
+            )
             return record
         with contextlib.ExitStack() as stack:
             if _is_local(fs):
@@ -238,7 +247,7 @@ def build_run(run: RunEntry, out: str, options: dict[str, Any] | None = None) ->
     stamp_path = f"{run_dir}/stamp.json"
     if record["status"] == "built":
         with fs.open(stamp_path, "w") as fh:
-            json.dump({"stamp": stamp}, fh)
+            json.dump({"stamp": stamp, "build": build}, fh)
     elif fs.exists(stamp_path):
         fs.rm(stamp_path)
     record["seconds"] = time.perf_counter() - t0

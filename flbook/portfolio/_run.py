@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -77,7 +78,9 @@ def build_portfolio(
     """
     t0 = time.perf_counter()
     runs = catalogue.runs
-    options = dict(options or {})
+    # names this build in the runs' stamps: a task retried after its worker died once
+    # the book was written finds its own stamp and still reports the run as built
+    options = {**(options or {}), "build": uuid.uuid4().hex}
     if serial:
         records = {}
         for i, run in enumerate(runs, start=1):
