@@ -316,3 +316,23 @@ def test_a_skipped_section_ends_at_the_next_heading_or_closing_tag(tmp_path):
         "After.",
     ]
     assert drop_skipped_sections(path) == 0  # safe to run twice
+
+
+# ------------------------------------------------------------------ load warnings
+
+
+@pytest.mark.parametrize(("people", "said"), [(3, "fewer than 10"), (12, "12")])
+def test_the_reenrolment_warning_applies_the_rule(tmp_path, people, said):
+    from flbook.exports import DATASETS, read_export
+
+    rows = ["learner_id,enrolled_at,unenrolled_at,role"]
+    for i in range(people):  # each enrolled twice
+        rows.append(f"p{i},2024-01-01 00:00:00 UTC,2024-01-02 00:00:00 UTC,learner")
+        rows.append(f"p{i},2024-01-05 00:00:00 UTC,,learner")
+    path = tmp_path / "e.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    _, report = read_export(path, DATASETS["enrolments"])
+    (warning,) = [w for w in report.warnings if "more than once" in w]
+    assert warning.startswith(f"{said} people enrolled more than once")
+    if people < 10:
+        assert str(people) not in warning
