@@ -257,11 +257,12 @@ def pool_small_steps(steps: Sequence[str], heights: np.ndarray, min_count: int) 
 
     Examples
     --------
-    >>> pool_small_steps(["1.1", "1.2", "1.3", "2.1"], np.array([40, 6, 5, 3]), 10)
-        step           label  height  pooled last_step  pooled_steps
-    0    1.1             1.1    40.0   False       1.1             1
-    1 1.rest  rest of week 1    11.0    True       1.3             2
-    2 2.rest  rest of week 2     0.0    True       2.1             1
+    >>> pooled = pool_small_steps(["1.1", "1.2", "1.3", "2.1"], np.array([40, 6, 5, 3]), 10)
+    >>> pooled[["label", "height", "pooled", "last_step"]]
+                label  height  pooled last_step
+    0             1.1    40.0   False       1.1
+    1  rest of week 1    11.0    True       1.3
+    2  rest of week 2     0.0    True       2.1
     """
     heights = np.asarray(heights, dtype=float)
     rows: list[dict] = []
