@@ -26,6 +26,8 @@ __all__ = [
     "md",
     "callout",
     "stop_chapter",
+    "skip_section",
+    "SECTION_END",
     "require_data",
     "ChapterStop",
     "Table",
@@ -266,8 +268,39 @@ def stop_chapter(reason: str, *, title: str | None = None) -> None:
     raise ChapterStop(reason)
 
 
+SECTION_END = "flbook-end-section"
+"""Output metadata key that marks :func:`skip_section`'s note in an executed chapter."""
+
+
+def skip_section(reason: str, *, title: str | None = None):
+    """Say in one sentence why this section has nothing to show; the book leaves out the rest of it.
+
+    Shows ``reason`` as a note callout, marked in its output's metadata
+    (:data:`SECTION_END`). When the book is rendered, every later cell of the section is
+    left out: its charts, tables and prose up to the next heading of the same or a
+    higher level (or up to a cell that closes an HTML block, such as ``</details>``,
+    opened before the note). The chapter goes on with its next section. Run by hand in
+    Jupyter, the later cells simply show what little they have.
+
+    Examples
+    --------
+    In a chapter, where a section's data may be absent::
+
+        if leaving.empty:
+            fl.skip_section("This export has no leaving-survey answers, so this "
+                            "section has nothing to show.", title="No leaving survey")
+    """
+    from IPython.display import display
+
+    display(callout("note", reason, title=title), metadata={SECTION_END: True})
+
+
 def require_data(
-    course, *datasets: str, what: str, consequence: str = "there is nothing to show"
+    course,
+    *datasets: str,
+    what: str,
+    consequence: str = "there is nothing to show",
+    section: bool = False,
 ) -> None:
     """End the chapter in one sentence when the export has no rows in any of ``datasets``.
 
@@ -283,6 +316,8 @@ def require_data(
     what : what they hold, in words (``"step activity"``).
     consequence : what follows for the chapter, in words (default "there is nothing
         to show").
+    section : end only the current section (:func:`skip_section`), not the chapter:
+        the rest of the section is left out of the book and the chapter goes on.
     """
     if not datasets:
         raise ValueError("require_data needs at least one dataset")
@@ -294,6 +329,9 @@ def require_data(
     else:
         listed = ", ".join(names[:-1]) + f" and {names[-1]}"
         files = f"its {listed} files are missing or hold only their headers"
+    if section:
+        skip_section(f"This export has no {what} ({files}), so {consequence}.")
+        return
     stop_chapter(
         f"This export has no {what} ({files}), so {consequence}: this chapter ends here.",
         title=f"No {what} in this export",

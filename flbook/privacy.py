@@ -16,6 +16,11 @@ A column counts people when its name says so: ``learners`` and ``learners_*``,
 ``leavers``, ``commenters``, ``respondents``, ``responses`` (each survey or quiz
 response in a table is one person's answer), and the campaign counts ``enrolments``,
 ``active_learners`` and ``upgrades_purchased``. Zero is shown: it points at nobody.
+
+In sentences the same rule holds through :func:`count_text` (a count: ``"fewer than
+10"``), :func:`share_text` (a share, not given when it rests on a small count) and
+:func:`count_share` (both: ``"45 (12%)"``); chapters reach them as ``fl.count_text``,
+``fl.share_text`` and ``fl.count_share``.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ __all__ = [
     "hide_small",
     "small_label",
     "count_text",
+    "share_text",
+    "count_share",
 ]
 
 MIN_COUNT = 10
@@ -72,6 +79,65 @@ def count_text(n: int, min_count: int = MIN_COUNT) -> str:
     """
     n = int(n)
     return f"fewer than {min_count:,}" if 0 < n < min_count else f"{n:,}"
+
+
+def share_text(
+    part: int,
+    whole: int,
+    *,
+    pct: float | None = None,
+    digits: int = 0,
+    min_count: int = MIN_COUNT,
+) -> str:
+    """A share of people for a sentence (``"42%"``), or ``""`` when it would point at a few.
+
+    A share is not given when the people it counts (``part``) or the people it is a
+    share of (``whole``) number from 1 to ``min_count - 1``: "33% of 3 learners" is one
+    learner. Nor when ``whole`` is 0 (nothing to divide by).
+
+    Parameters
+    ----------
+    part, whole : the counts of people the share is computed from.
+    pct : the share already computed (×100) by a recipe, shown instead of
+        ``part / whole`` (the counts still decide whether it is shown).
+    digits : decimals.
+    min_count : the smallest count of people shown.
+
+    Examples
+    --------
+    >>> share_text(45, 100), share_text(3, 100), share_text(40, 8), share_text(0, 50)
+    ('45%', '', '', '0%')
+    >>> share_text(45, 100, pct=44.6)
+    '45%'
+    """
+    part, whole = int(part), int(whole)
+    if whole <= 0 or 0 < part < min_count or whole < min_count:
+        return ""
+    value = 100 * part / whole if pct is None else float(pct)
+    return f"{value:.{digits}f}%"
+
+
+def count_share(
+    part: int,
+    whole: int,
+    *,
+    pct: float | None = None,
+    digits: int = 0,
+    min_count: int = MIN_COUNT,
+) -> str:
+    """A count of people with its share for a sentence: ``"45 (12%)"``, ``"fewer than 10"``.
+
+    The count goes through :func:`count_text` and the share through :func:`share_text`,
+    so a small count is never given, nor a share derived from it.
+
+    Examples
+    --------
+    >>> count_share(45, 380), count_share(3, 380), count_share(12, 12)
+    ('45 (12%)', 'fewer than 10', '12 (100%)')
+    """
+    share = share_text(part, whole, pct=pct, digits=digits, min_count=min_count)
+    text = count_text(part, min_count)
+    return f"{text} ({share})" if share else text
 
 
 def people_columns(frame: pd.DataFrame) -> list[str]:

@@ -33,6 +33,7 @@ def _private_cache(tmp_path_factory, monkeypatch):
 BOOK_FIXTURES = {
     ("conftest", "bundled"),
     ("test_book", "awkward"),
+    ("test_absent_file", "absent_steps_book"),
 }
 
 

@@ -34,6 +34,8 @@ def _text(notebook: Path) -> str:
             for kind in ("text/markdown", "text/html"):
                 if kind in data:
                     parts.append("".join(data[kind]))
+            if "image/png" in data:
+                parts.append("[chart]")
             if out.get("output_type") == "stream":
                 parts.append("".join(out["text"]))
     return "\n".join(parts)
@@ -115,3 +117,39 @@ def test_steps_and_sessions_stop_without_step_activity(no_step_activity, chapter
     assert STOP_TITLE in text
     assert _artefacts(text) == []
     assert "visited at least one step" not in text.split(STOP_TITLE)[1]
+
+
+SECTION_STOPS = re.compile(
+    r"This export has no [^.]*, so (?:this section has nothing to show|there are no [^.]*)\."
+)
+
+
+@pytest.mark.parametrize("chapter", ["09-surveys-video-campaigns", "11-teaching"])
+def test_a_section_without_its_data_says_so_and_shows_no_empty_chart_or_table(
+    nothing_but_enrolments, chapter
+):
+    ok, text = nothing_but_enrolments[chapter]
+    assert ok
+    stops = SECTION_STOPS.findall(text)
+    assert stops, text[-2000:]
+    # after each stop sentence, up to the next section, no empty chart or table
+    for part in SECTION_STOPS.split(text)[1:]:
+        section = re.split(r"\n## ", part)[0]
+        assert "No rows" not in section
+        assert "[chart]" not in section
+    assert "No rows" not in text  # the chapter shows no empty table anywhere
+    assert text.count("<details") == text.count("</details>")
+
+
+def test_surveys_chapter_says_each_missing_dataset_in_one_sentence(nothing_but_enrolments):
+    ok, text = nothing_but_enrolments["09-surveys-video-campaigns"]
+    assert ok
+    for title in (
+        "No leaving survey",
+        "No archetype survey",
+        "No sentiment survey",
+        "No video statistics",
+        "No campaigns",
+    ):
+        assert text.count(title) == 1, title
+    assert "[chart]" not in text  # every section lacks its data: no chart at all

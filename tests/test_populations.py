@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -159,22 +161,25 @@ def test_population_summary_empty_course():
 
 
 def test_headline_by_hand():
+    # counts under 10 read "fewer than 10", without a share (the small-count rule)
     assert headline_summary(small_course()) == (
-        "Of 5 enrolled learners, 3 (60%) visited at least one step and 2 (40%) marked at "
-        "least one step complete. 2 (40%) posted at least one comment and 1 (20%) answered "
-        "at least one question. 1 (20%) fully participated and 1 (20%) bought a certificate. "
-        "2 (40%) unenrolled, 1 of them without visiting a step."
+        "Of fewer than 10 enrolled learners, fewer than 10 visited at least one step and "
+        "fewer than 10 marked at least one step complete. Fewer than 10 posted at least one "
+        "comment and fewer than 10 answered at least one question. Fewer than 10 fully "
+        "participated and fewer than 10 bought a certificate. Fewer than 10 unenrolled, "
+        "fewer than 10 of them without visiting a step."
     )
 
 
 def test_headline_zero_cases():
     assert headline_summary(Course.from_frames()) == "No learner has enrolled on this course run."
     assert headline_summary(people(3)) == (
-        "3 learners enrolled; none of them has visited a step yet. No learner has commented "
-        "or answered a question. No learner has fully participated or bought a certificate. "
-        "No learner has unenrolled."
+        "Fewer than 10 learners enrolled; none of them has visited a step yet. No learner has "
+        "commented or answered a question. No learner has fully participated or bought a "
+        "certificate. No learner has unenrolled."
     )
-    assert headline_summary(people(1)).startswith("1 learner enrolled and has not visited")
+    assert headline_summary(people(12)).startswith("12 learners enrolled; none of them")
+    assert headline_summary(people(1)).startswith("Fewer than 10 learners enrolled; none")
 
 
 def test_headline_one_of_a_pair_and_all_leavers_unseen():
@@ -192,9 +197,10 @@ def test_headline_one_of_a_pair_and_all_leavers_unseen():
     )
     text = headline_summary(flags)
     assert "but none marked a step complete." in text
-    assert "1 (25%) posted at least one comment. No learner has answered a question." in text
-    assert "1 (25%) fully participated. No learner has bought a certificate." in text
-    assert text.endswith("2 (50%) unenrolled, all without visiting a step.")
+    assert "Fewer than 10 posted at least one comment. No learner has answered a question." in text
+    assert "Fewer than 10 fully participated. No learner has bought a certificate." in text
+    assert text.endswith("Fewer than 10 unenrolled, all without visiting a step.")
+    assert not re.search(r"\d", text.replace("10", ""))  # no count under 10, no share
 
 
 def test_headline_thousands_and_tiny_shares():
@@ -209,7 +215,7 @@ def test_headline_thousands_and_tiny_shares():
     flags.loc[:2011, "answered"] = True  # 2,012 of 2,013: short of all
     text = headline_summary(flags)
     assert text.startswith("Of 2,013 enrolled learners, 1,540 (77%) visited at least one step")
-    assert "3 (<1%) posted at least one comment and 2,012 (>99%) answered" in text
+    assert "Fewer than 10 posted at least one comment and 2,012 (>99%) answered" in text
     assert "nan" not in text and "inf" not in text
 
 

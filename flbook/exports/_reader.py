@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..errors import ExportError
+from ..privacy import count_text
 from ._schema import KIND_WORDS, Dataset
 
 __all__ = ["FileReport", "read_export", "empty_table", "arrow_type", "KNOWN_ROLES"]
@@ -833,8 +834,8 @@ def _enrolment_rules(table: pa.Table, report: FileReport) -> pa.Table:
     if len(earlier):
         report.exclude("earlier enrolment of a re-enrolled person (latest kept)", len(earlier))
         report.warnings.append(
-            f"{len(np.unique(codes[order[last]]))} person(s) enrolled more than once; "
-            "their latest enrolment is kept"
+            f"{count_text(len(np.unique(codes[order[last]])))} people enrolled more than "
+            "once; the latest enrolment of each is kept"
         )
     drop = cand[np.concatenate([repeats, earlier])]
     if len(drop) == 0:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm, rankdata
 
+from ..privacy import MIN_COUNT, count_text
 from ._core import CONFIDENCE, pct
 
 __all__ = [
@@ -256,8 +257,12 @@ def verdict_text(verdict: pd.DataFrame) -> str:
         v = verdict[verdict["week"] == week]
         first = v.iloc[0]
         parts = [
-            f"**End of week {week}** ({int(first['learners']):,} learners scored, "
-            f"{pct(first['disengaged_pct'])} of whom did nothing the following week)."
+            f"**End of week {week}** ({count_text(first['learners'])} learners scored"
+            + (
+                f", {pct(first['disengaged_pct'])} of whom did nothing the following week)."
+                if first["learners"] >= MIN_COUNT
+                else ")."
+            )
         ]
         if first["baseline_flags_nobody"]:
             parts.append(
@@ -289,13 +294,15 @@ def verdict_text(verdict: pd.DataFrame) -> str:
         ceil = first["recall_ceiling_pct"]
         if np.isfinite(ceil) and ceil < 100:
             parts.append(
-                f"The list holds {int(first['flagged']):,} learners, so it can reach at most "
+                f"The list holds {count_text(first['flagged'])} learners, so it can reach at most "
                 f"{pct(ceil)} of those who disengaged (recall in the list cannot pass that)."
             )
         out.append(" ".join(parts))
     n = [int(verdict.loc[verdict["week"] == w, "learners"].iloc[0]) for w in weeks]
     if len(set(n)) > 1:
-        listed = ", ".join(f"{k:,} at the end of week {w}" for k, w in zip(n, weeks, strict=True))
+        listed = ", ".join(
+            f"{count_text(k)} at the end of week {w}" for k, w in zip(n, weeks, strict=True)
+        )
         out.append(
             f"The number of learners scored changes ({listed}) because a learner is scored "
             "only after they have started the course and while they are still enrolled: "
@@ -323,13 +330,13 @@ def ties_text(risks: pd.Series, flagged: int, *, threshold: float = TIE_RISK) ->
         return ""
     if high > flagged:
         return (
-            f"{high:,} learners have a predicted risk of {threshold:.0%} or more, more than "
-            f"the {flagged:,} places on the list: who gets a place among them, and their "
+            f"{count_text(high)} learners have a predicted risk of {threshold:.0%} or more, "
+            f"more than the {count_text(flagged)} places on the list: who gets a place among them, and their "
             "order, are arbitrary. Treat them as one group rather than a ranking."
         )
     if high:
         return (
-            f"{high:,} of the {flagged:,} learners on the list have a predicted risk of "
+            f"{count_text(high)} of the {count_text(flagged)} learners on the list have a predicted risk of "
             f"{threshold:.0%} or more; their order among themselves says little."
         )
     return f"No learner has a predicted risk of {threshold:.0%} or more."

@@ -45,7 +45,9 @@ def _flags(course, roles):
 
 
 def _people(n: int, noun: str = "learner") -> str:
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+    from ..privacy import count_text
+
+    return f"{count_text(n)} {noun}" + ("" if n == 1 and count_text(n) == "1" else "s")
 
 
 def headline_summary(course, *, roles: tuple[str, ...] = ("learner",)) -> str:
@@ -55,7 +57,8 @@ def headline_summary(course, *, roles: tuple[str, ...] = ("learner",)) -> str:
     enrolled, visited and completed steps, commented, answered questions, fully
     participated, bought a certificate, and left (and how many of those never visited
     a step). Numbers have thousands separators; zero counts are said plainly ("No
-    learner has unenrolled.") and nothing is divided by zero.
+    learner has unenrolled.") and nothing is divided by zero. Counts under 10 read
+    "fewer than 10", without a share (:mod:`flbook.privacy`).
 
     Parameters
     ----------
@@ -70,12 +73,18 @@ def headline_summary(course, *, roles: tuple[str, ...] = ("learner",)) -> str:
     Examples
     --------
     >>> import pandas as pd
-    >>> flags = pd.DataFrame({"enrolled": [True] * 4, "visited": [True, True, True, False],
-    ...     "completed": [True, False, False, False]})
-    >>> print(headline_summary(flags))  # doctest: +NORMALIZE_WHITESPACE
-    Of 4 enrolled learners, 3 (75%) visited at least one step and 1 (25%) marked at
-    least one step complete. No learner has commented or answered a question. No learner
-    has fully participated or bought a certificate. No learner has unenrolled.
+    >>> from flbook.store import Course
+    >>> course = Course.from_frames(
+    ...     enrolments=pd.DataFrame({"learner_id": ["a", "b", "c", "d"],
+    ...         "enrolled_at": ["2024-02-01 10:00:00"] * 4, "role": ["learner"] * 4}),
+    ...     step_activity=pd.DataFrame({"learner_id": ["a", "b", "c"], "step": ["1.1"] * 3,
+    ...         "first_visited_at": ["2024-02-05 10:00:00"] * 3,
+    ...         "last_completed_at": ["2024-02-05 10:05:00", None, None]}))
+    >>> print(headline_summary(course))  # doctest: +NORMALIZE_WHITESPACE
+    Of fewer than 10 enrolled learners, fewer than 10 visited at least one step and
+    fewer than 10 marked at least one step complete. No learner has commented or
+    answered a question. No learner has fully participated or bought a certificate. No
+    learner has unenrolled.
     """
     f = _flags(course, roles)
     n = len(f)
@@ -83,8 +92,10 @@ def headline_summary(course, *, roles: tuple[str, ...] = ("learner",)) -> str:
         return "No learner has enrolled on this course run."
     c = {k: int(f[k].sum()) if k in f.columns else 0 for k in GROUPS}
 
-    def share(k: int) -> str:
-        return f"{k:,} ({pct(100.0 * k / n)})"
+    from ..privacy import MIN_COUNT, count_text
+
+    def share(k: int) -> str:  # the small-count rule: no count, nor share, of a few
+        return f"{k:,} ({pct(100.0 * k / n)})" if k >= MIN_COUNT else count_text(k)
 
     def pair(a: str, b: str, a_words: str, b_words: str, none_words: str) -> str:
         x, y = c[a], c[b]
@@ -114,11 +125,7 @@ def headline_summary(course, *, roles: tuple[str, ...] = ("learner",)) -> str:
             first += " but none marked a step complete."
         sentences.append(first)
     else:
-        sentences.append(
-            f"{_people(n, 'learner')} enrolled; none of them has visited a step yet."
-            if n > 1
-            else "1 learner enrolled and has not visited a step yet."
-        )
+        sentences.append(f"{_people(n, 'learner')} enrolled; none of them has visited a step yet.")
     sentences.append(
         pair(
             "commented",
@@ -149,7 +156,7 @@ def headline_summary(course, *, roles: tuple[str, ...] = ("learner",)) -> str:
                 else ", all without visiting a step."
             )
         elif left_unseen:
-            text += f", {left_unseen:,} of them without visiting a step."
+            text += f", {count_text(left_unseen)} of them without visiting a step."
         else:
             text += "."
         sentences.append(text)

@@ -2,6 +2,8 @@
 
 Each function draws a table from :mod:`flbook.predict` (``evaluate``, ``calibration``,
 ``risk_distribution``, ``driver_summary``) on one Axes. None of them sees a learner id.
+Each applies the small-count rule (:mod:`flbook.privacy`): a bar, point or score that
+rests on fewer than ``min_count`` learners is not drawn, and the chart says so.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
+from ..privacy import MIN_COUNT
 from ._base import COLORS, PALETTE, get_ax, no_data, thousands
 
 __all__ = [
@@ -38,6 +41,11 @@ _METRIC_LABELS = {
 _BASELINE = "baseline"
 
 
+def _note(ax: Axes, text: str) -> None:
+    label = ax.get_xlabel()
+    ax.set_xlabel(f"{label}\n{text}" if label else text)
+
+
 def _model_of(data: pd.DataFrame, model: str | None) -> str | None:
     models = [m for m in pd.unique(data["model"].astype(str)) if m != "rule"]
     if model is not None:
@@ -50,6 +58,7 @@ def plot_prediction_scores(
     *,
     metric: str = "auc",
     model: str | None = "logistic",
+    min_count: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """Grouped bars: one score per study week, one bar per paradigm, beside the baseline.
@@ -61,6 +70,8 @@ def plot_prediction_scores(
         ``"brier"``, ``"calibration_error_pct"``.
     model : the model whose scores are drawn (``None``: the first one present); the
         baseline is always drawn, hatched grey.
+    min_count : a score of fewer learners is not drawn: fewer scored learners, and for
+        ``precision_pct`` fewer flagged, for ``recall_pct`` fewer who disengaged.
     ax : the Axes to draw on (default: the current one).
     """
     ax = get_ax(ax)
@@ -72,6 +83,15 @@ def plot_prediction_scores(
     d = data[keep & data[metric].notna()]
     if d.empty:
         return no_data(ax, "No weeks to evaluate")
+    base = d["learners"].to_numpy(dtype=float)
+    if metric == "precision_pct" and "flagged" in d:
+        base = d["flagged"].to_numpy(dtype=float)
+    elif metric == "recall_pct" and "disengaged_pct" in d:
+        base = np.round(base * d["disengaged_pct"].fillna(0).to_numpy(dtype=float) / 100)
+    few = base < min_count
+    d = d[~few]
+    if d.empty:
+        return no_data(ax, f"Every score rests on fewer than {min_count} learners")
     weeks = sorted(pd.unique(d["week"]))
     order = [p for p in ("post-hoc", "transfer", "in-situ", _BASELINE) if p in set(par[d.index])]
     width = 0.8 / len(order)
@@ -98,6 +118,8 @@ def plot_prediction_scores(
     elif metric.endswith("_pct"):
         ax.set_ylim(0, 100)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    if few.any():
+        _note(ax, f"Scores resting on fewer than {min_count} learners are not drawn")
     return ax
 
 
@@ -105,6 +127,7 @@ def plot_calibration(
     data: pd.DataFrame,
     *,
     model: str | None = "logistic",
+    min_count: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """Predicted risk against the share who disengaged, one line per paradigm.
@@ -117,11 +140,17 @@ def plot_calibration(
     data : :func:`flbook.predict.calibration` output.
     model : the model drawn (``None``: the first one present); the baseline (two
         points: active and inactive this week) is drawn as grey crosses.
+    min_count : a risk band of fewer learners is not drawn (its share who disengaged
+        would describe a few people).
     ax : the Axes to draw on.
     """
     ax = get_ax(ax)
     if data is None or data.empty:
         return no_data(ax, "No predictions to compare")
+    few = data["learners"].to_numpy(dtype=float) < min_count
+    data = data[~few]
+    if data.empty:
+        return no_data(ax, f"Every risk band holds fewer than {min_count} learners")
     model = _model_of(data, model)
     ax.plot([0, 100], [0, 100], color=COLORS["muted"], lw=0.8, ls=":", zorder=0)
     par = data["paradigm"].astype(str)
@@ -167,15 +196,20 @@ def plot_calibration(
     ax.set_ylabel("Learners who disengaged")
     ax.set_aspect("equal", adjustable="box")
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8)
+    if few.any():
+        _note(ax, f"Risk bands of fewer than {min_count} learners are not drawn")
     return ax
 
 
-def plot_risk_distribution(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+def plot_risk_distribution(
+    data: pd.DataFrame, *, min_count: int = MIN_COUNT, ax: Axes | None = None
+) -> Axes:
     """Learners per risk band, the flagged ones highlighted.
 
     Parameters
     ----------
     data : :func:`flbook.predict.risk_distribution` output.
+    min_count : a segment (flagged or not, in one band) of fewer learners is not drawn.
     ax : the Axes to draw on.
     """
     ax = get_ax(ax)
@@ -185,6 +219,9 @@ def plot_risk_distribution(data: pd.DataFrame, *, ax: Axes | None = None) -> Axe
     width = (data["bin_right_pct"] - data["bin_left_pct"]).to_numpy(dtype=float)
     flagged = data["flagged"].to_numpy(dtype=float)
     rest = data["learners"].to_numpy(dtype=float) - flagged
+    few = ((flagged > 0) & (flagged < min_count)) | ((rest > 0) & (rest < min_count))
+    flagged = np.where((flagged > 0) & (flagged < min_count), 0.0, flagged)
+    rest = np.where((rest > 0) & (rest < min_count), 0.0, rest)
     ax.bar(left, rest, width=width * 0.95, align="edge", color=PALETTE[5], label="Not flagged")
     ax.bar(
         left,
@@ -201,22 +238,30 @@ def plot_risk_distribution(data: pd.DataFrame, *, ax: Axes | None = None) -> Axe
     ax.set_ylabel("Learners")
     thousands(ax, "y")
     ax.legend(loc="upper center")
+    if few.any():
+        _note(ax, f"Bars of 1 to {min_count - 1} learners are not drawn")
     return ax
 
 
-def plot_risk_drivers(data: pd.DataFrame, *, top: int = 8, ax: Axes | None = None) -> Axes:
+def plot_risk_drivers(
+    data: pd.DataFrame, *, top: int = 8, min_count: int = MIN_COUNT, ax: Axes | None = None
+) -> Axes:
     """Horizontal bars: how many flagged learners each feature drove, by its signal.
 
     Parameters
     ----------
     data : :func:`flbook.predict.driver_summary` output.
     top : at most this many features, the most frequent.
+    min_count : a feature that drove fewer flagged learners is not drawn.
     ax : the Axes to draw on.
     """
     ax = get_ax(ax)
     if data is None or data.empty:
         return no_data(ax, "No risk drivers")
-    d = data.head(int(top)).iloc[::-1]
+    few = data["learners"].to_numpy(dtype=float) < min_count
+    if few.all():
+        return no_data(ax, f"Every risk driver drove fewer than {min_count} flagged learners")
+    d = data[~few].head(int(top)).iloc[::-1]
     signals = list(dict.fromkeys(data["signal"]))
     color = {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(signals)}
     y = np.arange(len(d))
@@ -232,4 +277,6 @@ def plot_risk_drivers(data: pd.DataFrame, *, top: int = 8, ax: Axes | None = Non
     ax.legend(
         loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, title="Signal", title_fontsize=8
     )
+    if few.any():
+        _note(ax, f"Drivers of fewer than {min_count} flagged learners are not drawn")
     return ax

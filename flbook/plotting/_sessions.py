@@ -157,7 +157,8 @@ def plot_session_distribution(
         chart says how many there are.
     min_count : int
         The small-count rule (:mod:`flbook.privacy`): with one group, a bar of fewer
-        learners is not drawn and the x label says so.
+        learners is not drawn; with several, a bin of fewer learners is drawn at 0 and
+        a group of fewer learners gets no outline. The x label says so.
     ax : Axes, optional
     """
     ax = get_ax(ax)
@@ -173,6 +174,7 @@ def plot_session_distribution(
     keep = left > 0 if log_x else np.ones(len(left), dtype=bool)
     hidden = []
     small_bars = False
+    small_groups: list[str] = []
     for i, g in enumerate(groups):  # a handful of groups
         d = data[data["group"] == g]
         if len(groups) == 1:
@@ -189,9 +191,15 @@ def plot_session_distribution(
                 lw=0.5,
             )
         else:
+            counts = d["learners"].to_numpy(dtype=float)
+            if 0 < counts.sum() < min_count:  # a group of a few: no outline at all
+                small_groups.append(str(g))
+                continue
+            small = (counts > 0) & (counts < min_count)  # a share of a few points at them
+            small_bars = small_bars or bool(small[keep].any())
             edges = np.append(d["bin_left"].to_numpy()[keep], d["bin_right"].to_numpy()[keep][-1:])
             ax.stairs(
-                d["pct"].to_numpy()[keep],
+                np.where(small, 0.0, d["pct"].to_numpy(dtype=float))[keep],
                 edges,
                 color=PALETTE[i % len(PALETTE)],
                 lw=1.8,
@@ -212,16 +220,24 @@ def plot_session_distribution(
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(SESSION_MEASURE_LABELS.get(measure, measure) + (" (log scale)" if log_x else ""))
     if small_bars:
+        what = "Bars" if len(groups) == 1 else "Bins"
         ax.set_xlabel(
-            f"{ax.get_xlabel()}\nBars of 1 to {min_count - 1} learners are not drawn "
+            f"{ax.get_xlabel()}\n{what} of 1 to {min_count - 1} learners are "
+            f"{'not drawn' if len(groups) == 1 else 'drawn at 0'} "
             f"(counts under {min_count} are not shown)"
+        )
+    if small_groups:
+        ax.set_xlabel(
+            f"{ax.get_xlabel()}\nNot drawn, fewer than {min_count} learners: "
+            + ", ".join(small_groups)
         )
     if len(groups) == 1:
         ax.set_ylabel("Learners")
         thousands(ax, "y")
     else:
         ax.set_ylabel("Learners in the group (%)")
-        _legend_above(ax)
+        if ax.get_legend_handles_labels()[0]:
+            _legend_above(ax)
     if hidden:
         ax.text(
             0.99,
@@ -248,6 +264,7 @@ def plot_group_comparison(
     *,
     measure: str | None = None,
     wrap: int | None = None,
+    min_count: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """Box-like comparison of one session measure across learner groups.
@@ -267,6 +284,9 @@ def plot_group_comparison(
     wrap : int, optional
         Wrap group names at about this many characters (default: from the Axes' width
         per group, so names do not run into each other).
+    min_count : int
+        The small-count rule (:mod:`flbook.privacy`): a group of fewer learners gets no
+        box (its quartiles would describe a few people); its label reads "(n < 10)".
     ax : Axes, optional
     """
     ax = get_ax(ax)
@@ -280,9 +300,16 @@ def plot_group_comparison(
     if wrap is None:  # characters of 8–9 pt text that fit in each group's slot
         slot_pt = ax.get_position().width * ax.figure.get_figwidth() * 72 / len(d)
         wrap = int(max(8, min(24, slot_pt / 5.4)))
+    records = d.to_dict("records")  # one record per group: a handful
+    small = [0 < int(r["learners"]) < min_count for r in records]
+    labels = [
+        f"{_group_label(r['group'], wrap)}\n"
+        + (f"(n < {min_count})" if few else f"(n = {int(r['learners']):,})")
+        for r, few in zip(records, small, strict=True)
+    ]
     stats = [
         {
-            "label": f"{_group_label(r['group'], wrap)}\n(n = {int(r['learners']):,})",
+            "label": label,
             "med": r["median"],
             "q1": r["q1"],
             "q3": r["q3"],
@@ -290,14 +317,21 @@ def plot_group_comparison(
             "whishi": r["p90"],
             "fliers": [],
         }
-        for r in d.to_dict("records")  # one record per group: a handful
+        for r, label, few in zip(records, labels, small, strict=True)
+        if not few
     ]
-    boxes = ax.bxp(stats, showfliers=False, patch_artist=True, widths=0.55)
-    for i, patch in enumerate(boxes["boxes"]):
-        patch.set_facecolor(PALETTE[i % len(PALETTE)])
+    positions = [i + 1 for i, few in enumerate(small) if not few]
+    boxes = {"boxes": [], "medians": []}  # every group a few people: no box at all
+    if stats:
+        boxes = ax.bxp(stats, positions=positions, showfliers=False, patch_artist=True, widths=0.55)
+    for i, patch in zip(positions, boxes["boxes"], strict=True):
+        patch.set_facecolor(PALETTE[(i - 1) % len(PALETTE)])
         patch.set_alpha(0.55)
     for line in boxes["medians"]:
         line.set_color("black")
+    ax.set_xticks(range(1, len(records) + 1))
+    ax.set_xticklabels(labels)
+    ax.set_xlim(0.5, len(records) + 0.5)
     ax.tick_params(axis="x", labelsize=8 if len(d) > 2 else 9)
     ax.set_ylabel(SESSION_MEASURE_LABELS.get(measure, measure))
     ax.set_ylim(bottom=0)
@@ -314,6 +348,7 @@ def plot_group_comparison_grid(
     measures: Sequence[str] | None = None,
     ncols: int | None = None,
     figsize: tuple[float, float] | None = None,
+    min_count: int = MIN_COUNT,
 ) -> Figure:
     """Every measure of :func:`~flbook.analysis.compare_groups`, one panel each.
 
@@ -331,6 +366,8 @@ def plot_group_comparison_grid(
         more, rows of three).
     figsize : (width, height) in inches, optional
         Default: about 3.2 × 3.4 inches per panel.
+    min_count : int
+        A group of fewer learners gets no box (see :func:`plot_group_comparison`).
 
     Group names are wrapped to fit their panel, so four panels of two or three groups
     stay readable at book width.
@@ -348,7 +385,7 @@ def plot_group_comparison_grid(
     if not measures:
         no_data(flat[0])
     for ax, m in zip(flat, measures, strict=False):  # a handful of measures
-        plot_group_comparison(data, measure=m, ax=ax)
+        plot_group_comparison(data, measure=m, min_count=min_count, ax=ax)
     for ax in flat[len(measures) if measures else 1 :]:  # empty slots of the last row
         ax.set_visible(False)
     fig.tight_layout()

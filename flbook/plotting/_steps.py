@@ -25,7 +25,7 @@ from ._base import (
     thousands,
 )
 
-__all__ = ["plot_step_counts", "plot_stopped_here", "plot_step_funnel"]
+__all__ = ["plot_step_counts", "plot_stopped_here", "plot_step_funnel", "pool_small_steps"]
 
 LEARNER_MEASURES = frozenset({"visited", "completed"})
 """Measures of :func:`~flbook.analysis.step_activity_counts` that count learners (one
@@ -121,6 +121,7 @@ def plot_step_counts(
     exercise_steps: Iterable[str] = (),
     social_steps: Iterable[str] = (),
     min_count: int = MIN_COUNT,
+    pool: bool = False,
     ax: Axes | None = None,
     **kwargs,
 ) -> Axes:
@@ -139,6 +140,9 @@ def plot_step_counts(
     min_count : the small-count rule (:mod:`flbook.privacy`): a bar that counts fewer
         learners (measures ``visited`` and ``completed``, or a ``learners`` column) is
         not drawn, and the x label says so.
+    pool : with one series of learners, pool the steps of fewer than ``min_count``
+        learners into one hatched "rest of week N" bar per week (drawn when the pool
+        reaches ``min_count``), instead of leaving them out one by one.
     ax : the Axes to draw on (default: the current Axes).
     **kwargs : passed to :meth:`~matplotlib.axes.Axes.bar`.
 
@@ -173,8 +177,25 @@ def plot_step_counts(
     else:
         order = [None]
     steps = _ordered_steps(data["step"])
-    x = np.arange(len(steps))
     k = len(order)
+    if pool and k == 1 and (value == "learners" or order[0] in LEARNER_MEASURES):
+        part = data if order[0] is None else data[data["measure"].astype(str) == order[0]]
+        pooled = pool_small_steps(steps, _per_step(part, steps, value), min_count)
+        ax.bar(
+            np.arange(len(pooled)),
+            pooled["height"].to_numpy(),
+            width=0.8,
+            color=COLORS["primary"],
+            edgecolor="white",
+            zorder=2,
+            **kwargs,
+        )
+        _hatch_pools(ax.containers[-1], pooled)
+        ax.set_ylabel("Learners" if value == "count" else value.replace("_", " ").capitalize())
+        thousands(ax, "y")
+        _finish_pooled(ax, pooled, exercise_steps, social_steps, min_count)
+        return ax
+    x = np.arange(len(steps))
     width = 0.8 / k
     hidden = False
     for i, m in enumerate(order):
@@ -216,6 +237,98 @@ def _hide_small(heights: np.ndarray, min_count: int) -> tuple[np.ndarray, bool]:
     return np.where(small, 0.0, heights), bool(small.any())
 
 
+def pool_small_steps(steps: Sequence[str], heights: np.ndarray, min_count: int) -> pd.DataFrame:
+    """Steps of fewer than ``min_count`` learners pooled into one "rest of week N" per week.
+
+    Parameters
+    ----------
+    steps : the steps in course order ("W.S").
+    heights : learners per step, aligned on ``steps``.
+    min_count : the smallest count of people shown (:mod:`flbook.privacy`).
+
+    Returns
+    -------
+    DataFrame
+        One row per bar in course order: ``step`` (the step, or ``"W.rest"`` for a
+        week's pool, placed after that week's own bars), ``label`` (the step, or
+        ``"rest of week W"``), ``height`` (learners; 0 for a pool under ``min_count``,
+        which is not drawn), ``pooled`` (bool), ``last_step`` (the week's last step for a
+        pool, else the step itself) and ``pooled_steps`` (how many steps a pool holds).
+
+    Examples
+    --------
+    >>> pooled = pool_small_steps(["1.1", "1.2", "1.3", "2.1"], np.array([40, 6, 5, 3]), 10)
+    >>> pooled[["label", "height", "pooled", "last_step"]]
+                label  height  pooled last_step
+    0             1.1    40.0   False       1.1
+    1  rest of week 1    11.0    True       1.3
+    2  rest of week 2     0.0    True       2.1
+    """
+    heights = np.asarray(heights, dtype=float)
+    rows: list[dict] = []
+    week_of = [str(s).split(".")[0] for s in steps]
+    for week in dict.fromkeys(week_of):  # a handful of weeks
+        idx = [i for i, w in enumerate(week_of) if w == week]
+        small = [i for i in idx if 0 < heights[i] < min_count]
+        for i in idx:
+            if i not in small:
+                rows.append(
+                    dict(
+                        step=str(steps[i]),
+                        label=str(steps[i]),
+                        height=heights[i],
+                        pooled=False,
+                        last_step=str(steps[i]),
+                        pooled_steps=1,
+                    )
+                )
+        if small:
+            total = float(heights[small].sum())
+            rows.append(
+                dict(
+                    step=f"{week}.rest",
+                    label=f"rest of week {week}",
+                    height=total if total >= min_count else 0.0,
+                    pooled=True,
+                    last_step=str(steps[idx[-1]]),
+                    pooled_steps=len(small),
+                )
+            )
+    return pd.DataFrame(
+        rows, columns=["step", "label", "height", "pooled", "last_step", "pooled_steps"]
+    )
+
+
+def _hatch_pools(bars, pooled: pd.DataFrame) -> None:
+    for bar, is_pool in zip(bars, pooled["pooled"], strict=True):
+        if is_pool:
+            bar.set_hatch("///")
+
+
+def _finish_pooled(
+    ax: Axes,
+    pooled: pd.DataFrame,
+    exercise_steps: Iterable[str],
+    social_steps: Iterable[str],
+    min_count: int,
+    order: Sequence | None = None,
+) -> None:
+    """The step axis of a pooled chart: each pool named "rest of week N", the rule said."""
+    _finish_steps(ax, list(pooled["step"]), exercise_steps, social_steps, legend=True, order=order)
+    ticks = ax.get_xticklabels()
+    labels = [t.get_text() for t in ticks]
+    for i, (is_pool, label) in enumerate(zip(pooled["pooled"], pooled["label"], strict=True)):
+        if is_pool:
+            labels[i] = label
+    size = ticks[0].get_fontsize() if ticks else 8
+    ax.set_xticklabels(labels, rotation=90, fontsize=size)
+    if pooled["pooled"].any():
+        ax.set_xlabel(
+            f"{ax.get_xlabel()}\nSteps with 1 to {min_count - 1} learners are pooled in a "
+            f'hatched "rest of week" bar (drawn when it holds {min_count} or more)'
+        )
+
+
 def _note_hidden(ax: Axes, min_count: int) -> None:
     ax.set_xlabel(
         f"{ax.get_xlabel()}\nSteps with 1 to {min_count - 1} learners have no bar "
@@ -232,6 +345,7 @@ def plot_stopped_here(
     exercise_steps: Iterable[str] = (),
     social_steps: Iterable[str] = (),
     min_count: int = MIN_COUNT,
+    pool: bool = False,
     ax: Axes | None = None,
 ) -> Axes:
     """Where learners stopped: bars "stopped here", the accumulated and went-on curves.
@@ -243,6 +357,9 @@ def plot_stopped_here(
     exercise_steps, social_steps : steps to shade ("W.S").
     min_count : a bar of fewer learners is not drawn (:mod:`flbook.privacy`); the lines
         add up every learner.
+    pool : pool the steps of fewer than ``min_count`` learners into one hatched "rest
+        of week N" bar per week, after the week's own steps (see
+        :func:`pool_small_steps`); the lines there read as at the week's last step.
     ax : the Axes to draw on (default: the current Axes).
 
     Returns
@@ -254,8 +371,18 @@ def plot_stopped_here(
     if _empty(data, "learners"):
         return no_data(ax)
     steps = _ordered_steps(data["step"])
-    x = np.arange(len(steps))
-    heights, hidden = _hide_small(_per_step(data, steps, "learners"), min_count)
+    cumulative = _per_step(data, steps, "stopped_cumulative")
+    going = _per_step(data, steps, "went_on")
+    pooled = None
+    if pool:
+        pooled = pool_small_steps(steps, _per_step(data, steps, "learners"), min_count)
+        at = {s: i for i, s in enumerate(steps)}
+        where = [at[s] for s in pooled["last_step"]]
+        heights, hidden = pooled["height"].to_numpy(), False
+        cumulative, going = cumulative[where], going[where]
+    else:
+        heights, hidden = _hide_small(_per_step(data, steps, "learners"), min_count)
+    x = np.arange(len(heights))
     bars = ax.bar(
         x,
         heights,
@@ -264,9 +391,11 @@ def plot_stopped_here(
         label="Stopped here",
         zorder=2,
     )
+    if pooled is not None:
+        _hatch_pools(bars, pooled)
     (stopped,) = ax.plot(
         x,
-        _per_step(data, steps, "stopped_cumulative"),
+        cumulative,
         color=COLORS["bad"],
         lw=2,
         label="Stopped here or earlier",
@@ -274,7 +403,7 @@ def plot_stopped_here(
     )
     (went_on,) = ax.plot(
         x,
-        _per_step(data, steps, "went_on"),
+        going,
         color=COLORS["primary"],
         lw=2,
         label="Went on from here",
@@ -283,6 +412,11 @@ def plot_stopped_here(
     ax.set_ylabel("Learners")
     ax.set_ylim(bottom=0)
     thousands(ax, "y")
+    if pooled is not None:
+        _finish_pooled(
+            ax, pooled, exercise_steps, social_steps, min_count, order=[bars, stopped, went_on]
+        )
+        return ax
     _finish_steps(
         ax, steps, exercise_steps, social_steps, legend=True, order=[bars, stopped, went_on]
     )
@@ -299,6 +433,7 @@ def plot_step_funnel(
     *,
     exercise_steps: Iterable[str] = (),
     social_steps: Iterable[str] = (),
+    min_count: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """The step funnel: share of the first step's visitors who visited each step.
@@ -308,6 +443,9 @@ def plot_step_funnel(
     data : the table of :func:`~flbook.analysis.step_funnel` (``step, learners,
         pct_of_first``).
     exercise_steps, social_steps : steps to shade ("W.S").
+    min_count : the small-count rule (:mod:`flbook.privacy`): a step visited by fewer
+        learners has no bar (its percentage would point at them), and when fewer than
+        ``min_count`` learners visited the first step no percentage is drawn at all.
     ax : the Axes to draw on (default: the current Axes).
 
     Returns
@@ -318,9 +456,19 @@ def plot_step_funnel(
     if _empty(data, "learners"):
         return no_data(ax)
     steps = _ordered_steps(data["step"])
+    first = _per_step(data, steps, "learners")[0]
+    if 0 < first < min_count:
+        return no_data(
+            ax, f"Fewer than {min_count} learners visited the first step: too few for shares"
+        )
     x = np.arange(len(steps))
-    ax.bar(x, _per_step(data, steps, "pct_of_first"), width=0.8, color=COLORS["primary"], zorder=2)
+    learners = _per_step(data, steps, "learners")
+    small = (learners > 0) & (learners < min_count)
+    pct = np.where(small, 0.0, _per_step(data, steps, "pct_of_first"))
+    ax.bar(x, pct, width=0.8, color=COLORS["primary"], zorder=2)
     ax.set_ylabel("% of learners who visited the first step")
     ax.set_ylim(0, 100)
     _finish_steps(ax, steps, exercise_steps, social_steps, legend=True)
+    if small.any():
+        _note_hidden(ax, min_count)
     return ax

@@ -293,6 +293,9 @@ def execute_chapters(
         if store is not None:
             todo = longest_first(todo, [e.name for e in notebooks], store.timings())
         _execute_parallel(todo, jobs_args, min(workers, len(todo)), memory_share, report, done)
+    for result in results.values():  # after the cache took its copy: the cache keeps every cell
+        if result.entry.is_notebook and result.error is None:
+            drop_skipped_sections(result.output)
     return [results[e.path] for e in book.entries]
 
 
@@ -483,6 +486,63 @@ def _trim_after_stop(executed: Path) -> bool:
             nbformat.write(nb, executed)
             return True
     return False
+
+
+SECTION_END = "flbook-end-section"
+"""Output metadata key of :func:`flbook.skip_section`'s note (``flbook._setup.SECTION_END``)."""
+
+_HEADING = re.compile(r"^(#{1,6})\s")
+_FENCE = re.compile(r"^(```|~~~)")
+
+
+def _headings(markdown: str) -> list[int]:
+    """The levels of the ATX headings of a markdown cell, in order (not inside code fences)."""
+    levels, fenced = [], False
+    for line in markdown.splitlines():
+        if _FENCE.match(line.lstrip()):
+            fenced = not fenced
+        elif not fenced and (m := _HEADING.match(line)):
+            levels.append(len(m.group(1)))
+    return levels
+
+
+def drop_skipped_sections(executed: str | Path) -> int:
+    """Leave out of an executed chapter the rest of each section that ``fl.skip_section`` ended.
+
+    After the cell whose output carries the :data:`SECTION_END` mark, every cell is
+    dropped up to the next markdown cell that starts a heading of the same or a higher
+    level than the section's, or that closes an HTML block (its text starts with
+    ``</``, like ``</details>``). So a section without its data shows its one sentence
+    and no empty chart or table, and the chapter goes on. Safe to run twice.
+
+    Returns
+    -------
+    int
+        The number of cells dropped (the notebook is rewritten only when some are).
+    """
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    kept, dropped = [], 0
+    level, until = 1, None  # the current section's heading level; the level ending a skip
+    for cell in nb.cells:
+        levels = _headings(cell.source) if cell.cell_type == "markdown" else []
+        if until is not None:
+            closes = cell.cell_type == "markdown" and cell.source.lstrip().startswith("</")
+            if not closes and not (levels and levels[0] <= until):
+                dropped += 1
+                continue
+            until = None
+        kept.append(cell)
+        if levels:
+            level = levels[-1]
+        if any(o.get("metadata", {}).get(SECTION_END) for o in cell.get("outputs", [])):
+            until = level
+    if dropped:
+        nb.cells = kept
+        nb.metadata.setdefault("flbook", {})["skipped_cells"] = dropped
+        nbformat.write(nb, executed)
+    return dropped
 
 
 def _source_cell_number(executed: Path, ename: str) -> int | None:
