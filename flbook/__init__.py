@@ -36,6 +36,7 @@ _LAZY = {
     "count_text": "flbook.privacy",
     "share_text": "flbook.privacy",
     "count_share": "flbook.privacy",
+    "split_text": "flbook.privacy",
     "skip_section": "flbook._setup",
     "PARAMETERS": "flbook.config",
     "analysis": "flbook.analysis",

@@ -19,8 +19,9 @@ response in a table is one person's answer), and the campaign counts ``enrolment
 
 In sentences the same rule holds through :func:`count_text` (a count: ``"fewer than
 10"``), :func:`share_text` (a share, not given when it rests on a small count) and
-:func:`count_share` (both: ``"45 (12%)"``); chapters reach them as ``fl.count_text``,
-``fl.share_text`` and ``fl.count_share``.
+:func:`count_share` (both: ``"45 (12%)"``) and :func:`split_text` (the two parts of a
+whole, neither given as a number when one is small); chapters reach them as
+``fl.count_text``, ``fl.share_text``, ``fl.count_share`` and ``fl.split_text``.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ __all__ = [
     "count_text",
     "share_text",
     "count_share",
+    "split_text",
 ]
 
 MIN_COUNT = 10
@@ -138,6 +140,26 @@ def count_share(
     share = share_text(part, whole, pct=pct, digits=digits, min_count=min_count)
     text = count_text(part, min_count)
     return f"{text} ({share})" if share else text
+
+
+def split_text(part: int, whole: int, *, min_count: int = MIN_COUNT) -> tuple[str, str]:
+    """Counts of the two parts of a shown whole, for a sentence: ``part`` and the rest.
+
+    When one part is small, the other is not given as a number either, since the whole
+    minus it would give the small one away: it reads ``"all but fewer than 10"``.
+
+    Examples
+    --------
+    >>> split_text(128, 131), split_text(3, 131), split_text(100, 131), split_text(0, 5)
+    (('all but fewer than 10', 'fewer than 10'), ('fewer than 10', 'all but fewer than 10'), ('100', '31'), ('0', 'fewer than 10'))
+    """
+    part, rest = int(part), int(whole) - int(part)
+    small = [0 < n < min_count for n in (part, rest)]
+    texts = [count_text(n, min_count) for n in (part, rest)]
+    if small[0] != small[1] and min(part, rest) > 0:
+        big = 1 if small[0] else 0
+        texts[big] = f"all but fewer than {min_count:,}"
+    return texts[0], texts[1]
 
 
 def people_columns(frame: pd.DataFrame) -> list[str]:

@@ -336,3 +336,14 @@ def test_the_reenrolment_warning_applies_the_rule(tmp_path, people, said):
     assert warning.startswith(f"{said} people enrolled more than once")
     if people < 10:
         assert str(people) not in warning
+
+
+def test_the_parts_of_a_shown_whole_do_not_give_a_small_part_away():
+    """Chapter 12: "Of 131 flagged, 128 quiet; the rest fewer than 10" gave away 3."""
+    from flbook.privacy import split_text
+
+    assert split_text(128, 131) == ("all but fewer than 10", "fewer than 10")
+    assert split_text(3, 131) == ("fewer than 10", "all but fewer than 10")
+    assert split_text(100, 131) == ("100", "31")
+    assert split_text(131, 131) == ("131", "0")
+    assert split_text(4, 7) == ("fewer than 10", "fewer than 10")
