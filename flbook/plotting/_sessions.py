@@ -249,7 +249,7 @@ def plot_session_distribution(
 
 
 def _name_peaks(ax: Axes, bins: pd.DataFrame, peaks, measure: str) -> None:
-    """Mark each peak with an arrow to its bar and "peak near …" above it."""
+    """Mark each peak with "peak near …" above the bars and an arrow down to its bar."""
     if isinstance(peaks, pd.DataFrame):
         at = peaks["minutes"].to_numpy(dtype=float) if "minutes" in peaks else np.array([])
         share = peaks["pct_learners"].to_numpy(dtype=float) if "pct_learners" in peaks else None
@@ -269,11 +269,11 @@ def _name_peaks(ax: Axes, bins: pd.DataFrame, peaks, measure: str) -> None:
         text = f"peak near {value}"
         if share is not None and not np.isnan(share[i]):
             text += f"\n({share[i]:.0f}% of learners)"
-        ax.annotate(
+        ax.annotate(  # the name above every bar, the arrow down to the peak's bar
             text,
             xy=(x, y),
-            xytext=(0, 18),
-            textcoords="offset points",
+            xytext=(x, top * 1.12),
+            textcoords="data",
             ha="center",
             va="bottom",
             fontsize=8,
