@@ -355,4 +355,4 @@ def test_bundled_figures_show_their_flbook_call_in_html_only(bundled):
     assert len(folds) > 50
     assert all(re.search(r"\b(fl|flbook)\.", _visible(f)) for f in folds)
     pdf = _pdf_text(bundled.outputs["pdf"])
-    assert CALL_SUMMARY not in pdf and "fl.plotting" not in pdf
+    assert CALL_SUMMARY not in pdf and "fl.plotting.plot_" not in pdf
