@@ -25,7 +25,7 @@ from flbook.plotting import (
     plot_recovered_learners,
     plot_response_heatmap,
 )
-from flbook.plotting._quiz import CORRECT_GID
+from flbook.plotting._quiz import CORRECT_GID, KEY_TICK, KEY_TICK_GID
 from flbook.store import Course
 
 # Three learners, two questions. "1.9.2" (single choice, answer 2) comes before
@@ -360,6 +360,31 @@ def test_heatmap_outlines_each_correct_answer():
     spots = {(round(p.get_x() + 0.5), round(p.get_y() + 0.5)) for p in outlines}
     assert spots == {(answers.index("2"), 0), (answers.index("1,3"), 1)}
     assert len(ax.images) == 1
+
+
+@pytest.mark.parametrize("annotate", [True, False])
+def test_heatmap_ticks_the_keyed_answer_only(annotate):
+    rows = [*ROWS, ("a", "2.1.1", "4", "2024-02-06 10:00:00", False)]  # nobody right
+    data = response_matrix(Course.from_frames(question_response=_frame(rows)))
+    fig, ax = plt.subplots()
+    plot_response_heatmap(data, annotate=annotate, min_count=1, ax=ax)
+    answers = [t.get_text() for t in ax.get_xticklabels()]
+    ticks = [t for t in ax.texts if t.get_gid() == KEY_TICK_GID]
+    # one ✓ per question with a key, on the key's cell (x: answer column, y: question row)
+    assert {tuple(round(v) for v in t.get_position()) for t in ticks} == {
+        (answers.index("2"), 0),
+        (answers.index("1,3"), 1),
+    }
+    assert all(t.get_text().startswith(KEY_TICK) for t in ticks)
+    others = [t for t in ax.texts if t.get_gid() != KEY_TICK_GID]
+    assert not any(KEY_TICK in t.get_text() for t in others)  # no wrong answer is ticked
+    if annotate:  # the key's count stays beside its tick: two learners chose each key
+        assert [t.get_text() for t in ticks] == [f"{KEY_TICK} 2", f"{KEY_TICK} 2"]
+    else:
+        assert others == []
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == [f"{KEY_TICK} and green outline: the keyed (correct) answer"]
+    plt.close(fig)
 
 
 def test_correct_stacked_draws_two_bars_per_question(course):

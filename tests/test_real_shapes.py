@@ -452,7 +452,7 @@ def test_answer_heatmap_cells_under_ten_are_blank():
     )
     fig, ax = plt.subplots()
     flp.plot_response_heatmap(data, colorbar=False, ax=ax)
-    assert [t.get_text() for t in ax.texts] == ["40", "<10"]
+    assert [t.get_text() for t in ax.texts] == ["\u2713 40", "<10"]  # the key is ticked
     shown = ax.images[0].get_array()
     assert not np.ma.is_masked(shown[0, 0]) and np.ma.is_masked(shown[0, 1])
 

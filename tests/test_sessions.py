@@ -629,3 +629,58 @@ def test_synthetic_reference_loops_agree(synthetic):
     assert_frame_equal(
         last.sort_values("learner_id").reset_index(drop=True), loops.last_step_loop(sa)
     )
+
+
+# --------------------------------------------------------------------------- peaks named
+
+
+def _study_time_course(minutes: list[float]) -> Course:
+    """One learner per entry: step events every 10 minutes over ``minutes`` of study."""
+    import datetime
+
+    from flbook.config import CourseConfig
+
+    cfg = CourseConfig(title="T", data="/tmp", stub="t-1", start=datetime.date(2024, 2, 5), weeks=3)
+    learners = [f"L{i:03d}" for i in range(len(minutes))]
+    rows = []
+    t0 = pd.Timestamp("2024-02-05 08:00:00")
+    for learner, m in zip(learners, minutes, strict=True):
+        for j in range(max(1, int(m // 10)) + 1):
+            rows.append((learner, f"1.{j + 1}", t0 + pd.Timedelta(minutes=10 * j)))
+    enrolments = pd.DataFrame(
+        {"learner_id": learners, "role": "learner", "enrolled_at": "2024-02-01 10:00:00"}
+    )
+    activity = pd.DataFrame(rows, columns=["learner_id", "step", "first_visited_at"])
+    return Course.from_frames(cfg, enrolments=enrolments, step_activity=activity)
+
+
+def _peak_notes(course: Course) -> list:
+    from flbook.findings import study_time_peaks
+    from flbook.plotting._sessions import PEAK_GID
+
+    sessions = learner_sessions(course, gap_minutes=course.config.session_gap_minutes)
+    fig, ax = plt.subplots()
+    plot_session_distribution(
+        session_distribution(sessions, measure="study_minutes"),
+        peaks=study_time_peaks(course),
+        ax=ax,
+    )
+    return [t for t in ax.texts if t.get_gid() == PEAK_GID]
+
+
+def test_two_peaks_of_study_time_are_named_on_the_chart():
+    two = _study_time_course(
+        [10 + i % 3 * 10 for i in range(30)] + [300 + i % 3 * 30 for i in range(30)]
+    )
+    notes = _peak_notes(two)
+    assert len(notes) == 2
+    # each arrow points into its own group of learners: one near 10-30 minutes, one near 5 hours
+    low, high = sorted(note.xy[0] for note in notes)
+    assert 5 <= low <= 40 and 250 <= high <= 400
+    texts = sorted(note.get_text() for note in notes)
+    assert all(t.startswith("peak near") and "(50% of learners)" in t for t in texts)
+
+
+def test_a_single_peak_is_not_annotated():
+    one = _study_time_course([60 + (i % 7) * 10 for i in range(60)])
+    assert _peak_notes(one) == []

@@ -50,6 +50,7 @@ from ._families import (
     session_findings,
     social_findings,
     step_findings,
+    study_time_peaks,
     survey_findings,
 )
 from ._predict import (
@@ -141,6 +142,7 @@ __all__ = [
     "readable_groups",
     "readable_value",
     "session_findings",
+    "study_time_peaks",
     "social_findings",
     "step_findings",
     "survey_findings",

@@ -34,6 +34,7 @@ __all__ = [
     "survey_findings",
     "enrolment_findings",
     "session_findings",
+    "study_time_peaks",
     "social_findings",
     "notebook_findings",
     "data_findings",
@@ -535,64 +536,108 @@ def _finishing(course) -> list[Finding]:
 
 
 # ----------------------------------------------------------------------------- sessions
+def study_time_peaks(course) -> pd.DataFrame:
+    """The peaks of the study-time distribution, when it has two or more (else none).
+
+    Study minutes per learner (sessions cut at the course's ``session_gap_minutes``) are
+    smoothed on a log scale (a Gaussian kernel density of ``log10(1 + minutes)``); a peak
+    must rise by :data:`PEAK_PROMINENCE` of the highest one and the learners on its side
+    of the valleys must be at least :data:`PEAK_MIN_SHARE` of all. A single peak is not
+    returned: this is what the ``two_peaks`` finding names and what the study-time chart
+    marks.
+
+    Parameters
+    ----------
+    course : the loaded course.
+
+    Returns
+    -------
+    DataFrame
+        one row per peak, lowest first: ``minutes`` (where the peak lies),
+        ``pct_learners`` (share of learners on its side of the valleys) and
+        ``divide_minutes`` (the valley after it; missing for the last peak); empty when
+        the distribution has one peak or fewer than :data:`MIN_LEARNERS` learners.
+    """
+    shape = _study_time_shape(course)
+    columns = ["minutes", "pct_learners", "divide_minutes"]
+    if shape is None or len(shape[1]) < 2:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
+    return pd.DataFrame(shape[1], columns=columns)
+
+
+def _study_time_shape(course) -> tuple[np.ndarray, list[tuple[float, float, float]]] | None:
+    """Study minutes per learner, and the peaks kept ``(minutes, pct, divide)``."""
+    from scipy.signal import find_peaks
+    from scipy.stats import gaussian_kde
+
+    ls = A.learner_sessions(course, gap_minutes=course.config.session_gap_minutes)
+    minutes = ls["study_minutes"].dropna().to_numpy(dtype=float)
+    if len(minutes) < MIN_LEARNERS:
+        return None
+    x = np.log10(1 + minutes)
+    if np.ptp(x) == 0:
+        return None
+    kde = gaussian_kde(x)
+    pad = 3 * float(np.sqrt(kde.covariance[0, 0]))  # so that peaks at the ends are inside
+    grid = np.linspace(x.min() - pad, x.max() + pad, 512)
+    dens = kde(grid)
+    peaks = list(find_peaks(dens, prominence=PEAK_PROMINENCE * dens.max())[0])
+    if len(peaks) < 2:
+        return minutes, []
+    valleys = [
+        peaks[i] + int(np.argmin(dens[peaks[i] : peaks[i + 1]])) for i in range(len(peaks) - 1)
+    ]
+    cuts = [grid[v] for v in valleys]
+    groups = np.digitize(x, cuts)
+    shares = [100 * float(np.mean(groups == g)) for g in range(len(peaks))]
+    keep = [i for i, s in enumerate(shares) if s >= PEAK_MIN_SHARE]
+    if len(keep) < 2:
+        return minutes, []
+    return minutes, [
+        (
+            float(10 ** grid[peaks[i]] - 1),
+            shares[i],
+            float(10 ** cuts[i] - 1) if i < len(cuts) else float("nan"),
+        )
+        for i in keep
+    ]
+
+
 def session_findings(course) -> list[Finding]:
     """The shape of the study-time distribution: one peak or several, and where.
 
     Study minutes per learner are smoothed on a log scale (a Gaussian kernel density of
     ``log10(1 + minutes)``); peaks must satisfy :data:`PEAK_PROMINENCE` and
-    :data:`PEAK_MIN_SHARE`.
+    :data:`PEAK_MIN_SHARE` (see :func:`study_time_peaks`).
 
     Returns
     -------
     list of Finding
         kind ``two_peaks`` (or more) or ``one_peak``.
     """
-    from scipy.signal import find_peaks
-    from scipy.stats import gaussian_kde
-
-    ls = A.learner_sessions(course, gap_minutes=course.config.session_gap_minutes)
-    minutes = ls["study_minutes"].dropna().to_numpy(dtype=float)
+    shape = _study_time_shape(course)
+    if shape is None:
+        return []
+    minutes, peaks = shape
     n = len(minutes)
-    if n < MIN_LEARNERS:
-        return []
-    x = np.log10(1 + minutes)
-    if np.ptp(x) == 0:
-        return []
-    kde = gaussian_kde(x)
-    pad = 3 * float(np.sqrt(kde.covariance[0, 0]))  # so that peaks at the ends are inside
-    grid = np.linspace(x.min() - pad, x.max() + pad, 512)
-    dens = kde(grid)
-    peaks = list(find_peaks(dens, prominence=PEAK_PROMINENCE * dens.max())[0])
     if len(peaks) >= 2:
-        valleys = [
-            peaks[i] + int(np.argmin(dens[peaks[i] : peaks[i + 1]])) for i in range(len(peaks) - 1)
-        ]
-        cuts = [grid[v] for v in valleys]
-        groups = np.digitize(x, cuts)
-        shares = [100 * float(np.mean(groups == g)) for g in range(len(peaks))]
-        keep = [i for i, s in enumerate(shares) if s >= PEAK_MIN_SHARE]
-        if len(keep) >= 2:
-            at = [10 ** grid[peaks[i]] - 1 for i in keep]
-            parts = _and(
-                [
-                    f"one near {_minutes(m)} ({pct(shares[i])} of learners)"
-                    for m, i in zip(at, keep, strict=True)
-                ]
+        parts = _and(
+            [f"one near {_minutes(m)} ({pct(share)} of learners)" for m, share, _ in peaks]
+        )
+        cut = peaks[0][2]
+        return [
+            Finding(
+                "sessions",
+                "two_peaks",
+                "study minutes",
+                float(len(peaks)),
+                "peaks",
+                n,
+                f"Study time has {len(peaks)} peaks, {parts}"
+                + (f", divided near {_minutes(cut)}" if not np.isnan(cut) else "")
+                + ": two kinds of learner rather than one typical one.",
             )
-            cut = 10 ** cuts[keep[0]] - 1 if keep[0] < len(cuts) else None
-            return [
-                Finding(
-                    "sessions",
-                    "two_peaks",
-                    "study minutes",
-                    float(len(keep)),
-                    "peaks",
-                    n,
-                    f"Study time has {len(keep)} peaks, {parts}"
-                    + (f", divided near {_minutes(cut)}" if cut is not None else "")
-                    + ": two kinds of learner rather than one typical one.",
-                )
-            ]
+        ]
     med = float(np.median(minutes))
     return [
         Finding(

@@ -24,6 +24,12 @@ __all__ = [
 CORRECT_GID = "flbook-correct"
 """``gid`` of the rectangles that outline correct answers in the heatmap."""
 
+KEY_TICK_GID = "flbook-key-tick"
+"""``gid`` of the ✓ text drawn on each keyed (correct) answer's cell of the heatmap."""
+
+KEY_TICK = "\u2713"
+"""The mark written on the keyed answer's cell (✓), beside its count."""
+
 
 def _question_ticks(ax: Axes, questions, *, axis: str = "x") -> None:
     questions = [str(q) for q in questions]
@@ -64,7 +70,7 @@ def plot_response_heatmap(
     min_count: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
-    """Heatmap of answers chosen (question × answer), correct answers outlined in green.
+    """Heatmap of answers chosen (question × answer), the keyed answer marked ✓ and outlined.
 
     Parameters
     ----------
@@ -78,8 +84,11 @@ def plot_response_heatmap(
         left blank and reads "<10".
     ax : Axes to draw on (default: current Axes).
 
-    Each correct cell is outlined by a :class:`~matplotlib.patches.Rectangle` with
-    ``gid == "flbook-correct"``.
+    Each correct (keyed) cell is outlined in green by a
+    :class:`~matplotlib.patches.Rectangle` with ``gid == "flbook-correct"`` and carries a
+    ✓ (a text with ``gid == "flbook-key-tick"``: "✓ 123" with the count, or "✓" alone
+    when cells are not annotated), so that the key reads without colour too. The legend
+    says what both marks mean.
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0:
@@ -119,18 +128,24 @@ def plot_response_heatmap(
         )
     if annotate is None:
         annotate = grid.size <= 400
-    if annotate:
-        norm_vals = np.nan_to_num(grid) / vmax
-        for y, x in zip(qi, ri, strict=True):
-            ax.text(
-                x,
-                y,
-                small_label(min_count) if small[y, x] else f"{int(counts[y, x]):,}",
-                ha="center",
-                va="center",
-                fontsize=7,
-                color="white" if norm_vals[y, x] > 0.6 else "#222222",
-            )
+    norm_vals = np.nan_to_num(grid) / vmax
+    for y, x, key in zip(qi, ri, ok, strict=True):
+        if not (annotate or key):
+            continue
+        label = small_label(min_count) if small[y, x] else f"{int(counts[y, x]):,}"
+        if key:
+            label = f"{KEY_TICK} {label}" if annotate else KEY_TICK
+        ax.text(
+            x,
+            y,
+            label,
+            ha="center",
+            va="center",
+            fontsize=7,
+            fontweight="bold" if key else "normal",
+            color="white" if norm_vals[y, x] > 0.6 else "#222222",
+            gid=KEY_TICK_GID if key else None,
+        )
     ax.set_xticks(np.arange(len(answers)))
     ax.set_xticklabels(
         [str(a) for a in answers], rotation=90 if len(answers) > 8 else 0, fontsize=8
@@ -144,7 +159,14 @@ def plot_response_heatmap(
         label = "% of the question's answers" if value == "pct" else "Answers"
         ax.figure.colorbar(im, cax=cax, label=label)
     ax.legend(
-        handles=[Patch(fill=False, edgecolor=COLORS["good"], lw=2, label="correct answer")],
+        handles=[
+            Patch(
+                fill=False,
+                edgecolor=COLORS["good"],
+                lw=2,
+                label=f"{KEY_TICK} and green outline: the keyed (correct) answer",
+            )
+        ],
         loc="lower left",
         bbox_to_anchor=(0, 1.0),
         frameon=False,

@@ -47,6 +47,9 @@ SESSION_MEASURE_LABELS: dict[str, str] = {
 }
 """Axis labels (with units) for the session measures."""
 
+PEAK_GID = "flbook-peak"
+"""``gid`` of the annotations naming the peaks of a distribution."""
+
 COUNT_MEASURES = frozenset({"sessions", "events", "steps"})
 """Session measures that are whole numbers: their axes get whole-number ticks."""
 
@@ -143,6 +146,7 @@ def plot_session_distribution(
     *,
     log_x: bool | None = None,
     min_count: int = MIN_COUNT,
+    peaks: pd.DataFrame | Sequence[float] | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Histogram of a session measure from binned counts (one group: bars; several: outlines).
@@ -159,6 +163,11 @@ def plot_session_distribution(
         The small-count rule (:mod:`flbook.privacy`): with one group, a bar of fewer
         learners is not drawn; with several, a bin of fewer learners is drawn at 0 and
         a group of fewer learners gets no outline. The x label says so.
+    peaks : where the distribution peaks, to be named on the chart: values of the
+        measure, or the table of :func:`flbook.findings.study_time_peaks` (``minutes``
+        and ``pct_learners``). Each is marked with an arrow and "peak near …" (gid
+        ``"flbook-peak"``); none by default. Give them only when there are two or more:
+        a single peak needs no name.
     ax : Axes, optional
     """
     ax = get_ax(ax)
@@ -250,7 +259,45 @@ def plot_session_distribution(
             color="#444444",
         )
     ax.set_ylim(bottom=0)
+    if peaks is not None and len(groups) == 1:
+        _name_peaks(ax, first, peaks, measure)
     return ax
+
+
+def _name_peaks(ax: Axes, bins: pd.DataFrame, peaks, measure: str) -> None:
+    """Mark each peak with "peak near …" above the bars and an arrow down to its bar."""
+    if isinstance(peaks, pd.DataFrame):
+        at = peaks["minutes"].to_numpy(dtype=float) if "minutes" in peaks else np.array([])
+        share = peaks["pct_learners"].to_numpy(dtype=float) if "pct_learners" in peaks else None
+    else:
+        at, share = np.asarray(list(peaks), dtype=float), None
+    if len(at) == 0:
+        return
+    left = bins["bin_left"].to_numpy(dtype=float)
+    right = bins["bin_right"].to_numpy(dtype=float)
+    heights = bins["learners"].to_numpy(dtype=float)
+    top = float(heights.max())
+    unit = " minutes" if "minutes" in measure else ""
+    for i, x in enumerate(at):
+        inside = np.flatnonzero((left <= x) & (x < right))
+        y = float(heights[inside[0]]) if len(inside) else top
+        value = f"{x / 60:.1f} hours" if unit and x >= 90 else f"{x:,.0f}{unit}"
+        text = f"peak near {value}"
+        if share is not None and not np.isnan(share[i]):
+            text += f"\n({share[i]:.0f}% of learners)"
+        ax.annotate(  # the name above every bar, the arrow down to the peak's bar
+            text,
+            xy=(x, y),
+            xytext=(x, top * 1.12),
+            textcoords="data",
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            color="#222222",
+            arrowprops={"arrowstyle": "->", "color": "#222222", "lw": 0.8},
+            gid=PEAK_GID,
+        )
+    ax.set_ylim(0, top * 1.35)  # room above the bars for the names
 
 
 def _group_label(group, width: int) -> str:

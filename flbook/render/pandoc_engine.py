@@ -34,6 +34,7 @@ from typing import Any
 import yaml
 
 from flbook.errors import FlbookError
+from flbook.render.folds import FOLDS_FILTER
 from flbook.render.project import Book, _strip_front_matter, first_heading
 from flbook.render.site import write_site
 
@@ -384,6 +385,8 @@ def render_pandoc(
         "--from",
         READER,
         "--ipynb-output=all",
+        "--lua-filter",
+        str(FOLDS_FILTER),  # answers, folded tables and flbook calls (folds.py)
         "--lua-filter",
         str(FILTER),
         "--metadata-file",

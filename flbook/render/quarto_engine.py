@@ -37,6 +37,7 @@ from typing import Any
 
 import yaml
 
+from flbook.render.folds import FOLDS_FILTER, mark_flbook_calls
 from flbook.render.pandoc_engine import RenderError
 from flbook.render.project import Book, Entry, first_heading
 
@@ -123,6 +124,9 @@ def quarto_project(book: Book, formats: Iterable[str]) -> dict[str, Any]:
     execute["enabled"] = False
     execute.setdefault("echo", False)
     config["execute"] = execute
+    # answers, folded tables and flbook calls: folded in HTML, moved or left out elsewhere
+    own = config.get("filters") if isinstance(config.get("filters"), list) else []
+    config["filters"] = [str(FOLDS_FILTER), *own]
     old_formats = config.get("format") if isinstance(config.get("format"), dict) else {}
     new_formats: dict[str, Any] = {}
     for fmt in formats:
@@ -235,7 +239,8 @@ def prepare_notebook(path: Path, build_dir: Path) -> int:
                 **({"text/plain": data["text/plain"]} if "text/plain" in data else {}),
             }
             changed += 1
-    if changed:
+    marked = mark_flbook_calls(nb)  # the flbook call folded under each figure (folds.py)
+    if changed or marked:
         nbformat.write(nb, path)
     return changed
 
