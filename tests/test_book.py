@@ -596,6 +596,25 @@ def test_browser_contents_fold_away_on_narrow_screens_and_screenshots(
     assert len(list(shots.glob("*.png"))) == 5
 
 
+def test_site_contents_show_no_group_title_for_a_part_of_one_chapter(site):
+    """A part holding one chapter ("Teaching with this book" ¶ "11 Teaching with this
+    book") shows the chapter alone in the sidebar; the other parts keep their title."""
+    book = read_book(ROOT)
+    sizes: dict[str, int] = {}
+    for entry in book.entries:
+        if entry.part and not entry.is_appendix:
+            sizes[entry.part] = sizes.get(entry.part, 0) + 1
+    assert any(n == 1 for n in sizes.values()) and any(n > 1 for n in sizes.values())
+    for page in (site / "index.html", next(site.glob("11-*.html"))):
+        doc = page.read_text(encoding="utf-8")
+        start = doc.index('id="sidebar"')
+        sidebar = doc[start : doc.index("</nav>", start)]
+        groups = [html.unescape(g) for g in re.findall(r'toc-part-title">(.*?)</span>', sidebar)]
+        assert groups == [p for p, n in sizes.items() if n > 1] + ["Appendices"], page.name
+        links = [" ".join(_visible(a).split()) for a in re.findall(r"<a .*?</a>", sidebar)]
+        assert "11 Teaching with this book" in links
+
+
 # ----------------------------------------------------------------------------- PDF pages
 # pdftotext and pdftoppm (Debian poppler-utils) read the bundled PDF page by page.
 

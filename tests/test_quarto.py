@@ -16,6 +16,7 @@ import html
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -307,6 +308,81 @@ def test_build_folder_renders_with_quarto_alone(quarto_book):
     assert config["book"]["chapters"][0] == "index.qmd"
     preface = _visible(quarto_book.page("index.qmd"))
     assert cfg.title in preface and cfg.stub in preface and "?meta" not in preface
+
+
+@pytest.fixture(scope="session")
+def quarto_pdf_pages(quarto_book) -> list[str]:
+    """Each page of Quarto's PDF as pdftotext lays it out (Debian poppler-utils)."""
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        pytest.skip("pdftotext (apt poppler-utils) reads the PDF pages")
+    text = subprocess.run(
+        [tool, "-layout", str(quarto_book.outputs["pdf"]), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return text.split("\f")[:-1]
+
+
+@quarto
+def test_quarto_pdf_title_page_names_course_run_and_export(quarto_pdf_pages):
+    title = " ".join(quarto_pdf_pages[0].split())
+    cfg = load_config(STUB)
+    meta = course_metadata(cfg)
+    assert "Course Analytics" in title and cfg.title in title
+    assert f"Run {cfg.stub}" in title
+    assert f"export dated {meta['export-date']}" in title.lower()
+    assert f"Rendered {meta['date']}" in title  # the render date, at the foot
+    assert "Made with flbook" not in title
+
+
+@quarto
+def test_quarto_pdf_lists_of_figures_and_tables(quarto_pdf_pages):
+    """The same titles as the portable PDF, before the first chapter, each listing
+    every numbered figure or table of the book ("3.2  Caption . . . 23")."""
+    first = next(
+        i for i, p in enumerate(quarto_pdf_pages) if p.lstrip().startswith("List of Figures")
+    )
+    tables = next(
+        i for i, p in enumerate(quarto_pdf_pages) if p.lstrip().startswith("List of Tables")
+    )
+    body = next(i for i, p in enumerate(quarto_pdf_pages) if re.match(r"\s*Preface\b", p))
+    assert first < tables < body
+    listed = r"^\s*((?:[1-9]\d?|[A-Z])\.\d+)\s+\S"
+    listed_figures = set(re.findall(listed, "\n".join(quarto_pdf_pages[first:tables]), re.M))
+    listed_tables = set(re.findall(listed, "\n".join(quarto_pdf_pages[tables:body]), re.M))
+    captions = " ".join("\n".join(quarto_pdf_pages[body:]).split())
+    assert listed_figures == set(re.findall(r"\bFigure ((?:\d+|[A-Z])\.\d+):", captions))
+    assert listed_tables == set(re.findall(r"\bTable ((?:\d+|[A-Z])\.\d+):", captions))
+    assert len(listed_figures) > 50 and len(listed_tables) > 20
+
+
+@quarto
+def test_quarto_pdf_running_heads_page_numbers_and_no_single_chapter_part_page(
+    quarto_pdf_pages,
+):
+    """Running heads name the chapter (or its section) beside the page number; a page
+    that opens a chapter has its number at the foot; a part of one chapter has no page."""
+    heads = set()
+    for number, page in enumerate(quarto_pdf_pages, 1):
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        if not lines:
+            continue
+        m = re.match(rf"^{number}\s{{2,}}(\S.*)$", lines[0]) or re.match(
+            rf"^(\S.*?)\s{{2,}}{number}$", lines[0]
+        )
+        if m:
+            heads.add(" ".join(m.group(1).split()))
+        elif re.match(r"(Chapter|Appendix)?\s*[0-9A-Z]+\.?\s", lines[0]):
+            assert lines[-1] == str(number), (number, lines[0], lines[-1])
+    for head in _running_heads():
+        if head.startswith("Chapter"):
+            assert head in heads, head
+    book = read_book(ROOT)
+    alone = {" ".join(p.split()) for p in quarto_pdf_pages if len(p.split("\n")) < 60}
+    for part in book.single_chapter_parts:
+        assert not any(page.strip().endswith(part) for page in alone), part
 
 
 # ----------------------------------------------------------------------------- engines
