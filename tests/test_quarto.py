@@ -299,6 +299,27 @@ def test_pdf_has_each_title_once_and_no_double_period(quarto_pdf_text):
 
 
 @quarto
+def test_sidebar_shows_no_group_title_for_a_part_of_one_chapter(quarto_book):
+    """Quarto's sidebar groups a part's chapters under its title; a part of a single
+    chapter is not listed as a part (the chapter's title says the same)."""
+    book = read_book(ROOT)
+    sizes = Counter(e.part for e in book.entries if e.part and not e.is_appendix)
+    assert book.single_chapter_parts == {p for p, n in sizes.items() if n == 1}
+    doc = quarto_book.page("chapters/11-teaching.ipynb")
+    sidebar = doc[doc.index('id="quarto-sidebar"') :]
+    sidebar = sidebar[: sidebar.index("</nav>")]
+    sections = re.findall(
+        r'<a class="sidebar-item-text sidebar-link text-start"[^>]*>\s*'
+        r'<span class="menu-text">(.*?)</span>',
+        sidebar,
+        re.S,
+    )
+    groups = [" ".join(_visible(g).split()) for g in sections]
+    assert groups == [p for p, n in sizes.items() if n > 1] + ["Appendices"], groups
+    assert "Teaching with this book" in _visible(sidebar)  # the chapter itself
+
+
+@quarto
 def test_build_folder_renders_with_quarto_alone(quarto_book):
     config = yaml.safe_load((quarto_book.build / "_quarto.yml").read_text(encoding="utf-8"))
     cfg = load_config(STUB)
@@ -359,30 +380,33 @@ def test_quarto_pdf_lists_of_figures_and_tables(quarto_pdf_pages):
 
 
 @quarto
-def test_quarto_pdf_running_heads_page_numbers_and_no_single_chapter_part_page(
-    quarto_pdf_pages,
-):
-    """Running heads name the chapter (or its section) beside the page number; a page
-    that opens a chapter has its number at the foot; a part of one chapter has no page."""
-    heads = set()
+def test_quarto_pdf_running_heads_page_numbers_and_parts(quarto_pdf_pages):
+    """The template's running heads: "22  Chapter 1. Getting started" on even pages, the
+    section and the page number on odd ones; a page that opens a chapter (no running
+    head) has its number at the foot; a part of one chapter has no part (the contents
+    list the parts by their numbers I, II, ...)."""
+    heads, opening = set(), 0
     for number, page in enumerate(quarto_pdf_pages, 1):
-        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        lines = [" ".join(line.split()) for line in page.splitlines() if line.strip()]
         if not lines:
             continue
-        m = re.match(rf"^{number}\s{{2,}}(\S.*)$", lines[0]) or re.match(
-            rf"^(\S.*?)\s{{2,}}{number}$", lines[0]
-        )
-        if m:
-            heads.add(" ".join(m.group(1).split()))
-        elif re.match(r"(Chapter|Appendix)?\s*[0-9A-Z]+\.?\s", lines[0]):
+        even = re.match(rf"^{number} (Chapter \d+\. .*)$", lines[0])
+        odd = re.match(rf"^(?:\d+|[A-Z])\.\d+ \S.* {number}$", lines[0])
+        if even:
+            heads.add(even.group(1))
+        elif re.match(r"^(?:\d+|[A-Z])\. \S", lines[0]) and not odd:
+            opening += 1
             assert lines[-1] == str(number), (number, lines[0], lines[-1])
-    for head in _running_heads():
-        if head.startswith("Chapter"):
-            assert head in heads, head
+    chapters = [h for h in _running_heads() if h.startswith("Chapter")]
+    assert [h for h in chapters if h not in heads] == []
+    assert opening >= len(chapters)
+    first_list = next(i for i, p in enumerate(quarto_pdf_pages) if "List of Figures" in p)
+    contents = "\n".join(quarto_pdf_pages[:first_list])
+    parts = re.findall(r"^\s*[IVX]+\s{2,}(\S.*?)\s*$", contents, re.M)
     book = read_book(ROOT)
-    alone = {" ".join(p.split()) for p in quarto_pdf_pages if len(p.split("\n")) < 60}
-    for part in book.single_chapter_parts:
-        assert not any(page.strip().endswith(part) for page in alone), part
+    sizes = Counter(e.part for e in book.entries if e.part and not e.is_appendix)
+    assert parts == [p for p, n in sizes.items() if n > 1]
+    assert book.single_chapter_parts and not book.single_chapter_parts & set(parts)
 
 
 # ----------------------------------------------------------------------------- engines
