@@ -12,16 +12,15 @@ tables, word boxes (``-bbox-layout``) for the callout.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import statistics
-import subprocess
 from itertools import pairwise
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from pdf_pages import layout_pages, pdftotext
 
 TABLES = 20
 STEP = 1  # filler paragraphs added before each next table
@@ -38,15 +37,6 @@ MEASURED = (
     "conventions distinguish unenrolment, inactivity and incomplete assessment "
     "attempts inconsistently across successive presentations of the course."
 )
-
-
-def _poppler(tool: str) -> str:
-    found = shutil.which(tool)
-    if not found:
-        if os.environ.get("FLBOOK_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{tool} (poppler-utils) is missing")
-        pytest.skip(f"{tool} (apt poppler-utils) reads the PDF pages")
-    return found
 
 
 def _table_html(k: int) -> str:
@@ -116,16 +106,6 @@ def _render(root: Path, out: Path, engine: str) -> Path:
     return render_quarto(book, build, out, ("pdf",), on_warning=print)["pdf"]
 
 
-def _pages(pdf: Path) -> list[str]:
-    text = subprocess.run(
-        [_poppler("pdftotext"), "-layout", str(pdf), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return text.split("\f")[:-1]
-
-
 def _table_pages(pages: list[str]) -> dict[int, list[int]]:
     """For each generated table, how many of its rows each page it is on holds."""
     found: dict[int, dict[int, int]] = {}
@@ -163,7 +143,7 @@ def _check_splits(splits: dict[int, list[int]]) -> None:
 
 
 def test_pandoc_long_tables_leave_three_rows_each_side_of_a_split(pandoc_layout_pdf):
-    _check_splits(_table_pages(_pages(pandoc_layout_pdf)))
+    _check_splits(_table_pages(layout_pages(pandoc_layout_pdf)))
 
 
 def test_without_the_rule_these_tables_would_split_badly(layout_book, tmp_path, monkeypatch):
@@ -177,13 +157,13 @@ def test_without_the_rule_these_tables_would_split_badly(layout_book, tmp_path, 
     assert "M.EDGE_ROWS = 3" in text
     module.write_text(text.replace("M.EDGE_ROWS = 3", "M.EDGE_ROWS = 1"), encoding="utf-8")
     monkeypatch.setattr(pandoc_engine, "FILTER", filters / pandoc_engine.FILTER.name)
-    splits = _table_pages(_pages(_render(layout_book, tmp_path / "out", "pandoc")))
+    splits = _table_pages(layout_pages(_render(layout_book, tmp_path / "out", "pandoc")))
     assert any(min(c[0], c[-1]) < 3 for c in splits.values() if len(c) > 1), splits
 
 
 @pytest.mark.quarto
 def test_quarto_long_tables_leave_three_rows_each_side_of_a_split(quarto_layout_pdf):
-    _check_splits(_table_pages(_pages(quarto_layout_pdf)))
+    _check_splits(_table_pages(layout_pages(quarto_layout_pdf)))
 
 
 # ----------------------------------------------------------------------------- callouts
@@ -192,12 +172,7 @@ def test_quarto_long_tables_leave_three_rows_each_side_of_a_split(quarto_layout_
 def _paragraph_lines(pdf: Path, first: str, last: str) -> list[list[tuple[float, float]]]:
     """Every paragraph that runs from the word ``first`` to the word ``last``, as lines of
     word boxes (xMin, xMax) in points, from pdftotext's word boxes."""
-    xml = subprocess.run(
-        [_poppler("pdftotext"), "-bbox-layout", str(pdf), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    xml = pdftotext(pdf, "-bbox-layout")
     xml = re.sub(r"<!DOCTYPE[^>]*>", "", xml)
     xml = re.sub(r'\sxmlns="[^"]*"', "", xml, count=1)
     words = [  # (line number, text, xMin, xMax) in reading order

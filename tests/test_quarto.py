@@ -16,7 +16,6 @@ import html
 import os
 import re
 import shutil
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -25,6 +24,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
+from pdf_pages import layout_pages
 
 from flbook.config import load_config
 from flbook.render import read_book
@@ -334,16 +334,7 @@ def test_build_folder_renders_with_quarto_alone(quarto_book):
 @pytest.fixture(scope="session")
 def quarto_pdf_pages(quarto_book) -> list[str]:
     """Each page of Quarto's PDF as pdftotext lays it out (Debian poppler-utils)."""
-    tool = shutil.which("pdftotext")
-    if tool is None:
-        pytest.skip("pdftotext (apt poppler-utils) reads the PDF pages")
-    text = subprocess.run(
-        [tool, "-layout", str(quarto_book.outputs["pdf"]), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return text.split("\f")[:-1]
+    return layout_pages(quarto_book.outputs["pdf"])
 
 
 @quarto
