@@ -19,6 +19,7 @@ import pandas as pd
 import papermill
 import pytest
 import yaml
+from pdf_pages import layout_pages, poppler
 
 from flbook.config import PARAMETERS, load_config
 from flbook.render import read_book, render_book
@@ -632,33 +633,33 @@ def test_browser_contents_fold_away_on_narrow_screens_and_screenshots(
     assert len(list(shots.glob("*.png"))) == 5
 
 
+def test_site_contents_show_no_group_title_for_a_part_of_one_chapter(site):
+    """A part holding one chapter ("Teaching with this book" ¶ "11 Teaching with this
+    book") shows the chapter alone in the sidebar; the other parts keep their title."""
+    book = read_book(ROOT)
+    sizes: dict[str, int] = {}
+    for entry in book.entries:
+        if entry.part and not entry.is_appendix:
+            sizes[entry.part] = sizes.get(entry.part, 0) + 1
+    assert any(n == 1 for n in sizes.values()) and any(n > 1 for n in sizes.values())
+    for page in (site / "index.html", next(site.glob("11-*.html"))):
+        doc = page.read_text(encoding="utf-8")
+        start = doc.index('id="sidebar"')
+        sidebar = doc[start : doc.index("</nav>", start)]
+        groups = [html.unescape(g) for g in re.findall(r'toc-part-title">(.*?)</span>', sidebar)]
+        assert groups == [p for p, n in sizes.items() if n > 1] + ["Appendices"], page.name
+        links = [" ".join(_visible(a).split()) for a in re.findall(r"<a .*?</a>", sidebar)]
+        assert "11 Teaching with this book" in links
+
+
 # ----------------------------------------------------------------------------- PDF pages
 # pdftotext and pdftoppm (Debian poppler-utils) read the bundled PDF page by page.
-
-
-def _poppler(tool: str) -> str:
-    import os
-    import shutil
-
-    found = shutil.which(tool)
-    if not found:
-        if os.environ.get("FLBOOK_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{tool} (poppler-utils) is missing")
-        pytest.skip(f"{tool} (apt poppler-utils) reads the PDF pages")
-    return found
 
 
 @pytest.fixture(scope="session")
 def pdf_pages(bundled) -> list[str]:
     """Each page's text, laid out as on the page (pdftotext -layout)."""
-    tool = _poppler("pdftotext")
-    text = subprocess.run(
-        [tool, "-layout", str(bundled.outputs["pdf"]), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return text.split("\f")[:-1]
+    return layout_pages(bundled.outputs["pdf"])
 
 
 def _running_head(page: str, number: int) -> str | None:
@@ -735,7 +736,7 @@ def test_pdf_pages_are_full_and_nothing_runs_past_the_text_block(bundled, pdf_pa
     import numpy as np
     from PIL import Image
 
-    tool = _poppler("pdftoppm")
+    tool = poppler("pdftoppm")
     subprocess.run(
         [tool, "-r", "40", "-gray", "-png", str(bundled.outputs["pdf"]), str(tmp_path / "p")],
         check=True,

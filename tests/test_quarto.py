@@ -24,6 +24,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
+from pdf_pages import layout_pages
 
 from flbook.config import load_config
 from flbook.render import read_book
@@ -298,6 +299,27 @@ def test_pdf_has_each_title_once_and_no_double_period(quarto_pdf_text):
 
 
 @quarto
+def test_sidebar_shows_no_group_title_for_a_part_of_one_chapter(quarto_book):
+    """Quarto's sidebar groups a part's chapters under its title; a part of a single
+    chapter is not listed as a part (the chapter's title says the same)."""
+    book = read_book(ROOT)
+    sizes = Counter(e.part for e in book.entries if e.part and not e.is_appendix)
+    assert book.single_chapter_parts == {p for p, n in sizes.items() if n == 1}
+    doc = quarto_book.page("chapters/11-teaching.ipynb")
+    sidebar = doc[doc.index('id="quarto-sidebar"') :]
+    sidebar = sidebar[: sidebar.index("</nav>")]
+    sections = re.findall(
+        r'<a class="sidebar-item-text sidebar-link text-start"[^>]*>\s*'
+        r'<span class="menu-text">(.*?)</span>',
+        sidebar,
+        re.S,
+    )
+    groups = [" ".join(_visible(g).split()) for g in sections]
+    assert groups == [p for p, n in sizes.items() if n > 1] + ["Appendices"], groups
+    assert "Teaching with this book" in _visible(sidebar)  # the chapter itself
+
+
+@quarto
 def test_build_folder_renders_with_quarto_alone(quarto_book):
     config = yaml.safe_load((quarto_book.build / "_quarto.yml").read_text(encoding="utf-8"))
     cfg = load_config(STUB)
@@ -307,6 +329,75 @@ def test_build_folder_renders_with_quarto_alone(quarto_book):
     assert config["book"]["chapters"][0] == "index.qmd"
     preface = _visible(quarto_book.page("index.qmd"))
     assert cfg.title in preface and cfg.stub in preface and "?meta" not in preface
+
+
+@pytest.fixture(scope="session")
+def quarto_pdf_pages(quarto_book) -> list[str]:
+    """Each page of Quarto's PDF as pdftotext lays it out (Debian poppler-utils)."""
+    return layout_pages(quarto_book.outputs["pdf"])
+
+
+@quarto
+def test_quarto_pdf_title_page_names_course_run_and_export(quarto_pdf_pages):
+    title = " ".join(quarto_pdf_pages[0].split())
+    cfg = load_config(STUB)
+    meta = course_metadata(cfg)
+    assert "Course Analytics" in title and cfg.title in title
+    assert f"Run {cfg.stub}" in title
+    assert f"export dated {meta['export-date']}" in title.lower()
+    assert f"Rendered {meta['date']}" in title  # the render date, at the foot
+    assert "Made with flbook" not in title
+
+
+@quarto
+def test_quarto_pdf_lists_of_figures_and_tables(quarto_pdf_pages):
+    """The same titles as the portable PDF, before the first chapter, each listing
+    every numbered figure or table of the book ("3.2  Caption . . . 23")."""
+    first = next(
+        i for i, p in enumerate(quarto_pdf_pages) if p.lstrip().startswith("List of Figures")
+    )
+    tables = next(
+        i for i, p in enumerate(quarto_pdf_pages) if p.lstrip().startswith("List of Tables")
+    )
+    body = next(i for i, p in enumerate(quarto_pdf_pages) if re.match(r"\s*Preface\b", p))
+    assert first < tables < body
+    listed = r"^\s*((?:[1-9]\d?|[A-Z])\.\d+)\s+\S"
+    listed_figures = set(re.findall(listed, "\n".join(quarto_pdf_pages[first:tables]), re.M))
+    listed_tables = set(re.findall(listed, "\n".join(quarto_pdf_pages[tables:body]), re.M))
+    captions = " ".join("\n".join(quarto_pdf_pages[body:]).split())
+    assert listed_figures == set(re.findall(r"\bFigure ((?:\d+|[A-Z])\.\d+):", captions))
+    assert listed_tables == set(re.findall(r"\bTable ((?:\d+|[A-Z])\.\d+):", captions))
+    assert len(listed_figures) > 50 and len(listed_tables) > 20
+
+
+@quarto
+def test_quarto_pdf_running_heads_page_numbers_and_parts(quarto_pdf_pages):
+    """The template's running heads: "22  Chapter 1. Getting started" on even pages, the
+    section and the page number on odd ones; a page that opens a chapter (no running
+    head) has its number at the foot; a part of one chapter has no part (the contents
+    list the parts by their numbers I, II, ...)."""
+    heads, opening = set(), 0
+    for number, page in enumerate(quarto_pdf_pages, 1):
+        lines = [" ".join(line.split()) for line in page.splitlines() if line.strip()]
+        if not lines:
+            continue
+        even = re.match(rf"^{number} (Chapter \d+\. .*)$", lines[0])
+        odd = re.match(rf"^(?:\d+|[A-Z])\.\d+ \S.* {number}$", lines[0])
+        if even:
+            heads.add(even.group(1))
+        elif re.match(r"^(?:\d+|[A-Z])\. \S", lines[0]) and not odd:
+            opening += 1
+            assert lines[-1] == str(number), (number, lines[0], lines[-1])
+    chapters = [h for h in _running_heads() if h.startswith("Chapter")]
+    assert [h for h in chapters if h not in heads] == []
+    assert opening >= len(chapters)
+    first_list = next(i for i, p in enumerate(quarto_pdf_pages) if "List of Figures" in p)
+    contents = "\n".join(quarto_pdf_pages[:first_list])
+    parts = re.findall(r"^\s*[IVX]+\s{2,}(\S.*?)\s*$", contents, re.M)
+    book = read_book(ROOT)
+    sizes = Counter(e.part for e in book.entries if e.part and not e.is_appendix)
+    assert parts == [p for p, n in sizes.items() if n > 1]
+    assert book.single_chapter_parts and not book.single_chapter_parts & set(parts)
 
 
 # ----------------------------------------------------------------------------- engines

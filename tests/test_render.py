@@ -668,7 +668,16 @@ def test_quarto_engine_writes_a_valid_project_and_runs_quarto(tmp_path, monkeypa
     assert config["execute"]["enabled"] is False
     assert config["execute"]["echo"] is False
     assert set(config["format"]) == {"html", "typst"}
-    assert config["format"]["typst"] == {"papersize": "a4"}  # the book's own options kept
+    typst = config["format"]["typst"]
+    assert typst["papersize"] == "a4"  # the book's own options kept
+    assert typst["lof"] is True and typst["lot"] is True  # lists of figures and tables
+    assert typst["include-in-header"] == [{"file": "_flbook/quarto-book.typ"}]
+    include = (build / "_flbook" / "quarto-book.typ").read_text()
+    assert include.startswith('#let flbook-rendered = "2024-02-05"\n')
+    assert typst["filters"] == [{"path": "_flbook/filters/quarto-tables.lua", "at": "post-render"}]
+    for name in ("quarto-book.typ", "filters/quarto-tables.lua", "filters/tables.lua"):
+        assert (build / "_flbook" / name).is_file(), name
+    assert "lof" not in config["format"]["html"]
     assert config["book"]["title"] == "Fixture Course Analytics"
     assert config["book"]["chapters"] == [
         "index.qmd",
@@ -698,3 +707,46 @@ def test_quarto_project_for_a_chapter_subset(tmp_path):
     ]
     assert config["book"]["appendices"] == ["_flbook/not-built/notes.qmd"]
     assert set(config["format"]) == {"html", "typst"}
+
+
+def test_a_part_of_one_chapter_has_no_part_title_in_either_engine(tmp_path):
+    """No part page and no group title in the contents for a part of a single chapter."""
+    from flbook.render.pandoc_engine import merged_notebook
+    from flbook.render.site import _sidebar, split_pages
+
+    root = _home_page_at_root(make_book(tmp_path))
+    cfg = root / "_quarto.yml"
+    text = cfg.read_text()
+    assert "    - chapters/03-broken.ipynb\n" in text
+    cfg.write_text(
+        text.replace(
+            "    - chapters/03-broken.ipynb\n",
+            '    - part: "Broken things"\n      chapters:\n        - chapters/03-broken.ipynb\n',
+        )
+    )
+    book = read_book(root)
+    assert book.find("03-broken").part == "Broken things"
+    assert book.single_chapter_parts == {"Broken things"}
+    # Quarto: the chapter is listed without its part (no part page, no sidebar group)
+    chapters = quarto_project(book, ["html", "pdf"])["book"]["chapters"]
+    assert chapters[1] == {
+        "part": "Getting going",
+        "chapters": ["chapters/01-alpha.ipynb", "chapters/02-beta.ipynb"],
+    }
+    assert chapters[2] == "chapters/03-broken.ipynb"
+    # a partial render keeps the whole book's parts
+    subset = quarto_project(book.select(["01-alpha"]), ["pdf"])["book"]["chapters"]
+    assert subset[1]["part"] == "Getting going"
+    # the pandoc engine: no part title before the chapter, in the PDF or the website
+    merged = merged_notebook(book, root)
+    parts = [c.source for c in merged.cells if "flbook-part" in c.source]
+    assert [re.search(r"^# (.*)$", p, re.M).group(1) for p in parts] == [
+        "Getting going",
+        "Appendices",
+    ]
+    body = "".join(f"<!--flbook-page {e.path}-->\n<h1>{e.name}</h1>\n" for e in book.entries)
+    pages = split_pages(body, book)
+    sidebar = _sidebar(pages, pages[0])
+    assert '<span class="toc-part-title">Getting going</span>' in sidebar
+    assert "Broken things" not in sidebar
+    assert '<a href="03-broken.html">03-broken</a>' in sidebar

@@ -191,7 +191,8 @@ def merged_notebook(
     """All pages of ``build_dir``, in book order, as one notebook for pandoc's reader.
 
     Each page is preceded by an empty ``flbook-chapter`` div carrying its number; part
-    titles are wrapped in a ``flbook-part`` div (none for a part of a single chapter). Cell metadata other than tags is dropped.
+    titles are wrapped in a ``flbook-part`` div (none for a part of a single chapter, see
+    :attr:`Book.single_chapter_parts`). Cell metadata other than tags is dropped.
     Inlined plotly.js bundles are cut out (the first one is appended to ``scripts``).
     ``{{< meta KEY >}}`` shortcodes in markdown are replaced by the book's metadata.
     """
@@ -214,15 +215,11 @@ def merged_notebook(
     merged.metadata["language_info"] = {"name": "python"}
     cells = []
     part = None
-    sizes: dict[str, int] = {}
-    for entry in book.entries:
-        if entry.part and not entry.is_appendix:
-            sizes[entry.part] = sizes.get(entry.part, 0) + 1
     for entry in book.entries:
         entry_part = entry.part or ("Appendices" if entry.is_appendix else None)
         # a part that holds one chapter gets no title page of its own: the chapter's
         # title says the same ("Teaching with this book" ¶ "11 Teaching with this book")
-        single = sizes.get(entry_part or "") == 1 and not entry.part_file
+        single = entry_part in book.single_chapter_parts
         if entry_part and entry_part != part and not single:
             if entry.part_file:
                 body = _page_markdown(build_dir / entry.part_file)

@@ -130,6 +130,21 @@ class Book:
         return None
 
     @property
+    def single_chapter_parts(self) -> frozenset[str]:
+        """The parts of the whole book that hold a single chapter, titled by a string.
+
+        Such a part gets no page or heading of its own in either engine's outputs (no
+        part page in the PDF, no group in the website's contents): the chapter's title
+        says the same ("Teaching with this book" ¶ "11 Teaching with this book"). A part
+        introduced by a ``.qmd`` page of its own keeps it.
+        """
+        sizes: dict[str, int] = {}
+        for e in self.book_entries or self.entries:
+            if e.part and not e.is_appendix and not e.part_file:
+                sizes[e.part] = sizes.get(e.part, 0) + 1
+        return frozenset(part for part, n in sizes.items() if n == 1)
+
+    @property
     def chapters(self) -> tuple[Entry, ...]:
         """The notebook entries (the pages that are executed)."""
         return tuple(e for e in self.entries if e.is_notebook)

@@ -58,6 +58,15 @@ QUARTO_OUTPUT_DIR = "_book"
 ASSET_DIR = "_flbook"
 PLOTLY_ASSET = f"{ASSET_DIR}/plotly.min.js"
 NOT_BUILT_DIR = f"{ASSET_DIR}/not-built"
+# flbook's typst include and table filter for Quarto's PDF, copied from the package
+TYPST_INCLUDE = f"{ASSET_DIR}/quarto-book.typ"
+TYPST_TABLE_FILTER = f"{ASSET_DIR}/filters/quarto-tables.lua"
+_HERE = Path(__file__).parent
+_TYPST_FILES = {
+    TYPST_INCLUDE: _HERE / "assets" / "quarto-book.typ",
+    TYPST_TABLE_FILTER: _HERE / "filters" / "quarto-tables.lua",
+    f"{ASSET_DIR}/filters/tables.lua": _HERE / "filters" / "tables.lua",
+}
 _BOOK_KEYS = ("title", "subtitle", "author", "date")
 
 
@@ -73,15 +82,19 @@ def _not_built_path(entry: Entry) -> str:
 def _chapter_list(book: Book) -> tuple[list[Any], list[Any]]:
     """``book.chapters`` and ``book.appendices`` listing every page of the whole book.
 
-    Pages that ``book`` does not hold (a partial render) are listed as their stand-ins.
+    Pages that ``book`` does not hold (a partial render) are listed as their stand-ins;
+    parts that hold a single chapter (:attr:`Book.single_chapter_parts`) are not listed.
     """
     chosen = {e.path for e in book.entries}
     chapters: list[Any] = []
     appendices: list[Any] = []
+    single = book.single_chapter_parts
     for entry in book.book_entries or book.entries:
         path = entry.path if entry.path in chosen else _not_built_path(entry)
         target = appendices if entry.is_appendix else chapters
-        if entry.part is not None:
+        # a part of a single chapter is left out: no part page in the PDF, no group
+        # title in the website's sidebar (as the pandoc engine does)
+        if entry.part is not None and entry.part not in single:
             part_key = entry.part_file or entry.part
             if not target or not isinstance(target[-1], dict) or target[-1]["part"] != part_key:
                 target.append({"part": part_key, "chapters": []})
@@ -134,8 +147,52 @@ def quarto_project(book: Book, formats: Iterable[str]) -> dict[str, Any]:
         options = old_formats.get(name)
         new_formats[name] = options if isinstance(options, dict) else {}
     new_formats.setdefault("html", {})  # a book project always has its website format
+    if "typst" in new_formats:
+        new_formats["typst"] = _typst_options(new_formats["typst"])
     config["format"] = new_formats
     return config
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _typst_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The typst format's options with what flbook's PDF has, through Quarto's own options.
+
+    ``lof`` and ``lot`` give the lists of figures and of tables; the book's own options
+    stay. What Quarto has no option for (the render date on the title page, page numbers
+    on pages that open a chapter, the table rules, ragged-right callouts) is the typst
+    include ``_flbook/quarto-book.typ``, and the table filter ``quarto-tables.lua`` lays
+    out tables as the portable engine does (see docs/quarto-subset.md).
+    """
+    options = dict(options)
+    options.setdefault("lof", True)
+    options.setdefault("lot", True)
+    options["include-in-header"] = _as_list(options.get("include-in-header")) + [
+        {"file": TYPST_INCLUDE}
+    ]
+    options["filters"] = _as_list(options.get("filters")) + [
+        {"path": TYPST_TABLE_FILTER, "at": "post-render"}
+    ]
+    return options
+
+
+def _write_typst_files(build_dir: Path, date: Any) -> None:
+    """Copy the typst include and the table filter into the build folder.
+
+    The include starts with the render date, for the foot of the title page.
+    """
+    for name, source in _TYPST_FILES.items():
+        target = build_dir / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = source.read_text(encoding="utf-8")
+        if name == TYPST_INCLUDE:
+            rendered = "none" if not date else '"' + _attr(str(date)) + '"'
+            text = f"#let flbook-rendered = {rendered}\n{text}"
+        target.write_text(text, encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- notebooks
@@ -371,6 +428,7 @@ def render_quarto(
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     config = quarto_project(book, formats)
+    _write_typst_files(build_dir, config["book"].get("date"))
     _write_not_built(book, build_dir)
     _copy_styles(book, config, build_dir)
     for entry in book.entries:

@@ -80,7 +80,8 @@ def split_pages(body: str, book: Book) -> list[SitePage]:
         entry = entries.get(source)
         current = SitePage(source=source, file="", body=pending + chunk)
         pending = ""
-        if entry is not None:
+        if entry is not None and entry.part not in book.single_chapter_parts:
+            # a part of a single chapter shows no group title in the contents
             current.part = entry.part or ("Appendices" if entry.is_appendix else None)
         pages.append(current)
         pos = end

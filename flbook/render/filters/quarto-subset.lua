@@ -20,6 +20,8 @@ It does, in book order:
 ]]
 
 local stringify = pandoc.utils.stringify
+-- Table layout shared with the Quarto engine's typst filter (quarto-tables.lua).
+local tables = dofile(pandoc.path.join { pandoc.path.directory(PANDOC_SCRIPT_FILE), "tables.lua" })
 -- Only HTML runs scripts: EPUB, like typst, gets static images of interactive charts.
 local HTML = FORMAT:match("html") ~= nil
 local TYPST = FORMAT:match("typst") ~= nil
@@ -79,11 +81,6 @@ local function md_inlines(text)
   return blocks[1] and blocks[1].content or pandoc.Inlines {}
 end
 
-local function is_number(s)
-  s = s:gsub("[,%s]", ""):gsub("%%$", "")
-  return s == "" or s == "NaN" or s == "<NA>" or s == "–" or s == "-" or tonumber(s) ~= nil
-end
-
 -- HTML holding a table (a pandas DataFrame, flbook's show_table) as pandoc blocks: a real
 -- table in every format, numeric columns right-aligned; text around the table is kept.
 local function html_table(html)
@@ -102,14 +99,7 @@ local function html_table(html)
   return blocks:walk {
     Table = function(t)
       t.attr = pandoc.Attr("", { "dataframe" })
-      local numeric = {}
-      for _, body in ipairs(t.bodies) do
-        for _, row in ipairs(body.body) do
-          for i, cell in ipairs(row.cells) do
-            if numeric[i] ~= false then numeric[i] = is_number(stringify(cell.contents)) end
-          end
-        end
-      end
+      local numeric = tables.numeric_columns(t)
       for i, spec in ipairs(t.colspecs) do
         if numeric[i] then t.colspecs[i] = { pandoc.AlignRight, spec[2] } end
       end
@@ -341,6 +331,17 @@ local function prefixed(label, n)
   return label and (label .. "." .. n) or tostring(n)
 end
 
+-- The next figure or table number of this chapter ("Figure 3.2"), remembered for the
+-- references to `id` and put before the caption `cap` (changed in place and returned).
+local function numbered_caption(kind, id, cap)
+  chapter[kind] = chapter[kind] + 1
+  local text = (kind == "fig" and "Figure " or "Table ") .. prefixed(chapter.label, chapter[kind])
+  refs[id] = text
+  cap:insert(1, pandoc.Str(text .. (#cap > 0 and ":" or "")))
+  if #cap > 1 then cap:insert(2, pandoc.Space()) end
+  return cap
+end
+
 -- Number headers, figures and tables in document order; remember the reference texts.
 local function number(blocks)
   return blocks:walk {
@@ -385,103 +386,36 @@ local function number(blocks)
         end,
       }
       if f.identifier:match("^fig%-") then
-        chapter.fig = chapter.fig + 1
-        local text = "Figure " .. prefixed(chapter.label, chapter.fig)
-        refs[f.identifier] = text
         local cap = f.caption.long[1] and f.caption.long[1].content or pandoc.Inlines {}
-        cap:insert(1, pandoc.Str(text .. (#cap > 0 and ":" or "")))
-        if #cap > 1 then cap:insert(2, pandoc.Space()) end
-        f.caption = { long = { pandoc.Plain(short_caption(cap)) } }
+        f.caption = { long = { pandoc.Plain(short_caption(numbered_caption("fig", f.identifier, cap))) } }
       end
       return f
     end,
     Table = function(t)
       if t.identifier:match("^tbl%-") then
-        chapter.tbl = chapter.tbl + 1
-        local text = "Table " .. prefixed(chapter.label, chapter.tbl)
-        refs[t.identifier] = text
         local cap = t.caption.long[1] and t.caption.long[1].content or pandoc.Inlines {}
-        cap:insert(1, pandoc.Str(text .. (#cap > 0 and ":" or "")))
-        if #cap > 1 then cap:insert(2, pandoc.Space()) end
-        t.caption = { long = { pandoc.Plain(short_caption(cap)) } }
+        t.caption = { long = { pandoc.Plain(short_caption(numbered_caption("tbl", t.identifier, cap))) } }
         return t
       end
     end,
     Div = function(d)
       if has_class(d, "table-wrapper") and d.identifier:match("^tbl%-") then
-        chapter.tbl = chapter.tbl + 1
-        local text = "Table " .. prefixed(chapter.label, chapter.tbl)
-        refs[d.identifier] = text
-        local cap = d.content[1].content[1].content
-        cap:insert(1, pandoc.Str(text .. (#cap > 0 and ":" or "")))
-        if #cap > 1 then cap:insert(2, pandoc.Space()) end
+        numbered_caption("tbl", d.identifier, d.content[1].content[1].content)
         return d
       end
     end,
   }
 end
 
--- Text columns left, numbers right (a column left to its default would take the centring
--- of the typst figure around the table); headers follow their column.
-local function align_columns(t)
-  local numeric = {}
-  for _, body in ipairs(t.bodies) do
-    for _, row in ipairs(body.body) do
-      for i, cell in ipairs(row.cells) do
-        if numeric[i] ~= false then numeric[i] = is_number(stringify(cell.contents)) end
-      end
-    end
-  end
-  for i, spec in ipairs(t.colspecs) do
-    if spec[1] == pandoc.AlignDefault then
-      t.colspecs[i] = { numeric[i] and pandoc.AlignRight or pandoc.AlignLeft, spec[2] }
-    end
-  end
-  return t
-end
-
--- In typst, a table of up to this many rows is never split across pages (a split would
--- leave one or two rows alone); a longer one splits with its header repeated.
-local KEEP_TOGETHER_ROWS = 20
-
 -- What fits across the text block in table text, in characters of its longest words
 -- plus each cell's padding (about two characters).
 local TABLE_WIDTH_CHARS = 92
 
-local function longest_word(text)
-  local n = 0
-  for w in text:gmatch("%S+") do n = math.max(n, utf8.len(w) or #w) end
-  return n
-end
-
--- typst lays a table out in its columns' widest unbreakable words: a table whose words
--- cannot fit side by side would print columns over each other or run past the margin,
--- so its text is made smaller, just enough to fit.
-local function typst_table(t)
-  local rows, widest = 0, {}
-  local function measure(row)
-    for i, cell in ipairs(row.cells) do
-      widest[i] = math.max(widest[i] or 0, longest_word(stringify(cell.contents)))
-    end
-  end
-  for _, row in ipairs(t.head.rows) do measure(row) end
-  for _, body in ipairs(t.bodies) do
-    rows = rows + #body.body
-    for _, row in ipairs(body.body) do measure(row) end
-  end
-  local need = 0
-  for _, w in pairs(widest) do need = need + w + 2.5 end
-  local scale = need > TABLE_WIDTH_CHARS and math.max(0.6, TABLE_WIDTH_CHARS / need) or nil
-  local keep = rows <= KEEP_TOGETHER_ROWS
-  if not scale and not keep then return t end
-  local open = "#block(breakable: " .. tostring(not keep) .. ")["
-  if scale then open = open .. string.format("#set text(size: %.2fem)", scale) end
-  return { pandoc.RawBlock("typst", open), t, pandoc.RawBlock("typst", "]") }
-end
-
 local function resolve(doc)
-  doc = doc:walk { Table = align_columns }
-  if TYPST then doc = doc:walk { Table = typst_table } end
+  doc = doc:walk { Table = tables.align_columns }
+  if TYPST then
+    doc = doc:walk { Table = function(t) return tables.typst_table(t, TABLE_WIDTH_CHARS) end }
+  end
   if FORMAT:match("epub") then
     -- pandoc's EPUB writer points a link into another chapter's file only for the ids it
     -- knows: those of headings, divs and tables, not of figures; a div carries the id
