@@ -17,9 +17,9 @@ from ..privacy import MIN_COUNT
 from ._base import (
     COLORS,
     PALETTE,
-    _legend_above,
     get_ax,
     highlight_steps,
+    legend_above,
     no_data,
     step_axis,
     thousands,
@@ -53,7 +53,7 @@ def _step_key(s: str) -> tuple[int, ...]:
         return (10**9, 0)
 
 
-def _ordered_steps(steps: pd.Series) -> list[str]:
+def ordered_steps(steps: pd.Series) -> list[str]:
     """The distinct steps of a column in course order (category order, else numeric W.S)."""
     if isinstance(steps.dtype, pd.CategoricalDtype) and steps.dtype.ordered:
         used = np.zeros(len(steps.cat.categories), dtype=bool)
@@ -63,13 +63,14 @@ def _ordered_steps(steps: pd.Series) -> list[str]:
     return sorted({str(s) for s in steps.dropna()}, key=_step_key)
 
 
-def _per_step(data: pd.DataFrame, steps: Sequence[str], column: str) -> np.ndarray:
+def per_step(data: pd.DataFrame, steps: Sequence[str], column: str) -> np.ndarray:
     """Values of ``column`` aligned on ``steps`` (summed per step, 0 where absent)."""
     s = data.groupby(data["step"].astype(str), observed=True)[column].sum()
     return s.reindex(list(steps), fill_value=0).to_numpy(dtype=float)
 
 
-def _empty(data: pd.DataFrame | None, column: str | None = None) -> bool:
+def no_step_rows(data: pd.DataFrame | None, column: str | None = None) -> bool:
+    """Whether a per-step table has nothing to draw (no rows, no ``step``, or ``column`` all zero)."""
     if data is None or len(data) == 0 or "step" not in data:
         return True
     if column is not None and column in data:
@@ -77,7 +78,7 @@ def _empty(data: pd.DataFrame | None, column: str | None = None) -> bool:
     return False
 
 
-def _finish_steps(
+def finish_steps(
     ax: Axes,
     steps: Sequence[str],
     exercise_steps: Iterable[str],
@@ -100,7 +101,7 @@ def _finish_steps(
         existing, labels = list(order), [a.get_label() for a in order]
     if legend and (existing or handles):
         # above the "Week N" labels: never over bars, lines or step names
-        _legend_above(
+        legend_above(
             ax,
             existing + handles,
             labels + [h.get_label() for h in handles],
@@ -149,11 +150,11 @@ def plot_step_counts(
     ax = get_ax(ax)
     if data is not None and value is None:
         value = "count" if "count" in data else "learners"
-    if _empty(data):
+    if no_step_rows(data):
         return no_data(ax)
     if value not in data:
         raise KeyError(f"column {value!r} not in data (columns: {list(data.columns)})")
-    if _empty(data, value):
+    if no_step_rows(data, value):
         return no_data(ax)
     if "measure" in data:
         if isinstance(data["measure"].dtype, pd.CategoricalDtype):
@@ -168,20 +169,20 @@ def plot_step_counts(
                 raise ValueError(f"measure(s) {missing} not in data; measures: {order}")
             order = wanted
         data = data[data["measure"].astype(str).isin(order)]
-        if _empty(data, value):
+        if no_step_rows(data, value):
             return no_data(ax)
     else:
         order = [None]
-    steps = _ordered_steps(data["step"])
+    steps = ordered_steps(data["step"])
     x = np.arange(len(steps))
     k = len(order)
     width = 0.8 / k
     hidden = False
     for i, m in enumerate(order):
         part = data if m is None else data[data["measure"].astype(str) == m]
-        heights = _per_step(part, steps, value)
+        heights = per_step(part, steps, value)
         if value == "learners" or m in LEARNER_MEASURES:
-            heights, small = _hide_small(heights, min_count)
+            heights, small = hide_small_bars(heights, min_count)
             hidden = hidden or small
         label = None if (m is None or k == 1) else MEASURE_LABELS.get(m, m)
         color = COLORS["primary"] if k == 1 else PALETTE[i % len(PALETTE)]
@@ -204,19 +205,20 @@ def plot_step_counts(
     else:
         ax.set_ylabel(value.replace("_", " ").capitalize())
     thousands(ax, "y")
-    _finish_steps(ax, steps, exercise_steps, social_steps, legend=True)
+    finish_steps(ax, steps, exercise_steps, social_steps, legend=True)
     if hidden:
-        _note_hidden(ax, min_count)
+        note_hidden(ax, min_count)
     return ax
 
 
-def _hide_small(heights: np.ndarray, min_count: int) -> tuple[np.ndarray, bool]:
+def hide_small_bars(heights: np.ndarray, min_count: int) -> tuple[np.ndarray, bool]:
     """Heights with counts of 1 to ``min_count - 1`` learners set to 0 (not drawn)."""
     small = (heights > 0) & (heights < min_count)
     return np.where(small, 0.0, heights), bool(small.any())
 
 
-def _note_hidden(ax: Axes, min_count: int) -> None:
+def note_hidden(ax: Axes, min_count: int) -> None:
+    """Add to the x label that steps with fewer than ``min_count`` learners have no bar."""
     ax.set_xlabel(
         f"{ax.get_xlabel()}\nSteps with 1 to {min_count - 1} learners have no bar "
         f"(counts under {min_count} are not shown)"
@@ -251,11 +253,11 @@ def plot_stopped_here(
     stopped there or earlier, a line of learners who went on. Empty data draws "No data".
     """
     ax = get_ax(ax)
-    if _empty(data, "learners"):
+    if no_step_rows(data, "learners"):
         return no_data(ax)
-    steps = _ordered_steps(data["step"])
+    steps = ordered_steps(data["step"])
     x = np.arange(len(steps))
-    heights, hidden = _hide_small(_per_step(data, steps, "learners"), min_count)
+    heights, hidden = hide_small_bars(per_step(data, steps, "learners"), min_count)
     bars = ax.bar(
         x,
         heights,
@@ -266,7 +268,7 @@ def plot_stopped_here(
     )
     (stopped,) = ax.plot(
         x,
-        _per_step(data, steps, "stopped_cumulative"),
+        per_step(data, steps, "stopped_cumulative"),
         color=COLORS["bad"],
         lw=2,
         label="Stopped here or earlier",
@@ -274,7 +276,7 @@ def plot_stopped_here(
     )
     (went_on,) = ax.plot(
         x,
-        _per_step(data, steps, "went_on"),
+        per_step(data, steps, "went_on"),
         color=COLORS["primary"],
         lw=2,
         label="Went on from here",
@@ -283,11 +285,11 @@ def plot_stopped_here(
     ax.set_ylabel("Learners")
     ax.set_ylim(bottom=0)
     thousands(ax, "y")
-    _finish_steps(
+    finish_steps(
         ax, steps, exercise_steps, social_steps, legend=True, order=[bars, stopped, went_on]
     )
     if hidden:
-        _note_hidden(ax, min_count)
+        note_hidden(ax, min_count)
     return ax
 
 
@@ -315,12 +317,12 @@ def plot_step_funnel(
     The Axes, one bar per step (0-100 %). Empty data draws "No data".
     """
     ax = get_ax(ax)
-    if _empty(data, "learners"):
+    if no_step_rows(data, "learners"):
         return no_data(ax)
-    steps = _ordered_steps(data["step"])
+    steps = ordered_steps(data["step"])
     x = np.arange(len(steps))
-    ax.bar(x, _per_step(data, steps, "pct_of_first"), width=0.8, color=COLORS["primary"], zorder=2)
+    ax.bar(x, per_step(data, steps, "pct_of_first"), width=0.8, color=COLORS["primary"], zorder=2)
     ax.set_ylabel("% of learners who visited the first step")
     ax.set_ylim(0, 100)
-    _finish_steps(ax, steps, exercise_steps, social_steps, legend=True)
+    finish_steps(ax, steps, exercise_steps, social_steps, legend=True)
     return ax
