@@ -21,7 +21,11 @@ def days() -> Course:
             {
                 "learner_id": ["a", "b", "z"],
                 "role": ["learner", "learner", "educator"],
-                "enrolled_at": ["2024-02-01 09:00:00", "2024-02-01 23:30:00", "2024-02-01 09:00:00"],
+                "enrolled_at": [
+                    "2024-02-01 09:00:00",
+                    "2024-02-01 23:30:00",
+                    "2024-02-01 09:00:00",
+                ],
             }
         ),
         step_activity=pd.DataFrame(
