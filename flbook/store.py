@@ -38,8 +38,8 @@ from .config import CourseConfig, load_config
 from .errors import ExportError
 from .exports._reader import (
     FileReport,
-    _dict_key,
-    _dictionary_chunks,
+    dictionary_chunks,
+    dictionary_key,
     drop_exact_duplicates,
     empty_table,
     read_export,
@@ -499,12 +499,12 @@ def _frame_to_arrow(frame: pd.DataFrame, ds: Dataset) -> pa.Table:
             cols[f.name] = pa.array(vals).cast(f.type)
     table = pa.table(cols) if cols else pa.table({})
     # derive week/step/question numbers the way the reader does
-    from .exports._reader import _derive, _finish
+    from .exports._reader import derive_columns, finish_table
 
     rep = FileReport(ds.name, "<frame>")
     if cols:
-        table = _derive(table, ds, rep)
-    table = _finish(table, ds) if cols else empty_table(ds)
+        table = derive_columns(table, ds, rep)
+    table = finish_table(table, ds) if cols else empty_table(ds)
     assert table.num_rows in (0, n)
     return table
 
@@ -524,9 +524,9 @@ class _Column:
 
     @classmethod
     def of(cls, col: pa.ChunkedArray) -> _Column:
-        chunks = _dictionary_chunks(col)
+        chunks = dictionary_chunks(col)
         keys: dict[tuple, int] = {}
-        group = [keys.setdefault(_dict_key(ch.dictionary), len(keys)) for ch in chunks]
+        group = [keys.setdefault(dictionary_key(ch.dictionary), len(keys)) for ch in chunks]
         dicts: list[pa.Array] = [None] * len(keys)  # type: ignore[list-item]
         for ch, g in zip(chunks, group, strict=True):
             dicts[g] = ch.dictionary
@@ -875,7 +875,7 @@ def _read_notebooks(course: Course, config: CourseConfig, progress=None) -> None
 # --------------------------------------------------------------------------- loading
 
 
-def _file_digest(path: Path) -> str:
+def file_digest(path: Path) -> str:
     """A 128-bit content digest of one file (XXH3: several GB/s, SHA-256 about 1.8).
 
     The digest names a cache entry and guards against nothing adversarial, so a fast
@@ -990,7 +990,7 @@ def load_course(
     todo += [p for p in nb_files if p.exists() and digests.lookup(p) is None]
     if todo:
         with cf.ThreadPoolExecutor(max_workers=2) as ex:
-            for p, d in zip(todo, ex.map(_file_digest, todo), strict=True):
+            for p, d in zip(todo, ex.map(file_digest, todo), strict=True):
                 digests.remember(p, d)
     key_src = [STORE_VERSION] + [
         f"{n}={digests.lookup(p) if p.exists() else '-'}" for n, p in sorted(files.items())

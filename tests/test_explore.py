@@ -1,4 +1,8 @@
-"""Explorers: offline HTML (no CDN), one library copy each, PNG fallback, aggregated and private."""
+"""Explorers: offline HTML (no CDN), one library copy each, PNG fallback, aggregated and private.
+
+The counts by hand are checked with ``min_count=1`` (the fixtures are tiny); the
+small-count rule itself has tests of its own at the end.
+"""
 
 from __future__ import annotations
 
@@ -51,9 +55,22 @@ def _without_library(html: str) -> str:
 
 
 def _figure_from_html(html: str) -> dict:
-    m = re.search(r"var fig=(\{.*?\});if\(!window\.Plotly\)", html, flags=re.S)
-    assert m, "figure JSON not found"
-    return json.loads(m.group(1).replace("<\\/", "</"))
+    """The data and layout that the page's ``Plotly.newPlot(id, data, layout, config)`` draws."""
+    call = html.index("Plotly.newPlot(") + len("Plotly.newPlot(")
+    decoder = json.JSONDecoder()
+    values = []
+    pos = call
+    for _ in range(4):  # id, data, layout, config
+        while html[pos] in " \n\t,":
+            pos += 1
+        value, pos = decoder.raw_decode(html, pos)
+        values.append(value)
+    return {"data": values[1], "layout": values[2], "config": values[3]}
+
+
+def _fig(ex) -> dict:
+    """The figure as the page carries it (plain JSON)."""
+    return json.loads(ex.figure_json())
 
 
 @pytest.fixture()
@@ -169,7 +186,9 @@ def test_json_is_small_aggregated_and_valid_plotly(explorers, name):
     size = len(ex.figure_json().encode())
     assert size < 200_000, size
     fig = _figure_from_html(ex.to_html(include_plotlyjs=False))
-    go.Figure(fig)  # raises on any property plotly does not know
+    assert fig["data"] == _fig(ex)["data"]  # the page draws the explorer's figure
+    assert fig["config"] == {"responsive": True, "displaylogo": False}
+    go.Figure({"data": fig["data"], "layout": fig["layout"]})  # plotly knows every property
     longest = max(len(t.get("x", [])) for t in fig["data"])
     assert longest < 500  # per step / day / answer, never per learner
 
@@ -187,8 +206,9 @@ def test_no_learner_id_in_html(synth, explorers, name):
 
 
 def test_step_activity_counts_by_hand(small):
-    ex = explore_step_activity(small)
-    data = ex.figure["data"]
+    ex = explore_step_activity(small, min_count=1)
+    fig = _fig(ex)
+    data = fig["data"]
     assert len(data) == 4 * 3  # activity types × groups
     by = {(i // 3, t["name"]): t for i, t in enumerate(data)}
     assert data[0]["x"] == ["1.1", "1.10"]
@@ -197,17 +217,19 @@ def test_step_activity_counts_by_hand(small):
     assert by[(0, "fully participated")]["y"] == [1, 1]  # a
     assert by[(0, "unenrolled")]["y"] == [1, 0]  # b
     assert by[(1, "enrolled")]["y"] == [2, 0]  # completed
-    assert by[(2, "enrolled")]["y"] == [0, 2]  # answered on 1.10: a (twice, counted once), b
+    # quiz answers on 1.10, every try (as analysis.step_activity_counts counts them):
+    # a twice, b once
+    assert by[(2, "enrolled")]["y"] == [0, 3]
     assert by[(2, "unenrolled")]["y"] == [0, 1]
     assert by[(3, "enrolled")]["y"] == [0, 2]  # comments
     # only the first activity is on show; its first group visible, the others one click away
     assert [t["visible"] for t in data[:3]] == [True, "legendonly", "legendonly"]
     assert all(t["visible"] is False for t in data[3:])
-    buttons = ex.figure["layout"]["updatemenus"][0]["buttons"]
+    buttons = fig["layout"]["updatemenus"][0]["buttons"]
     assert [b["label"] for b in buttons] == [
         "Visited the step",
         "Marked the step complete",
-        "Answered a question on the step",
+        "Quiz answers submitted on the step",
         "Comments posted on the step",
     ]
     assert buttons[3]["args"][0]["visible"][9:] == [True, "legendonly", "legendonly"]
@@ -215,9 +237,23 @@ def test_step_activity_counts_by_hand(small):
     assert len(ex.views) == 12
 
 
+def test_step_activity_matches_the_analysis_recipe(synth):
+    from flbook.analysis import step_activity_counts
+
+    fig = _fig(explore_step_activity(synth, groups=["enrolled"]))
+    counts = step_activity_counts(synth, learners=True)
+    for i, measure in enumerate(["visited", "completed", "answers", "comments"]):
+        part = counts[counts["measure"] == measure]
+        expected = [
+            c if not 0 < n < 10 else None
+            for c, n in zip(part["count"], part["learners"], strict=True)
+        ]
+        assert fig["data"][i]["y"] == expected, measure
+
+
 def test_timeline_counts_per_day_by_hand(small):
-    ex = explore_timeline(small)
-    data = {t["name"]: t for t in ex.figure["data"]}
+    fig = _fig(explore_timeline(small, min_count=1))
+    data = {t["name"]: t for t in fig["data"]}
     days = data["Enrolments"]["x"]
     assert days[0] == "2024-02-01" and days[-1] == "2024-02-06"
     assert data["Enrolments"]["y"] == [1, 0, 1, 0, 0, 0]  # educator z not counted
@@ -226,47 +262,47 @@ def test_timeline_counts_per_day_by_hand(small):
     assert data["Unenrolments"]["y"] == [0, 0, 0, 0, 0, 1]
     assert data["Comments"]["y"] == [0, 0, 0, 0, 0, 2]
     assert data["Quiz answers"]["y"] == [0, 0, 0, 0, 1, 2]
-    cumulative = ex.figure["layout"]["updatemenus"][0]["buttons"][1]["args"][0]["y"]
+    cumulative = fig["layout"]["updatemenus"][0]["buttons"][1]["args"][0]["y"]
     assert cumulative[0] == [1, 1, 2, 2, 2, 2]
-    assert ex.figure["layout"]["xaxis"]["rangeslider"]["visible"] is True
-    everyone = explore_timeline(small, group=None)
-    assert {t["name"]: t for t in everyone.figure["data"]}["Step visits"]["y"][-2] == 3
+    assert fig["layout"]["xaxis"]["rangeslider"]["visible"] is True
+    everyone = _fig(explore_timeline(small, group=None, min_count=1))
+    assert {t["name"]: t for t in everyone["data"]}["Step visits"]["y"][-2] == 3
 
 
 def test_quiz_explorer_by_hand(small):
-    ex = explore_quiz(small)
-    first, later = ex.figure["data"]
+    fig = _fig(explore_quiz(small, min_count=1))
+    first, later = fig["data"]
     # a: "2" (wrong) then "3,1" (= "1,3", right); b: "1,3" right
     assert first["x"] == ["2", "1,3 ✓"] == later["x"]
     assert first["y"] == [1, 1]  # first tries: a "2", b "1,3"
     assert later["y"] == [0, 1]  # a's second try
     assert first["visible"] is True
-    buttons = ex.figure["layout"]["updatemenus"][0]["buttons"]
+    buttons = fig["layout"]["updatemenus"][0]["buttons"]
     assert buttons[0]["label"] == "1.10.1 (50% right first time)"
 
 
 def test_quiz_explorer_outlines_correct_answers_without_touching_the_legend(small):
-    ex = explore_quiz(small)
+    ex = explore_quiz(small, min_count=1)
+    fig = _fig(ex)
     # bar traces carry no outline (a bar outline would also colour the legend swatch)
-    for trace in ex.figure["data"]:
+    for trace in fig["data"]:
         assert "line" not in trace["marker"]
     # the correct answer "1,3" (second bar, 2 answers in all) is outlined by a shape
-    (shape,) = ex.figure["layout"]["shapes"]
+    (shape,) = fig["layout"]["shapes"]
     assert (shape["x0"], shape["x1"], shape["y0"], shape["y1"]) == (0.6, 1.4, 0, 2.0)
     assert shape["line"]["color"] == "#009E73"
     # each question's button brings its own outlines
-    (button,) = ex.figure["layout"]["updatemenus"][0]["buttons"]
+    (button,) = fig["layout"]["updatemenus"][0]["buttons"]
     assert button["method"] == "update"
-    assert button["args"][1]["shapes"] == ex.figure["layout"]["shapes"]
-    go.Figure(ex.figure)  # plotly accepts the figure
+    assert button["args"][1]["shapes"] == fig["layout"]["shapes"]
+    go.Figure(fig)  # plotly accepts the figure
 
 
 def test_timeline_legend_beside_the_plot_clear_of_the_axis_title(small):
-    layout = explore_timeline(small).figure["layout"]
+    layout = _fig(explore_timeline(small, min_count=1))["layout"]
     legend = layout["legend"]
     assert legend["orientation"] == "v" and legend["x"] > 1 and legend["xanchor"] == "left"
     assert layout["xaxis"]["title"]["text"] == "Date (UTC)"
-    go.Figure(explore_timeline(small).figure)
 
 
 def test_quiz_explorer_starts_on_the_chosen_question(small):
@@ -282,9 +318,10 @@ def test_quiz_explorer_starts_on_the_chosen_question(small):
         )
     )
     ex = explore_quiz(c, question="1.10.1")
-    vis = [t["visible"] for t in ex.figure["data"]]
+    fig = _fig(ex)
+    vis = [t["visible"] for t in fig["data"]]
     assert vis == [False, False, True, True]
-    assert ex.figure["layout"]["updatemenus"][0]["active"] == 1
+    assert fig["layout"]["updatemenus"][0]["active"] == 1
     assert next(iter(ex.views)) == "1.10.1"
 
 
@@ -304,7 +341,7 @@ def test_png_of_each_view_without_touching_pyplot(small):
     import matplotlib.pyplot as plt
 
     before = plt.get_fignums()
-    ex = explore_step_activity(small)
+    ex = explore_step_activity(small, min_count=1)
     views = list(ex.views)
     pngs = {v: ex.to_png(v) for v in views[:3]}
     assert all(p.startswith(PNG) for p in pngs.values())
@@ -330,7 +367,7 @@ def test_widget_with_ipywidgets(small, monkeypatch):
 
     fake = types.SimpleNamespace(Image=Widget, Dropdown=Widget, VBox=Widget)
     monkeypatch.setitem(sys.modules, "ipywidgets", fake)
-    ex = explore_step_activity(small)
+    ex = explore_step_activity(small, min_count=1)
     box = ex.widget()
     choose, image = box.children
     assert list(choose.options) == list(ex.views)
@@ -380,8 +417,51 @@ def test_quiz_explorer_adds_up_rare_answers():
             }
         )
     )
-    first, later = explore_quiz(c, max_answers=2).figure["data"]
+    first, later = _fig(explore_quiz(c, max_answers=2, min_count=1))["data"]
     # median (3) and mean (2, correct) kept; mode, average, avg, Mean value added up
     assert first["x"] == ["mean ✓", "median", "(other answers)"]
     assert first["y"] == [2, 3, 4]
     assert "avg" not in explore_quiz(c, max_answers=2).to_html(include_plotlyjs=False)
+
+
+# --------------------------------------------------------------------------- small counts
+
+
+def _numbers(fig: dict) -> list:
+    """Every number a page can show: trace values, button values and outline heights."""
+    out = []
+    for trace in fig["data"]:
+        out += list(trace.get("y") or [])
+    for menu in fig["layout"].get("updatemenus", []):
+        for button in menu["buttons"]:
+            for ys in button["args"][0].get("y", []):
+                out += ys
+            for shape in button["args"][1].get("shapes", []):
+                out.append(shape["y1"])
+    out += [s["y1"] for s in fig["layout"].get("shapes", []) if s.get("yref") == "y"]
+    return out
+
+
+@pytest.mark.parametrize("fn", EXPLORERS)
+def test_small_counts_are_not_shown(small, fn):
+    ex = fn(small)
+    fig = _fig(ex)
+    shown = [v for v in _numbers(fig) if v is not None]
+    assert not [v for v in shown if 0 < v < 10], shown
+    # ... and they are there with the rule off, so the rule did the hiding
+    assert [v for v in _numbers(_fig(fn(small, min_count=1))) if v and 0 < v < 10]
+    # the reader is told
+    assert "not drawn" in fig["layout"]["xaxis"]["title"]["text"]
+
+
+def test_quiz_question_label_has_no_share_of_few_learners(small):
+    (button,) = _fig(explore_quiz(small))["layout"]["updatemenus"][0]["buttons"]
+    assert button["label"] == "1.10.1"  # two learners: no "% right first time"
+
+
+@pytest.mark.parametrize("name", [fn.__name__ for fn in EXPLORERS])
+def test_small_counts_rule_on_a_real_size_course(explorers, name):
+    fig = _fig(explorers[name])
+    values = [v for v in _numbers(fig) if v is not None]
+    assert values and max(values) >= 10  # the course is large enough to draw something
+    assert not [v for v in values if 0 < v < 10]

@@ -298,12 +298,12 @@ def test_large_training_sets_are_sampled(monkeypatch):
     table["disengaged"] = table[next(iter(fp.FEATURES))] + rng.normal(size=n) > 0
     train = np.arange(0, n, 2)  # 200 rows
     monkeypatch.setattr(_paradigms, "MAX_TRAIN_ROWS", 50)
-    a = _paradigms._fit("logistic", table, train, seed=4)
-    b = _paradigms._fit("logistic", table, train, seed=4)
+    a = _paradigms.fit_model("logistic", table, train, seed=4)
+    b = _paradigms.fit_model("logistic", table, train, seed=4)
     assert a["scale"].n_samples_seen_ == 50
     np.testing.assert_array_equal(a["scale"].mean_, b["scale"].mean_)
     monkeypatch.setattr(_paradigms, "MAX_TRAIN_ROWS", 1000)
-    assert _paradigms._fit("logistic", table, train, seed=4)["scale"].n_samples_seen_ == 200
+    assert _paradigms.fit_model("logistic", table, train, seed=4)["scale"].n_samples_seen_ == 200
 
 
 # --------------------------------------------------------------------------- evaluation

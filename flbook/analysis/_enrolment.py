@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._time import _window_mask, resolve_time
+from ._time import resolve_time, window_mask
 from .arrays import ns
 
 __all__ = [
@@ -61,7 +61,7 @@ def _enrolments(course, columns, *, roles, cohort) -> pd.DataFrame:
             raise ValueError(
                 "cohort must be a (start, end) pair, e.g. ('registration open', 'start')"
             )
-        keep &= _window_mask(
+        keep &= window_mask(
             enr["enrolled_at"], cohort[0], cohort[1], config=getattr(course, "config", None)
         )
     return enr.loc[keep, list(dict.fromkeys(["enrolled_at", *columns]))]
@@ -609,7 +609,7 @@ def cohort_summary(
     config = getattr(course, "config", None)
     names, counts, shares = [], [], []
     for name, (start, end) in cohorts.items():  # a handful of cohorts
-        inside = _window_mask(enrolled_at, start, end, config=config)
+        inside = window_mask(enrolled_at, start, end, config=config)
         n = int(inside.sum())
         names.append(str(name))
         counts.append(n)

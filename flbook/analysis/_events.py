@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ._groups import pick_learner, pseudonyms
-from ._sessions import _ids_mask, _order, _person_mask, _salt
+from ._sessions import ids_mask, person_time_order, pseudonym_salt, role_mask
 from .arrays import NAT, as_time, empty_frame, ns
 
 __all__ = [
@@ -172,7 +172,7 @@ def _notebook_source(course, event: str, mask: np.ndarray | None, steps_map) -> 
     }
 
 
-def _event_times(course, event: str, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def event_times(course, event: str, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """(person codes, int64 ns times) of one event type, kept rows only (no NaT)."""
     table, person, time = EVENT_SOURCES[event]
     t = course.table(table, [person, time])
@@ -253,10 +253,10 @@ def _source(course, event: str, mask: np.ndarray | None) -> dict:
 
 def _learner_mask(course, learners) -> np.ndarray | None:
     if learners is None:
-        return _person_mask(course, ("learner",))
+        return role_mask(course, ("learner",))
     if isinstance(learners, str) and learners == "all":
         return None
-    return _ids_mask(course, learners)
+    return ids_mask(course, learners)
 
 
 def _log_arrays(
@@ -295,7 +295,7 @@ def _log_arrays(
 
 
 def _sorted(a: dict, n_steps: int) -> dict:
-    order = _order(
+    order = person_time_order(
         a["codes"],
         a["times"],
         (a["events"], len(a["event_categories"])),
@@ -493,7 +493,7 @@ def learner_timeline(
             if event in NOTEBOOK_EVENTS:
                 codes = _notebook_source(course, event, mask, {})["codes"]
             else:
-                codes, _ = _event_times(course, event, mask)
+                codes, _ = event_times(course, event, mask)
             kinds.append(np.unique(codes.astype(np.int64)) * k + i)
         pairs = np.concatenate(kinds)
         if having is not None:
@@ -506,14 +506,14 @@ def learner_timeline(
         if len(pool) == 0:
             pool = np.flatnonzero(n_kinds > 0)
         learner = pick_learner(course.people[pool], seed=seed)
-    one = _ids_mask(course, [learner])
+    one = ids_mask(course, [learner])
     a = _sorted(
         _log_arrays(course, one, notebooks=with_nb, notebook_steps=notebook_steps),
         len(course.steps),
     )
     if len(a["codes"]) == 0:
         return _empty_timeline(course, with_nb)
-    name = pseudonyms([learner], salt=_salt(course)).iloc[0]
+    name = pseudonyms([learner], salt=pseudonym_salt(course)).iloc[0]
     return _frame(course, a, {"pseudonym": np.full(len(a["codes"]), name, dtype=object)})
 
 

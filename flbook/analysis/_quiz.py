@@ -37,10 +37,15 @@ __all__ = [
     "question_probe",
     "recovered_learners",
     "first_answers",
+    "answer_counts",
+    "OTHER_ANSWERS",
 ]
 
 BLANK = "(blank)"
 """How an empty answer is labelled."""
+
+OTHER_ANSWERS = "(other answers)"
+"""The row :func:`answer_counts` adds up a question's less frequent answers in."""
 
 _COLUMNS = [
     "learner_id",
@@ -599,5 +604,96 @@ def first_answers(course, *, group: str | None = None) -> pd.DataFrame:
             "quiz": quizzes[q] if len(q) else np.array([], dtype=object),
             "response": pd.Categorical.from_codes(a.r[f], dtype=a.rdtype),
             "correct": a.correct[f],
+        }
+    )
+
+
+def answer_counts(course, *, group: str | None = None, max_answers: int = 15) -> pd.DataFrame:
+    """Per question, each answer's first tries, later tries and the learners behind them.
+
+    The data of the quiz explorer (:func:`flbook.explore.explore_quiz`). Per question,
+    the ``max_answers`` most frequent answers are kept (ties go to the earlier answer),
+    and so is every correct one; the others are added up in one row,
+    :data:`OTHER_ANSWERS`. This keeps rare typed (cloze) answers out of the table.
+
+    Parameters
+    ----------
+    course : the Course.
+    group : count only these learners (e.g. ``"enrolled"``); default every answer.
+    max_answers : the most frequent answers kept per question.
+
+    Returns
+    -------
+    DataFrame, one row per question and answer, questions in course order, answers in
+    answer order with :data:`OTHER_ANSWERS` last:
+        ``quiz_question`` (ordered Categorical), ``response`` (str), ``first_try``
+        (first tries that gave this answer: one per learner), ``later_tries`` (later
+        tries that gave it), ``responses`` (both), ``learners`` (learners who gave it
+        at some try), ``learners_later`` (learners who gave it at a later try),
+        ``is_correct`` (marked correct at least once).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from flbook.store import Course
+    >>> c = Course.from_frames(question_response=pd.DataFrame({
+    ...     "learner_id": ["a", "a", "b"], "quiz_question": ["1.2.1"] * 3,
+    ...     "response": ["1", "2", "2"], "correct": [False, True, True],
+    ...     "submitted_at": ["2024-02-05 10:00:00", "2024-02-05 10:05:00",
+    ...                      "2024-02-05 11:00:00"]}))
+    >>> answer_counts(c)[["response", "first_try", "later_tries", "learners", "is_correct"]]
+      response  first_try  later_tries  learners  is_correct
+    0        1          1            0         1       False
+    1        2          1            1         2        True
+    """
+    a = _answers(course, group)
+    nr = max(a.nr, 1)
+    ok = _ever_correct_cells(a).ravel()
+    cell = a.q * nr + a.r
+    every = np.bincount(cell, minlength=a.nq * nr)
+    nz = np.flatnonzero(every)  # question-major, answers in answer order
+    qc = nz // nr
+    # rank of each answer within its question: most answers first, ties in answer order
+    by_count = np.lexsort((nz, -every[nz], qc))
+    starts = np.r_[0, np.flatnonzero(np.diff(qc[by_count])) + 1]
+    rank = np.empty(len(nz), dtype=np.int64)
+    rank[by_count] = np.arange(len(nz)) - np.repeat(starts, np.diff(np.r_[starts, len(nz)]))
+    rare = (rank >= max_answers) & ~ok[nz]
+    # rows: the kept answers, then one "other" row per question with rare answers
+    kept = nz[~rare]
+    other_q = np.unique(qc[rare])
+    row_q = np.r_[kept // nr, other_q]
+    row_r = np.r_[kept % nr, np.full(len(other_q), nr)]  # nr sorts "other" last
+    order = np.lexsort((row_r, row_q))
+    row_q, row_r = row_q[order], row_r[order]
+    row_of = np.full(a.nq * nr, -1, dtype=np.int64)
+    n_rows = len(row_q)
+    ids = np.arange(n_rows)
+    real = row_r < nr
+    row_of[row_q[real] * nr + row_r[real]] = ids[real]
+    other_row = np.full(max(a.nq, 1), -1, dtype=np.int64)
+    other_row[row_q[~real]] = ids[~real]
+    rows = row_of[cell] if len(cell) else np.zeros(0, dtype=np.int64)
+    rows = np.where(rows >= 0, rows, other_row[a.q] if len(cell) else rows)
+    first = a.attempt == 1
+    n_people = int(a.learner.max()) + 2 if len(a.learner) else 1
+
+    def learners(sel: np.ndarray) -> np.ndarray:
+        pairs = np.unique(rows[sel] * n_people + (a.learner[sel] + 1))
+        return np.bincount(pairs // n_people, minlength=n_rows).astype(np.int64)
+
+    first_try = np.bincount(rows[first], minlength=n_rows).astype(np.int64)
+    responses = np.bincount(rows, minlength=n_rows).astype(np.int64)
+    names = np.array([*map(str, a.rdtype.categories), OTHER_ANSWERS], dtype=object)
+    return pd.DataFrame(
+        {
+            "quiz_question": _questions(a, row_q),
+            "response": names[np.minimum(row_r, len(names) - 1)] if n_rows else names[:0],
+            "first_try": first_try,
+            "later_tries": responses - first_try,
+            "responses": responses,
+            "learners": learners(np.ones(len(rows), dtype=bool)),
+            "learners_later": learners(~first),
+            "is_correct": np.r_[ok, False][np.where(real, row_q * nr + row_r, len(ok))],
         }
     )

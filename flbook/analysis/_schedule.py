@@ -13,8 +13,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ._events import EVENT_SOURCES, _event_times
-from ._sessions import _person_mask
+from ._events import EVENT_SOURCES, event_times
+from ._sessions import role_mask
+from ._steps import Group, group_mask
 from .arrays import empty_frame
 
 __all__ = [
@@ -23,6 +24,8 @@ __all__ = [
     "hourly_summary",
     "weekday_summary",
     "peak_hours",
+    "DAILY_EVENTS",
+    "daily_activity",
 ]
 
 WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -94,10 +97,10 @@ def activity_by_hour(
     unknown = [e for e in events if e not in EVENT_SOURCES]
     if unknown:
         raise ValueError(f"unknown event type(s) {unknown}; known: {', '.join(EVENT_SOURCES)}")
-    mask = _person_mask(course, roles)
+    mask = role_mask(course, roles)
     counts = []
     for event in events:  # a handful of event types
-        _, ns = _event_times(course, event, mask)
+        _, ns = event_times(course, event, mask)
         local = _local_ns(ns, tz)
         hour = (local // _NS_PER_HOUR) % 24
         dow = (local // _NS_PER_DAY + 3) % 7  # 1970-01-01 was a Thursday (Mon = 0)
@@ -210,4 +213,102 @@ def peak_hours(activity: pd.DataFrame, *, event: str = "commented", top: int = 1
     out = sub.sort_values(["count", "day_of_week", "hour"], ascending=[False, True, True]).head(top)
     out = out[["day_of_week", "hour", "count"]].reset_index(drop=True)
     out["pct"] = 100.0 * out["count"] / total
+    return out
+
+
+DAILY_EVENTS: tuple[str, ...] = (
+    "enrolled",
+    "unenrolled",
+    "visited",
+    "completed",
+    "commented",
+    "answered",
+)
+"""The event types :func:`daily_activity` counts by default (see :data:`EVENT_SOURCES`)."""
+
+
+def daily_activity(
+    course,
+    *,
+    events: Sequence[str] = DAILY_EVENTS,
+    group: Group = "enrolled",
+    tz: str = "UTC",
+) -> pd.DataFrame:
+    """How much of each kind of activity happened on each day of the run?
+
+    Parameters
+    ----------
+    course : the Course.
+    events : event types to count, from :data:`EVENT_SOURCES` (default
+        :data:`DAILY_EVENTS`: enrolments, unenrolments, step visits and completions,
+        comments, quiz answers).
+    group : count only these learners (a group name, a collection of ids, or ``None``
+        for everybody, course team included); default ``"enrolled"`` (role learner).
+    tz : the time zone the days are read in.
+
+    Returns
+    -------
+    DataFrame, one row per event type and day (event types in the order given, every
+    day from the first to the last day with any of them, zeros included): ``event``
+    (Categorical), ``date`` (the day, midnight in ``tz``, time-zone naive), ``count``
+    (events), ``learners`` (distinct people behind them). Empty when nothing
+    happened. ``attrs["tz"]`` records the time zone.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from flbook.store import Course
+    >>> c = Course.from_frames(
+    ...     enrolments=pd.DataFrame({"learner_id": ["a", "b"], "role": ["learner"] * 2,
+    ...         "enrolled_at": ["2024-02-01 09:00:00", "2024-02-02 09:00:00"]}),
+    ...     step_activity=pd.DataFrame({"learner_id": ["a", "a"], "step": ["1.1", "1.2"],
+    ...         "first_visited_at": ["2024-02-02 10:00:00", "2024-02-02 10:05:00"]}))
+    >>> daily_activity(c, events=["enrolled", "visited"])
+          event       date  count  learners
+    0  enrolled 2024-02-01      1         1
+    1  enrolled 2024-02-02      1         1
+    2   visited 2024-02-01      0         0
+    3   visited 2024-02-02      2         1
+    """
+    events = list(events)
+    unknown = [e for e in events if e not in EVENT_SOURCES]
+    if unknown:
+        raise ValueError(f"unknown event type(s) {unknown}; known: {', '.join(EVENT_SOURCES)}")
+    mask = group_mask(course, group)
+    found = {e: event_times(course, e, mask) for e in events}  # a handful of event types
+    days = {e: _local_ns(ns, tz) // _NS_PER_DAY for e, (_, ns) in found.items()}
+    present = [d for d in days.values() if len(d)]
+    if not present:
+        out = empty_frame(
+            ["event", "date", "count", "learners"],
+            {
+                "event": pd.CategoricalDtype(events),
+                "date": "datetime64[ns]",
+                "count": "int64",
+                "learners": "int64",
+            },
+        )
+        out.attrs["tz"] = tz
+        return out
+    lo = min(int(d.min()) for d in present)
+    n_days = max(int(d.max()) for d in present) - lo + 1
+    n_people = len(course.people) + 1
+    counts, learners = [], []
+    for e in events:
+        day = days[e] - lo
+        counts.append(np.bincount(day, minlength=n_days))
+        pairs = np.unique(day * n_people + found[e][0])
+        learners.append(np.bincount(pairs // n_people, minlength=n_days))
+    dates = (np.arange(lo, lo + n_days, dtype=np.int64) * _NS_PER_DAY).view("M8[ns]")
+    out = pd.DataFrame(
+        {
+            "event": pd.Categorical.from_codes(
+                np.repeat(np.arange(len(events)), n_days), categories=events
+            ),
+            "date": np.tile(dates, len(events)),
+            "count": np.concatenate(counts).astype(np.int64),
+            "learners": np.concatenate(learners).astype(np.int64),
+        }
+    )
+    out.attrs["tz"] = tz
     return out

@@ -81,7 +81,7 @@ _TRAJECTORY_COLUMNS = ["pseudonym", "time", "step", "session", "event"]
 # (shared with _events and _schedule)
 
 
-def _person_mask(course, roles: Iterable[str] | None) -> np.ndarray | None:
+def role_mask(course, roles: Iterable[str] | None) -> np.ndarray | None:
     """Boolean per person code (plus a trailing False for code -1): has one of ``roles``."""
     if roles is None:
         return None
@@ -93,7 +93,7 @@ def _person_mask(course, roles: Iterable[str] | None) -> np.ndarray | None:
     return mask
 
 
-def _ids_mask(course, learners) -> np.ndarray:
+def ids_mask(course, learners) -> np.ndarray:
     """Boolean per person code for an iterable of ids or a learner-group expression."""
     if isinstance(learners, str):
         learners = group_members(course, learners)
@@ -135,7 +135,9 @@ def _as_step_activity(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _order(codes: np.ndarray, times: np.ndarray, *tiebreaks: tuple[np.ndarray, int]) -> np.ndarray:
+def person_time_order(
+    codes: np.ndarray, times: np.ndarray, *tiebreaks: tuple[np.ndarray, int]
+) -> np.ndarray:
     """Indices sorting rows by person code, then time, then each tie-break (small ints ≥ 0).
 
     One stable argsort on a single int64 key packed from the parts when it fits (the
@@ -202,7 +204,7 @@ def _step_events(
         sa = data.table(
             "step-activity", ["learner_id", "step", "first_visited_at", "last_completed_at"]
         )
-        mask = _person_mask(data, roles)
+        mask = role_mask(data, roles)
     if only is not None:
         mask = only if mask is None else (mask & only)
     people = sa["learner_id"].cat.categories
@@ -281,7 +283,7 @@ def _shared_events(course, gap_minutes: float, roles) -> _Events:
 def _cut_sessions(data, gap_minutes: float, roles, only) -> _Events:
     people, step_dtype, codes, steps, events, times = _step_events(data, roles=roles, only=only)
     n_steps = max(len(step_dtype.categories), 1) + 1  # +1: code -1 (no step) shifted to 0
-    order = _order(codes, times, (steps.astype(np.int32) + 1, n_steps), (events, 2))
+    order = person_time_order(codes, times, (steps.astype(np.int32) + 1, n_steps), (events, 2))
     codes, steps, events, times = codes[order], steps[order], events[order], times[order]
     n = len(codes)
     new_learner = np.ones(n, dtype=bool)
@@ -474,7 +476,7 @@ def learner_sessions(
     if group is not None:
         if isinstance(course, pd.DataFrame):
             raise ValueError("group= needs a course (learner groups come from its enrolments)")
-        only = _ids_mask(course, group)
+        only = ids_mask(course, group)
     ev = _sessionise_events(course, gap_minutes=gap_minutes, only=only)
     if len(ev) == 0:
         return empty_frame(_LEARNER_COLUMNS, _learner_dtypes(ev.people))
@@ -511,7 +513,9 @@ def learner_last_steps(
     )
     visit = events == 0
     codes, steps, times = codes[visit], steps[visit], times[visit]
-    order = _order(codes, times, (steps.astype(np.int32) + 1, len(step_dtype.categories) + 1))
+    order = person_time_order(
+        codes, times, (steps.astype(np.int32) + 1, len(step_dtype.categories) + 1)
+    )
     codes, steps, times = codes[order], steps[order], times[order]
     last = np.ones(len(codes), dtype=bool)
     last[:-1] = codes[1:] != codes[:-1]
@@ -754,7 +758,8 @@ def compare_groups(
 # --------------------------------------------------------------------------- one learner
 
 
-def _salt(course) -> str:
+def pseudonym_salt(course) -> str:
+    """The salt of a course's pseudonyms: its file prefix (``stub``), empty without settings."""
     config = getattr(course, "config", None)
     return config.stub if config is not None else ""
 
@@ -808,7 +813,7 @@ def learner_trajectory(
     ev = _sessionise_events(course, gap_minutes=gap_minutes, roles=None, only=only)
     if len(ev) == 0:
         return _empty_trajectory(ev.step_dtype)
-    name = pseudonyms([learner], salt=_salt(course)).iloc[0]
+    name = pseudonyms([learner], salt=pseudonym_salt(course)).iloc[0]
     return pd.DataFrame(
         {
             "pseudonym": np.full(len(ev), name, dtype=object),

@@ -18,12 +18,12 @@ import pandas as pd
 from ._groups import pseudonyms
 from ._steps import (
     Group,
-    _distinct,
-    _empty_steps,
-    _members,
-    _pick_per_person,
-    _step_codes,
-    _step_frame,
+    empty_steps,
+    group_mask,
+    pick_per_person,
+    sorted_distinct,
+    step_codes,
+    step_frame,
 )
 from .arrays import empty_frame, ns, person_codes
 
@@ -61,7 +61,7 @@ def _comments(course, group: Group = None) -> pd.DataFrame:
     """The comments table without its text, limited to authors in ``group``."""
     c = course.table("comments", _COLS)
     if group is not None:
-        mask = _members(course, group)
+        mask = group_mask(course, group)
         c = c[mask[person_codes(course, c["author_id"])]]
     return c
 
@@ -160,12 +160,12 @@ def first_comment_steps(course, *, group: Group = "enrolled") -> pd.DataFrame:
     """
     c = _comments(course, group)
     person = person_codes(course, c["author_id"])
-    step = _step_codes(c["step"])
+    step = step_codes(c["step"])
     keep = (person >= 0) & (step >= 0) & c["timestamp"].notna().to_numpy()
     if not keep.any() or len(course.steps) == 0:
-        return _empty_steps(course, {"learners": "int64"})
+        return empty_steps(course, {"learners": "int64"})
     person, step = person[keep], step[keep]
-    pick = _pick_per_person(
+    pick = pick_per_person(
         person,
         ns(c["timestamp"])[keep],
         c["id"].to_numpy()[keep],
@@ -173,7 +173,7 @@ def first_comment_steps(course, *, group: Group = "enrolled") -> pd.DataFrame:
         last=False,
     )
     first = step[pick[pick >= 0]]
-    return _step_frame(course, learners=np.bincount(first, minlength=len(course.steps)))
+    return step_frame(course, learners=np.bincount(first, minlength=len(course.steps)))
 
 
 # --------------------------------------------------------------------------- over time
@@ -285,12 +285,12 @@ def comments_over_time(
         series = of_person[person]
     elif by == "group":
         learners = _author_types(course)[person] == 0
-        inside = _members(course, group)[person]
+        inside = group_mask(course, group)[person]
         names = np.array([group, "others"], dtype=object)
         series = np.where(learners, np.where(inside, 0, 1), -1)
     else:  # week
         week = np.asarray(course.steps["week_number"].to_numpy(), dtype=np.int64)
-        step = _step_codes(c["step"])
+        step = step_codes(c["step"])
         w = np.where(step >= 0, week[np.maximum(step, 0)], -1)
         weeks = np.unique(w[w >= 0])
         names = np.array([f"Week {k}" for k in weeks], dtype=object)
@@ -358,12 +358,12 @@ def comment_kinds(course, *, per_step: bool = True, group: Group = None) -> pd.D
     1              reply         1  33.333333
     """
     c = _comments(course, group)
-    step = _step_codes(c["step"])
+    step = step_codes(c["step"])
     kind = _is_reply(c).astype(np.int64)
     if per_step:
         n_steps = len(course.steps)
         if len(c) == 0 or n_steps == 0:
-            out = _empty_steps(course, {})
+            out = empty_steps(course, {})
             out["kind"] = pd.Categorical([], dtype=_KIND_DTYPE)
             out["comments"] = pd.Series([], dtype="int64")
             return out
@@ -600,7 +600,7 @@ def educator_share(course) -> pd.DataFrame:
     present = np.flatnonzero(np.bincount(kind, minlength=3))
     weeks_all = np.unique(course.steps["week_number"].to_numpy())
     week_of_step = course.steps["week_number"].to_numpy().astype(np.int64)
-    step = _step_codes(c["step"])
+    step = step_codes(c["step"])
     wk = np.where(step >= 0, np.searchsorted(weeks_all, week_of_step[np.maximum(step, 0)]), -1)
     n_periods = 1 + len(weeks_all)
     grid = np.zeros((n_periods, 3), dtype=np.int64)
@@ -669,8 +669,8 @@ def comments_per_step(course, *, group: Group = None) -> pd.DataFrame:
     c = _comments(course, group)
     n_steps = len(course.steps)
     if len(c) == 0 or n_steps == 0:
-        return _empty_steps(course, _PER_STEP)
-    step = _step_codes(c["step"])
+        return empty_steps(course, _PER_STEP)
+    step = step_codes(c["step"])
     person = person_codes(course, c["author_id"])
     reply = _is_reply(c)
     ok = step >= 0
@@ -678,9 +678,9 @@ def comments_per_step(course, *, group: Group = None) -> pd.DataFrame:
     total = np.bincount(step, minlength=n_steps)
     replies = np.bincount(step[reply], minlength=n_steps)
     n = np.int64(len(course.people) + 1)
-    pairs = _distinct(step[person >= 0] * n + person[person >= 0])
+    pairs = sorted_distinct(step[person >= 0] * n + person[person >= 0])
     commenters = np.bincount(pairs // n, minlength=n_steps)
-    return _step_frame(
+    return step_frame(
         course,
         comments=total.astype(np.int64),
         top_level=(total - replies).astype(np.int64),

@@ -40,7 +40,7 @@ Group = str | Iterable[str] | None
 # --------------------------------------------------------------------------- helpers
 
 
-def _members(course, group: Group) -> np.ndarray | None:
+def group_mask(course, group: Group) -> np.ndarray | None:
     """Boolean mask over course-wide person codes, one extra False slot for code -1.
 
     ``None`` means everybody (no filter). A string is a learner group (see
@@ -65,21 +65,21 @@ def _keep(codes: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
     return mask[codes]
 
 
-def _step_frame(course, first: int = 0, **columns) -> pd.DataFrame:
+def step_frame(course, first: int = 0, **columns) -> pd.DataFrame:
     """A per-step frame: ``step`` in course order (from step position ``first``), then ``columns``."""
     codes = np.arange(first, len(course.steps), dtype=np.int16)
     step = pd.Categorical.from_codes(codes, dtype=course.step_dtype)
     return pd.DataFrame({"step": step, **columns})
 
 
-def _empty_steps(course, columns: dict[str, str]) -> pd.DataFrame:
+def empty_steps(course, columns: dict[str, str]) -> pd.DataFrame:
     """An empty frame with a ``step`` column of the course's step dtype."""
     out = {"step": pd.Categorical([], dtype=course.step_dtype)}
     out.update({c: pd.Series([], dtype=t) for c, t in columns.items()})
     return pd.DataFrame(out)
 
 
-def _pick_per_person(
+def pick_per_person(
     person: np.ndarray,
     time_ns: np.ndarray,
     tiebreak: np.ndarray,
@@ -111,7 +111,7 @@ def _pick_per_person(
     return out
 
 
-def _distinct(values: np.ndarray) -> np.ndarray:
+def sorted_distinct(values: np.ndarray) -> np.ndarray:
     """Sorted distinct values (a plain sort: faster than ``np.unique`` on large int arrays)."""
     if len(values) == 0:
         return values
@@ -150,7 +150,8 @@ def _in_window(times: pd.Series, start, end) -> np.ndarray:
     return keep
 
 
-def _step_codes(series: pd.Series) -> np.ndarray:
+def step_codes(series: pd.Series) -> np.ndarray:
+    """A step column's codes in course order (int64; -1 for a step the course does not list)."""
     return series.cat.codes.to_numpy().astype(np.int64)
 
 
@@ -200,18 +201,18 @@ def furthest_step(course, *, group: Group = "unenrolled") -> pd.DataFrame:
     """
     n_steps = len(course.steps)
     if n_steps == 0:
-        return _empty_steps(course, {"learners": "int64"})
-    mask = _members(course, group)
+        return empty_steps(course, {"learners": "int64"})
+    mask = group_mask(course, group)
     sa = course.table("step-activity", ["learner_id", "step"])
     person = person_codes(course, sa["learner_id"])
-    step = _step_codes(sa["step"])
+    step = step_codes(sa["step"])
     keep = _keep(person, mask) & (step >= 0)
     person, step = person[keep], step[keep]
     furthest = np.full(len(course.people), -1, dtype=np.int64)
     np.maximum.at(furthest, person, step)
     furthest = furthest[furthest >= 0]
     counts = np.bincount(furthest, minlength=n_steps).astype(np.int64)
-    return _step_frame(course, learners=counts)
+    return step_frame(course, learners=counts)
 
 
 # --------------------------------------------------------------------------- last steps
@@ -279,20 +280,20 @@ def last_steps(
         raise ValueError(f"kind={kind!r}: expected 'visited' or 'completed'")
     n_steps = len(course.steps)
     if n_steps == 0:
-        return _empty_steps(course, _LAST_COLUMNS)
+        return empty_steps(course, _LAST_COLUMNS)
     col = "first_visited_at" if kind == "visited" else "last_completed_at"
-    mask = _members(course, group)
+    mask = group_mask(course, group)
     sa = course.table("step-activity", ["learner_id", "step", col])
     person = person_codes(course, sa["learner_id"])
-    step = _step_codes(sa["step"])
+    step = step_codes(sa["step"])
     keep = _keep(person, mask) & (step >= 0) & sa[col].notna().to_numpy()
     person, step = person[keep], step[keep]
     t = ns(sa[col])[keep]
-    pick = _pick_per_person(person, t, step, len(course.people), last=True)
+    pick = pick_per_person(person, t, step, len(course.people), last=True)
     last = step[pick[pick >= 0]]
     counts = np.bincount(last, minlength=n_steps).astype(np.int64)
     cum = np.cumsum(counts)
-    return _step_frame(
+    return step_frame(
         course,
         learners=counts,
         stopped_cumulative=cum,
@@ -369,14 +370,14 @@ def step_activity_counts(
     n_steps = len(course.steps)
     if n_steps == 0 or not measures:
         cols = {"count": "int64"} | ({"learners": "int64"} if learners else {})
-        out = _empty_steps(course, {})
+        out = empty_steps(course, {})
         out["measure"] = pd.Categorical([], dtype=mdtype)
         for c, t in cols.items():
             out[c] = pd.Series([], dtype=t)
         return out
     t0 = _as_time(course, start, "start")
     t1 = _as_time(course, end, "end")
-    mask = _members(course, group)
+    mask = group_mask(course, group)
     n_people = len(course.people)
 
     sources = {
@@ -391,12 +392,12 @@ def step_activity_counts(
         table, who, when = sources[m]
         t = course.table(table, [who, "step", when])
         person = person_codes(course, t[who])
-        step = _step_codes(t["step"])
+        step = step_codes(t["step"])
         keep = _keep(person, mask) & (step >= 0) & _in_window(t[when], t0, t1)
         person, step = person[keep], step[keep]
         counts[:, j] = np.bincount(step, minlength=n_steps)
         if learners:
-            pairs = _distinct(step * np.int64(n_people + 1) + person)
+            pairs = sorted_distinct(step * np.int64(n_people + 1) + person)
             distinct[:, j] = np.bincount(pairs // (n_people + 1), minlength=n_steps)
 
     codes = np.repeat(np.arange(n_steps, dtype=np.int16), len(measures))
@@ -462,7 +463,7 @@ def step_funnel(
     """
     n_steps = len(course.steps)
     if n_steps == 0:
-        return _empty_steps(course, _FUNNEL_COLUMNS)
+        return empty_steps(course, _FUNNEL_COLUMNS)
     if first_step is None:
         first = 0
     else:
@@ -470,18 +471,18 @@ def step_funnel(
         if str(first_step) not in cats:
             raise ValueError(f"first_step={first_step!r} is not a step of this course")
         first = cats.index(str(first_step))
-    mask = _members(course, group)
+    mask = group_mask(course, group)
     sa = course.table("step-activity", ["learner_id", "step"])
     person = person_codes(course, sa["learner_id"])
-    step = _step_codes(sa["step"])
+    step = step_codes(sa["step"])
     keep = _keep(person, mask) & (step >= 0)
     person, step = person[keep], step[keep]
     cohort = np.zeros(len(course.people) + 1, dtype=bool)
     cohort[person[step == first]] = True
     inside = cohort[person]
-    pairs = _distinct(step[inside] * np.int64(len(course.people) + 1) + person[inside])
+    pairs = sorted_distinct(step[inside] * np.int64(len(course.people) + 1) + person[inside])
     counts = np.bincount(pairs // (len(course.people) + 1), minlength=n_steps).astype(np.int64)
     counts = counts[first:]
     size = counts[0]
     pct = counts / size * 100 if size else np.full(len(counts), np.nan)
-    return _step_frame(course, first, learners=counts, pct_of_first=pct.astype(np.float64))
+    return step_frame(course, first, learners=counts, pct_of_first=pct.astype(np.float64))

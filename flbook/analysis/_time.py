@@ -109,7 +109,7 @@ def _as_utc(values: pd.Series) -> pd.Series:
     return s.dt.tz_convert("UTC")
 
 
-def _window_mask(times: pd.Series, start, end, *, config=None, tz: str = "UTC") -> np.ndarray:
+def window_mask(times: pd.Series, start, end, *, config=None, tz: str = "UTC") -> np.ndarray:
     """Boolean mask ``start <= t < end`` (NaT never inside)."""
     t = _as_utc(times)
     mask = t.notna().to_numpy(copy=True)
@@ -167,7 +167,7 @@ def in_window(
     """
     if column not in table.columns:
         raise KeyError(f"no column {column!r} in the table; columns: {list(table.columns)}")
-    mask = _window_mask(table[column], start, end, config=config, tz=tz)
+    mask = window_mask(table[column], start, end, config=config, tz=tz)
     return table.loc[mask].reset_index(drop=True)
 
 

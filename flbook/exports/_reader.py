@@ -448,13 +448,13 @@ def _dict_strip(arr: pa.ChunkedArray) -> pa.ChunkedArray:
     return pa.chunked_array(chunks, type=arr.type) if chunks else arr
 
 
-def _dictionary_chunks(arr: pa.ChunkedArray | pa.Array) -> list[pa.DictionaryArray]:
+def dictionary_chunks(arr: pa.ChunkedArray | pa.Array) -> list[pa.DictionaryArray]:
     """The chunks of ``arr``, each dictionary-encoded (a no-op for dictionary chunks)."""
     chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
     return [ch if pa.types.is_dictionary(ch.type) else ch.dictionary_encode() for ch in chunks]
 
 
-def _dict_key(d: pa.Array) -> tuple:
+def dictionary_key(d: pa.Array) -> tuple:
     """Identity of a dictionary (its buffer, offset and length): chunks that share one
     dictionary (after unification) have the same key, so it is processed once."""
     buf = d.buffers()[-1]
@@ -465,7 +465,7 @@ def _split_parts(arr: pa.ChunkedArray, n: int) -> list[pa.ChunkedArray]:
     """Split dictionary 'W.S(.Q)' strings into ``n`` int32 columns, via each chunk's
     dictionary (the strings are split once per distinct value, not once per row)."""
     out: list[list[pa.Array]] = [[] for _ in range(n)]
-    for ch in _dictionary_chunks(arr):
+    for ch in dictionary_chunks(arr):
         parts = pc.split_pattern(ch.dictionary, ".")
         for k in range(n):
             vals = (
@@ -480,7 +480,7 @@ def _split_parts(arr: pa.ChunkedArray, n: int) -> list[pa.ChunkedArray]:
 def _question_steps(arr: pa.ChunkedArray) -> pa.ChunkedArray:
     """The 'W.S' step of each 'W.S.Q' question, as a dictionary column (per chunk)."""
     out = []
-    for ch in _dictionary_chunks(arr):
+    for ch in dictionary_chunks(arr):
         parts = pc.split_pattern(ch.dictionary, ".")
         if len(parts):
             steps = pc.binary_join_element_wise(
@@ -493,7 +493,8 @@ def _question_steps(arr: pa.ChunkedArray) -> pa.ChunkedArray:
     return pa.chunked_array(out, _DICT)
 
 
-def _derive(table: pa.Table, ds: Dataset, report: FileReport) -> pa.Table:
+def derive_columns(table: pa.Table, ds: Dataset, report: FileReport) -> pa.Table:
+    """Fill week, step and question numbers (and a question's step) from the ``W.S(.Q)`` column."""
     kinds = ds.kinds
     qcols = [c for c, k in kinds.items() if k == "question" and c in table.column_names]
     if qcols:
@@ -524,7 +525,7 @@ def _set(table: pa.Table, name: str, values) -> pa.Table:
     return table.append_column(name, values)
 
 
-def _finish(table: pa.Table, ds: Dataset) -> pa.Table:
+def finish_table(table: pa.Table, ds: Dataset) -> pa.Table:
     """Add absent columns as nulls, order columns, declare timestamps UTC."""
     target = empty_table(ds).schema
     cols = []
@@ -619,7 +620,7 @@ def _column_words(col: pa.ChunkedArray) -> np.ndarray:
             # hash the dictionary's values, not its positions: each parse block has a
             # dictionary of its own, so equal values can have different positions
             d = ch.dictionary
-            key = _dict_key(d)
+            key = dictionary_key(d)
             if key not in seen:
                 seen[key] = np.append(_hash_values(d), _GOLDEN)  # last slot: null
             idx = pc.fill_null(ch.indices, len(d)).to_numpy(zero_copy_only=False)
@@ -893,7 +894,7 @@ def read_export(
     report.rows_read = table.num_rows
     if table.num_rows == 0:
         report.status = "header-only"
-        return _finish(table, ds), report
+        return finish_table(table, ds), report
     table = _clean_text(table, ds, report)
     for c, k in ds.kinds.items():
         if c in table.column_names and k == "step":
@@ -901,8 +902,8 @@ def read_export(
         if c in table.column_names and k == "question":
             _check_pattern(path, table, c, QUESTION_RE, KIND_WORDS["question"], report)
     table = _required_nulls(table, ds, report)
-    table = _derive(table, ds, report)
-    table = _finish(table, ds)
+    table = derive_columns(table, ds, report)
+    table = finish_table(table, ds)
     if ds.name == "enrolments":  # exact duplicates first, then re-enrolments
         table = _enrolment_rules(table, report)
     elif drop_duplicates:

@@ -374,14 +374,14 @@ def fit_labels(
 # Private helpers shared by the plotting modules.
 
 
-def _headroom(ax: Axes, share: float = 0.08) -> None:
+def headroom(ax: Axes, share: float = 0.08) -> None:
     """Raise the top of the y axis by ``share`` of its span: room for the labels drawn
     inside the top of the plot (week names "W1", notable dates) above the data."""
     lo, hi = ax.get_ylim()
     ax.set_ylim(lo, hi + (hi - lo) * share)
 
 
-def _unstick(bars, bottoms, *, horizontal: bool = False) -> None:
+def unstick(bars, bottoms, *, horizontal: bool = False) -> None:
     """Let the axis grow past stacked bars: matplotlib pins an axis end at every bar's base
     ("sticky edges"), so a zero-height segment on top of a stack would clip the stack."""
     for bar, b in zip(bars, np.asarray(bottoms, dtype=float), strict=True):
@@ -389,7 +389,7 @@ def _unstick(bars, bottoms, *, horizontal: bool = False) -> None:
             (bar.sticky_edges.x if horizontal else bar.sticky_edges.y).clear()
 
 
-def _legend_above(
+def legend_above(
     ax: Axes,
     handles: Sequence | None = None,
     labels: Sequence[str] | None = None,

@@ -12,10 +12,10 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
 
 from ._base import (
     COLORS,
-    _headroom,
-    _legend_above,
     date_lines,
     get_ax,
+    headroom,
+    legend_above,
     no_data,
     thousands,
     week_shading,
@@ -88,12 +88,12 @@ def plot_enrolment_timeline(
         date_lines(ax, dict(notable_dates))
     ax.set_ylim(bottom=0)
     if week_starts or notable_dates:
-        _headroom(ax)  # the week names and date labels sit above the lines
+        headroom(ax)  # the week names and date labels sit above the lines
     thousands(ax, "y")
     _date_axis(ax)
     ax.set_ylabel("Learners (cumulative)" if value == "cumulative" else "Learners")
     ax.set_xlabel("Date (UTC)")
-    _legend_above(ax)
+    legend_above(ax)
     return ax
 
 
@@ -148,13 +148,13 @@ def plot_daily_enrolments(
     if notable_dates:
         date_lines(ax, dict(notable_dates))
     if week_starts or notable_dates:
-        _headroom(ax, 0.1)  # the week names and date labels sit above the bars
+        headroom(ax, 0.1)  # the week names and date labels sit above the bars
     ax.yaxis.set_major_locator(MaxNLocator(nbins="auto", integer=True))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{abs(v):,.0f}"))
     _date_axis(ax)
     ax.set_ylabel("Learners per day\n(unenrolled below the line)")
     ax.set_xlabel("Date (UTC)")
-    _legend_above(ax)
+    legend_above(ax)
     return ax
 
 
@@ -216,5 +216,5 @@ def plot_duration_histogram(
         if unit == "study_days"
         else "Days from enrolment"
     )
-    _legend_above(ax, [bars, line])
+    legend_above(ax, [bars, line])
     return ax

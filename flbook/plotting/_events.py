@@ -11,7 +11,7 @@ from matplotlib.colors import to_rgb
 
 from ..privacy import MIN_COUNT, small_label, small_rows
 from ._base import COLORS, STRONG_PALETTE, get_ax, no_data, thousands, week_shading
-from ._sessions import _date_axis, _naive_utc
+from ._sessions import date_axis, naive_utc
 
 __all__ = ["plot_learner_timeline", "plot_event_counts"]
 
@@ -61,7 +61,7 @@ def plot_learner_timeline(
         else list(dict.fromkeys(ev.astype(str)))
     )
     pos = {k: i for i, k in enumerate(kinds)}
-    x = _naive_utc(data["time"])
+    x = naive_utc(data["time"])
     labels = ev.astype(str).to_numpy()
     for k in kinds:  # ten event types at most
         sel = labels == k
@@ -89,12 +89,12 @@ def plot_learner_timeline(
     if len(week_starts):
         week_shading(ax, week_starts)
         starts = pd.to_datetime(pd.Series(list(week_starts)), utc=True)
-        starts = _naive_utc(starts)
+        starts = naive_utc(starts)
         lo = min(x.min(), starts.min())
         hi = max(x.max(), starts.max() + np.timedelta64(7, "D"))
         pad = max((hi - lo) * 0.02, np.timedelta64(12, "h"))  # markers not cut at the edges
         ax.set_xlim(lo - pad, hi + pad)
-    _date_axis(ax)
+    date_axis(ax)
     ax.set_xlabel("Date (UTC)")
     if "pseudonym" in data.columns:
         ax.set_title(str(data["pseudonym"].iloc[0]))

@@ -15,14 +15,14 @@ from ._base import (
     COLORS,
     PALETTE,
     STRONG_PALETTE,
-    _legend_above,
-    _unstick,
     fit_labels,
     get_ax,
+    legend_above,
     no_data,
     no_rows,
     step_axis,
     thousands,
+    unstick,
 )
 
 __all__ = [
@@ -65,7 +65,7 @@ def _stacked(ax: Axes, x, table: pd.DataFrame, colors, *, horizontal: bool = Fal
             bars = ax.barh(x, vals, left=base, color=color, label=str(col), height=0.8)
         else:
             bars = ax.bar(x, vals, bottom=base, color=color, label=str(col), width=0.8)
-        _unstick(bars, base, horizontal=horizontal)  # a zero top segment must not clip
+        unstick(bars, base, horizontal=horizontal)  # a zero top segment must not clip
         base = base + vals
 
 
@@ -224,7 +224,7 @@ def plot_archetypes(
     ax.set_ylim(len(data) - 0.4, -0.6)
     ax.set_xlim(0, 100)
     ax.set_xlabel("% of the archetype's learners")
-    _legend_above(ax)
+    legend_above(ax)
     return ax
 
 
@@ -401,5 +401,5 @@ def plot_campaigns(
     if hidden:
         ax.set_xlabel(f"Learners (counts under {min_count} are not drawn)")
     thousands(ax, "x")
-    _legend_above(ax)
+    legend_above(ax)
     return ax

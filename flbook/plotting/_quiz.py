@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch, Rectangle
 
 from ..privacy import MIN_COUNT, small_label
-from ._base import COLORS, PALETTE, _legend_above, _unstick, get_ax, no_data, thousands
+from ._base import COLORS, PALETTE, get_ax, legend_above, no_data, thousands, unstick
 
 __all__ = [
     "plot_response_heatmap",
@@ -19,6 +19,7 @@ __all__ = [
     "plot_question_probe",
     "plot_attempts_per_question",
     "plot_recovered_learners",
+    "plot_answer_counts",
 ]
 
 CORRECT_GID = "flbook-correct"
@@ -191,12 +192,12 @@ def plot_correct_stacked(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     incorrect = data["incorrect"].to_numpy()
     ax.bar(x, correct, color=COLORS["good"], label="right", width=0.8)
     wrong = ax.bar(x, incorrect, bottom=correct, color=COLORS["bad"], label="wrong", width=0.8)
-    _unstick(wrong, correct)
+    unstick(wrong, correct)
     _question_ticks(ax, data["quiz_question"], axis="x")
     attempt = data["attempt"].iloc[0] if "attempt" in data else None
     ax.set_ylabel("Learners" if attempt is None else f"Learners (try {attempt})")
     thousands(ax, "y")
-    _legend_above(ax)
+    legend_above(ax)
     return ax
 
 
@@ -269,7 +270,7 @@ def plot_attempts_per_question(data: pd.DataFrame, *, ax: Axes | None = None) ->
     _question_ticks(ax, data["quiz_question"], axis="x")
     ax.set_ylim(0, 105)
     ax.set_ylabel("% of learners who answered")
-    _legend_above(ax)
+    legend_above(ax)
     return ax
 
 
@@ -290,9 +291,93 @@ def plot_recovered_learners(data: pd.DataFrame, *, ax: Axes | None = None) -> Ax
     never = ax.bar(
         x, data["never_right"].to_numpy(), bottom=later, color=COLORS["bad"], label="never right"
     )
-    _unstick(never, later)
+    unstick(never, later)
     _question_ticks(ax, data["quiz_question"], axis="x")
     ax.set_ylabel("Learners wrong at first try")
     thousands(ax, "y")
-    _legend_above(ax)
+    legend_above(ax)
+    return ax
+
+
+def shown_answer_counts(data: pd.DataFrame, *, min_count: int = MIN_COUNT) -> pd.DataFrame:
+    """An :func:`~flbook.analysis.answer_counts` table as a chart may draw it.
+
+    The small-count rule (:mod:`flbook.privacy`): ``first_try`` (one per learner) is NaN
+    when it is 1 to ``min_count - 1``, and ``later_tries`` is NaN when they come from
+    that few learners (``learners_later``). ``attrs["hidden"]`` counts the hidden
+    values.
+    """
+    out = data.copy()
+    first = out["first_try"].to_numpy(dtype=float)
+    later = out["later_tries"].to_numpy(dtype=float)
+    small_first = (first > 0) & (first < min_count)
+    who = out["learners_later"].to_numpy()
+    small_later = (who > 0) & (who < min_count)
+    out["first_try"] = np.where(small_first, np.nan, first)
+    out["later_tries"] = np.where(small_later, np.nan, later)
+    out.attrs["hidden"] = int(small_first.sum() + small_later.sum())
+    return out
+
+
+def plot_answer_counts(
+    data: pd.DataFrame,
+    *,
+    question: str | None = None,
+    min_count: int = MIN_COUNT,
+    ax: Axes | None = None,
+) -> Axes:
+    """Answers to one question: first tries with later tries stacked on top, correct ✓.
+
+    Parameters
+    ----------
+    data : :func:`~flbook.analysis.answer_counts` output.
+    question : the question drawn (``"W.S.Q"``); default the first in ``data``.
+    min_count : the small-count rule (:mod:`flbook.privacy`): a bar part about fewer
+        learners is not drawn (see :func:`shown_answer_counts`), and the x label says so.
+    ax : Axes to draw on (default: current Axes).
+
+    Returns
+    -------
+    The Axes drawn on; the correct answers are outlined in green and their labels
+    end in ✓. Empty data draws "No data".
+    """
+    ax = get_ax(ax)
+    if data is None or len(data) == 0:
+        return no_data(ax)
+    questions = data["quiz_question"].astype(str)
+    question = questions.iloc[0] if question is None else str(question)
+    part = shown_answer_counts(data[(questions == question).to_numpy()], min_count=min_count)
+    if part.empty:
+        return no_data(ax)
+    x = np.arange(len(part))
+    first = np.nan_to_num(part["first_try"].to_numpy(dtype=float))
+    later = np.nan_to_num(part["later_tries"].to_numpy(dtype=float))
+    ax.bar(x, first, color=PALETTE[0], label="first try")
+    stacked = ax.bar(x, later, bottom=first, color=PALETTE[5], label="later tries")
+    unstick(stacked, first)
+    ok = part["is_correct"].to_numpy(dtype=bool)
+    for xi in x[ok]:
+        ax.bar(xi, first[xi] + later[xi], fill=False, edgecolor=COLORS["good"], lw=2.5)
+    ax.set_xticks(x)
+    answers = part["response"].astype(str)
+    ticks = ax.set_xticklabels([f"{r} ✓" if o else r for r, o in zip(answers, ok, strict=True)])
+    for t, o in zip(ticks, ok, strict=True):
+        if o:
+            t.set_color(COLORS["good"])
+            t.set_fontweight("bold")
+    ax.set_xlabel("Answer (✓ correct)")
+    if part.attrs["hidden"]:
+        ax.set_xlabel(f"Answer (✓ correct)\nBars about 1 to {min_count - 1} learners are not drawn")
+    ax.set_ylabel("Answers")
+    ax.set_title(f"Question {question}", fontsize=10)
+    thousands(ax, "y")
+    # beside the bars (the title is above them); entries without the outline
+    ax.legend(
+        handles=ax.containers[:2],
+        frameon=False,
+        fontsize=8,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1),
+        borderaxespad=0,
+    )
     return ax

@@ -1,4 +1,4 @@
-"""Charts for scheduling support: activity by day of week and hour of day."""
+"""Charts for scheduling support: activity by day of week and hour of day, and day by day."""
 
 from __future__ import annotations
 
@@ -8,9 +8,37 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from ._base import COLORS, STRONG_PALETTE, _legend_above, get_ax, no_data
+from ..privacy import MIN_COUNT
+from ._base import (
+    COLORS,
+    PALETTE,
+    STRONG_PALETTE,
+    get_ax,
+    legend_above,
+    no_data,
+    thousands,
+    week_shading,
+)
 
-__all__ = ["plot_activity_heatmap", "plot_activity_bubbles", "plot_hourly", "plot_weekday"]
+__all__ = [
+    "plot_activity_heatmap",
+    "plot_activity_bubbles",
+    "plot_hourly",
+    "plot_weekday",
+    "plot_daily_activity",
+    "DAILY_LABELS",
+]
+
+DAILY_LABELS = {
+    "enrolled": "Enrolments",
+    "unenrolled": "Unenrolments",
+    "visited": "Step visits",
+    "completed": "Steps completed",
+    "commented": "Comments",
+    "answered": "Quiz answers",
+}
+"""How :func:`plot_daily_activity` names the event types of
+:func:`~flbook.analysis.daily_activity` (other types are named as they are)."""
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -208,7 +236,7 @@ def plot_hourly(
     if y == "count":
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set_ylim(bottom=0)
-    _legend_above(ax)
+    legend_above(ax)
     return ax
 
 
@@ -242,5 +270,92 @@ def plot_weekday(data: pd.DataFrame, *, y: str = "pct", ax: Axes | None = None) 
     ax.set_ylabel("Share of the activity (%)" if y == "pct" else "Events")
     if y == "count":
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    _legend_above(ax)
+    legend_above(ax)
+    return ax
+
+
+def daily_series(
+    data: pd.DataFrame, *, cumulative: bool = False, min_count: int = MIN_COUNT
+) -> dict[str, np.ndarray]:
+    """The drawn values of each event type of a :func:`~flbook.analysis.daily_activity` table.
+
+    The small-count rule (:mod:`flbook.privacy`): a day whose count is about 1 to
+    ``min_count - 1`` learners is NaN (not drawn); cumulative counts add up the days
+    that are drawn. Event types in the table's order, days in date order.
+    """
+    out: dict[str, np.ndarray] = {}
+    for event, part in data.groupby("event", observed=True, sort=True):
+        learners = part["learners"].to_numpy()
+        values = part["count"].to_numpy(dtype=float)
+        hidden = (learners > 0) & (learners < min_count)
+        if cumulative:
+            out[str(event)] = np.cumsum(np.where(hidden, 0.0, values))
+        else:
+            out[str(event)] = np.where(hidden, np.nan, values)
+    return out
+
+
+def plot_daily_activity(
+    data: pd.DataFrame,
+    *,
+    events=None,
+    cumulative: bool = False,
+    week_starts=(),
+    min_count: int = MIN_COUNT,
+    ax: Axes | None = None,
+) -> Axes:
+    """One line per event type: its count on each day of the run.
+
+    Parameters
+    ----------
+    data : :func:`~flbook.analysis.daily_activity` output.
+    events : the event types to draw (default all in ``data``), named by
+        :data:`DAILY_LABELS`; each keeps the colour of its place in ``data``.
+    cumulative : draw running totals instead of daily counts.
+    week_starts : start dates of the study weeks, shaded and labelled W1, W2, ...
+    min_count : the small-count rule (:mod:`flbook.privacy`): a day about fewer learners
+        is not drawn (nor added up in running totals), and the x label says so.
+    ax : the Axes to draw on (default: the current Axes).
+
+    Returns
+    -------
+    The Axes drawn on. Empty data draws "No data".
+    """
+    import matplotlib.dates as mdates
+
+    ax = get_ax(ax)
+    if data is None or len(data) == 0:
+        return no_data(ax)
+    series = daily_series(data, cumulative=cumulative, min_count=min_count)
+    order = list(series)
+    wanted = order if events is None else [str(e) for e in events]
+    dates = pd.DatetimeIndex(data["date"].drop_duplicates().sort_values())
+    hidden = False
+    for event in wanted:
+        i = order.index(event)
+        part = data[data["event"].astype("object") == event]
+        small = ((part["learners"] > 0) & (part["learners"] < min_count)).any()
+        hidden = hidden or bool(small)
+        ax.plot(
+            dates,
+            series[event],
+            label=DAILY_LABELS.get(event, event),
+            color=PALETTE[i % len(PALETTE)],
+        )
+    if len(week_starts):
+        week_shading(ax, [pd.Timestamp(w) for w in week_starts])
+    ax.set_ylabel("Cumulative" if cumulative else "Per day")
+    ax.set_xlabel(f"Date ({data.attrs.get('tz', 'UTC')})")
+    if hidden:
+        ax.set_xlabel(
+            f"{ax.get_xlabel()}\nDays with 1 to {min_count - 1} learners are not drawn"
+            + (" nor added up" if cumulative else "")
+        )
+    thousands(ax, "y")
+    legend_above(ax)
+    locator = mdates.AutoDateLocator()  # "Feb", "08", "15": no slanted dates
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
     return ax

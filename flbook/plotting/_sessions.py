@@ -20,8 +20,8 @@ from ._base import (
     COLORS,
     PALETTE,
     STRONG_PALETTE,
-    _legend_above,
     get_ax,
+    legend_above,
     no_data,
     step_axis,
     thousands,
@@ -54,7 +54,7 @@ COUNT_MEASURES = frozenset({"sessions", "events", "steps"})
 """Session measures that are whole numbers: their axes get whole-number ticks."""
 
 
-def _naive_utc(times: pd.Series) -> np.ndarray:
+def naive_utc(times: pd.Series) -> np.ndarray:
     """UTC timestamps as naive datetime64 (what matplotlib's date axis expects)."""
     t = pd.Series(times)
     if isinstance(t.dtype, pd.DatetimeTZDtype):
@@ -62,7 +62,8 @@ def _naive_utc(times: pd.Series) -> np.ndarray:
     return t.to_numpy()
 
 
-def _date_axis(ax: Axes) -> None:
+def date_axis(ax: Axes) -> None:
+    """Concise date ticks on the x axis ("Feb", "08", "15": no slanted dates)."""
     locator = mdates.AutoDateLocator()
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
@@ -93,7 +94,7 @@ def plot_trajectory(data: pd.DataFrame, *, max_legend: int = 12, ax: Axes | None
     else:
         steps = sorted({str(s) for s in step}, key=lambda s: tuple(int(p) for p in s.split(".")))
         y = pd.Categorical(step.astype(str), categories=steps).codes
-    x = _naive_utc(data["time"])
+    x = naive_utc(data["time"])
     session = data["session"].to_numpy()
     for i, s in enumerate(np.unique(session)):  # one learner's sessions: a handful
         sel = session == s
@@ -108,7 +109,7 @@ def plot_trajectory(data: pd.DataFrame, *, max_legend: int = 12, ax: Axes | None
             gid="session",
         )
     step_axis(ax, steps, axis="y")
-    _date_axis(ax)
+    date_axis(ax)
     ax.set_xlabel("Date and time (UTC)")
     n = len(np.unique(session))
     if "pseudonym" in data.columns:
@@ -246,7 +247,7 @@ def plot_session_distribution(
     else:
         ax.set_ylabel("Learners in the group (%)")
         if ax.get_legend_handles_labels()[0]:
-            _legend_above(ax)
+            legend_above(ax)
     if hidden:
         ax.text(
             0.99,

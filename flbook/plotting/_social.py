@@ -18,16 +18,23 @@ from ._base import (
     COLORS,
     PALETTE,
     STRONG_PALETTE,
-    _headroom,
-    _legend_above,
-    _unstick,
     date_lines,
     get_ax,
+    headroom,
+    legend_above,
     no_data,
     thousands,
+    unstick,
     week_shading,
 )
-from ._steps import _empty, _finish_steps, _hide_small, _note_hidden, _ordered_steps, _per_step
+from ._steps import (
+    finish_steps,
+    hide_small_bars,
+    no_step_rows,
+    note_hidden,
+    ordered_steps,
+    per_step,
+)
 
 __all__ = [
     "plot_comments_over_time",
@@ -81,7 +88,7 @@ def _time_decorations(ax: Axes, notable_dates, week_starts) -> None:
     if notable_dates:
         date_lines(ax, dict(notable_dates))
     if week_starts or notable_dates:
-        _headroom(ax)  # the week names and date labels sit above the lines
+        headroom(ax)  # the week names and date labels sit above the lines
     ax.set_xlabel("Date (UTC)")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -146,7 +153,7 @@ def plot_comments_over_time(
     thousands(ax, "y")
     _time_decorations(ax, notable_dates, week_starts)
     if len(names) > 1:
-        _legend_above(ax)
+        legend_above(ax)
     return ax
 
 
@@ -204,7 +211,7 @@ def plot_comment_staircase(
         thousands(ax, "y")
     _time_decorations(ax, None, week_starts)
     if len(names) > 1:
-        _legend_above(ax)
+        legend_above(ax)
     return ax
 
 
@@ -234,21 +241,21 @@ def plot_comments_per_step(
     The Axes: two stacked bars per step (top-level, replies). Empty data draws "No data".
     """
     ax = get_ax(ax)
-    if _empty(data, "comments"):
+    if no_step_rows(data, "comments"):
         return no_data(ax)
-    steps = _ordered_steps(data["step"])
+    steps = ordered_steps(data["step"])
     x = np.arange(len(steps))
-    top = _per_step(data, steps, "top_level")
-    rep = _per_step(data, steps, "replies")
+    top = per_step(data, steps, "top_level")
+    rep = per_step(data, steps, "replies")
     drawn = [
         ax.bar(x, top, width=0.8, color=COLORS["primary"], label="Top-level comments", zorder=2),
         ax.bar(x, rep, width=0.8, bottom=top, color=COLORS["light"], label="Replies", zorder=2),
     ]
-    _unstick(drawn[1], top)
+    unstick(drawn[1], top)
     if commenters and "commenters" in data:
         (line,) = ax.plot(
             x,
-            _per_step(data, steps, "commenters"),
+            per_step(data, steps, "commenters"),
             color=COLORS["bad"],
             lw=1.5,
             marker="o",
@@ -259,7 +266,7 @@ def plot_comments_per_step(
         drawn.append(line)
     ax.set_ylabel("Comments")
     thousands(ax, "y")
-    _finish_steps(ax, steps, exercise_steps, social_steps, legend=True, order=drawn)
+    finish_steps(ax, steps, exercise_steps, social_steps, legend=True, order=drawn)
     return ax
 
 
@@ -285,10 +292,10 @@ def plot_first_comment_steps(
     The Axes, one bar per step. Empty data draws "No data".
     """
     ax = get_ax(ax)
-    if _empty(data, "learners"):
+    if no_step_rows(data, "learners"):
         return no_data(ax)
-    steps = _ordered_steps(data["step"])
-    heights, hidden = _hide_small(_per_step(data, steps, "learners"), min_count)
+    steps = ordered_steps(data["step"])
+    heights, hidden = hide_small_bars(per_step(data, steps, "learners"), min_count)
     ax.bar(
         np.arange(len(steps)),
         heights,
@@ -298,9 +305,9 @@ def plot_first_comment_steps(
     )
     ax.set_ylabel("Learners (first comment)")
     thousands(ax, "y")
-    _finish_steps(ax, steps, exercise_steps, social_steps, legend=True)
+    finish_steps(ax, steps, exercise_steps, social_steps, legend=True)
     if hidden:
-        _note_hidden(ax, min_count)
+        note_hidden(ax, min_count)
     return ax
 
 
@@ -355,7 +362,7 @@ def plot_likes(data: pd.DataFrame, *, y: str = "pct", ax: Axes | None = None) ->
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     if k > 1:
-        _legend_above(ax)
+        legend_above(ax)
     return ax
 
 
@@ -393,7 +400,7 @@ def plot_educator_share(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
             .to_numpy(dtype=float)
         )
         bars = ax.barh(yv, pct, left=left, color=_color(t, i), label=str(t), height=0.7, zorder=2)
-        _unstick(bars, left, horizontal=True)
+        unstick(bars, left, horizontal=True)
         left += pct
     ax.set_yticks(yv)
     ax.set_yticklabels([str(p) for p in periods])
@@ -402,5 +409,5 @@ def plot_educator_share(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.set_xlabel("% of comments")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    _legend_above(ax)
+    legend_above(ax)
     return ax

@@ -17,9 +17,9 @@ from ..privacy import MIN_COUNT
 from ._base import (
     COLORS,
     PALETTE,
-    _legend_above,
     get_ax,
     highlight_steps,
+    legend_above,
     no_data,
     step_axis,
     thousands,
@@ -53,7 +53,7 @@ def _step_key(s: str) -> tuple[int, ...]:
         return (10**9, 0)
 
 
-def _ordered_steps(steps: pd.Series) -> list[str]:
+def ordered_steps(steps: pd.Series) -> list[str]:
     """The distinct steps of a column in course order (category order, else numeric W.S)."""
     if isinstance(steps.dtype, pd.CategoricalDtype) and steps.dtype.ordered:
         used = np.zeros(len(steps.cat.categories), dtype=bool)
@@ -63,13 +63,14 @@ def _ordered_steps(steps: pd.Series) -> list[str]:
     return sorted({str(s) for s in steps.dropna()}, key=_step_key)
 
 
-def _per_step(data: pd.DataFrame, steps: Sequence[str], column: str) -> np.ndarray:
+def per_step(data: pd.DataFrame, steps: Sequence[str], column: str) -> np.ndarray:
     """Values of ``column`` aligned on ``steps`` (summed per step, 0 where absent)."""
     s = data.groupby(data["step"].astype(str), observed=True)[column].sum()
     return s.reindex(list(steps), fill_value=0).to_numpy(dtype=float)
 
 
-def _empty(data: pd.DataFrame | None, column: str | None = None) -> bool:
+def no_step_rows(data: pd.DataFrame | None, column: str | None = None) -> bool:
+    """Whether a per-step table has nothing to draw (no rows, no ``step``, or ``column`` all zero)."""
     if data is None or len(data) == 0 or "step" not in data:
         return True
     if column is not None and column in data:
@@ -77,7 +78,7 @@ def _empty(data: pd.DataFrame | None, column: str | None = None) -> bool:
     return False
 
 
-def _finish_steps(
+def finish_steps(
     ax: Axes,
     steps: Sequence[str],
     exercise_steps: Iterable[str],
@@ -100,7 +101,7 @@ def _finish_steps(
         existing, labels = list(order), [a.get_label() for a in order]
     if legend and (existing or handles):
         # above the "Week N" labels: never over bars, lines or step names
-        _legend_above(
+        legend_above(
             ax,
             existing + handles,
             labels + [h.get_label() for h in handles],
@@ -153,11 +154,11 @@ def plot_step_counts(
     ax = get_ax(ax)
     if data is not None and value is None:
         value = "count" if "count" in data else "learners"
-    if _empty(data):
+    if no_step_rows(data):
         return no_data(ax)
     if value not in data:
         raise KeyError(f"column {value!r} not in data (columns: {list(data.columns)})")
-    if _empty(data, value):
+    if no_step_rows(data, value):
         return no_data(ax)
     if "measure" in data:
         if isinstance(data["measure"].dtype, pd.CategoricalDtype):
@@ -172,15 +173,15 @@ def plot_step_counts(
                 raise ValueError(f"measure(s) {missing} not in data; measures: {order}")
             order = wanted
         data = data[data["measure"].astype(str).isin(order)]
-        if _empty(data, value):
+        if no_step_rows(data, value):
             return no_data(ax)
     else:
         order = [None]
-    steps = _ordered_steps(data["step"])
+    steps = ordered_steps(data["step"])
     k = len(order)
     if pool and k == 1 and (value == "learners" or order[0] in LEARNER_MEASURES):
         part = data if order[0] is None else data[data["measure"].astype(str) == order[0]]
-        pooled = pool_small_steps(steps, _per_step(part, steps, value), min_count)
+        pooled = pool_small_steps(steps, per_step(part, steps, value), min_count)
         ax.bar(
             np.arange(len(pooled)),
             pooled["height"].to_numpy(),
@@ -200,9 +201,9 @@ def plot_step_counts(
     hidden = False
     for i, m in enumerate(order):
         part = data if m is None else data[data["measure"].astype(str) == m]
-        heights = _per_step(part, steps, value)
+        heights = per_step(part, steps, value)
         if value == "learners" or m in LEARNER_MEASURES:
-            heights, small = _hide_small(heights, min_count)
+            heights, small = hide_small_bars(heights, min_count)
             hidden = hidden or small
         label = None if (m is None or k == 1) else MEASURE_LABELS.get(m, m)
         color = COLORS["primary"] if k == 1 else PALETTE[i % len(PALETTE)]
@@ -225,13 +226,13 @@ def plot_step_counts(
     else:
         ax.set_ylabel(value.replace("_", " ").capitalize())
     thousands(ax, "y")
-    _finish_steps(ax, steps, exercise_steps, social_steps, legend=True)
+    finish_steps(ax, steps, exercise_steps, social_steps, legend=True)
     if hidden:
-        _note_hidden(ax, min_count)
+        note_hidden(ax, min_count)
     return ax
 
 
-def _hide_small(heights: np.ndarray, min_count: int) -> tuple[np.ndarray, bool]:
+def hide_small_bars(heights: np.ndarray, min_count: int) -> tuple[np.ndarray, bool]:
     """Heights with counts of 1 to ``min_count - 1`` learners set to 0 (not drawn)."""
     small = (heights > 0) & (heights < min_count)
     return np.where(small, 0.0, heights), bool(small.any())
@@ -314,7 +315,7 @@ def _finish_pooled(
     order: Sequence | None = None,
 ) -> None:
     """The step axis of a pooled chart: each pool named "rest of week N", the rule said."""
-    _finish_steps(ax, list(pooled["step"]), exercise_steps, social_steps, legend=True, order=order)
+    finish_steps(ax, list(pooled["step"]), exercise_steps, social_steps, legend=True, order=order)
     ticks = ax.get_xticklabels()
     labels = [t.get_text() for t in ticks]
     for i, (is_pool, label) in enumerate(zip(pooled["pooled"], pooled["label"], strict=True)):
@@ -329,7 +330,8 @@ def _finish_pooled(
         )
 
 
-def _note_hidden(ax: Axes, min_count: int) -> None:
+def note_hidden(ax: Axes, min_count: int) -> None:
+    """Add to the x label that steps with fewer than ``min_count`` learners have no bar."""
     ax.set_xlabel(
         f"{ax.get_xlabel()}\nSteps with 1 to {min_count - 1} learners have no bar "
         f"(counts under {min_count} are not shown)"
@@ -368,20 +370,20 @@ def plot_stopped_here(
     stopped there or earlier, a line of learners who went on. Empty data draws "No data".
     """
     ax = get_ax(ax)
-    if _empty(data, "learners"):
+    if no_step_rows(data, "learners"):
         return no_data(ax)
-    steps = _ordered_steps(data["step"])
-    cumulative = _per_step(data, steps, "stopped_cumulative")
-    going = _per_step(data, steps, "went_on")
+    steps = ordered_steps(data["step"])
+    cumulative = per_step(data, steps, "stopped_cumulative")
+    going = per_step(data, steps, "went_on")
     pooled = None
     if pool:
-        pooled = pool_small_steps(steps, _per_step(data, steps, "learners"), min_count)
+        pooled = pool_small_steps(steps, per_step(data, steps, "learners"), min_count)
         at = {s: i for i, s in enumerate(steps)}
         where = [at[s] for s in pooled["last_step"]]
         heights, hidden = pooled["height"].to_numpy(), False
         cumulative, going = cumulative[where], going[where]
     else:
-        heights, hidden = _hide_small(_per_step(data, steps, "learners"), min_count)
+        heights, hidden = hide_small_bars(per_step(data, steps, "learners"), min_count)
     x = np.arange(len(heights))
     bars = ax.bar(
         x,
@@ -417,11 +419,11 @@ def plot_stopped_here(
             ax, pooled, exercise_steps, social_steps, min_count, order=[bars, stopped, went_on]
         )
         return ax
-    _finish_steps(
+    finish_steps(
         ax, steps, exercise_steps, social_steps, legend=True, order=[bars, stopped, went_on]
     )
     if hidden:
-        _note_hidden(ax, min_count)
+        note_hidden(ax, min_count)
     return ax
 
 
@@ -453,22 +455,22 @@ def plot_step_funnel(
     The Axes, one bar per step (0-100 %). Empty data draws "No data".
     """
     ax = get_ax(ax)
-    if _empty(data, "learners"):
+    if no_step_rows(data, "learners"):
         return no_data(ax)
-    steps = _ordered_steps(data["step"])
-    first = _per_step(data, steps, "learners")[0]
+    steps = ordered_steps(data["step"])
+    first = per_step(data, steps, "learners")[0]
     if 0 < first < min_count:
         return no_data(
             ax, f"Fewer than {min_count} learners visited the first step: too few for shares"
         )
     x = np.arange(len(steps))
-    learners = _per_step(data, steps, "learners")
+    learners = per_step(data, steps, "learners")
     small = (learners > 0) & (learners < min_count)
-    pct = np.where(small, 0.0, _per_step(data, steps, "pct_of_first"))
+    pct = np.where(small, 0.0, per_step(data, steps, "pct_of_first"))
     ax.bar(x, pct, width=0.8, color=COLORS["primary"], zorder=2)
     ax.set_ylabel("% of learners who visited the first step")
     ax.set_ylim(0, 100)
-    _finish_steps(ax, steps, exercise_steps, social_steps, legend=True)
+    finish_steps(ax, steps, exercise_steps, social_steps, legend=True)
     if small.any():
-        _note_hidden(ax, min_count)
+        note_hidden(ax, min_count)
     return ax

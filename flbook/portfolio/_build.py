@@ -149,7 +149,8 @@ def _read_json(fs, path: str) -> dict | None:
         return None
 
 
-def _write_summary(fs, path: str, row: dict[str, Any]) -> None:
+def write_summary(fs, path: str, row: dict[str, Any]) -> None:
+    """Write one run's summary row (:data:`SUMMARY_COLUMNS`) as a Parquet file at ``path`` on ``fs``."""
     frame = pd.DataFrame([row], columns=list(SUMMARY_COLUMNS))
     frame["start"] = pd.to_datetime(frame["start"])
     buf = io.BytesIO()
@@ -243,7 +244,7 @@ def build_run(run: RunEntry, out: str, options: dict[str, Any] | None = None) ->
         "book": book,
     }
     fs.makedirs(run_dir, exist_ok=True)
-    _write_summary(fs, f"{run_dir}/summary.parquet", row)
+    write_summary(fs, f"{run_dir}/summary.parquet", row)
     stamp_path = f"{run_dir}/stamp.json"
     if record["status"] == "built":
         with fs.open(stamp_path, "w") as fh:

@@ -156,7 +156,7 @@ def _failed_summary(run: RunEntry, out: str, record: dict[str, Any]) -> None:
     """Write the summary row of a run whose task never finished (so the report names it)."""
     import pandas as pd
 
-    from ._build import SUMMARY_COLUMNS, _write_summary, output_fs
+    from ._build import SUMMARY_COLUMNS, output_fs, write_summary
 
     fs, root = output_fs(out)
     run_dir = f"{root}/runs/{run.key}"
@@ -173,4 +173,4 @@ def _failed_summary(run: RunEntry, out: str, record: dict[str, Any]) -> None:
         failed="; ".join(f"{c}: {e}" for c, e in record["failed"]),
         book="",
     )
-    _write_summary(fs, f"{run_dir}/summary.parquet", row)
+    write_summary(fs, f"{run_dir}/summary.parquet", row)

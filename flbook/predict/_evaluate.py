@@ -21,23 +21,23 @@ import pandas as pd
 from ..analysis.arrays import ns
 from ..config import study_period
 from ._features import (
-    _DAY,
-    _WEEK,
+    DAY_NS,
     FEATURE_LABELS,
     FEATURES,
-    _build,
-    _calendar,
+    WEEK_NS,
+    build_features,
     data_end,
+    feature_calendar,
     resolve_as_of,
 )
 from ._paradigms import (
     MODELS,
     PARADIGMS,
     PredictionError,
-    _fit,
-    _matrix,
-    _predict,
+    feature_matrix,
+    fit_model,
     learning_table,
+    model_proba,
     paradigm_splits,
 )
 
@@ -199,10 +199,10 @@ def replay(
         splits = paradigm_splits(table, paradigm, folds=folds)
         for model in models:
             for split in splits:
-                fitted = _fit(model, table, split.train, seed)
+                fitted = fit_model(model, table, split.train, seed)
                 if fitted is None:
                     continue
-                risk = _predict(fitted, _matrix(table, split.test))
+                risk = model_proba(fitted, feature_matrix(table, split.test))
                 add(split.test, paradigm, model, risk, risk)
     base = np.flatnonzero((table["run"].to_numpy() == 0) & ~np.isnan(y))
     if len(base):
@@ -393,10 +393,10 @@ def prediction_plan(
     outcome, transfer an earlier run with outcomes, in-situ an earlier week whose
     following week was over by then).
     """
-    t = _build(course, as_of=as_of, gap_minutes=gap_minutes, labels=True, features=False)
+    t = build_features(course, as_of=as_of, gap_minutes=gap_minutes, labels=True, features=False)
     has_previous = False
     for c in previous:  # a few runs
-        lab = _build(c, gap_minutes=gap_minutes, labels=True, features=False)
+        lab = build_features(c, gap_minutes=gap_minutes, labels=True, features=False)
         has_previous |= bool(lab["disengaged"].notna().any())
     cols = [
         "week",
@@ -423,7 +423,7 @@ def prediction_plan(
     over = (agg["known"] > 0).to_numpy()
     m = ns(agg["moment"])
     known_moments = m[over]
-    in_situ = np.array([bool(((known_moments + _WEEK) <= x).any()) for x in m])  # few weeks
+    in_situ = np.array([bool(((known_moments + WEEK_NS) <= x).any()) for x in m])  # few weeks
     return pd.DataFrame(
         {
             "week": agg["week"].astype("int32"),
@@ -483,7 +483,7 @@ def prediction_moment(course, *, as_of: Any = None) -> pd.Timestamp | None:
     prediction is replayed as it would have been made then. ``None`` for a course of
     one week (or one that has not started): there is no next week to predict.
     """
-    start, weeks = _calendar(course, None, None)
+    start, weeks = feature_calendar(course, None, None)
     t = resolve_as_of(course, as_of)
     if start is None or t is None or weeks < 2:
         return None
@@ -559,7 +559,7 @@ def _explain(fitted, x: np.ndarray, reference: np.ndarray, risk: np.ndarray, k: 
     for j in range(f):
         alt = x.copy()
         alt[:, j] = reference[j]
-        delta[:, j] = risk - _predict(fitted, alt)
+        delta[:, j] = risk - model_proba(fitted, alt)
     order = np.argsort(-delta, axis=1, kind="stable")[:, :k]
     gain = np.take_along_axis(delta, order, axis=1)
     return order, gain
@@ -667,7 +667,7 @@ def _predict_risk(
         )
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; expected one of {list(MODELS)}")
-    start, weeks = _calendar(course, None, None)
+    start, weeks = feature_calendar(course, None, None)
     t = resolve_as_of(course, as_of)
     if start is None or t is None:
         raise PredictionError("the course has no step activity: nothing to predict")
@@ -692,7 +692,7 @@ def _predict_risk(
             "transfer needs earlier runs of the course: list their course.yml files under "
             "previous_runs (or use the in-situ paradigm from week 2)"
         )
-    offset = ((t.value - start.value) % _WEEK) / _DAY
+    offset = ((t.value - start.value) % WEEK_NS) / DAY_NS
     table = learning_table(
         course,
         previous if paradigm == "transfer" else (),
@@ -719,16 +719,16 @@ def _predict_risk(
             )
         raise PredictionError("the earlier runs have no learner-weeks with a known outcome")
     split = splits[0]
-    fitted = _fit(model, table, split.train, seed)
+    fitted = fit_model(model, table, split.train, seed)
     if fitted is None:
         raise PredictionError(
             "every learner-week the model could learn from had the same outcome: no model"
         )
-    x = _matrix(table, split.test)
-    risk = _predict(fitted, x)
+    x = feature_matrix(table, split.test)
+    risk = model_proba(fitted, x)
     train = table.iloc[split.train]
     kept = train[train["disengaged"] == 0]
-    ref = np.nanmedian(_matrix(kept if len(kept) else train), axis=0)
+    ref = np.nanmedian(feature_matrix(kept if len(kept) else train), axis=0)
     ref = np.where(np.isnan(ref), 0.0, ref)
     names = np.array([FEATURE_LABELS[f] for f in FEATURES], dtype=object)
     k = max(0, min(int(drivers), len(names)))
@@ -754,7 +754,7 @@ def _predict_risk(
         val = x[np.arange(len(x)), feat]
         out[f"driver_{i + 1}_value"] = np.where(use, np.round(val, 1), np.nan)
     frame = pd.DataFrame(out).iloc[rank_order].reset_index(drop=True)
-    week = int(-((start.value - t.value) // _WEEK))
+    week = int(-((start.value - t.value) // WEEK_NS))
     notes = []
     if paradigm == "transfer":
         notes.append(f"trained on {len(previous)} earlier run(s)")
@@ -769,7 +769,7 @@ def _predict_risk(
         top=float(top),
         notes=notes,
         replay=bool((end_of_data := data_end(course)) is not None and end_of_data > t),
-        at_week_end=(t.value - start.value) % _WEEK == 0,
+        at_week_end=(t.value - start.value) % WEEK_NS == 0,
     )
 
 
@@ -899,7 +899,7 @@ def feature_contrast(course, *, as_of: Any = None, gap_minutes: float = 65) -> p
     each outcome, in the feature's unit) and ``ratio`` (disengaged ÷ kept going: below
     1, the disengaging learners had less of it). Empty when no week's outcome is known.
     """
-    t = _build(course, as_of=as_of, gap_minutes=gap_minutes, labels=True)
+    t = build_features(course, as_of=as_of, gap_minutes=gap_minutes, labels=True)
     t = t[t["disengaged"].notna()]
     names = list(FEATURES)
     if t.empty:

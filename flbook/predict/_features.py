@@ -86,15 +86,16 @@ FEATURE_LABELS: dict[str, str] = {
 }
 """A short label of each feature, for tables, charts and the ``flbook predict`` file."""
 
-_DAY = 86_400 * 1_000_000_000
-_WEEK = 7 * _DAY
+DAY_NS = 86_400 * 1_000_000_000
+WEEK_NS = 7 * DAY_NS
 _KEY_COLUMNS = ["learner_id", "week", "moment"]
 
 
 # --------------------------------------------------------------------------- moments
 
 
-def _stamp(value: Any) -> pd.Timestamp:
+def utc_stamp(value: Any) -> pd.Timestamp:
+    """A timestamp in UTC (a naive one is read as UTC)."""
     ts = pd.Timestamp(value)
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
@@ -130,10 +131,11 @@ def resolve_as_of(course, as_of: Any = None) -> pd.Timestamp | None:
         as_of = getattr(cfg, "as_of", None) if cfg is not None else None
     if as_of is None:
         return data_end(course)
-    return _stamp(as_of)
+    return utc_stamp(as_of)
 
 
-def _calendar(course, start, weeks) -> tuple[pd.Timestamp, int]:
+def feature_calendar(course, start, weeks) -> tuple[pd.Timestamp, int]:
+    """The first day of study week 1 and the number of weeks: given, from the settings, or from the data."""
     cfg = getattr(course, "config", None)
     if start is None:
         if cfg is not None:
@@ -149,7 +151,7 @@ def _calendar(course, start, weeks) -> tuple[pd.Timestamp, int]:
             weeks = int(course.steps["week_number"].max()) if len(course.steps) else 1
     if start is None:
         return None, int(weeks)
-    return _stamp(start), int(weeks)
+    return utc_stamp(start), int(weeks)
 
 
 @dataclass
@@ -167,27 +169,27 @@ class _Grid:
 
     @property
     def origin(self) -> int:
-        return int(self.moments[0]) - _WEEK if self.m else self.start
+        return int(self.moments[0]) - WEEK_NS if self.m else self.start
 
     def bins(self, times: np.ndarray) -> np.ndarray:
         """Bin of each time: 0 before the first window, m = the window of moment m
         ([t_m - 7 days, t_m)), M + 1 = the 7 days after the last moment, M + 2 later."""
-        b = np.floor_divide(times - self.origin, _WEEK) + 1
+        b = np.floor_divide(times - self.origin, WEEK_NS) + 1
         return np.clip(b, 0, self.m + 2).astype(np.int64)
 
 
 def _grid(course, *, as_of, offset_days, start, weeks) -> _Grid | None:
-    start_ts, n_weeks = _calendar(course, start, weeks)
+    start_ts, n_weeks = feature_calendar(course, start, weeks)
     as_of_ts = resolve_as_of(course, as_of)
     if start_ts is None or as_of_ts is None:
         return None
     s = int(start_ts.value)
-    end = s + n_weeks * _WEEK
-    off = int(round(float(offset_days) * _DAY)) % _WEEK
-    cand = s + off + _WEEK * np.arange(0, n_weeks + 1, dtype=np.int64)
+    end = s + n_weeks * WEEK_NS
+    off = int(round(float(offset_days) * DAY_NS)) % WEEK_NS
+    cand = s + off + WEEK_NS * np.arange(0, n_weeks + 1, dtype=np.int64)
     a = int(as_of_ts.value)
     moments = cand[(cand > s) & (cand < end) & (cand <= a)]
-    wk = -np.floor_divide(-(moments - s), _WEEK)  # ceil: the study week the moment closes
+    wk = -np.floor_divide(-(moments - s), WEEK_NS)  # ceil: the study week the moment closes
     return _Grid(s, end, a, moments, wk.astype(np.int32), n_weeks)
 
 
@@ -213,7 +215,7 @@ def _empty_frame(columns: list[str], people: pd.Index) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _build(
+def build_features(
     course,
     *,
     as_of=None,
@@ -307,7 +309,7 @@ def _build_table(course, *, as_of, offset_days, gap_minutes, start, weeks) -> pd
         out.update(f)
     if labels:
         nxt = step_events[who, col + 1]
-        known = t_m[mi] + _WEEK <= a
+        known = t_m[mi] + WEEK_NS <= a
         out["disengaged"] = np.where(known, (nxt == 0).astype(float), np.nan)
     frame = pd.DataFrame(out)
     return frame[columns]
@@ -425,7 +427,7 @@ def _features(
     all_times = np.concatenate([times, ctimes[ok], qtimes[ok_q]])
     all_bins = np.concatenate([b, cbins, qbins])
     if len(all_times):
-        day = np.floor_divide(all_times, _DAY)
+        day = np.floor_divide(all_times, DAY_NS)
         day = day - day.min()
         key = (all_codes * (int(day.max()) + 1) + day) * W + all_bins
         key = _sorted_distinct(key, len(codes))  # distinct (learner, day, bin)
@@ -444,15 +446,15 @@ def _features(
         f["active_days_week"] = np.zeros(len(who))
         f["active_days_total"] = np.zeros(len(who))
         last = np.full(len(who), NAT, dtype=np.int64)
-    f["days_since_last_activity"] = np.where(last != NAT, (t_row - last) / _DAY, np.nan)
+    f["days_since_last_activity"] = np.where(last != NAT, (t_row - last) / DAY_NS, np.nan)
 
     # --- enrolment timing
     # the export keeps a learner's latest enrolment: one dated after the moment (a
     # re-enrolment) is not known at the moment, so the timing is left unknown
     e = enrolled[who]
     known = (e != NAT) & (e < t_row)
-    f["days_since_enrolment"] = np.where(known, (t_row - e) / _DAY, np.nan)
-    f["enrolled_days_before_start"] = np.where(known, (grid.start - e) / _DAY, np.nan)
+    f["days_since_enrolment"] = np.where(known, (t_row - e) / DAY_NS, np.nan)
+    f["enrolled_days_before_start"] = np.where(known, (grid.start - e) / DAY_NS, np.nan)
     return f
 
 
@@ -530,7 +532,7 @@ def weekly_features(
     2          a     2                 1.0                  2.0
     3          b     2                 0.0                  1.0
     """
-    return _build(
+    return build_features(
         course,
         as_of=as_of,
         offset_days=_check_offset(offset_days),
@@ -586,7 +588,7 @@ def disengagement_labels(
     2          a     2        True
     3          b     2        True
     """
-    out = _build(
+    out = build_features(
         course,
         as_of=as_of,
         offset_days=_check_offset(offset_days),

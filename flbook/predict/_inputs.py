@@ -30,13 +30,13 @@ def _where(cfg) -> str:
 def _digests(cfg) -> dict[str, str]:
     """Content digest of each export file of a run that exists (dataset → digest)."""
     from ..exports._schema import DATASETS
-    from ..store import _file_digest
+    from ..store import file_digest
 
     out = {}
     for name in DATASETS:
         p = cfg.data_file(name)
         if p.is_file():
-            out[name] = _file_digest(p)
+            out[name] = file_digest(p)
     return out
 
 

@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..analysis.arrays import ns
 from ..errors import FlbookError
-from ._features import _WEEK, FEATURES, _build, _stamp
+from ._features import FEATURES, WEEK_NS, build_features, utc_stamp
 
 __all__ = [
     "PARADIGMS",
@@ -147,7 +147,7 @@ def learning_table(
     """
     parts = []
     for run, c in enumerate([course, *previous]):
-        t = _build(
+        t = build_features(
             c,
             as_of=as_of if run == 0 else None,
             offset_days=offset_days,
@@ -200,7 +200,7 @@ def paradigm_splits(
     moment = ns(table["moment"]) if len(table) else np.zeros(0, dtype=np.int64)
     current = run == 0
     if at is not None:
-        at_ns = _stamp(at).value
+        at_ns = utc_stamp(at).value
         test_mask = current & (moment == at_ns)
     else:
         test_mask = current & known
@@ -234,7 +234,7 @@ def paradigm_splits(
     test_moments = np.unique(moment[test])
     for m in test_moments:  # a handful of weeks
         rows = test[moment[test] == m]
-        train = np.flatnonzero(current & known & (moment + _WEEK <= m))
+        train = np.flatnonzero(current & known & (moment + WEEK_NS <= m))
         if len(train):
             out.append(Split("in-situ", int(week[rows[0]]), train, rows))
     return out
@@ -289,7 +289,8 @@ def make_model(name: str = "logistic", *, seed: int = 0):
     raise ValueError(f"unknown model {name!r}; expected one of {list(MODELS)}")
 
 
-def _matrix(table: pd.DataFrame, rows: np.ndarray | None = None) -> np.ndarray:
+def feature_matrix(table: pd.DataFrame, rows: np.ndarray | None = None) -> np.ndarray:
+    """The :data:`FEATURES` columns of ``table`` as a float64 matrix (only ``rows`` if given)."""
     x = table[list(FEATURES)].to_numpy(dtype=np.float64)
     return x if rows is None else x[rows]
 
@@ -305,7 +306,7 @@ def _threads(rows: int):
     return threadpool_limits(limits=1 if rows < 100_000 else None)
 
 
-def _fit(name: str, table: pd.DataFrame, train: np.ndarray, seed: int):
+def fit_model(name: str, table: pd.DataFrame, train: np.ndarray, seed: int):
     """A fitted model, or None when the training rows hold only one class.
 
     At most :data:`MAX_TRAIN_ROWS` rows are used: a larger set is sampled (seeded).
@@ -317,10 +318,10 @@ def _fit(name: str, table: pd.DataFrame, train: np.ndarray, seed: int):
     if len(train) == 0 or len(np.unique(y)) < 2:
         return None
     with _threads(len(train)):
-        return make_model(name, seed=seed).fit(_matrix(table, train), y.astype(int))
+        return make_model(name, seed=seed).fit(feature_matrix(table, train), y.astype(int))
 
 
-def _predict(fitted, x: np.ndarray) -> np.ndarray:
+def model_proba(fitted, x: np.ndarray) -> np.ndarray:
     """Predicted probability of disengaging for each row of ``x``."""
     with _threads(len(x)):
         return fitted.predict_proba(x)[:, 1]

@@ -35,7 +35,7 @@ import yaml
 
 from flbook.errors import FlbookError
 from flbook.render.folds import FOLDS_FILTER
-from flbook.render.project import Book, _strip_front_matter, first_heading
+from flbook.render.project import Book, first_heading, strip_front_matter
 from flbook.render.site import write_site
 
 __all__ = ["RenderError", "RenderWarning", "render_pandoc", "pandoc_path", "merged_notebook"]
@@ -105,7 +105,7 @@ def _cell(cell_type: str, source: str, **extra: Any):
 
 def _page_markdown(path: Path) -> str:
     """A ``.qmd`` page's markdown; a front-matter title becomes its heading."""
-    meta, body = _strip_front_matter(path.read_text(encoding="utf-8"))
+    meta, body = strip_front_matter(path.read_text(encoding="utf-8"))
     if meta.get("title") and first_heading(path) is None:
         body = f"# {meta['title']}\n\n{body}"
     return body

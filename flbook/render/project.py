@@ -205,7 +205,7 @@ def first_heading(path: Path) -> str | None:
         nb = nbformat.read(path, as_version=4)
         texts = [c.source for c in nb.cells if c.cell_type == "markdown"]
     else:
-        texts = [_strip_front_matter(path.read_text(encoding="utf-8"))[1]]
+        texts = [strip_front_matter(path.read_text(encoding="utf-8"))[1]]
     for text in texts:
         fence = None
         for line in text.splitlines():
@@ -221,7 +221,7 @@ def first_heading(path: Path) -> str | None:
     return None
 
 
-def _strip_front_matter(text: str) -> tuple[dict[str, Any], str]:
+def strip_front_matter(text: str) -> tuple[dict[str, Any], str]:
     """Split a page's YAML front matter (``---`` ... ``---``) from its body."""
     m = re.match(r"^---\s*\n(.*?)\n(?:---|\.\.\.)\s*\n", text, re.S)
     if not m:
@@ -315,7 +315,7 @@ def read_book(project_dir: str | Path) -> Book:
                 if not page.is_file():
                     raise BookError(f"{cfg_path}, key '{key}.part': page {part_value} not found")
                 heading = first_heading(page)
-                fm, _ = _strip_front_matter(page.read_text(encoding="utf-8"))
+                fm, _ = strip_front_matter(page.read_text(encoding="utf-8"))
                 part_title = _heading_text(heading) if heading else str(fm.get("title", part_value))
             for j, sub in enumerate(item.get("chapters") or []):
                 add_page(sub, f"{key}.chapters[{j}]", part_title, part_file, False)
@@ -377,7 +377,7 @@ def _page_title(page: Path, cfg_path: Path) -> str | None:
     heading = first_heading(page)
     if page.suffix == NOTEBOOK_SUFFIX:
         return heading
-    fm, _ = _strip_front_matter(page.read_text(encoding="utf-8"))
+    fm, _ = strip_front_matter(page.read_text(encoding="utf-8"))
     title = fm.get("title")
     if isinstance(title, str) and heading is not None:
         raise BookError(
