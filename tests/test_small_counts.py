@@ -318,6 +318,27 @@ def test_a_skipped_section_ends_at_the_next_heading_or_closing_tag(tmp_path):
     assert drop_skipped_sections(path) == 0  # safe to run twice
 
 
+def test_a_folded_block_inside_a_skipped_section_goes_with_it(tmp_path):
+    """Chapter 9: the campaigns table folded in <details> after the section's stop."""
+    md = nbformat.v4.new_markdown_cell
+    nb = _nb(
+        md("## Campaigns"),
+        _code("skip()", marked=True),
+        _code("#| label: fig-c\nchart()"),
+        md('<details class="fold">\n<summary>The table</summary>'),
+        _code("table()"),
+        md("</details>"),
+        md("More about campaigns."),
+        md("## Next"),
+        _code("kept()"),
+    )
+    path = tmp_path / "ch.ipynb"
+    nbformat.write(nb, path)
+    assert drop_skipped_sections(path) == 5
+    kept = [c.source.splitlines()[0] for c in nbformat.read(path, as_version=4).cells]
+    assert kept == ["## Campaigns", "skip()", "## Next", "kept()"]
+
+
 # ------------------------------------------------------------------ load warnings
 
 

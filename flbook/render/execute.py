@@ -511,8 +511,9 @@ def drop_skipped_sections(executed: str | Path) -> int:
 
     After the cell whose output carries the :data:`SECTION_END` mark, every cell is
     dropped up to the next markdown cell that starts a heading of the same or a higher
-    level than the section's, or that closes an HTML block (its text starts with
-    ``</``, like ``</details>``). So a section without its data shows its one sentence
+    level than the section's, or that closes the HTML block the skip began in (its text
+    starts with ``</``, like ``</details>``); a block opened and closed among the dropped
+    cells goes with them. So a section without its data shows its one sentence
     and no empty chart or table, and the chapter goes on. Safe to run twice.
 
     Returns
@@ -525,19 +526,27 @@ def drop_skipped_sections(executed: str | Path) -> int:
     nb = nbformat.read(executed, as_version=4)
     kept, dropped = [], 0
     level, until = 1, None  # the current section's heading level; the level ending a skip
+    depth = 0  # HTML blocks (<details>) open among the kept cells
+    inner = 0  # HTML blocks opened among the dropped cells, not yet closed
     for cell in nb.cells:
         levels = _headings(cell.source) if cell.cell_type == "markdown" else []
+        text = cell.source.lstrip() if cell.cell_type == "markdown" else ""
+        opens, closes = text.startswith("<") and not text.startswith("</"), text.startswith("</")
         if until is not None:
-            closes = cell.cell_type == "markdown" and cell.source.lstrip().startswith("</")
-            if not closes and not (levels and levels[0] <= until):
+            if closes and inner == 0 and depth > 0:
+                until = None  # the block the skip began in ends here: keep its closing
+            elif levels and levels[0] <= until and inner == 0:
+                until = None
+            else:
+                inner += opens - closes  # a whole block inside the skip goes with it
                 dropped += 1
                 continue
-            until = None
         kept.append(cell)
+        depth = max(0, depth + opens - closes)
         if levels:
             level = levels[-1]
         if any(o.get("metadata", {}).get(SECTION_END) for o in cell.get("outputs", [])):
-            until = level
+            until, inner = level, 0
     if dropped:
         nb.cells = kept
         nb.metadata.setdefault("flbook", {})["skipped_cells"] = dropped
