@@ -387,7 +387,7 @@ def test_plot_enrolment_timeline(course):
 def test_plot_daily_enrolments(course):
     data = daily_enrolments(course)
     fig, ax = plt.subplots()
-    assert plot_daily_enrolments(data, ax=ax) is ax
+    assert plot_daily_enrolments(data, min_count=1, ax=ax) is ax
     up, down = ax.containers
     assert len(up) == len(down) == 24  # 20 Jan .. 12 Feb
     assert sum(b.get_height() for b in up) == 5
@@ -395,12 +395,28 @@ def test_plot_daily_enrolments(course):
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Enrolled", "Unenrolled"]
 
 
+def test_days_with_fewer_than_ten_learners_have_no_bar():
+    days = pd.date_range("2024-02-01", periods=3, tz="UTC")
+    data = pd.DataFrame(
+        {
+            "date": list(days) * 2,
+            "measure": pd.Categorical(["enrolled"] * 3 + ["unenrolled"] * 3),
+            "learners": [25, 3, 0, 12, 0, 9],
+        }
+    )
+    fig, ax = plt.subplots()
+    plot_daily_enrolments(data, ax=ax)
+    heights = sorted(b.get_height() for c in ax.containers for b in c)
+    assert heights == [-12, 0, 0, 25]  # the 3 and the 9 are not drawn; zeros are
+    assert "2 day(s) with 1 to 9 learners" in ax.get_xlabel()
+
+
 def test_week_names_get_room_above_the_data(course):
     # "W1" and notable-date labels sit inside the top of the plot: clear of the tallest bar
     data = daily_enrolments(course)
     fig, ax = plt.subplots(figsize=(8, 3.5))
     plot_daily_enrolments(
-        data, week_starts=["2024-02-05"], notable_dates={"N": "2024-01-20"}, ax=ax
+        data, week_starts=["2024-02-05"], notable_dates={"N": "2024-01-20"}, min_count=1, ax=ax
     )
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()

@@ -10,6 +10,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
 
+from ..privacy import MIN_COUNT
 from ._base import (
     COLORS,
     date_lines,
@@ -102,6 +103,7 @@ def plot_daily_enrolments(
     *,
     notable_dates: dict | None = None,
     week_starts: Sequence | None = None,
+    min_count: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """Bars per day: enrolments upwards, unenrolments downwards.
@@ -111,6 +113,8 @@ def plot_daily_enrolments(
     data : the table :func:`~flbook.analysis.daily_enrolments` returned.
     notable_dates : ``{label: date}`` drawn as labelled dashed lines.
     week_starts : first day of each study week, shaded.
+    min_count : the small-count rule (:mod:`flbook.privacy`): a day with 1 to
+        ``min_count - 1`` learners has no bar, and the x label says how many such days.
     ax : the Axes to draw on (default: the current Axes).
 
     Returns
@@ -121,8 +125,10 @@ def plot_daily_enrolments(
     if data is None or len(data) == 0:
         return no_data(ax)
     m = data["measure"].astype("str")
-    up = data[m == "enrolled"]
-    down = data[m == "unenrolled"]
+    counts = data["learners"].to_numpy()
+    small = (counts > 0) & (counts < min_count)
+    up = data[(m == "enrolled").to_numpy() & ~small]
+    down = data[(m == "unenrolled").to_numpy() & ~small]
     width = 0.85  # days
     if len(up):
         ax.bar(
@@ -154,6 +160,12 @@ def plot_daily_enrolments(
     _date_axis(ax)
     ax.set_ylabel("Learners per day\n(unenrolled below the line)")
     ax.set_xlabel("Date (UTC)")
+    if small.any():
+        days = int(data.loc[small, "date"].nunique())
+        ax.set_xlabel(
+            f"Date (UTC)\n{days:,} day(s) with 1 to {min_count - 1} learners enrolling or "
+            f"unenrolling have no bar (counts under {min_count} are not shown)"
+        )
     legend_above(ax)
     return ax
 
