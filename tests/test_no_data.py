@@ -153,3 +153,40 @@ def test_surveys_chapter_says_each_missing_dataset_in_one_sentence(nothing_but_e
     ):
         assert text.count(title) == 1, title
     assert "[chart]" not in text  # every section lacks its data: no chart at all
+
+
+def test_no_section_refers_before_its_stop_to_what_a_stop_leaves_out():
+    """Text above a section's `skip_section` cell must not cite a figure or table below it.
+
+    When the data are absent the rest of the section is left out, and a reference
+    to its figure would print as "??" (chapter 9's section intros did).
+    """
+    import json
+
+    chapters = Path(__file__).resolve().parent.parent / "chapters"
+    found = []
+    for path in sorted(chapters.glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        text = ["".join(c["source"]) for c in cells]
+        heading = [
+            c["cell_type"] == "markdown" and bool(re.match(r"#{1,6} ", t.lstrip()))
+            for c, t in zip(cells, text, strict=True)
+        ]
+        for i, (c, t) in enumerate(zip(cells, text, strict=True)):
+            if c["cell_type"] != "code" or not ("skip_section(" in t or "section=True" in t):
+                continue
+            start = max([j for j in range(i) if heading[j]], default=0)
+            end = next((j for j in range(i + 1, len(cells)) if heading[j]), len(cells))
+            cited = {
+                r
+                for j in range(start, i)
+                if cells[j]["cell_type"] == "markdown"
+                for r in re.findall(r"@((?:fig|tbl)-[\w-]+)", text[j])
+            }
+            below = {
+                r
+                for j in range(i + 1, end)
+                for r in re.findall(r"#\| label: ((?:fig|tbl)-[\w-]+)", text[j])
+            }
+            found += [f"{path.name}: {r}" for r in sorted(cited & below)]
+    assert found == []
