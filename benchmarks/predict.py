@@ -12,6 +12,12 @@ Usage::
 
     python benchmarks/predict.py --learners 200000
     python benchmarks/predict.py --learners 2000 --runs 3 --replay   # the bundled size
+
+To check that a change to the models keeps their scores, save the evaluation of the
+old code and compare the new code's with it (each AUC and top-10% precision)::
+
+    PYTHONPATH=/tmp/flbook-old python benchmarks/predict.py --replay --save-evaluation old.csv
+    python benchmarks/predict.py --replay --compare old.csv
 """
 
 from __future__ import annotations
@@ -32,6 +38,18 @@ def timed(label: str, fn):
     return out
 
 
+def compare(new, old) -> None:
+    """Print the largest differences in AUC and top-10% precision (as shares)."""
+    key = ["week", "paradigm", "model"]
+    both = new.astype({"paradigm": str, "model": str}).merge(old, on=key, suffixes=("", "_old"))
+    print(f"compared with the saved evaluation: {len(both)} of {len(new)} rows matched")
+    for col, scale in (("auc", 1), ("precision_pct", 100)):
+        diff = (both[col] - both[f"{col}_old"]).abs() / scale
+        worst = both.loc[diff.idxmax(), key].tolist() if len(diff) else []
+        print(f"  {col:<14} largest difference {diff.max():.4f} (as a share), at {worst}")
+    print()
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--learners", type=int, default=200_000)
@@ -39,6 +57,10 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--dir", default=None, help="folder for the runs (default /tmp/flbook-runs-N)")
     p.add_argument("--replay", action="store_true", help="also time the full evaluation")
+    p.add_argument("--save-evaluation", default=None, help="write the evaluation to this CSV")
+    p.add_argument(
+        "--compare", default=None, help="an evaluation CSV of other code: print the differences"
+    )
     args = p.parse_args()
 
     import pandas as pd
@@ -108,6 +130,10 @@ def main() -> None:
             print()
             print(fp.paradigm_summary(ev).round(3).to_string(index=False))
         print()
+        if args.save_evaluation:
+            ev.to_csv(args.save_evaluation, index=False)
+        if args.compare:
+            compare(ev, pd.read_csv(args.compare))
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of this process: {peak:,.0f} MB")

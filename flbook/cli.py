@@ -249,6 +249,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="execute every chapter (neither read nor write the chapter cache)",
     )
     r.add_argument(
+        "--fresh-kernels",
+        action="store_true",
+        help="start a fresh Jupyter kernel for every chapter (default: each worker keeps "
+        "its kernel and resets it between chapters)",
+    )
+    r.add_argument(
         "--project",
         default=None,
         help="book project folder with _quarto.yml (default: flbook's own)",

@@ -101,6 +101,7 @@ def render_book(
     metadata: dict[str, Any] | None = None,
     cache: str | Path | None = None,
     data_key: str | None = None,
+    warm: bool = True,
 ) -> RenderResult:
     """Execute the book in ``project_dir`` with ``parameters`` and render it to ``out_dir``.
 
@@ -123,6 +124,8 @@ def render_book(
         ``{{< meta KEY >}}`` (e.g. ``{"subtitle": cfg.title, "course-stub": cfg.stub}``).
     cache : folder of the chapter execution cache, or ``None`` (execute every chapter).
     data_key : names the data the chapters read, part of each chapter's cache key.
+    warm : each worker keeps its kernel from chapter to chapter, reset between them
+        (:mod:`flbook.render.kernels`); ``False``: a fresh kernel per chapter.
 
     Returns
     -------
@@ -149,6 +152,7 @@ def render_book(
         kernel_name=kernel_name,
         cache=cache,
         data_key=data_key,
+        warm=warm,
     )
     executed = time.perf_counter()
     found: list[str] = []

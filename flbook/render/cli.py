@@ -118,6 +118,7 @@ def run_render(args: argparse.Namespace) -> int:
             metadata=course_metadata(cfg, course),
             cache=None if no_cache else cache_dir() / "chapters",
             data_key=course_data_key(course),
+            warm=not getattr(args, "fresh_kernels", False),
         )
     for message in result.warnings:
         print(f"  warning: {message}", file=sys.stderr)

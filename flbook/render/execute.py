@@ -24,6 +24,7 @@ from typing import Any, Literal
 import psutil
 
 from flbook.errors import FlbookError
+from flbook.render import kernels
 from flbook.render.cache import ChapterCache, chapter_key
 from flbook.render.project import Book, Entry, first_heading
 
@@ -185,6 +186,7 @@ def execute_chapters(
     cache: str | Path | None = None,
     data_key: str | None = None,
     memory_share: float = MEMORY_SHARE,
+    warm: bool = True,
 ) -> list[ChapterResult]:
     """Execute the book's notebooks with ``parameters`` into ``build_dir``.
 
@@ -207,6 +209,8 @@ def execute_chapters(
     data_key : names the data the chapters read (part of each chapter's cache key);
         for a course, its store's name (:func:`flbook.render.cli.course_data_key`).
     memory_share : the share of the machine's memory the guard keeps the tree under.
+    warm : keep each worker's kernel from one chapter to the next, reset between them
+        (:mod:`flbook.render.kernels`), instead of starting a fresh kernel per chapter.
 
     Returns
     -------
@@ -243,6 +247,7 @@ def execute_chapters(
             failed=str(build_dir / FAILED_DIR / e.path),
             parameters=dict(parameters),
             kernel_name=kernel_name,
+            warm=warm,
         )
         for e in notebooks
     ]
@@ -286,9 +291,12 @@ def execute_chapters(
 
     workers = default_jobs() if jobs is None else max(1, jobs)
     if workers <= 1 or len(todo) <= 1:
-        for i in todo:
-            report("start", i)
-            done(i, _execute_one(**jobs_args[i]))
+        try:
+            for i in todo:
+                report("start", i)
+                done(i, _execute_one(**jobs_args[i]))
+        finally:
+            kernels.shutdown_all()
     else:
         if store is not None:
             todo = longest_first(todo, [e.name for e in notebooks], store.timings())
@@ -337,7 +345,9 @@ def _execute_parallel(
     pending = list(todo)
     running: dict[Any, int] = {}
     per_chapter_kb = 0.0
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=kernels.init_worker
+    ) as pool:
         while pending or running:
             while pending and len(running) < workers:
                 if running and limit_kb:
@@ -416,8 +426,13 @@ def _execute_one(
     failed: str,
     parameters: dict[str, Any],
     kernel_name: str,
+    warm: bool = False,
 ) -> tuple[float, ChapterError | None]:
-    """Execute one notebook; on failure keep it under ``failed`` and write a failure page."""
+    """Execute one notebook; on failure keep it under ``failed`` and write a failure page.
+
+    ``warm``: in this process's warm kernel (:func:`flbook.render.kernels.warm_kernel`)
+    rather than a fresh one.
+    """
     import papermill
 
     src_p, dst_p, failed_p = Path(src), Path(dst), Path(failed)
@@ -425,8 +440,14 @@ def _execute_one(
     failed_p.unlink(missing_ok=True)
     error: ChapterError | None = None
     start = time.perf_counter()
+    # the kernel's own log (e.g. ipykernel 7's "running over TCP without encryption" on
+    # every start) is noise here; cell output is not affected
+    extra = ["--IPKernelApp.log_level=CRITICAL"]
+    key = (kernel_name, str(src_p.parent))
+    km = None
     with _kernel_env():
         try:
+            km = kernels.warm_kernel(*key, extra) if warm else None
             papermill.execute_notebook(
                 src,
                 dst,
@@ -436,9 +457,8 @@ def _execute_one(
                 progress_bar=False,
                 log_output=False,
                 request_save_on_cell_execute=False,
-                # the kernel's own log (e.g. ipykernel 7's "running over TCP without
-                # encryption" on every start) is noise here; cell output is not affected
-                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+                extra_arguments=extra,
+                km=km,
             )
         except papermill.PapermillExecutionError as exc:
             if exc.ename == STOP and _trim_after_stop(dst_p):
@@ -449,6 +469,9 @@ def _execute_one(
                 )
         except Exception as exc:  # kernel died, timed out, could not start...
             error = ChapterError(None, None, type(exc).__name__, str(exc))
+            kernels.shutdown_kernel(key)  # never reuse a kernel in an unknown state
+        finally:
+            kernels.release(km)
     seconds = time.perf_counter() - start
     if error is not None:
         if dst_p.exists():

@@ -1,0 +1,207 @@
+"""Warm kernels: one Jupyter kernel per worker, reset and reused from chapter to chapter.
+
+A fresh kernel costs every chapter the same 2–3 s before its first cell does any work:
+starting the kernel, then importing pandas, matplotlib, pyarrow and flbook. A worker
+that executes several chapters keeps its kernel instead (:func:`warm_kernel`) and
+resets it between chapters (:data:`RESET`), so that only the first chapter pays.
+
+What the reset restores, so that a chapter's result does not depend on the chapter
+before it (``tests/test_render_cache.py`` executes a chapter after another in one
+kernel and compares every output with the same chapter in a fresh kernel):
+
+- the user namespace: emptied (IPython's ``%reset -f``: variables, imports, the
+  output history);
+- matplotlib: every figure closed and ``rcParams`` set back to the values the kernel
+  had before its first chapter (a chapter's set-up cell applies the house style on top,
+  as it does in a fresh kernel);
+- the last exception (a chapter that stopped early keeps its frames, and with them its
+  tables, alive through ``sys.last_traceback``): dropped, then memory collected.
+
+Imported modules stay imported: that is the saving. flbook keeps no course data at
+module level (no cache of loaded courses; each chapter loads its course and builds its
+intermediates, or reads them from the store). A kernel that died, or that still holds
+more than :data:`MAX_IDLE_MB` after its reset, is replaced by a fresh one.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import warnings
+from typing import Any
+
+MAX_IDLE_MB = 1024
+"""A warm kernel holding more resident memory than this after its reset is restarted."""
+
+_PREPARE = "import flbook.render.kernels as _k; _k.snapshot(); del _k"
+RESET = (
+    "get_ipython().reset(new_session=False)\n"
+    "import flbook.render.kernels as _k; _k.restore(); del _k"
+)
+"""The code a warm kernel runs before each chapter after its first."""
+
+_KEEP = frozenset({"backend", "backend_fallback", "interactive", "date.epoch", "timezone"})
+# rcParams a reset leaves alone: the backend the kernel resolved (setting it again would
+# switch pyplot away from the inline backend, and figures would no longer be shown)
+_RC: dict[str, Any] | None = None  # inside a kernel: rcParams before the first chapter
+_KERNELS: dict[tuple[str, str], Any] = {}  # in a worker: (kernel name, folder) -> manager
+
+
+# --------------------------------------------------------------------------- in the kernel
+
+
+def snapshot() -> None:
+    """Inside a kernel, before its first chapter: remember matplotlib's settings."""
+    global _RC
+    import matplotlib as mpl
+
+    _RC = {k: v for k, v in mpl.rcParams.copy().items() if k not in _KEEP}
+
+
+def restore() -> None:
+    """Inside a kernel, between chapters: close figures, restore settings, free memory."""
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+    if _RC is not None:
+        import matplotlib as mpl
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # deprecated keys warn when set
+            mpl.rcParams.update(_RC)
+    for name in ("last_type", "last_value", "last_traceback", "last_exc"):
+        if hasattr(sys, name):
+            setattr(sys, name, None)
+    gc.collect()
+
+
+# --------------------------------------------------------------------------- in a worker
+
+
+def _run(km: Any, code: str, timeout: float = 120) -> None:
+    """Execute ``code`` in the kernel of ``km``; raise if it fails."""
+    from jupyter_core.utils import run_sync
+
+    async def go() -> dict:
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=timeout)
+            return await kc.execute_interactive(code, timeout=timeout, output_hook=lambda m: None)
+        finally:
+            kc.stop_channels()
+
+    reply = run_sync(go)()
+    if reply["content"]["status"] != "ok":
+        content = reply["content"]
+        raise RuntimeError(f"{content.get('ename')}: {content.get('evalue')}")
+
+
+def _resident_mb(km: Any) -> float:
+    """The kernel process's resident memory in MB (0 when unknown)."""
+    import psutil
+
+    pid = getattr(getattr(km, "provisioner", None), "pid", None)
+    try:
+        return psutil.Process(pid).memory_info().rss / 2**20 if pid else 0.0
+    except psutil.Error:
+        return 0.0
+
+
+def _alive(km: Any) -> bool:
+    from jupyter_core.utils import run_sync
+
+    try:
+        return bool(run_sync(km.is_alive)())
+    except Exception:  # a kernel that cannot say is not reused
+        return False
+
+
+def _manager(kernel_name: str) -> Any:
+    """A kernel manager that remembers the clients made for it (see :func:`release`)."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class Manager(AsyncKernelManager):
+        def client(self, **kwargs: Any) -> Any:
+            kc = super().client(**kwargs)
+            self.flbook_clients.append(kc)
+            return kc
+
+    km = Manager(kernel_name=kernel_name)
+    km.flbook_clients = []
+    return km
+
+
+def release(km: Any) -> None:
+    """After a chapter: close the channels of the clients papermill made for ``km``.
+
+    papermill leaves a kernel it does not own running, with its client connected; left
+    open, every later chapter's output would also queue up in the old client's sockets.
+    """
+    if km is None:
+        return
+    for kc in km.flbook_clients:
+        try:
+            kc.stop_channels()
+        except Exception:  # already closed
+            pass
+    km.flbook_clients.clear()
+
+
+def warm_kernel(kernel_name: str, cwd: str, extra_arguments: list[str]) -> Any:
+    """This process's kernel for ``kernel_name`` in ``cwd``, ready for a chapter.
+
+    The first call starts the kernel; later calls reset it (:data:`RESET`) and return
+    it, or start a fresh one when it died, its reset failed, or it holds more than
+    :data:`MAX_IDLE_MB` after the reset. Pass the manager to papermill as ``km``.
+    """
+    from jupyter_core.utils import run_sync
+
+    key = (kernel_name, cwd)
+    km = _KERNELS.get(key)
+    if km is not None:
+        try:
+            if not _alive(km):
+                raise RuntimeError("the kernel died")
+            _run(km, RESET)
+            if _resident_mb(km) > MAX_IDLE_MB:
+                raise RuntimeError("the kernel holds too much memory")
+            return km
+        except Exception:
+            shutdown_kernel(key)
+    km = _manager(kernel_name)
+    run_sync(km.start_kernel)(cwd=cwd, extra_arguments=list(extra_arguments))
+    _KERNELS[key] = km
+    try:
+        _run(km, _PREPARE)
+    except Exception:
+        shutdown_kernel(key)
+        raise
+    return km
+
+
+def shutdown_kernel(key: tuple[str, str]) -> None:
+    """Stop one warm kernel of this process (nothing when there is none)."""
+    from jupyter_core.utils import run_sync
+
+    km = _KERNELS.pop(key, None)
+    if km is None:
+        return
+    release(km)
+    try:
+        run_sync(km.shutdown_kernel)(now=True)
+    except Exception:  # already gone
+        pass
+
+
+def shutdown_all() -> None:
+    """Stop every warm kernel of this process (at the end of a render, or of a worker)."""
+    for key in list(_KERNELS):
+        shutdown_kernel(key)
+    gc.collect()  # the clients papermill left behind close their sockets
+
+
+def init_worker() -> None:
+    """A worker process's initializer: its warm kernels stop when the worker ends."""
+    from multiprocessing.util import Finalize
+
+    Finalize(None, shutdown_all, exitpriority=10)

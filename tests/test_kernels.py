@@ -1,0 +1,149 @@
+"""Warm kernels: a worker keeps its kernel from chapter to chapter, and a chapter's
+result does not depend on the chapter before it.
+
+Each test executes a small book with :func:`execute_chapters` (one worker, so every
+chapter runs in the same process and kernel): a chapter that leaves behind all the
+state it can (a variable, a changed matplotlib setting, an open figure, an exception),
+then a real chapter of the book, whose every output must equal the same chapter's
+outputs in a fresh kernel.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from flbook.config import load_config, parameters_cell
+from flbook.render.execute import execute_chapters
+from flbook.render.project import read_book
+
+ROOT = Path(__file__).resolve().parent.parent
+
+POLLUTE = """\
+import os
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import flbook as fl
+course = fl.setup(globals())
+print("PID", os.getpid())
+polluted = course
+mpl.rcParams["font.size"] = 31
+mpl.rcParams["axes.grid"] = not mpl.rcParams["axes.grid"]
+left_open = plt.figure()
+raise ValueError("a chapter that ends in an error")
+"""
+
+PROBE = """\
+import os
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+print("PID", os.getpid())
+print("POLLUTED", "polluted" in globals(), "LEFT_OPEN", "left_open" in globals())
+print("FONT", mpl.rcParams["font.size"], "FIGURES", len(plt.get_fignums()))
+"""
+
+DIE = "import os\nos._exit(1)\n"
+
+
+def _notebook(body: str) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell(parameters_cell())
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(body)]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    return nb
+
+
+def _project(root: Path, chapters: dict[str, str | Path]) -> Path:
+    """A book of the given chapters: a notebook body (str) or a chapter to copy (Path)."""
+    (root / "chapters").mkdir(parents=True)
+    for name, body in chapters.items():
+        if isinstance(body, Path):
+            shutil.copy(body, root / "chapters" / name)
+        else:
+            nbformat.write(_notebook(body), root / "chapters" / name)
+    listed = "".join(f"    - chapters/{name}\n" for name in chapters)
+    (root / "_quarto.yml").write_text(
+        f"project: {{type: book}}\nbook:\n  title: T\n  chapters:\n{listed}"
+    )
+    return root
+
+
+def _run(root: Path, out: Path, *, warm: bool):
+    params = load_config(ROOT / "data_stub" / "course.yml").to_parameters()
+    results = execute_chapters(read_book(root), params, out, jobs=1, warm=warm)
+    return {r.entry.name: r for r in results}
+
+
+def _outputs(path: Path) -> list:
+    """Every code cell's outputs, without execution counts and metadata."""
+    nb = nbformat.read(path, as_version=4)
+    out = []
+    for cell in nb.cells:
+        if cell.cell_type != "code" or "injected-parameters" in cell.metadata.get("tags", []):
+            continue
+        for o in cell.get("outputs", []):
+            out.append((o.output_type, o.get("name"), o.get("text"), dict(o.get("data", {}))))
+    return out
+
+
+def _printed(result) -> str:
+    """What a chapter printed (from its executed notebook, kept apart when it failed)."""
+    path = result.output
+    if result.error is not None:
+        path = path.parents[1] / "_failed" / path.parent.name / path.name
+    nb = nbformat.read(path, as_version=4)
+    return "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+
+
+def test_a_chapter_after_another_in_a_warm_kernel_gives_what_a_fresh_kernel_gives(tmp_path):
+    social = ROOT / "chapters" / "05-social.ipynb"
+    warm = _project(tmp_path / "warm", {"00-pollute.ipynb": POLLUTE, "05-social.ipynb": social})
+    fresh = _project(tmp_path / "fresh", {"05-social.ipynb": social})
+
+    after = _run(warm, tmp_path / "warm-out", warm=True)
+    alone = _run(fresh, tmp_path / "fresh-out", warm=False)
+
+    assert after["00-pollute"].error is not None  # it did run, and ended in its error
+    assert after["05-social"].error is None and alone["05-social"].error is None
+    got, want = _outputs(after["05-social"].output), _outputs(alone["05-social"].output)
+    assert sum("image/png" in data for *_, data in want) >= 3  # figures were drawn
+    assert got == want
+
+
+def test_a_warm_kernel_is_reused_and_reset(tmp_path):
+    root = _project(tmp_path / "p", {"00-pollute.ipynb": POLLUTE, "01-probe.ipynb": PROBE})
+    results = _run(root, tmp_path / "out", warm=True)
+    first, second = _printed(results["00-pollute"]), _printed(results["01-probe"])
+    pid = first.split("PID ")[1].split()[0]
+    assert f"PID {pid}" in second  # the same kernel process
+    assert "POLLUTED False LEFT_OPEN False" in second
+    assert "FIGURES 0" in second and "FONT 31" not in second
+
+
+def test_fresh_kernels_when_asked(tmp_path):
+    root = _project(tmp_path / "p", {"00-pollute.ipynb": POLLUTE, "01-probe.ipynb": PROBE})
+    results = _run(root, tmp_path / "out", warm=False)
+    first, second = _printed(results["00-pollute"]), _printed(results["01-probe"])
+    assert first.split("PID ")[1].split()[0] != second.split("PID ")[1].split()[0]
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_a_chapter_that_kills_its_kernel_fails_alone_and_the_next_gets_a_new_kernel(tmp_path):
+    root = _project(
+        tmp_path / "p",
+        {"00-pollute.ipynb": POLLUTE, "01-die.ipynb": DIE, "02-probe.ipynb": PROBE},
+    )
+    results = _run(root, tmp_path / "out", warm=True)
+    assert results["01-die"].error is not None
+    assert results["02-probe"].error is None
+    first, third = _printed(results["00-pollute"]), _printed(results["02-probe"])
+    assert first.split("PID ")[1].split()[0] != third.split("PID ")[1].split()[0]
+    assert "POLLUTED False" in third
