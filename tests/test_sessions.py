@@ -684,3 +684,20 @@ def test_two_peaks_of_study_time_are_named_on_the_chart():
 def test_a_single_peak_is_not_annotated():
     one = _study_time_course([60 + (i % 7) * 10 for i in range(60)])
     assert _peak_notes(one) == []
+
+
+def test_another_gap_is_recut_from_the_usual_events_and_equals_a_fresh_cut():
+    """A gap other than the course's reuses the usual events' order and gaps and only
+    numbers the sessions again; the result equals sessionising from scratch."""
+    from flbook.analysis._sessions import _EVENT_ARRAYS, _cut_sessions, _sessionise_events
+
+    course = load_course(Path(__file__).resolve().parent.parent / "data_stub" / "course.yml")
+    usual = _sessionise_events(course, gap_minutes=course.config.session_gap_minutes)
+    for gap in (5, 30, course.config.session_gap_minutes * 2, 10_000):
+        got = _sessionise_events(course, gap_minutes=gap)
+        want = _cut_sessions(course, gap, ("learner",), None)
+        assert got.times is usual.times  # shared, not rebuilt
+        for name in _EVENT_ARRAYS:
+            np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=name)
+        assert not got.session.flags.writeable
+    assert usual.session.max() > _sessionise_events(course, gap_minutes=10_000).session.max()
