@@ -72,7 +72,7 @@ def main() -> None:
     timed("disengagement_labels (current run)", lambda: fp.disengagement_labels(course))
     t = timed(
         "learning_table (current + earlier runs)",
-        lambda: fp.learning_table(course, previous, gap_minutes=gap),
+        lambda: fp.learning_table(course, previous, session_gap_minutes=gap),
     )
     print(f"    {len(f):,} learner-weeks in the current run, {len(t):,} in all runs\n")
 
@@ -100,7 +100,7 @@ def main() -> None:
 
     if args.replay:
         print("replay and evaluate (all paradigms and models)")
-        preds = timed("replay", lambda: fp.replay(course, previous, gap_minutes=gap))
+        preds = timed("replay", lambda: fp.replay(course, previous, session_gap_minutes=gap))
         ev = timed("evaluate", lambda: fp.evaluate(preds))
         print()
         with pd.option_context("display.width", 200, "display.max_columns", 20):

@@ -387,7 +387,7 @@ def test_plot_enrolment_timeline(course):
 def test_plot_daily_enrolments(course):
     data = daily_enrolments(course)
     fig, ax = plt.subplots()
-    assert plot_daily_enrolments(data, min_count=1, ax=ax) is ax
+    assert plot_daily_enrolments(data, min_learners=1, ax=ax) is ax
     up, down = ax.containers
     assert len(up) == len(down) == 24  # 20 Jan .. 12 Feb
     assert sum(b.get_height() for b in up) == 5
@@ -416,7 +416,7 @@ def test_week_names_get_room_above_the_data(course):
     data = daily_enrolments(course)
     fig, ax = plt.subplots(figsize=(8, 3.5))
     plot_daily_enrolments(
-        data, week_starts=["2024-02-05"], notable_dates={"N": "2024-01-20"}, min_count=1, ax=ax
+        data, week_starts=["2024-02-05"], notable_dates={"N": "2024-01-20"}, min_learners=1, ax=ax
     )
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()

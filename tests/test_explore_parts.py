@@ -56,8 +56,8 @@ def test_daily_activity_counts_events_and_learners_per_day(days):
 
 def test_daily_activity_reads_days_in_the_time_zone(days):
     # 23:30 UTC on 1 and 2 February is the next morning in Tokyo
-    out = daily_activity(days, events=["enrolled", "visited"], tz="Asia/Tokyo")
-    assert out.attrs["tz"] == "Asia/Tokyo"
+    out = daily_activity(days, events=["enrolled", "visited"], timezone="Asia/Tokyo")
+    assert out.attrs["timezone"] == "Asia/Tokyo"
     enrolled = out[out["event"] == "enrolled"]
     assert list(enrolled["date"].dt.strftime("%m-%d")) == ["02-01", "02-02", "02-03"]
     assert list(enrolled["count"]) == [1, 1, 0]

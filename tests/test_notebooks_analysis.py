@@ -305,7 +305,7 @@ def test_executions_by_day(course):
     )
     assert_frame_equal(got, expected, check_dtype=False)
     # in a time zone 11 hours behind UTC, the 10:00 runs fall on the day before
-    west = A.executions_by_day(course, tz="Pacific/Pago_Pago")
+    west = A.executions_by_day(course, timezone="Pacific/Pago_Pago")
     assert west["executions"].tolist() == [5, 5]
 
 

@@ -229,7 +229,7 @@ def gender_course(counts: dict[str, int]) -> Course:
 
 def test_demographics_suppresses_small_groups():
     course = gender_course({"female": 12, "male": 9, "nonbinary": 2, "other": 3, "Unknown": 5})
-    got = demographics(course, "gender", min_count=5)
+    got = demographics(course, "gender", min_learners=5)
     expected = pd.DataFrame(
         {
             "gender": ["female", "male", "nonbinary", "other", "Unknown"],
@@ -254,7 +254,7 @@ def test_demographics_default_threshold_hides_under_ten():
 def test_demographics_never_hides_a_single_known_value():
     # "nonbinary" alone would be recoverable as total - female - male: male is hidden too
     course = gender_course({"female": 30, "male": 12, "nonbinary": 2, "Unknown": 6})
-    got = demographics(course, "gender", min_count=5)
+    got = demographics(course, "gender", min_learners=5)
     assert got["gender"].tolist() == ["female", "male", "nonbinary", "Unknown"]
     assert got["learners_label"].tolist() == ["30", "hidden", "<5", "6"]
     assert got["suppressed"].tolist() == [False, True, True, False]
@@ -292,7 +292,7 @@ def test_demographics_age_ranges_in_age_order():
 
 def test_demographics_for_a_group_and_roles():
     course = small_course()  # no demographic answers: everyone is Unknown
-    got = demographics(course, "country", group="visited", min_count=1)
+    got = demographics(course, "country", group="visited", min_learners=1)
     assert got["country"].tolist() == ["Unknown"]
     assert got["learners_label"].tolist() == ["3"]
 
@@ -351,7 +351,7 @@ def test_plot_population_summary_draws_a_labelled_bar_per_group():
 
 def test_plot_demographics_hides_suppressed_bars():
     course = gender_course({"female": 12, "male": 9, "nonbinary": 2, "other": 3, "Unknown": 5})
-    data = demographics(course, "gender", min_count=5)
+    data = demographics(course, "gender", min_learners=5)
     fig, ax = plt.subplots()
     assert plot_demographics(data, ax=ax) is ax
     bars = ax.containers[0]
@@ -365,7 +365,7 @@ def test_plot_demographics_hides_suppressed_bars():
 def test_plot_demographics_says_so_when_every_group_is_hidden():
     # every known value is under the threshold: no empty 0-1.2 % axis, a sentence instead
     course = gender_course({"female": 3, "male": 4, "Unknown": 30})
-    data = demographics(course, "gender", min_count=10)
+    data = demographics(course, "gender", min_learners=10)
     fig, ax = plt.subplots()
     assert plot_demographics(data, value="pct_of_known", ax=ax) is ax
     assert not ax.containers or len(ax.containers[0]) == 0

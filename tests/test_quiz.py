@@ -367,7 +367,7 @@ def test_heatmap_ticks_the_keyed_answer_only(annotate):
     rows = [*ROWS, ("a", "2.1.1", "4", "2024-02-06 10:00:00", False)]  # nobody right
     data = response_matrix(Course.from_frames(question_response=_frame(rows)))
     fig, ax = plt.subplots()
-    plot_response_heatmap(data, annotate=annotate, min_count=1, ax=ax)
+    plot_response_heatmap(data, annotate=annotate, min_learners=1, ax=ax)
     answers = [t.get_text() for t in ax.get_xticklabels()]
     ticks = [t for t in ax.texts if t.get_gid() == KEY_TICK_GID]
     # one ✓ per question with a key, on the key's cell (x: answer column, y: question row)

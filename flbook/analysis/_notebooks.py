@@ -1074,7 +1074,7 @@ def notebook_sessions(
 def executions_by_day(
     course,
     *,
-    tz: str = "UTC",
+    timezone: str = "UTC",
     notebooks: Mapping[str, str] | None = None,
     include_staff: bool = False,
 ) -> pd.DataFrame:
@@ -1082,14 +1082,14 @@ def executions_by_day(
 
     Parameters
     ----------
-    tz : the time zone whose calendar days count (``course.config.timezone``).
+    timezone : the time zone whose calendar days count (``course.config.timezone``).
     notebooks : mapping of notebook path → step, for the order of the notebooks.
     include_staff : count users linked to non-learner roles too.
 
     Returns
     -------
     DataFrame sorted by notebook then date: ``notebook``, ``date`` (midnight, tz-naive, of
-    the day in ``tz``), ``executions``, ``learners``. Days without executions are left
+    the day in ``timezone``), ``executions``, ``learners``. Days without executions are left
     out.
     """
     columns = {
@@ -1101,7 +1101,7 @@ def executions_by_day(
     ex = _execs(_log(course, include_staff, notebooks))
     if not len(ex):
         return empty_frame(list(columns), columns)
-    local = as_time(ex.time).dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
+    local = as_time(ex.time).dt.tz_convert(timezone).dt.tz_localize(None).dt.normalize()
     day = local.to_numpy().astype("datetime64[D]").astype(np.int64)
     d0 = int(day.min())
     nd = int(day.max()) - d0 + 1
@@ -1153,7 +1153,7 @@ def follow_along(
     *,
     notebooks: Mapping[str, str] | None = None,
     window_minutes: float = 30,
-    tz: str = "UTC",
+    timezone: str = "UTC",
     include_staff: bool = False,
 ) -> pd.DataFrame:
     """When learners first ran a notebook's cells, against their first visit of its step.
@@ -1196,8 +1196,8 @@ def follow_along(
     t, v, nb = ex.time[first], visit[first], ex.notebook[first]
     never = v == NAT
     delta = (t - v) / _NS_MIN
-    tloc = as_time(t).dt.tz_convert(tz).dt.date.to_numpy()
-    vloc = as_time(np.where(never, t, v)).dt.tz_convert(tz).dt.date.to_numpy()
+    tloc = as_time(t).dt.tz_convert(timezone).dt.date.to_numpy()
+    vloc = as_time(np.where(never, t, v)).dt.tz_convert(timezone).dt.date.to_numpy()
     same_day = tloc == vloc
     timing = np.select(
         [never, delta < 0, delta <= window_minutes, same_day],

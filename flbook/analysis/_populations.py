@@ -5,7 +5,7 @@ otherwise. Groups are those of :data:`~flbook.analysis.GROUPS` and their combina
 written with ``&`` (and), ``|`` (or) and ``~`` (not), e.g. ``"unenrolled & ~visited"``.
 
 Demographic tables are built to be shown as they are: a value held by fewer than
-``min_count`` learners is *suppressed* (its count is replaced by a label such as
+``min_learners`` learners is *suppressed* (its count is replaced by a label such as
 ``"<10"`` and its share left empty), so no small group of people can be picked out.
 """
 
@@ -215,7 +215,7 @@ def demographics(
     course,
     column: str,
     *,
-    min_count: int = 10,
+    min_learners: int = 10,
     group: str = "enrolled",
     sort: str = "auto",
     roles: tuple[str, ...] = ("learner",),
@@ -227,7 +227,7 @@ def demographics(
     learners who did not answer are counted under ``"Unknown"`` (``"--"`` in
     ``detected_country``, and missing values, count as ``"Unknown"`` too).
 
-    Privacy: a value held by fewer than ``min_count`` learners (but at least one) is
+    Privacy: a value held by fewer than ``min_learners`` learners (but at least one) is
     *suppressed*: its label says ``"<10"`` and its shares are empty. When just one
     known value would be suppressed, the smallest other known value is hidden too
     (labelled ``"hidden"``), so the suppressed count cannot be worked out by
@@ -239,7 +239,7 @@ def demographics(
     course : a :class:`~flbook.store.Course`.
     column : one of :data:`DEMOGRAPHIC_COLUMNS` (``"gender"``, ``"country"``,
         ``"age_range"``, ...).
-    min_count : smallest count shown.
+    min_learners : smallest count shown.
     group : the learners described (any :func:`~flbook.analysis.group_members` expression).
     sort : ``"learners"`` (largest first), ``"value"`` (alphabetical; age ranges in age
         order), or ``"auto"`` (``"value"`` for ``age_range``, else ``"learners"``).
@@ -254,7 +254,7 @@ def demographics(
 
         - ``<column>``: the value (e.g. ``"GB"``, ``"26-35"``, ``"Unknown"``);
         - ``learners_label``: the count as text with thousands separators, or ``"<10"``
-          (fewer than ``min_count``), or ``"hidden"`` (hidden to protect a suppressed value);
+          (fewer than ``min_learners``), or ``"hidden"`` (hidden to protect a suppressed value);
         - ``pct``: percentage of the group's learners (empty when suppressed);
         - ``pct_of_known``: percentage of those who answered (empty for ``"Unknown"``
           and when suppressed);
@@ -269,7 +269,7 @@ def demographics(
     ...     "enrolled_at": ["2024-02-01 10:00:00"] * 30,
     ...     "gender": ["female"] * 12 + ["male"] * 9 + ["nonbinary"] * 2 + ["other"] * 2
     ...               + ["Unknown"] * 5}))
-    >>> demographics(course, "gender", min_count=5)
+    >>> demographics(course, "gender", min_learners=5)
           gender learners_label        pct  pct_of_known  suppressed
     0     female             12  40.000000          48.0       False
     1       male              9  30.000000          36.0       False
@@ -283,8 +283,8 @@ def demographics(
         )
     if sort not in ("auto", "learners", "value"):
         raise ValueError(f"sort must be 'auto', 'learners' or 'value', got {sort!r}")
-    if min_count < 1:
-        raise ValueError("min_count must be at least 1")
+    if min_learners < 1:
+        raise ValueError("min_learners must be at least 1")
     enr = course.table("enrolments", ["learner_id", "role", column])
     enr = enr[enr["role"].astype("object").isin(roles)]
     if group != "enrolled":
@@ -308,7 +308,7 @@ def demographics(
     unknown = (table[column] == "Unknown").to_numpy()
     total = int(table["n"].sum())
     known_total = int(table.loc[~unknown, "n"].sum())
-    small = (table["n"] < min_count).to_numpy()
+    small = (table["n"] < min_learners).to_numpy()
     # complementary suppression: never hide exactly one known value
     extra = np.zeros(len(table), dtype=bool)
     if (small & ~unknown).sum() == 1:
@@ -321,7 +321,7 @@ def demographics(
         learners_label=np.where(
             shown,
             table["n"].map("{:,}".format).astype("object"),
-            np.where(extra, "hidden", f"<{min_count:,}"),
+            np.where(extra, "hidden", f"<{min_learners:,}"),
         ),
         pct=np.where(shown, table["n"] * 100.0 / total, np.nan),
         pct_of_known=np.where(

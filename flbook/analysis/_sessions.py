@@ -225,14 +225,14 @@ def _step_events(
 def _sessionise_events(
     data,
     *,
-    gap_minutes: float,
+    session_gap_minutes: float,
     roles: Iterable[str] | None = ("learner",),
     only: np.ndarray | None = None,
 ) -> _Events:
     if only is None and not isinstance(data, pd.DataFrame) and hasattr(data, "derived"):
-        key = ("sessionise", float(gap_minutes), None if roles is None else tuple(roles))
-        return data.derived(key, lambda: _shared_events(data, gap_minutes, roles))
-    return _cut_sessions(data, gap_minutes, roles, only)
+        key = ("sessionise", float(session_gap_minutes), None if roles is None else tuple(roles))
+        return data.derived(key, lambda: _shared_events(data, session_gap_minutes, roles))
+    return _cut_sessions(data, session_gap_minutes, roles, only)
 
 
 _EVENT_ARRAYS = (
@@ -247,7 +247,7 @@ _EVENT_ARRAYS = (
 )
 
 
-def _shared_events(course, gap_minutes: float, roles) -> _Events:
+def _shared_events(course, session_gap_minutes: float, roles) -> _Events:
     """A course's sessionised events, read-only: shared by every recipe of the process.
 
     With the course's own session gap and learners only (what most chapters ask for),
@@ -256,15 +256,15 @@ def _shared_events(course, gap_minutes: float, roles) -> _Events:
     config = getattr(course, "config", None)
     usual = (
         config is not None
-        and float(gap_minutes) == float(config.session_gap_minutes)
+        and float(session_gap_minutes) == float(config.session_gap_minutes)
         and roles is not None
         and tuple(roles) == ("learner",)
     )
     if usual:
-        key = ("sessionised-events", float(gap_minutes), tuple(roles))
+        key = ("sessionised-events", float(session_gap_minutes), tuple(roles))
 
         def compute() -> pd.DataFrame:
-            ev = _cut_sessions(course, gap_minutes, roles, None)
+            ev = _cut_sessions(course, session_gap_minutes, roles, None)
             return pd.DataFrame({name: getattr(ev, name) for name in _EVENT_ARRAYS})
 
         table = course.derived(key, compute, stored=True)
@@ -274,13 +274,13 @@ def _shared_events(course, gap_minutes: float, roles) -> _Events:
             *(table[name].to_numpy() for name in _EVENT_ARRAYS),
         )
     else:
-        ev = _cut_sessions(course, gap_minutes, roles, None)
+        ev = _cut_sessions(course, session_gap_minutes, roles, None)
     for name in _EVENT_ARRAYS:
         getattr(ev, name).flags.writeable = False
     return ev
 
 
-def _cut_sessions(data, gap_minutes: float, roles, only) -> _Events:
+def _cut_sessions(data, session_gap_minutes: float, roles, only) -> _Events:
     people, step_dtype, codes, steps, events, times = _step_events(data, roles=roles, only=only)
     n_steps = max(len(step_dtype.categories), 1) + 1  # +1: code -1 (no step) shifted to 0
     order = person_time_order(codes, times, (steps.astype(np.int32) + 1, n_steps), (events, 2))
@@ -291,7 +291,7 @@ def _cut_sessions(data, gap_minutes: float, roles, only) -> _Events:
     gaps = np.zeros(n, dtype=np.int64)
     gaps[1:] = np.diff(times)
     gaps[new_learner] = 0
-    threshold = int(round(float(gap_minutes) * _NS_PER_MINUTE))
+    threshold = int(round(float(session_gap_minutes) * _NS_PER_MINUTE))
     new_session = new_learner | (gaps > threshold)
     overall = np.cumsum(new_session)
     starts = np.flatnonzero(new_learner)
@@ -307,8 +307,8 @@ def _event_dtype() -> pd.CategoricalDtype:
 
 
 def _sessions_frame(ev: _Events) -> pd.DataFrame:
-    gap_minutes = ev.gaps / _NS_PER_MINUTE
-    gap_minutes[ev.new_learner] = np.nan
+    session_gap_minutes = ev.gaps / _NS_PER_MINUTE
+    session_gap_minutes[ev.new_learner] = np.nan
     return pd.DataFrame(
         {
             "learner_id": pd.Categorical.from_codes(ev.codes, categories=ev.people, validate=False),
@@ -316,7 +316,7 @@ def _sessions_frame(ev: _Events) -> pd.DataFrame:
             "event": pd.Categorical.from_codes(ev.events, dtype=_event_dtype(), validate=False),
             "time": as_time(ev.times),
             "session": ev.session,
-            "gap_minutes": gap_minutes,
+            "session_gap_minutes": session_gap_minutes,
         }
     )
 
@@ -327,14 +327,14 @@ def _sessions_frame(ev: _Events) -> pd.DataFrame:
 def sessionise(
     course_or_step_activity,
     *,
-    gap_minutes: float = 65,
+    session_gap_minutes: float = 65,
     roles: Sequence[str] | None = ("learner",),
 ) -> pd.DataFrame:
     """Cut every learner's step events into study sessions (all learners at once).
 
     Answers: *when did each learner work on the course, and in how many sittings?*
     Step events are first visits (``first_visited_at``) and completions
-    (``last_completed_at``) of steps. A gap **longer** than ``gap_minutes`` between
+    (``last_completed_at``) of steps. A gap **longer** than ``session_gap_minutes`` between
     two events of the same learner starts a new session; a gap exactly equal to it
     does not.
 
@@ -343,7 +343,7 @@ def sessionise(
     course_or_step_activity : Course or DataFrame
         A course (only people with one of ``roles`` in the enrolments are used) or a
         step-activity table (every row is used).
-    gap_minutes : float
+    session_gap_minutes : float
         The session gap; a course's setting is ``course.config.session_gap_minutes``.
     roles : tuple of str or None
         With a course: the enrolment roles counted (default learners only; None: all).
@@ -359,7 +359,7 @@ def sessionise(
     - ``event``: ``"visited"`` or ``"completed"`` (Categorical).
     - ``time``: when (UTC).
     - ``session``: the learner's session number, from 1.
-    - ``gap_minutes``: minutes since the learner's previous event (NaN for the first).
+    - ``session_gap_minutes``: minutes since the learner's previous event (NaN for the first).
 
     Examples
     --------
@@ -374,7 +374,9 @@ def sessionise(
     1  1.2        1
     2  1.3        2
     """
-    ev = _sessionise_events(course_or_step_activity, gap_minutes=gap_minutes, roles=roles)
+    ev = _sessionise_events(
+        course_or_step_activity, session_gap_minutes=session_gap_minutes, roles=roles
+    )
     return _sessions_frame(ev)
 
 
@@ -421,13 +423,13 @@ def _per_learner(ev: _Events) -> pd.DataFrame:
 def learner_sessions(
     course,
     *,
-    gap_minutes: float = 65,
+    session_gap_minutes: float = 65,
     group: str | None = None,
 ) -> pd.DataFrame:
     """Per learner: how many study sessions, how long in the course, how long studying.
 
     Answers: *how do learners pace themselves?* Built on :func:`sessionise` (a gap
-    longer than ``gap_minutes`` starts a new session). This is a learner-level table
+    longer than ``session_gap_minutes`` starts a new session). This is a learner-level table
     for analysis; charts should get :func:`session_distribution`,
     :func:`session_summary` or :func:`compare_groups` instead.
 
@@ -435,7 +437,7 @@ def learner_sessions(
     ----------
     course : Course or DataFrame
         A course (learners with role ``learner``) or a step-activity table.
-    gap_minutes : float
+    session_gap_minutes : float
         The session gap (``course.config.session_gap_minutes``).
     group : str, optional
         Only learners of this group (any expression :func:`group_members` accepts,
@@ -477,7 +479,7 @@ def learner_sessions(
         if isinstance(course, pd.DataFrame):
             raise ValueError("group= needs a course (learner groups come from its enrolments)")
         only = ids_mask(course, group)
-    ev = _sessionise_events(course, gap_minutes=gap_minutes, only=only)
+    ev = _sessionise_events(course, session_gap_minutes=session_gap_minutes, only=only)
     if len(ev) == 0:
         return empty_frame(_LEARNER_COLUMNS, _learner_dtypes(ev.people))
     return _per_learner(ev)
@@ -705,7 +707,7 @@ def compare_groups(
     course,
     groups: Sequence[str] = ("fully_participated", "unenrolled"),
     *,
-    gap_minutes: float = 65,
+    session_gap_minutes: float = 65,
     measures: str | Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Session measures compared across learner groups (quartiles per group).
@@ -719,7 +721,7 @@ def compare_groups(
     course : Course
     groups : sequence of str
         Group expressions (see :data:`GROUPS` and :func:`group_members`).
-    gap_minutes : float
+    session_gap_minutes : float
         The session gap.
     measures : str or list of str, optional
         As in :func:`session_summary`.
@@ -747,7 +749,7 @@ def compare_groups(
     0  ~unenrolled  sessions         1     2.0
     1   unenrolled  sessions         1     1.0
     """
-    ls = learner_sessions(course, gap_minutes=gap_minutes)
+    ls = learner_sessions(course, session_gap_minutes=session_gap_minutes)
     if ls.empty:
         return session_summary(ls, measures=measures)
     flags = learner_flags(course)
@@ -769,7 +771,7 @@ def learner_trajectory(
     *,
     learner=None,
     seed: int = 0,
-    gap_minutes: float = 65,
+    session_gap_minutes: float = 65,
 ) -> pd.DataFrame:
     """One learner's path through the course: which step, when, in which session.
 
@@ -799,7 +801,7 @@ def learner_trajectory(
     [1, 2, 3]
     """
     if learner is None:
-        ev = _sessionise_events(course, gap_minutes=gap_minutes)
+        ev = _sessionise_events(course, session_gap_minutes=session_gap_minutes)
         if len(ev) == 0:
             return _empty_trajectory(ev.step_dtype)
         ends = np.append(np.flatnonzero(ev.new_learner)[1:], len(ev)) - 1
@@ -810,7 +812,7 @@ def learner_trajectory(
     only = np.zeros(len(course.people) + 1, dtype=bool)
     if pos >= 0:
         only[pos] = True
-    ev = _sessionise_events(course, gap_minutes=gap_minutes, roles=None, only=only)
+    ev = _sessionise_events(course, session_gap_minutes=session_gap_minutes, roles=None, only=only)
     if len(ev) == 0:
         return _empty_trajectory(ev.step_dtype)
     name = pseudonyms([learner], salt=pseudonym_salt(course)).iloc[0]

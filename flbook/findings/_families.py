@@ -570,7 +570,7 @@ def _study_time_shape(course) -> tuple[np.ndarray, list[tuple[float, float, floa
     from scipy.signal import find_peaks
     from scipy.stats import gaussian_kde
 
-    ls = A.learner_sessions(course, gap_minutes=course.config.session_gap_minutes)
+    ls = A.learner_sessions(course, session_gap_minutes=course.config.session_gap_minutes)
     minutes = ls["study_minutes"].dropna().to_numpy(dtype=float)
     if len(minutes) < MIN_LEARNERS:
         return None
@@ -825,11 +825,11 @@ def schedule_findings(course) -> list[Finding]:
     list of Finding
         kinds ``busiest_weekday`` and ``busiest_hour``.
     """
-    tz = course.config.timezone
+    timezone = course.config.timezone
     visitors = int(A.learner_flags(course)["visited"].sum())
     if visitors < MIN_LEARNERS:
         return []
-    act = A.activity_by_hour(course, tz=tz, events=["visited"])
+    act = A.activity_by_hour(course, timezone=timezone, events=["visited"])
     if act.empty or int(act["count"].sum()) == 0:
         return []
     days = A.weekday_summary(act)
@@ -867,7 +867,7 @@ def schedule_findings(course) -> list[Finding]:
             "pct",
             visitors,
             f"The busiest hour of the day was {int(h['hour']):02d}:00–"
-            f"{(int(h['hour']) + 1) % 24:02d}:00 ({tz}), with {pct(h['pct'])} of the visits.",
+            f"{(int(h['hour']) + 1) % 24:02d}:00 ({timezone}), with {pct(h['pct'])} of the visits.",
         )
     )
     return out

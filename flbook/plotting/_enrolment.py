@@ -103,7 +103,7 @@ def plot_daily_enrolments(
     *,
     notable_dates: dict | None = None,
     week_starts: Sequence | None = None,
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """Bars per day: enrolments upwards, unenrolments downwards.
@@ -113,8 +113,8 @@ def plot_daily_enrolments(
     data : the table :func:`~flbook.analysis.daily_enrolments` returned.
     notable_dates : ``{label: date}`` drawn as labelled dashed lines.
     week_starts : first day of each study week, shaded.
-    min_count : the small-count rule (:mod:`flbook.privacy`): a day with 1 to
-        ``min_count - 1`` learners has no bar, and the x label says how many such days.
+    min_learners : the small-count rule (:mod:`flbook.privacy`): a day with 1 to
+        ``min_learners - 1`` learners has no bar, and the x label says how many such days.
     ax : the Axes to draw on (default: the current Axes).
 
     Returns
@@ -126,7 +126,7 @@ def plot_daily_enrolments(
         return no_data(ax)
     m = data["measure"].astype("str")
     counts = data["learners"].to_numpy()
-    small = (counts > 0) & (counts < min_count)
+    small = (counts > 0) & (counts < min_learners)
     up = data[(m == "enrolled").to_numpy() & ~small]
     down = data[(m == "unenrolled").to_numpy() & ~small]
     width = 0.85  # days
@@ -163,8 +163,8 @@ def plot_daily_enrolments(
     if small.any():
         days = int(data.loc[small, "date"].nunique())
         ax.set_xlabel(
-            f"Date (UTC)\n{days:,} day(s) with 1 to {min_count - 1} learners enrolling or "
-            f"unenrolling have no bar (counts under {min_count} are not shown)"
+            f"Date (UTC)\n{days:,} day(s) with 1 to {min_learners - 1} learners enrolling or "
+            f"unenrolling have no bar (counts under {min_learners} are not shown)"
         )
     legend_above(ax)
     return ax

@@ -105,7 +105,7 @@ def plot_event_counts(
     data: pd.DataFrame,
     *,
     value: str = "events",
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """Horizontal bars: how many events (or learners) of each type.
@@ -116,7 +116,7 @@ def plot_event_counts(
         The output of :func:`~flbook.analysis.event_counts`.
     value : {"events", "learners"}
         Count events, or learners with at least one event of the type.
-    min_count : int
+    min_learners : int
         An event type of fewer learners is not drawn and says so (:mod:`flbook.privacy`).
     ax : Axes, optional
     """
@@ -126,7 +126,7 @@ def plot_event_counts(
     labels = [_label(e) for e in data["event"]]
     vals = data[value].to_numpy(dtype=float)
     small = (
-        small_rows(data, ["learners"], min_count=min_count)
+        small_rows(data, ["learners"], min_learners=min_learners)
         if "learners" in data
         else np.zeros(len(data), bool)
     )
@@ -137,7 +137,7 @@ def plot_event_counts(
     ax.set_xlabel("Events" if value == "events" else "Learners")
     if small.any():  # events of under 10 learners are not drawn
         labels = [
-            f"{lab} ({small_label(min_count)} learners)" if hide else lab
+            f"{lab} ({small_label(min_learners)} learners)" if hide else lab
             for lab, hide in zip(labels, small, strict=True)
         ]
         ax.set_yticklabels(labels)

@@ -21,7 +21,7 @@ def _group_label(group: str) -> str:
 
 
 def plot_population_summary(
-    data: pd.DataFrame, *, min_count: int = MIN_COUNT, ax: Axes | None = None
+    data: pd.DataFrame, *, min_learners: int = MIN_COUNT, ax: Axes | None = None
 ) -> Axes:
     """Horizontal bars: learners in each group, labelled with the count and share.
 
@@ -30,7 +30,7 @@ def plot_population_summary(
     data : the table :func:`~flbook.analysis.population_summary` returned (``group``,
         ``learners``, ``pct_of_enrolled``). Groups are drawn top to bottom in its order;
         single groups in blue, combinations (``&``, ``|``, ``~``) in orange.
-    min_count : a group of fewer learners gets no bar and reads "<10"
+    min_learners : a group of fewer learners gets no bar and reads "<10"
         (:mod:`flbook.privacy`).
     ax : the Axes to draw on (default: the current Axes).
 
@@ -47,10 +47,12 @@ def plot_population_summary(
     combo = data["group"].astype("str").str.contains(r"[&|~]").to_numpy()
     colors = np.where(combo, COLORS["secondary"], COLORS["primary"])
     pos = np.arange(len(data))
-    small = small_rows(data, ["learners"], min_count=min_count)  # too few: no bar, no number
+    small = small_rows(data, ["learners"], min_learners=min_learners)  # too few: no bar, no number
     bars = ax.barh(pos, np.where(small, 0.0, counts), color=colors, height=0.7)
     texts = [
-        small_label(min_count) if hide else f"{int(c):,}" + ("" if np.isnan(p) else f" ({p:.0f}%)")
+        small_label(min_learners)
+        if hide
+        else f"{int(c):,}" + ("" if np.isnan(p) else f" ({p:.0f}%)")
         for c, p, hide in zip(counts, pct, small, strict=True)
     ]
     ax.bar_label(bars, labels=texts, padding=3, fontsize=8)

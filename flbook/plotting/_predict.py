@@ -3,7 +3,7 @@
 Each function draws a table from :mod:`flbook.predict` (``evaluate``, ``calibration``,
 ``risk_distribution``, ``driver_summary``) on one Axes. None of them sees a learner id.
 Each applies the small-count rule (:mod:`flbook.privacy`): a bar, point or score that
-rests on fewer than ``min_count`` learners is not drawn, and the chart says so.
+rests on fewer than ``min_learners`` learners is not drawn, and the chart says so.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def plot_prediction_scores(
     *,
     metric: str = "auc",
     model: str | None = "logistic",
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """Grouped bars: one score per study week, one bar per paradigm, beside the baseline.
@@ -70,7 +70,7 @@ def plot_prediction_scores(
         ``"brier"``, ``"calibration_error_pct"``.
     model : the model whose scores are drawn (``None``: the first one present); the
         baseline is always drawn, hatched grey.
-    min_count : a score of fewer learners is not drawn: fewer scored learners, and for
+    min_learners : a score of fewer learners is not drawn: fewer scored learners, and for
         ``precision_pct`` fewer flagged, for ``recall_pct`` fewer who disengaged.
     ax : the Axes to draw on (default: the current one).
     """
@@ -88,10 +88,10 @@ def plot_prediction_scores(
         base = d["flagged"].to_numpy(dtype=float)
     elif metric == "recall_pct" and "disengaged_pct" in d:
         base = np.round(base * d["disengaged_pct"].fillna(0).to_numpy(dtype=float) / 100)
-    few = base < min_count
+    few = base < min_learners
     d = d[~few]
     if d.empty:
-        return no_data(ax, f"Every score rests on fewer than {min_count} learners")
+        return no_data(ax, f"Every score rests on fewer than {min_learners} learners")
     weeks = sorted(pd.unique(d["week"]))
     order = [p for p in ("post-hoc", "transfer", "in-situ", _BASELINE) if p in set(par[d.index])]
     width = 0.8 / len(order)
@@ -119,7 +119,7 @@ def plot_prediction_scores(
         ax.set_ylim(0, 100)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     if few.any():
-        _note(ax, f"Scores resting on fewer than {min_count} learners are not drawn")
+        _note(ax, f"Scores resting on fewer than {min_learners} learners are not drawn")
     return ax
 
 
@@ -127,7 +127,7 @@ def plot_calibration(
     data: pd.DataFrame,
     *,
     model: str | None = "logistic",
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """Predicted risk against the share who disengaged, one line per paradigm.
@@ -140,17 +140,17 @@ def plot_calibration(
     data : :func:`flbook.predict.calibration` output.
     model : the model drawn (``None``: the first one present); the baseline (two
         points: active and inactive this week) is drawn as grey crosses.
-    min_count : a risk band of fewer learners is not drawn (its share who disengaged
+    min_learners : a risk band of fewer learners is not drawn (its share who disengaged
         would describe a few people).
     ax : the Axes to draw on.
     """
     ax = get_ax(ax)
     if data is None or data.empty:
         return no_data(ax, "No predictions to compare")
-    few = data["learners"].to_numpy(dtype=float) < min_count
+    few = data["learners"].to_numpy(dtype=float) < min_learners
     data = data[~few]
     if data.empty:
-        return no_data(ax, f"Every risk band holds fewer than {min_count} learners")
+        return no_data(ax, f"Every risk band holds fewer than {min_learners} learners")
     model = _model_of(data, model)
     ax.plot([0, 100], [0, 100], color=COLORS["muted"], lw=0.8, ls=":", zorder=0)
     par = data["paradigm"].astype(str)
@@ -197,19 +197,19 @@ def plot_calibration(
     ax.set_aspect("equal", adjustable="box")
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8)
     if few.any():
-        _note(ax, f"Risk bands of fewer than {min_count} learners are not drawn")
+        _note(ax, f"Risk bands of fewer than {min_learners} learners are not drawn")
     return ax
 
 
 def plot_risk_distribution(
-    data: pd.DataFrame, *, min_count: int = MIN_COUNT, ax: Axes | None = None
+    data: pd.DataFrame, *, min_learners: int = MIN_COUNT, ax: Axes | None = None
 ) -> Axes:
     """Learners per risk band, the flagged ones highlighted.
 
     Parameters
     ----------
     data : :func:`flbook.predict.risk_distribution` output.
-    min_count : a segment (flagged or not, in one band) of fewer learners is not drawn.
+    min_learners : a segment (flagged or not, in one band) of fewer learners is not drawn.
     ax : the Axes to draw on.
     """
     ax = get_ax(ax)
@@ -219,9 +219,9 @@ def plot_risk_distribution(
     width = (data["bin_right_pct"] - data["bin_left_pct"]).to_numpy(dtype=float)
     flagged = data["flagged"].to_numpy(dtype=float)
     rest = data["learners"].to_numpy(dtype=float) - flagged
-    few = ((flagged > 0) & (flagged < min_count)) | ((rest > 0) & (rest < min_count))
-    flagged = np.where((flagged > 0) & (flagged < min_count), 0.0, flagged)
-    rest = np.where((rest > 0) & (rest < min_count), 0.0, rest)
+    few = ((flagged > 0) & (flagged < min_learners)) | ((rest > 0) & (rest < min_learners))
+    flagged = np.where((flagged > 0) & (flagged < min_learners), 0.0, flagged)
+    rest = np.where((rest > 0) & (rest < min_learners), 0.0, rest)
     ax.bar(left, rest, width=width * 0.95, align="edge", color=PALETTE[5], label="Not flagged")
     ax.bar(
         left,
@@ -239,12 +239,12 @@ def plot_risk_distribution(
     thousands(ax, "y")
     ax.legend(loc="upper center")
     if few.any():
-        _note(ax, f"Bars of 1 to {min_count - 1} learners are not drawn")
+        _note(ax, f"Bars of 1 to {min_learners - 1} learners are not drawn")
     return ax
 
 
 def plot_risk_drivers(
-    data: pd.DataFrame, *, top: int = 8, min_count: int = MIN_COUNT, ax: Axes | None = None
+    data: pd.DataFrame, *, top: int = 8, min_learners: int = MIN_COUNT, ax: Axes | None = None
 ) -> Axes:
     """Horizontal bars: how many flagged learners each feature drove, by its signal.
 
@@ -252,15 +252,15 @@ def plot_risk_drivers(
     ----------
     data : :func:`flbook.predict.driver_summary` output.
     top : at most this many features, the most frequent.
-    min_count : a feature that drove fewer flagged learners is not drawn.
+    min_learners : a feature that drove fewer flagged learners is not drawn.
     ax : the Axes to draw on.
     """
     ax = get_ax(ax)
     if data is None or data.empty:
         return no_data(ax, "No risk drivers")
-    few = data["learners"].to_numpy(dtype=float) < min_count
+    few = data["learners"].to_numpy(dtype=float) < min_learners
     if few.all():
-        return no_data(ax, f"Every risk driver drove fewer than {min_count} flagged learners")
+        return no_data(ax, f"Every risk driver drove fewer than {min_learners} flagged learners")
     d = data[~few].head(int(top)).iloc[::-1]
     signals = list(dict.fromkeys(data["signal"]))
     color = {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(signals)}
@@ -278,5 +278,5 @@ def plot_risk_drivers(
         loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, title="Signal", title_fontsize=8
     )
     if few.any():
-        _note(ax, f"Drivers of fewer than {min_count} flagged learners are not drawn")
+        _note(ax, f"Drivers of fewer than {min_learners} flagged learners are not drawn")
     return ax

@@ -68,7 +68,7 @@ def plot_response_heatmap(
     annotate: bool | None = None,
     cmap: str = "Blues",
     colorbar: bool = True,
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """Heatmap of answers chosen (question × answer), the keyed answer marked ✓ and outlined.
@@ -81,7 +81,7 @@ def plot_response_heatmap(
     annotate : write the count in each cell; default when there are at most 400 cells.
     cmap : matplotlib colour map.
     colorbar : draw a colour bar inside the Axes' area (an inset, nothing outside ``ax``).
-    min_count : the small-count rule (:mod:`flbook.privacy`): a cell of fewer answers is
+    min_learners : the small-count rule (:mod:`flbook.privacy`): a cell of fewer answers is
         left blank and reads "<10".
     ax : Axes to draw on (default: current Axes).
 
@@ -102,7 +102,7 @@ def plot_response_heatmap(
     grid[qi, ri] = data[value].to_numpy(dtype=float)
     counts = np.zeros_like(grid)
     counts[qi, ri] = data["responses"].to_numpy(dtype=float)
-    small = (counts > 0) & (counts < min_count)
+    small = (counts > 0) & (counts < min_learners)
     grid[small] = np.nan  # too few answers: no colour, no number
     vmax = 100.0 if value == "pct" else max(float(np.nanmax(grid, initial=0.0)), 1.0)
     im = ax.imshow(
@@ -133,7 +133,7 @@ def plot_response_heatmap(
     for y, x, key in zip(qi, ri, ok, strict=True):
         if not (annotate or key):
             continue
-        label = small_label(min_count) if small[y, x] else f"{int(counts[y, x]):,}"
+        label = small_label(min_learners) if small[y, x] else f"{int(counts[y, x]):,}"
         if key:
             label = f"{KEY_TICK} {label}" if annotate else KEY_TICK
         ax.text(
@@ -299,20 +299,20 @@ def plot_recovered_learners(data: pd.DataFrame, *, ax: Axes | None = None) -> Ax
     return ax
 
 
-def shown_answer_counts(data: pd.DataFrame, *, min_count: int = MIN_COUNT) -> pd.DataFrame:
+def shown_answer_counts(data: pd.DataFrame, *, min_learners: int = MIN_COUNT) -> pd.DataFrame:
     """An :func:`~flbook.analysis.answer_counts` table as a chart may draw it.
 
     The small-count rule (:mod:`flbook.privacy`): ``first_try`` (one per learner) is NaN
-    when it is 1 to ``min_count - 1``, and ``later_tries`` is NaN when they come from
+    when it is 1 to ``min_learners - 1``, and ``later_tries`` is NaN when they come from
     that few learners (``learners_later``). ``attrs["hidden"]`` counts the hidden
     values.
     """
     out = data.copy()
     first = out["first_try"].to_numpy(dtype=float)
     later = out["later_tries"].to_numpy(dtype=float)
-    small_first = (first > 0) & (first < min_count)
+    small_first = (first > 0) & (first < min_learners)
     who = out["learners_later"].to_numpy()
-    small_later = (who > 0) & (who < min_count)
+    small_later = (who > 0) & (who < min_learners)
     out["first_try"] = np.where(small_first, np.nan, first)
     out["later_tries"] = np.where(small_later, np.nan, later)
     out.attrs["hidden"] = int(small_first.sum() + small_later.sum())
@@ -323,7 +323,7 @@ def plot_answer_counts(
     data: pd.DataFrame,
     *,
     question: str | None = None,
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """Answers to one question: first tries with later tries stacked on top, correct ✓.
@@ -332,7 +332,7 @@ def plot_answer_counts(
     ----------
     data : :func:`~flbook.analysis.answer_counts` output.
     question : the question drawn (``"W.S.Q"``); default the first in ``data``.
-    min_count : the small-count rule (:mod:`flbook.privacy`): a bar part about fewer
+    min_learners : the small-count rule (:mod:`flbook.privacy`): a bar part about fewer
         learners is not drawn (see :func:`shown_answer_counts`), and the x label says so.
     ax : Axes to draw on (default: current Axes).
 
@@ -346,7 +346,7 @@ def plot_answer_counts(
         return no_data(ax)
     questions = data["quiz_question"].astype(str)
     question = questions.iloc[0] if question is None else str(question)
-    part = shown_answer_counts(data[(questions == question).to_numpy()], min_count=min_count)
+    part = shown_answer_counts(data[(questions == question).to_numpy()], min_learners=min_learners)
     if part.empty:
         return no_data(ax)
     x = np.arange(len(part))
@@ -367,7 +367,9 @@ def plot_answer_counts(
             t.set_fontweight("bold")
     ax.set_xlabel("Answer (✓ correct)")
     if part.attrs["hidden"]:
-        ax.set_xlabel(f"Answer (✓ correct)\nBars about 1 to {min_count - 1} learners are not drawn")
+        ax.set_xlabel(
+            f"Answer (✓ correct)\nBars about 1 to {min_learners - 1} learners are not drawn"
+        )
     ax.set_ylabel("Answers")
     ax.set_title(f"Question {question}", fontsize=10)
     thousands(ax, "y")

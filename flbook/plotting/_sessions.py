@@ -146,7 +146,7 @@ def plot_session_distribution(
     data: pd.DataFrame,
     *,
     log_x: bool | None = None,
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
     peaks: pd.DataFrame | Sequence[float] | None = None,
     ax: Axes | None = None,
 ) -> Axes:
@@ -160,7 +160,7 @@ def plot_session_distribution(
         Log-scaled x axis; default: when the bins are log-spaced (heavy-tailed
         measures). Learners in the ``[0, …)`` bin cannot be drawn on a log axis; the
         chart says how many there are.
-    min_count : int
+    min_learners : int
         The small-count rule (:mod:`flbook.privacy`): with one group, a bar of fewer
         learners is not drawn; with several, a bin of fewer learners is drawn at 0 and
         a group of fewer learners gets no outline. The x label says so.
@@ -189,7 +189,7 @@ def plot_session_distribution(
         d = data[data["group"] == g]
         if len(groups) == 1:
             heights = d["learners"].to_numpy(dtype=float)
-            small = (heights > 0) & (heights < min_count)
+            small = (heights > 0) & (heights < min_learners)
             small_bars = bool(small[keep].any())
             ax.bar(
                 d["bin_left"].to_numpy()[keep],
@@ -202,10 +202,10 @@ def plot_session_distribution(
             )
         else:
             counts = d["learners"].to_numpy(dtype=float)
-            if 0 < counts.sum() < min_count:  # a group of a few: no outline at all
+            if 0 < counts.sum() < min_learners:  # a group of a few: no outline at all
                 small_groups.append(str(g))
                 continue
-            small = (counts > 0) & (counts < min_count)  # a share of a few points at them
+            small = (counts > 0) & (counts < min_learners)  # a share of a few points at them
             small_bars = small_bars or bool(small[keep].any())
             edges = np.append(d["bin_left"].to_numpy()[keep], d["bin_right"].to_numpy()[keep][-1:])
             ax.stairs(
@@ -217,7 +217,7 @@ def plot_session_distribution(
             )
         n_hidden = int(d["learners"].to_numpy()[~keep].sum())
         if n_hidden:
-            n_text = count_text(n_hidden, min_count)
+            n_text = count_text(n_hidden, min_learners)
             hidden.append(f"{g}: {n_text}" if len(groups) > 1 else n_text)
     if log_x:
         ax.set_xscale("log")
@@ -232,13 +232,13 @@ def plot_session_distribution(
     if small_bars:
         what = "Bars" if len(groups) == 1 else "Bins"
         ax.set_xlabel(
-            f"{ax.get_xlabel()}\n{what} of 1 to {min_count - 1} learners are "
+            f"{ax.get_xlabel()}\n{what} of 1 to {min_learners - 1} learners are "
             f"{'not drawn' if len(groups) == 1 else 'drawn at 0'} "
-            f"(counts under {min_count} are not shown)"
+            f"(counts under {min_learners} are not shown)"
         )
     if small_groups:
         ax.set_xlabel(
-            f"{ax.get_xlabel()}\nNot drawn, fewer than {min_count} learners: "
+            f"{ax.get_xlabel()}\nNot drawn, fewer than {min_learners} learners: "
             + ", ".join(small_groups)
         )
     if len(groups) == 1:
@@ -312,7 +312,7 @@ def plot_group_comparison(
     *,
     measure: str | None = None,
     wrap: int | None = None,
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """Box-like comparison of one session measure across learner groups.
@@ -332,7 +332,7 @@ def plot_group_comparison(
     wrap : int, optional
         Wrap group names at about this many characters (default: from the Axes' width
         per group, so names do not run into each other).
-    min_count : int
+    min_learners : int
         The small-count rule (:mod:`flbook.privacy`): a group of fewer learners gets no
         box (its quartiles would describe a few people); its label reads "(n < 10)".
     ax : Axes, optional
@@ -349,10 +349,10 @@ def plot_group_comparison(
         slot_pt = ax.get_position().width * ax.figure.get_figwidth() * 72 / len(d)
         wrap = int(max(8, min(24, slot_pt / 5.4)))
     records = d.to_dict("records")  # one record per group: a handful
-    small = [0 < int(r["learners"]) < min_count for r in records]
+    small = [0 < int(r["learners"]) < min_learners for r in records]
     labels = [
         f"{_group_label(r['group'], wrap)}\n"
-        + (f"(n < {min_count})" if few else f"(n = {int(r['learners']):,})")
+        + (f"(n < {min_learners})" if few else f"(n = {int(r['learners']):,})")
         for r, few in zip(records, small, strict=True)
     ]
     stats = [
@@ -396,7 +396,7 @@ def plot_group_comparison_grid(
     measures: Sequence[str] | None = None,
     ncols: int | None = None,
     figsize: tuple[float, float] | None = None,
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
 ) -> Figure:
     """Every measure of :func:`~flbook.analysis.compare_groups`, one panel each.
 
@@ -414,7 +414,7 @@ def plot_group_comparison_grid(
         more, rows of three).
     figsize : (width, height) in inches, optional
         Default: about 3.2 × 3.4 inches per panel.
-    min_count : int
+    min_learners : int
         A group of fewer learners gets no box (see :func:`plot_group_comparison`).
 
     Group names are wrapped to fit their panel, so four panels of two or three groups
@@ -433,7 +433,7 @@ def plot_group_comparison_grid(
     if not measures:
         no_data(flat[0])
     for ax, m in zip(flat, measures, strict=False):  # a handful of measures
-        plot_group_comparison(data, measure=m, min_count=min_count, ax=ax)
+        plot_group_comparison(data, measure=m, min_learners=min_learners, ax=ax)
     for ax in flat[len(measures) if measures else 1 :]:  # empty slots of the last row
         ax.set_visible(False)
     fig.tight_layout()

@@ -275,7 +275,7 @@ def plot_first_comment_steps(
     *,
     exercise_steps: Iterable[str] = (),
     social_steps: Iterable[str] = (),
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """Where learners posted their first comment: one bar per step.
@@ -284,7 +284,7 @@ def plot_first_comment_steps(
     ----------
     data : the table of :func:`~flbook.analysis.first_comment_steps` (``step, learners``).
     exercise_steps, social_steps : steps to shade ("W.S"), named in the legend.
-    min_count : a bar of fewer learners is not drawn (:mod:`flbook.privacy`).
+    min_learners : a bar of fewer learners is not drawn (:mod:`flbook.privacy`).
     ax : the Axes to draw on (default: the current Axes).
 
     Returns
@@ -295,7 +295,7 @@ def plot_first_comment_steps(
     if no_step_rows(data, "learners"):
         return no_data(ax)
     steps = ordered_steps(data["step"])
-    heights, hidden = hide_small_bars(per_step(data, steps, "learners"), min_count)
+    heights, hidden = hide_small_bars(per_step(data, steps, "learners"), min_learners)
     ax.bar(
         np.arange(len(steps)),
         heights,
@@ -307,7 +307,7 @@ def plot_first_comment_steps(
     thousands(ax, "y")
     finish_steps(ax, steps, exercise_steps, social_steps, legend=True)
     if hidden:
-        note_hidden(ax, min_count)
+        note_hidden(ax, min_learners)
     return ax
 
 

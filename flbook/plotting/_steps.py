@@ -121,7 +121,7 @@ def plot_step_counts(
     value: str | None = None,
     exercise_steps: Iterable[str] = (),
     social_steps: Iterable[str] = (),
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
     pool: bool = False,
     ax: Axes | None = None,
     **kwargs,
@@ -138,12 +138,12 @@ def plot_step_counts(
         bars; one name draws one bar per step).
     value : the column to draw (default ``count`` if present, else ``learners``).
     exercise_steps, social_steps : steps to shade ("W.S"), named in the legend.
-    min_count : the small-count rule (:mod:`flbook.privacy`): a bar that counts fewer
+    min_learners : the small-count rule (:mod:`flbook.privacy`): a bar that counts fewer
         learners (measures ``visited`` and ``completed``, or a ``learners`` column) is
         not drawn, and the x label says so.
-    pool : with one series of learners, pool the steps of fewer than ``min_count``
+    pool : with one series of learners, pool the steps of fewer than ``min_learners``
         learners into one hatched "rest of week N" bar per week (drawn when the pool
-        reaches ``min_count``), instead of leaving them out one by one.
+        reaches ``min_learners``), instead of leaving them out one by one.
     ax : the Axes to draw on (default: the current Axes).
     **kwargs : passed to :meth:`~matplotlib.axes.Axes.bar`.
 
@@ -181,7 +181,7 @@ def plot_step_counts(
     k = len(order)
     if pool and k == 1 and (value == "learners" or order[0] in LEARNER_MEASURES):
         part = data if order[0] is None else data[data["measure"].astype(str) == order[0]]
-        pooled = pool_small_steps(steps, per_step(part, steps, value), min_count)
+        pooled = pool_small_steps(steps, per_step(part, steps, value), min_learners)
         ax.bar(
             np.arange(len(pooled)),
             pooled["height"].to_numpy(),
@@ -194,7 +194,7 @@ def plot_step_counts(
         _hatch_pools(ax.containers[-1], pooled)
         ax.set_ylabel("Learners" if value == "count" else value.replace("_", " ").capitalize())
         thousands(ax, "y")
-        _finish_pooled(ax, pooled, exercise_steps, social_steps, min_count)
+        _finish_pooled(ax, pooled, exercise_steps, social_steps, min_learners)
         return ax
     x = np.arange(len(steps))
     width = 0.8 / k
@@ -203,7 +203,7 @@ def plot_step_counts(
         part = data if m is None else data[data["measure"].astype(str) == m]
         heights = per_step(part, steps, value)
         if value == "learners" or m in LEARNER_MEASURES:
-            heights, small = hide_small_bars(heights, min_count)
+            heights, small = hide_small_bars(heights, min_learners)
             hidden = hidden or small
         label = None if (m is None or k == 1) else MEASURE_LABELS.get(m, m)
         color = COLORS["primary"] if k == 1 else PALETTE[i % len(PALETTE)]
@@ -228,31 +228,31 @@ def plot_step_counts(
     thousands(ax, "y")
     finish_steps(ax, steps, exercise_steps, social_steps, legend=True)
     if hidden:
-        note_hidden(ax, min_count)
+        note_hidden(ax, min_learners)
     return ax
 
 
-def hide_small_bars(heights: np.ndarray, min_count: int) -> tuple[np.ndarray, bool]:
-    """Heights with counts of 1 to ``min_count - 1`` learners set to 0 (not drawn)."""
-    small = (heights > 0) & (heights < min_count)
+def hide_small_bars(heights: np.ndarray, min_learners: int) -> tuple[np.ndarray, bool]:
+    """Heights with counts of 1 to ``min_learners - 1`` learners set to 0 (not drawn)."""
+    small = (heights > 0) & (heights < min_learners)
     return np.where(small, 0.0, heights), bool(small.any())
 
 
-def pool_small_steps(steps: Sequence[str], heights: np.ndarray, min_count: int) -> pd.DataFrame:
-    """Steps of fewer than ``min_count`` learners pooled into one "rest of week N" per week.
+def pool_small_steps(steps: Sequence[str], heights: np.ndarray, min_learners: int) -> pd.DataFrame:
+    """Steps of fewer than ``min_learners`` learners pooled into one "rest of week N" per week.
 
     Parameters
     ----------
     steps : the steps in course order ("W.S").
     heights : learners per step, aligned on ``steps``.
-    min_count : the smallest count of people shown (:mod:`flbook.privacy`).
+    min_learners : the smallest count of people shown (:mod:`flbook.privacy`).
 
     Returns
     -------
     DataFrame
         One row per bar in course order: ``step`` (the step, or ``"W.rest"`` for a
         week's pool, placed after that week's own bars), ``label`` (the step, or
-        ``"rest of week W"``), ``height`` (learners; 0 for a pool under ``min_count``,
+        ``"rest of week W"``), ``height`` (learners; 0 for a pool under ``min_learners``,
         which is not drawn), ``pooled`` (bool), ``last_step`` (the week's last step for a
         pool, else the step itself) and ``pooled_steps`` (how many steps a pool holds).
 
@@ -270,7 +270,7 @@ def pool_small_steps(steps: Sequence[str], heights: np.ndarray, min_count: int) 
     week_of = [str(s).split(".")[0] for s in steps]
     for week in dict.fromkeys(week_of):  # a handful of weeks
         idx = [i for i, w in enumerate(week_of) if w == week]
-        small = [i for i in idx if 0 < heights[i] < min_count]
+        small = [i for i in idx if 0 < heights[i] < min_learners]
         for i in idx:
             if i not in small:
                 rows.append(
@@ -289,7 +289,7 @@ def pool_small_steps(steps: Sequence[str], heights: np.ndarray, min_count: int) 
                 dict(
                     step=f"{week}.rest",
                     label=f"rest of week {week}",
-                    height=total if total >= min_count else 0.0,
+                    height=total if total >= min_learners else 0.0,
                     pooled=True,
                     last_step=str(steps[idx[-1]]),
                     pooled_steps=len(small),
@@ -311,7 +311,7 @@ def _finish_pooled(
     pooled: pd.DataFrame,
     exercise_steps: Iterable[str],
     social_steps: Iterable[str],
-    min_count: int,
+    min_learners: int,
     order: Sequence | None = None,
 ) -> None:
     """The step axis of a pooled chart: each pool named "rest of week N", the rule said."""
@@ -325,16 +325,16 @@ def _finish_pooled(
     ax.set_xticklabels(labels, rotation=90, fontsize=size)
     if pooled["pooled"].any():
         ax.set_xlabel(
-            f"{ax.get_xlabel()}\nSteps with 1 to {min_count - 1} learners are pooled in a "
-            f'hatched "rest of week" bar (drawn when it holds {min_count} or more)'
+            f"{ax.get_xlabel()}\nSteps with 1 to {min_learners - 1} learners are pooled in a "
+            f'hatched "rest of week" bar (drawn when it holds {min_learners} or more)'
         )
 
 
-def note_hidden(ax: Axes, min_count: int) -> None:
-    """Add to the x label that steps with fewer than ``min_count`` learners have no bar."""
+def note_hidden(ax: Axes, min_learners: int) -> None:
+    """Add to the x label that steps with fewer than ``min_learners`` learners have no bar."""
     ax.set_xlabel(
-        f"{ax.get_xlabel()}\nSteps with 1 to {min_count - 1} learners have no bar "
-        f"(counts under {min_count} are not shown)"
+        f"{ax.get_xlabel()}\nSteps with 1 to {min_learners - 1} learners have no bar "
+        f"(counts under {min_learners} are not shown)"
     )
 
 
@@ -346,7 +346,7 @@ def plot_stopped_here(
     *,
     exercise_steps: Iterable[str] = (),
     social_steps: Iterable[str] = (),
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
     pool: bool = False,
     ax: Axes | None = None,
 ) -> Axes:
@@ -357,9 +357,9 @@ def plot_stopped_here(
     data : the table of :func:`~flbook.analysis.last_steps` (``step, learners,
         stopped_cumulative, went_on``).
     exercise_steps, social_steps : steps to shade ("W.S").
-    min_count : a bar of fewer learners is not drawn (:mod:`flbook.privacy`); the lines
+    min_learners : a bar of fewer learners is not drawn (:mod:`flbook.privacy`); the lines
         add up every learner.
-    pool : pool the steps of fewer than ``min_count`` learners into one hatched "rest
+    pool : pool the steps of fewer than ``min_learners`` learners into one hatched "rest
         of week N" bar per week, after the week's own steps (see
         :func:`pool_small_steps`); the lines there read as at the week's last step.
     ax : the Axes to draw on (default: the current Axes).
@@ -377,13 +377,13 @@ def plot_stopped_here(
     going = per_step(data, steps, "went_on")
     pooled = None
     if pool:
-        pooled = pool_small_steps(steps, per_step(data, steps, "learners"), min_count)
+        pooled = pool_small_steps(steps, per_step(data, steps, "learners"), min_learners)
         at = {s: i for i, s in enumerate(steps)}
         where = [at[s] for s in pooled["last_step"]]
         heights, hidden = pooled["height"].to_numpy(), False
         cumulative, going = cumulative[where], going[where]
     else:
-        heights, hidden = hide_small_bars(per_step(data, steps, "learners"), min_count)
+        heights, hidden = hide_small_bars(per_step(data, steps, "learners"), min_learners)
     x = np.arange(len(heights))
     bars = ax.bar(
         x,
@@ -416,14 +416,14 @@ def plot_stopped_here(
     thousands(ax, "y")
     if pooled is not None:
         _finish_pooled(
-            ax, pooled, exercise_steps, social_steps, min_count, order=[bars, stopped, went_on]
+            ax, pooled, exercise_steps, social_steps, min_learners, order=[bars, stopped, went_on]
         )
         return ax
     finish_steps(
         ax, steps, exercise_steps, social_steps, legend=True, order=[bars, stopped, went_on]
     )
     if hidden:
-        note_hidden(ax, min_count)
+        note_hidden(ax, min_learners)
     return ax
 
 
@@ -435,7 +435,7 @@ def plot_step_funnel(
     *,
     exercise_steps: Iterable[str] = (),
     social_steps: Iterable[str] = (),
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """The step funnel: share of the first step's visitors who visited each step.
@@ -445,9 +445,9 @@ def plot_step_funnel(
     data : the table of :func:`~flbook.analysis.step_funnel` (``step, learners,
         pct_of_first``).
     exercise_steps, social_steps : steps to shade ("W.S").
-    min_count : the small-count rule (:mod:`flbook.privacy`): a step visited by fewer
+    min_learners : the small-count rule (:mod:`flbook.privacy`): a step visited by fewer
         learners has no bar (its percentage would point at them), and when fewer than
-        ``min_count`` learners visited the first step no percentage is drawn at all.
+        ``min_learners`` learners visited the first step no percentage is drawn at all.
     ax : the Axes to draw on (default: the current Axes).
 
     Returns
@@ -459,18 +459,18 @@ def plot_step_funnel(
         return no_data(ax)
     steps = ordered_steps(data["step"])
     first = per_step(data, steps, "learners")[0]
-    if 0 < first < min_count:
+    if 0 < first < min_learners:
         return no_data(
-            ax, f"Fewer than {min_count} learners visited the first step: too few for shares"
+            ax, f"Fewer than {min_learners} learners visited the first step: too few for shares"
         )
     x = np.arange(len(steps))
     learners = per_step(data, steps, "learners")
-    small = (learners > 0) & (learners < min_count)
+    small = (learners > 0) & (learners < min_learners)
     pct = np.where(small, 0.0, per_step(data, steps, "pct_of_first"))
     ax.bar(x, pct, width=0.8, color=COLORS["primary"], zorder=2)
     ax.set_ylabel("% of learners who visited the first step")
     ax.set_ylim(0, 100)
     finish_steps(ax, steps, exercise_steps, social_steps, legend=True)
     if small.any():
-        note_hidden(ax, min_count)
+        note_hidden(ax, min_learners)
     return ax

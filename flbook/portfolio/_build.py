@@ -80,7 +80,7 @@ def run_summary(course) -> dict[str, Any]:
 
     flags = learner_flags(course)
     gap = course.config.session_gap_minutes if course.config is not None else 65
-    sessions = learner_sessions(course, gap_minutes=gap)
+    sessions = learner_sessions(course, session_gap_minutes=gap)
     senti = sentiment_by_week(course)
     return {
         "learners": int(len(flags)),

@@ -51,37 +51,37 @@ def read_summaries(catalogue: Catalogue, out: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _shares(frame: pd.DataFrame, min_count: int) -> pd.DataFrame:
+def _shares(frame: pd.DataFrame, min_learners: int) -> pd.DataFrame:
     out = frame.copy()
     for m in MEASURES:
         k = out[m].astype(float)
         n = out["learners"].astype(float)
-        ok = (k >= min_count) & (n >= min_count)
+        ok = (k >= min_learners) & (n >= min_learners)
         out[f"{m}_pct"] = (k / n * 100).where(ok)
         lo, hi = wilson_interval(k, n)
         out[f"{m}_low"] = pd.Series(lo, index=out.index).where(ok)
         out[f"{m}_high"] = pd.Series(hi, index=out.index).where(ok)
     s = out["sentiment_responses"].astype(float)
     g = out["sentiment_good"].astype(float)
-    out["sentiment_good_pct"] = (g / s * 100).where(s >= min_count)
+    out["sentiment_good_pct"] = (g / s * 100).where(s >= min_learners)
     return out
 
 
-def portfolio_table(summaries: pd.DataFrame, *, min_count: int = MIN_COUNT) -> pd.DataFrame:
+def portfolio_table(summaries: pd.DataFrame, *, min_learners: int = MIN_COUNT) -> pd.DataFrame:
     """One row per run with the shares of its learners (and 95% Wilson intervals).
 
     Returns
     -------
     The summary columns, plus ``{measure}_pct``, ``{measure}_low``, ``{measure}_high``
     for each of :data:`MEASURES` and ``sentiment_good_pct``; shares resting on fewer
-    than ``min_count`` learners (or answers) are empty.
+    than ``min_learners`` learners (or answers) are empty.
     """
     if summaries.empty:
         return summaries
-    return _shares(summaries, min_count)
+    return _shares(summaries, min_learners)
 
 
-def course_table(summaries: pd.DataFrame, *, min_count: int = MIN_COUNT) -> pd.DataFrame:
+def course_table(summaries: pd.DataFrame, *, min_learners: int = MIN_COUNT) -> pd.DataFrame:
     """The courses compared: each course's runs pooled (failed runs left out).
 
     Returns
@@ -100,14 +100,14 @@ def course_table(summaries: pd.DataFrame, *, min_count: int = MIN_COUNT) -> pd.D
         last_start=("start", "max"),
         **{c: (c, "sum") for c in counts},
     )
-    return _shares(pooled.reset_index(), min_count)
+    return _shares(pooled.reset_index(), min_learners)
 
 
-def _count(v: Any, min_count: int = MIN_COUNT) -> str:
+def _count(v: Any, min_learners: int = MIN_COUNT) -> str:
     if v is None or pd.isna(v):
         return "–"
     v = int(v)
-    return f"<{min_count}" if 0 < v < min_count else f"{v:,}"
+    return f"<{min_learners}" if 0 < v < min_learners else f"{v:,}"
 
 
 def _pct(v: Any, lo: Any = None, hi: Any = None) -> str:

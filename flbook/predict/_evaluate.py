@@ -139,7 +139,7 @@ def replay(
     paradigms: Sequence[str] = tuple(PARADIGMS),
     models: Sequence[str] = tuple(MODELS),
     as_of: Any = None,
-    gap_minutes: float = 65,
+    session_gap_minutes: float = 65,
     folds: int = 5,
     seed: int = 0,
 ) -> pd.DataFrame:
@@ -158,7 +158,7 @@ def replay(
     previous : earlier runs (for transfer), e.g. :func:`load_previous_runs`.
     paradigms, models : which to run.
     as_of : the moment of the replay (default: the course's setting or the end of the data).
-    gap_minutes : the study-session gap.
+    session_gap_minutes : the study-session gap.
     folds : post-hoc cross-validation folds (grouped by learner).
     seed : random seed of the models.
 
@@ -172,7 +172,10 @@ def replay(
     learner-level table: feed :func:`evaluate` or :func:`calibration` to a chart.
     """
     table = learning_table(
-        course, previous if "transfer" in paradigms else (), as_of=as_of, gap_minutes=gap_minutes
+        course,
+        previous if "transfer" in paradigms else (),
+        as_of=as_of,
+        session_gap_minutes=session_gap_minutes,
     )
     people = course.people
     y = table["disengaged"].to_numpy()
@@ -374,7 +377,7 @@ def calibration(predictions: pd.DataFrame, *, bins: int = 10) -> pd.DataFrame:
 
 
 def prediction_plan(
-    course, previous: Sequence = (), *, as_of: Any = None, gap_minutes: float = 65
+    course, previous: Sequence = (), *, as_of: Any = None, session_gap_minutes: float = 65
 ) -> pd.DataFrame:
     """What can be predicted on this course, week by week, and by which paradigm?
 
@@ -393,10 +396,14 @@ def prediction_plan(
     outcome, transfer an earlier run with outcomes, in-situ an earlier week whose
     following week was over by then).
     """
-    t = build_features(course, as_of=as_of, gap_minutes=gap_minutes, labels=True, features=False)
+    t = build_features(
+        course, as_of=as_of, session_gap_minutes=session_gap_minutes, labels=True, features=False
+    )
     has_previous = False
     for c in previous:  # a few runs
-        lab = build_features(c, gap_minutes=gap_minutes, labels=True, features=False)
+        lab = build_features(
+            c, session_gap_minutes=session_gap_minutes, labels=True, features=False
+        )
         has_previous |= bool(lab["disengaged"].notna().any())
     cols = [
         "week",
@@ -573,7 +580,7 @@ def predict_risk(
     model: str = "logistic",
     as_of: Any = None,
     top: float = 0.1,
-    gap_minutes: float = 65,
+    session_gap_minutes: float = 65,
     seed: int = 0,
     drivers: int = 3,
     on_error: str = "raise",
@@ -595,7 +602,7 @@ def predict_risk(
     as_of : the moment of prediction (default: the course's setting, else the end of
         the data). It must fall inside the study weeks.
     top : the share of learners flagged.
-    gap_minutes : the study-session gap.
+    session_gap_minutes : the study-session gap.
     seed : random seed of the model.
     drivers : how many driving features to name per learner.
     on_error : ``"raise"``, or ``"empty"``: when nothing can be predicted, return a
@@ -625,7 +632,7 @@ def predict_risk(
     try:
         return _predict_risk(
             course, previous, paradigm=paradigm, model=model, as_of=as_of, top=top,
-            gap_minutes=gap_minutes, seed=seed, drivers=drivers,
+            session_gap_minutes=session_gap_minutes, seed=seed, drivers=drivers,
         )  # fmt: skip
     except PredictionError as e:
         if on_error == "raise":
@@ -659,7 +666,7 @@ def _empty_prediction(course, drivers: int) -> pd.DataFrame:
 
 
 def _predict_risk(
-    course, previous, *, paradigm, model, as_of, top, gap_minutes, seed, drivers
+    course, previous, *, paradigm, model, as_of, top, session_gap_minutes, seed, drivers
 ) -> Prediction:
     if paradigm not in ("transfer", "in-situ"):
         raise PredictionError(
@@ -698,7 +705,7 @@ def _predict_risk(
         previous if paradigm == "transfer" else (),
         as_of=t,
         offset_days=offset,
-        gap_minutes=gap_minutes,
+        session_gap_minutes=session_gap_minutes,
     )
     splits = paradigm_splits(table, paradigm, at=t)
     if not splits:
@@ -886,7 +893,7 @@ def risk_distribution(prediction: Prediction, *, bins: int = 20) -> pd.DataFrame
     )
 
 
-def feature_contrast(course, *, as_of: Any = None, gap_minutes: float = 65) -> pd.DataFrame:
+def feature_contrast(course, *, as_of: Any = None, session_gap_minutes: float = 65) -> pd.DataFrame:
     """How learners who then disengaged differed, feature by feature, from those who kept going.
 
     Answers: *at the end of a week, what did the learners who would vanish the next
@@ -899,7 +906,7 @@ def feature_contrast(course, *, as_of: Any = None, gap_minutes: float = 65) -> p
     each outcome, in the feature's unit) and ``ratio`` (disengaged ÷ kept going: below
     1, the disengaging learners had less of it). Empty when no week's outcome is known.
     """
-    t = build_features(course, as_of=as_of, gap_minutes=gap_minutes, labels=True)
+    t = build_features(course, as_of=as_of, session_gap_minutes=session_gap_minutes, labels=True)
     t = t[t["disengaged"].notna()]
     names = list(FEATURES)
     if t.empty:

@@ -220,7 +220,7 @@ def build_features(
     *,
     as_of=None,
     offset_days: float = 0.0,
-    gap_minutes: float = 65,
+    session_gap_minutes: float = 65,
     start=None,
     weeks=None,
     labels: bool = False,
@@ -237,7 +237,9 @@ def build_features(
         columns += list(FEATURES)
     if labels:
         columns.append("disengaged")
-    options = dict(as_of=as_of, offset_days=offset_days, gap_minutes=gap_minutes, start=start)
+    options = dict(
+        as_of=as_of, offset_days=offset_days, session_gap_minutes=session_gap_minutes, start=start
+    )
     options["weeks"] = weeks
     if hasattr(course, "derived"):
         key = ("predict.features", *(str(v) for v in options.values()))
@@ -246,7 +248,7 @@ def build_features(
     return _build_table(course, **options)[columns]
 
 
-def _build_table(course, *, as_of, offset_days, gap_minutes, start, weeks) -> pd.DataFrame:
+def _build_table(course, *, as_of, offset_days, session_gap_minutes, start, weeks) -> pd.DataFrame:
     """Every population row with its features and label (see :func:`_build`)."""
     people = course.people
     features = labels = True
@@ -270,7 +272,7 @@ def _build_table(course, *, as_of, offset_days, gap_minutes, start, weeks) -> pd
     unenrolled[unenrolled >= a] = NAT
 
     # --- step events (first visits, completions) with their study sessions
-    ev = sessionise(course, gap_minutes=gap_minutes, roles=("learner",))
+    ev = sessionise(course, session_gap_minutes=session_gap_minutes, roles=("learner",))
     codes = ev["learner_id"].cat.codes.to_numpy().astype(np.int64)
     times = ns(ev["time"])
     keep = times < a
@@ -473,7 +475,7 @@ def weekly_features(
     *,
     as_of: Any = None,
     offset_days: float = 0.0,
-    gap_minutes: float = 65,
+    session_gap_minutes: float = 65,
     start: dt.date | str | None = None,
     weeks: int | None = None,
 ) -> pd.DataFrame:
@@ -493,7 +495,7 @@ def weekly_features(
     offset_days : moments are ``start + offset_days + 7 days × k``; 0 (default) puts them
         at the ends of the study weeks. Only moments after the start, before the end of
         the study weeks and not after ``as_of`` are used.
-    gap_minutes : the study-session gap (``course.config.session_gap_minutes``).
+    session_gap_minutes : the study-session gap (``course.config.session_gap_minutes``).
     start, weeks : the first day of week 1 and the number of study weeks; default from
         ``course.config`` (needed for a hand-made course without settings).
 
@@ -536,7 +538,7 @@ def weekly_features(
         course,
         as_of=as_of,
         offset_days=_check_offset(offset_days),
-        gap_minutes=gap_minutes,
+        session_gap_minutes=session_gap_minutes,
         start=start,
         weeks=weeks,
         labels=False,
@@ -548,7 +550,7 @@ def disengagement_labels(
     *,
     as_of: Any = None,
     offset_days: float = 0.0,
-    gap_minutes: float = 65,
+    session_gap_minutes: float = 65,
     start: dt.date | str | None = None,
     weeks: int | None = None,
 ) -> pd.DataFrame:
@@ -592,7 +594,7 @@ def disengagement_labels(
         course,
         as_of=as_of,
         offset_days=_check_offset(offset_days),
-        gap_minutes=gap_minutes,
+        session_gap_minutes=session_gap_minutes,
         start=start,
         weeks=weeks,
         labels=True,

@@ -120,7 +120,7 @@ def learning_table(
     *,
     as_of: Any = None,
     offset_days: float = 0.0,
-    gap_minutes: float = 65,
+    session_gap_minutes: float = 65,
 ) -> pd.DataFrame:
     """Feature rows and labels of the current run and of earlier runs, stacked.
 
@@ -135,7 +135,7 @@ def learning_table(
     course : the current run (a Course).
     previous : earlier runs of the same course (Courses), e.g. from
         :func:`load_previous_runs`.
-    as_of, offset_days, gap_minutes : as in :func:`weekly_features`.
+    as_of, offset_days, session_gap_minutes : as in :func:`weekly_features`.
 
     Returns
     -------
@@ -151,7 +151,7 @@ def learning_table(
             c,
             as_of=as_of if run == 0 else None,
             offset_days=offset_days,
-            gap_minutes=gap_minutes,
+            session_gap_minutes=session_gap_minutes,
             labels=True,
         )
         t.insert(0, "person", t.pop("learner_id").cat.codes.astype(np.int64))
