@@ -133,7 +133,7 @@ def test_notebook_event_counts(course):
         }
     )
     assert_frame_equal(got, expected, check_dtype=False)
-    staff = A.notebook_event_counts(course, include_staff=True)
+    staff = A.notebook_event_counts(course, roles=None)
     assert staff["events"].tolist() == [5, 11]
 
 
@@ -217,7 +217,7 @@ def test_error_names(course):
         }
     )
     assert_frame_equal(got, expected, check_dtype=False)
-    by = A.error_names(course, by_notebook=True, include_staff=True)
+    by = A.error_names(course, by_notebook=True, roles=None)
     assert by["notebook"].unique().tolist() == ["w1.ipynb"]
     assert by["error_name"].tolist()[-1] == "ZeroDivisionError" and by["pct"].sum() == 100
 
@@ -564,7 +564,7 @@ def test_synthetic_invariants(synthetic):
         after.loc[after["notebook"] == "All notebooks", "failed"].sum() <= summary["failed"].sum()
     )
     # the staff's executions are only counted on request
-    staff = A.notebook_summary(c, notebooks=nbs, include_staff=True)["executions"].sum()
+    staff = A.notebook_summary(c, notebooks=nbs, roles=None)["executions"].sum()
     assert staff > total and staff <= len(ex)
     # notebooks come in course order, the rows of each in cell order
     assert summary["step"].is_monotonic_increasing

@@ -17,9 +17,9 @@ Mittal & Brooks' work on logging authentic data-science environments:
   :func:`follow_along_times`).
 
 Conventions. A *learner* here is a notebook user (the name in the logs); users linked
-to a person of the export whose role is not ``learner`` (educators trying the
-notebooks) are left out unless ``include_staff=True``; users the logs cannot name
-(events whose session has no notebook-open event) are counted in events but not in
+to a person of the export whose role is not in ``roles`` (default ``("learner",)``:
+educators trying the notebooks are left out; ``roles=None`` counts everyone); users the
+logs cannot name (events whose session has no notebook-open event) are counted in events but not in
 learners. A *cell* is a cell id of the notebook, named by its position (``"cell 7"``):
 where it stood in the notebook (counting every cell, text cells too, from 1) in most
 of the events that name it. Cells
@@ -33,7 +33,7 @@ the steps where a step column or a first visit is needed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -139,21 +139,23 @@ def _codes(s: pd.Series) -> tuple[np.ndarray, list]:
     return s.cat.codes.to_numpy().astype(np.int64), [str(c) for c in s.cat.categories]
 
 
-def _staff_mask(course) -> np.ndarray:
-    """Boolean per person code (+ trailing False): enrolled with a role other than learner."""
+def _excluded_mask(course, roles: Sequence[str]) -> np.ndarray:
+    """Boolean per person code (+ trailing False): enrolled, but with none of ``roles``."""
     enr = course.table("enrolments", ["learner_id", "role"])
     mask = np.zeros(len(course.people) + 1, dtype=bool)
     role = enr["role"].astype("object")
-    staff = (role.notna() & (role != "learner")).to_numpy()
-    codes = enr["learner_id"].cat.codes.to_numpy()[staff]
+    other = (role.notna() & ~role.isin(list(roles))).to_numpy()
+    codes = enr["learner_id"].cat.codes.to_numpy()[other]
     mask[codes[codes >= 0]] = True
-    learner = enr["learner_id"].cat.codes.to_numpy()[(role == "learner").to_numpy()]
-    mask[learner[learner >= 0]] = False  # a person enrolled as a learner counts as one
+    kept = enr["learner_id"].cat.codes.to_numpy()[role.isin(list(roles)).to_numpy()]
+    mask[kept[kept >= 0]] = False  # a person enrolled with one of roles counts
     return mask
 
 
 def _log(
-    course, include_staff: bool = False, notebooks_map: Mapping[str, str] | None = None
+    course,
+    roles: Sequence[str] | None = ("learner",),
+    notebooks_map: Mapping[str, str] | None = None,
 ) -> _Log:
     ne = course.notebook_events
     user, _ = _codes(ne["user"])
@@ -187,9 +189,9 @@ def _log(
         errors=errors,
         n_sessions=len(sessions),
     )
-    if not include_staff and len(log):
-        staff = _staff_mask(course)
-        log = log.rows(~staff[person])
+    if roles is not None and len(log):
+        excluded = _excluded_mask(course, roles)
+        log = log.rows(~excluded[person])
     return log
 
 
@@ -347,7 +349,7 @@ def _pairs(ex: _Log, slot: np.ndarray) -> dict:
 # --------------------------------------------------------------------------- public
 
 
-def notebook_event_counts(course, *, include_staff: bool = False) -> pd.DataFrame:
+def notebook_event_counts(course, *, roles: Sequence[str] | None = ("learner",)) -> pd.DataFrame:
     """What the notebook logs hold: how many events of each kind, from how many learners.
 
     Answers: *which events were logged for this course, and how much of each?* Useful
@@ -371,7 +373,7 @@ def notebook_event_counts(course, *, include_staff: bool = False) -> pd.DataFram
     [1, 1]
     """
     columns = ["event", "meaning", "events", "learners", "sessions"]
-    log = _log(course, include_staff)
+    log = _log(course, roles)
     if not len(log):
         return empty_frame(
             columns,
@@ -423,7 +425,7 @@ def notebook_overview(
     *,
     notebooks: Mapping[str, str] | None = None,
     window_minutes: float = 30,
-    include_staff: bool = False,
+    roles: Sequence[str] | None = ("learner",),
 ) -> pd.DataFrame:
     """The chapter's headline numbers in one row.
 
@@ -450,18 +452,16 @@ def notebook_overview(
         "median_minutes_to_first_run": "float64",
         "pct_followed_along": "float64",
     }
-    log = _log(course, include_staff, notebooks)
+    log = _log(course, roles, notebooks)
     log = log.rows(log.notebook >= 0)
     if not len(log):
         return empty_frame(list(columns), columns)
     ex = _execs(log)
-    retries = retries_until_success(course, include_staff=include_staff)
-    order = execution_order(course, include_staff=include_staff)
+    retries = retries_until_success(course, roles=roles)
+    order = execution_order(course, roles=roles)
     order = order[order["notebook"] == "All notebooks"].set_index("move")["pct"]
-    sessions = notebook_sessions(course, include_staff=include_staff)
-    follow = follow_along(
-        course, notebooks=notebooks, window_minutes=window_minutes, include_staff=include_staff
-    )
+    sessions = notebook_sessions(course, roles=roles)
+    follow = follow_along(course, notebooks=notebooks, window_minutes=window_minutes, roles=roles)
     follow = follow[follow["notebook"] == "All notebooks"].set_index("timing")["pct"]
     n_failed = int((~ex.success).sum())
     pairs = int(retries["learner_cells"].sum()) if len(retries) else 0
@@ -484,7 +484,10 @@ def notebook_overview(
 
 
 def notebook_summary(
-    course, *, notebooks: Mapping[str, str] | None = None, include_staff: bool = False
+    course,
+    *,
+    notebooks: Mapping[str, str] | None = None,
+    roles: Sequence[str] | None = ("learner",),
 ) -> pd.DataFrame:
     """One line per notebook: who used it, how much, and how often cells failed.
 
@@ -493,7 +496,8 @@ def notebook_summary(
     course : Course
     notebooks : mapping of notebook path → step (``course.config.notebooks``); the step
         column is empty for notebooks not listed.
-    include_staff : count users linked to non-learner roles too.
+    roles : count users linked to a person enrolled with one of these roles (``None``:
+        every user); users the export cannot link to a person are always counted.
 
     Returns
     -------
@@ -516,7 +520,7 @@ def notebook_summary(
         "median_session_minutes",
     ]
     step_dtype = _step_dtype(course)
-    log = _log(course, include_staff, notebooks)
+    log = _log(course, roles, notebooks)
     log = log.rows(log.notebook >= 0)
     if not len(log):
         return empty_frame(
@@ -619,7 +623,7 @@ def cell_summary(
     min_learners: int = 5,
     sort_by: str | None = None,
     top: int | None = None,
-    include_staff: bool = False,
+    roles: Sequence[str] | None = ("learner",),
 ) -> pd.DataFrame:
     """Per notebook and cell: executions, learners, error rate, recovery after errors.
 
@@ -637,7 +641,8 @@ def cell_summary(
     sort_by : a column to sort by, largest first (e.g. ``"error_rate_pct"`` for the
         hardest cells); the pooled own-cells rows are then left out.
     top : keep only the first ``top`` rows.
-    include_staff : count users linked to non-learner roles too.
+    roles : count users linked to a person enrolled with one of these roles (``None``:
+        every user); users the export cannot link to a person are always counted.
 
     Returns
     -------
@@ -677,7 +682,7 @@ def cell_summary(
         "median_retries": "float64",
         "top_error": "str",
     }
-    ex = _execs(_log(course, include_staff, notebooks))
+    ex = _execs(_log(course, roles, notebooks))
     if not len(ex):
         return empty_frame(list(columns), columns)
     if sort_by is not None and sort_by not in columns:
@@ -728,7 +733,7 @@ def error_names(
     *,
     by_notebook: bool = False,
     notebooks: Mapping[str, str] | None = None,
-    include_staff: bool = False,
+    roles: Sequence[str] | None = ("learner",),
 ) -> pd.DataFrame:
     """The names of the errors learners met (``NameError``, ``KeyError``...), most common first.
 
@@ -757,7 +762,7 @@ def error_names(
         "learners": "int64",
         "cells": "int64",
     }
-    ex = _execs(_log(course, include_staff, notebooks))
+    ex = _execs(_log(course, roles, notebooks))
     ex = ex.rows(~ex.success)
     if not len(ex):
         return empty_frame(cols, dtypes)
@@ -792,7 +797,7 @@ def error_names(
 
 
 def retries_until_success(
-    course, *, max_retries: int = 10, include_staff: bool = False
+    course, *, max_retries: int = 10, roles: Sequence[str] | None = ("learner",)
 ) -> pd.DataFrame:
     """After a learner's first error on a cell: how many more runs until it worked?
 
@@ -810,7 +815,7 @@ def retries_until_success(
     labels = [str(i) for i in range(1, max_retries)] + [f"{max_retries}+", "never"]
     dtype = pd.CategoricalDtype(labels, ordered=True)
     columns = ["retries", "learner_cells", "pct"]
-    ex = _execs(_log(course, include_staff))
+    ex = _execs(_log(course, roles))
     if not len(ex):
         return empty_frame(columns, {"retries": dtype, "learner_cells": "int64", "pct": "float64"})
     n_nb = len(ex.notebooks)
@@ -857,7 +862,7 @@ def after_error(
     *,
     soon_minutes: float = 5,
     notebooks: Mapping[str, str] | None = None,
-    include_staff: bool = False,
+    roles: Sequence[str] | None = ("learner",),
 ) -> pd.DataFrame:
     """What learners did right after a cell failed, in the same kernel session.
 
@@ -869,7 +874,8 @@ def after_error(
     ----------
     soon_minutes : a re-run within this many minutes counts as "soon".
     notebooks : mapping of notebook path → step, for the order of the notebooks.
-    include_staff : count users linked to non-learner roles too.
+    roles : count users linked to a person enrolled with one of these roles (``None``:
+        every user); users the export cannot link to a person are always counted.
 
     Returns
     -------
@@ -899,7 +905,7 @@ def after_error(
         "pct": "float64",
         "median_minutes": "float64",
     }
-    ex = _execs(_log(course, include_staff, notebooks))
+    ex = _execs(_log(course, roles, notebooks))
     ex = ex.rows(ex.session >= 0)
     if not len(ex) or ex.success.all():
         return empty_frame(list(columns), columns)
@@ -944,7 +950,7 @@ def execution_order(
     *,
     notebooks: Mapping[str, str] | None = None,
     min_learners: int = 5,
-    include_staff: bool = False,
+    roles: Sequence[str] | None = ("learner",),
 ) -> pd.DataFrame:
     """Do learners run a notebook's cells in order?
 
@@ -971,7 +977,7 @@ def execution_order(
         "learners": "int64",
         "pct_learners": "float64",
     }
-    ex = _execs(_log(course, include_staff, notebooks))
+    ex = _execs(_log(course, roles, notebooks))
     ex = ex.rows(ex.session >= 0)
     if not len(ex):
         return empty_frame(list(columns), columns)
@@ -1014,7 +1020,10 @@ def execution_order(
 
 
 def notebook_sessions(
-    course, *, notebooks: Mapping[str, str] | None = None, include_staff: bool = False
+    course,
+    *,
+    notebooks: Mapping[str, str] | None = None,
+    roles: Sequence[str] | None = ("learner",),
 ) -> pd.DataFrame:
     """One row per kernel session (one sitting with a notebook), without who it was.
 
@@ -1041,7 +1050,7 @@ def notebook_sessions(
         "executed": "bool",
         "opened": "bool",
     }
-    log = _log(course, include_staff, notebooks)
+    log = _log(course, roles, notebooks)
     log = log.rows(log.notebook >= 0)
     sp = _session_spans(log)
     if not len(sp["notebook"]):
@@ -1076,7 +1085,7 @@ def executions_by_day(
     *,
     timezone: str = "UTC",
     notebooks: Mapping[str, str] | None = None,
-    include_staff: bool = False,
+    roles: Sequence[str] | None = ("learner",),
 ) -> pd.DataFrame:
     """Cell executions per day and notebook.
 
@@ -1084,7 +1093,8 @@ def executions_by_day(
     ----------
     timezone : the time zone whose calendar days count (``course.config.timezone``).
     notebooks : mapping of notebook path → step, for the order of the notebooks.
-    include_staff : count users linked to non-learner roles too.
+    roles : count users linked to a person enrolled with one of these roles (``None``:
+        every user); users the export cannot link to a person are always counted.
 
     Returns
     -------
@@ -1098,7 +1108,7 @@ def executions_by_day(
         "executions": "int64",
         "learners": "int64",
     }
-    ex = _execs(_log(course, include_staff, notebooks))
+    ex = _execs(_log(course, roles, notebooks))
     if not len(ex):
         return empty_frame(list(columns), columns)
     local = as_time(ex.time).dt.tz_convert(timezone).dt.tz_localize(None).dt.normalize()
@@ -1154,7 +1164,7 @@ def follow_along(
     notebooks: Mapping[str, str] | None = None,
     window_minutes: float = 30,
     timezone: str = "UTC",
-    include_staff: bool = False,
+    roles: Sequence[str] | None = ("learner",),
 ) -> pd.DataFrame:
     """When learners first ran a notebook's cells, against their first visit of its step.
 
@@ -1181,7 +1191,7 @@ def follow_along(
         "learners": "int64",
         "pct": "float64",
     }
-    ex = _execs(_log(course, include_staff, notebooks))
+    ex = _execs(_log(course, roles, notebooks))
     if not len(ex) or not notebooks:
         return empty_frame(list(columns), columns)
     linked, visit = _first_visits(course, ex, notebooks)
@@ -1226,7 +1236,7 @@ def follow_along_times(
     bin_minutes: float = 5,
     before_minutes: float = 60,
     after_minutes: float = 180,
-    include_staff: bool = False,
+    roles: Sequence[str] | None = ("learner",),
 ) -> pd.DataFrame:
     """Cell executions in time around each learner's first visit of the notebook's step.
 
@@ -1250,7 +1260,7 @@ def follow_along_times(
         "executions": "int64",
         "learners": "int64",
     }
-    ex = _execs(_log(course, include_staff, notebooks))
+    ex = _execs(_log(course, roles, notebooks))
     if not len(ex) or not notebooks:
         return empty_frame(list(columns), columns)
     linked, visit = _first_visits(course, ex, notebooks)
