@@ -711,7 +711,7 @@ def explore_quiz(
     *,
     question: str | None = None,
     group: str | None = None,
-    max_answers: int = 15,
+    top: int = 15,
     height: int = 460,
     min_learners: int = MIN_COUNT,
 ) -> Explorer:
@@ -722,7 +722,7 @@ def explore_quiz(
     course : the Course.
     question : the question shown first (``"W.S.Q"``); default the first in the course.
     group : count only these learners; default every answer.
-    max_answers : per question, the most frequent answers shown (the correct ones
+    top : per question, the most frequent answers shown (the correct ones
         always are); the rest are added up as ``"(other answers)"``. This keeps rare
         typed (cloze) answers out of the page.
     height : chart height in pixels.
@@ -738,7 +738,7 @@ def explore_quiz(
         lists each question with the % of learners right at their first try. The
         static picture shows the first question.
     """
-    data = analysis.answer_counts(course, group=group, max_answers=max_answers)
+    data = analysis.answer_counts(course, group=group, top=top)
     shown = shown_answer_counts(data, min_learners=min_learners)
     codes = shown["quiz_question"].astype(str)
     by_q = {q: part for q, part in shown.groupby(codes.to_numpy(), sort=False)}

@@ -185,7 +185,7 @@ def test_daily_enrolments(course):
 
 
 def test_busiest_days(course):
-    got = busiest_days(course, n=3)
+    got = busiest_days(course, top=3)
     expected = pd.DataFrame(
         {
             "date": pd.to_datetime(["2024-01-20", "2024-02-03", "2024-02-06"], utc=True).astype(
@@ -198,7 +198,7 @@ def test_busiest_days(course):
         }
     )
     assert_frame_equal(got, expected)
-    named = busiest_days(course, n=1, dates={"launch": "2024-01-20", "press": "2024-01-20"})
+    named = busiest_days(course, top=1, dates={"launch": "2024-01-20", "press": "2024-01-20"})
     assert named["named_date"].tolist() == ["launch, press"]
     empty = busiest_days(Course.from_frames())
     assert empty.empty and list(empty.columns) == list(expected.columns)
@@ -434,11 +434,11 @@ def test_plot_duration_histogram(course):
     assert [b.get_height() for b in bars] == [1, 0, 1, 1]
     assert "Median: 2" in [t.get_text() for t in ax.get_legend().get_texts()]
     fig, ax = plt.subplots()
-    plot_duration_histogram(data, unit="days", ax=ax)
+    plot_duration_histogram(data, measure="days", ax=ax)
     assert len(ax.containers[0]) == 18
     assert ax.get_xlabel() == "Days from enrolment"
     with pytest.raises(ValueError):
-        plot_duration_histogram(data, unit="weeks")
+        plot_duration_histogram(data, measure="weeks")
 
 
 def test_duration_histogram_ticks_whole_weeks_and_legend_above():
@@ -525,7 +525,7 @@ def test_invariants_on_a_synthetic_course(synthetic):
 
     daily = daily_enrolments(synthetic)
     assert daily.loc[daily["measure"] == "enrolled", "learners"].sum() == len(learners)
-    top = busiest_days(synthetic, n=5)
+    top = busiest_days(synthetic, top=5)
     assert len(top) == 5 and top["learners"].is_monotonic_decreasing
 
     unenrol = time_to_unenrol(synthetic)

@@ -417,11 +417,11 @@ def test_quiz_explorer_adds_up_rare_answers():
             }
         )
     )
-    first, later = _fig(explore_quiz(c, max_answers=2, min_learners=1))["data"]
+    first, later = _fig(explore_quiz(c, top=2, min_learners=1))["data"]
     # median (3) and mean (2, correct) kept; mode, average, avg, Mean value added up
     assert first["x"] == ["mean ✓", "median", "(other answers)"]
     assert first["y"] == [2, 3, 4]
-    assert "avg" not in explore_quiz(c, max_answers=2).to_html(include_plotlyjs=False)
+    assert "avg" not in explore_quiz(c, top=2).to_html(include_plotlyjs=False)
 
 
 # --------------------------------------------------------------------------- small counts

@@ -367,7 +367,7 @@ def test_plot_demographics_says_so_when_every_group_is_hidden():
     course = gender_course({"female": 3, "male": 4, "Unknown": 30})
     data = demographics(course, "gender", min_learners=10)
     fig, ax = plt.subplots()
-    assert plot_demographics(data, value="pct_of_known", ax=ax) is ax
+    assert plot_demographics(data, y="pct_of_known", ax=ax) is ax
     assert not ax.containers or len(ax.containers[0]) == 0
     assert [t.get_text() for t in ax.texts] == [
         "All groups have fewer than 10 learners, so none is shown"
@@ -384,11 +384,11 @@ def test_plot_demographics_limits_bars_and_known_only():
         people(60, country=[f"C{i:02d}" for i in range(5) for _ in range(12)]), "country"
     )
     fig, ax = plt.subplots()
-    plot_demographics(data, max_bars=3, ax=ax)
+    plot_demographics(data, top=3, ax=ax)
     assert len(ax.containers[0]) == 3
     assert any("2 more not shown" in t.get_text() for t in ax.texts)
     fig, ax = plt.subplots()
-    plot_demographics(data, value="pct_of_known", ax=ax)
+    plot_demographics(data, y="pct_of_known", ax=ax)
     assert [b.get_width() for b in ax.containers[0]] == [20.0] * 5
 
 

@@ -476,7 +476,7 @@ def test_predict_risk_says_why_it_cannot(runs):
 def test_plots_draw_what_they_are_given(runs, replayed):
     ev = fp.evaluate(replayed)
     fig, ax = plt.subplots()
-    assert plot_prediction_scores(ev, metric="auc", ax=ax) is ax
+    assert plot_prediction_scores(ev, y="auc", ax=ax) is ax
     # weeks 1 and 2: post-hoc, transfer, baseline; in-situ in week 2 only
     assert len(ax.patches) == 2 * 3 + 1
     fig, ax = plt.subplots()

@@ -498,7 +498,7 @@ def test_log_axis_writes_plain_numbers():
 
 def test_trajectory_legend_beside_the_plot_and_counts_the_rest(course):
     fig, ax = plt.subplots()
-    plot_trajectory(learner_trajectory(course, learner="d"), max_legend=2, ax=ax)
+    plot_trajectory(learner_trajectory(course, learner="d"), top=2, ax=ax)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["Session 1", "Session 2", "… and 1 more"]
     fig.canvas.draw()

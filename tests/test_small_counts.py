@@ -213,7 +213,7 @@ def test_prediction_charts_leave_out_what_rests_on_a_few():
         }
     )
     fig, ax = plt.subplots()
-    flp.plot_prediction_scores(scores, metric="precision_pct", ax=ax)
+    flp.plot_prediction_scores(scores, y="precision_pct", ax=ax)
     drawn = sorted(b.get_height() for c in ax.containers for b in c)
     assert drawn == [50.0, 60.0]  # week 2's list of 6 is not drawn
     assert "fewer than 10" in ax.get_xlabel()

@@ -213,11 +213,11 @@ def daily_enrolments(
 def busiest_days(
     course,
     *,
-    n: int = 5,
+    top: int = 5,
     dates: dict | None = None,
     roles: tuple[str, ...] = ("learner",),
 ) -> pd.DataFrame:
-    """The ``n`` days with the most enrolments, and what happened on them.
+    """The ``top`` days with the most enrolments, and what happened on them.
 
     Answers "which days brought learners in?" — often the registration opening, a
     newsletter, the start day.
@@ -225,7 +225,7 @@ def busiest_days(
     Parameters
     ----------
     course : a :class:`~flbook.store.Course`.
-    n : how many days.
+    top : how many days.
     dates : named dates to match (``{name: date}``); default ``course.config.named_dates``
         (registration open, start, later week starts, end, notable dates) when there is
         a config.
@@ -259,10 +259,10 @@ def busiest_days(
     daily = daily_enrolments(course, roles=roles)
     daily = daily[daily["measure"] == "enrolled"]
     total = int(daily["learners"].sum())
-    top = (
+    busiest = (
         daily[daily["learners"] > 0]
         .sort_values(["learners", "date"], ascending=[False, True], kind="stable")
-        .head(n)
+        .head(top)
     )
     if dates is None:
         config = getattr(course, "config", None)
@@ -274,11 +274,13 @@ def busiest_days(
     labels = {k: ", ".join(v) for k, v in names.items()}
     out = pd.DataFrame(
         {
-            "date": top["date"].to_numpy(),
-            "weekday": top["date"].dt.day_name().astype("str").to_numpy(),
-            "learners": top["learners"].to_numpy(dtype="int64"),
-            "pct_of_enrolled": top["learners"].to_numpy(dtype="float64") * 100.0 / max(total, 1),
-            "named_date": top["date"].map(labels).fillna("").astype("str").to_numpy(),
+            "date": busiest["date"].to_numpy(),
+            "weekday": busiest["date"].dt.day_name().astype("str").to_numpy(),
+            "learners": busiest["learners"].to_numpy(dtype="int64"),
+            "pct_of_enrolled": busiest["learners"].to_numpy(dtype="float64")
+            * 100.0
+            / max(total, 1),
+            "named_date": busiest["date"].map(labels).fillna("").astype("str").to_numpy(),
         }
     )
     return out.astype({"date": "datetime64[ns, UTC]", "weekday": "str", "named_date": "str"})

@@ -400,20 +400,20 @@ def response_matrix(
     )
 
 
-def nth_attempt_stats(course, n: int = 1, *, group: str | None = None) -> pd.DataFrame:
+def nth_attempt_stats(course, attempt: int = 1, *, group: str | None = None) -> pd.DataFrame:
     """At their n-th try (first, second, ...), how many learners got each question right?
 
     Parameters
     ----------
     course : the Course.
-    n : which try (1 = first answers, 2 = second tries of those who tried again, ...).
+    attempt : which try (1 = first answers, 2 = second tries of those who tried again, ...).
     group : count only these learners; default every answer.
 
     Returns
     -------
     DataFrame, one row per question answered in the course (in course order), also those
-    nobody tried ``n`` times:
-        ``quiz_question`` (ordered Categorical), ``attempt`` (= ``n``), ``learners``
+    nobody tried ``attempt`` times:
+        ``quiz_question`` (ordered Categorical), ``attempt`` (= ``attempt``), ``learners``
         (learners with an n-th try), ``correct``, ``incorrect`` (learners whose n-th try
         was right / wrong), ``pct_correct`` (% right; NaN when nobody tried).
 
@@ -426,18 +426,18 @@ def nth_attempt_stats(course, n: int = 1, *, group: str | None = None) -> pd.Dat
     ...     "response": ["1", "2", "2"], "correct": [False, True, True],
     ...     "submitted_at": ["2024-02-05 10:00:00", "2024-02-05 10:05:00",
     ...                      "2024-02-05 11:00:00"]}))
-    >>> nth_attempt_stats(c, 2)[["learners", "correct", "incorrect", "pct_correct"]]
+    >>> nth_attempt_stats(c, attempt=2)[["learners", "correct", "incorrect", "pct_correct"]]
        learners  correct  incorrect  pct_correct
     0         1        1          0        100.0
     """
     a = _answers(course, group)
-    at = a.attempt == n
+    at = a.attempt == attempt
     learners = np.bincount(a.q[at], minlength=a.nq)
     correct = np.bincount(a.q[at & a.correct], minlength=a.nq)
     return pd.DataFrame(
         {
             "quiz_question": _questions(a, np.arange(a.nq)),
-            "attempt": np.full(a.nq, n, dtype=np.int32),
+            "attempt": np.full(a.nq, attempt, dtype=np.int32),
             "learners": learners.astype(np.int64),
             "correct": correct.astype(np.int64),
             "incorrect": (learners - correct).astype(np.int64),
@@ -608,11 +608,11 @@ def first_answers(course, *, group: str | None = None) -> pd.DataFrame:
     )
 
 
-def answer_counts(course, *, group: str | None = None, max_answers: int = 15) -> pd.DataFrame:
+def answer_counts(course, *, group: str | None = None, top: int = 15) -> pd.DataFrame:
     """Per question, each answer's first tries, later tries and the learners behind them.
 
     The data of the quiz explorer (:func:`flbook.explore.explore_quiz`). Per question,
-    the ``max_answers`` most frequent answers are kept (ties go to the earlier answer),
+    the ``top`` most frequent answers are kept (ties go to the earlier answer),
     and so is every correct one; the others are added up in one row,
     :data:`OTHER_ANSWERS`. This keeps rare typed (cloze) answers out of the table.
 
@@ -620,7 +620,7 @@ def answer_counts(course, *, group: str | None = None, max_answers: int = 15) ->
     ----------
     course : the Course.
     group : count only these learners (e.g. ``"enrolled"``); default every answer.
-    max_answers : the most frequent answers kept per question.
+    top : the most frequent answers kept per question.
 
     Returns
     -------
@@ -658,7 +658,7 @@ def answer_counts(course, *, group: str | None = None, max_answers: int = 15) ->
     starts = np.r_[0, np.flatnonzero(np.diff(qc[by_count])) + 1]
     rank = np.empty(len(nz), dtype=np.int64)
     rank[by_count] = np.arange(len(nz)) - np.repeat(starts, np.diff(np.r_[starts, len(nz)]))
-    rare = (rank >= max_answers) & ~ok[nz]
+    rare = (rank >= top) & ~ok[nz]
     # rows: the kept answers, then one "other" row per question with rare answers
     kept = nz[~rare]
     other_q = np.unique(qc[rare])

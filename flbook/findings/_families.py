@@ -376,7 +376,7 @@ def enrolment_findings(course) -> list[Finding]:
     total = int(daily["learners"].sum())
     if total < MIN_LEARNERS:
         return out
-    busiest = A.busiest_days(course, n=BUSIEST_DAYS)
+    busiest = A.busiest_days(course, top=BUSIEST_DAYS)
     for rank, row in enumerate(busiest.itertuples(index=False)):
         if row.learners < MIN_LEARNERS:
             continue

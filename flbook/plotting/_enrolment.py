@@ -51,7 +51,7 @@ def plot_enrolment_timeline(
     *,
     notable_dates: dict | None = None,
     week_starts: Sequence | None = None,
-    value: str = "cumulative",
+    y: str = "cumulative",
     ax: Axes | None = None,
 ) -> Axes:
     """One line per measure: cumulative enrolments, unenrolments, full participation, purchases.
@@ -62,7 +62,7 @@ def plot_enrolment_timeline(
     notable_dates : ``{label: date}`` drawn as labelled dashed lines
         (e.g. ``course.config.notable_dates``, or ``named_dates``).
     week_starts : first day of each study week (``course.config.week_starts``), shaded.
-    value : ``"cumulative"`` (running totals, default) or ``"learners"`` (per period).
+    y : ``"cumulative"`` (running totals, default) or ``"learners"`` (per period).
     ax : the Axes to draw on (default: the current Axes).
 
     Returns
@@ -77,11 +77,11 @@ def plot_enrolment_timeline(
         label, color = MEASURE_STYLE.get(m, (m.replace("_", " ").capitalize(), COLORS["muted"]))
         ax.plot(
             part["date"],
-            part[value].to_numpy(),
+            part[y].to_numpy(),
             label=label,
             color=color,
             lw=1.8,
-            drawstyle="steps-post" if value == "cumulative" else "default",
+            drawstyle="steps-post" if y == "cumulative" else "default",
         )
     if week_starts:
         week_shading(ax, week_starts)
@@ -92,7 +92,7 @@ def plot_enrolment_timeline(
         headroom(ax)  # the week names and date labels sit above the lines
     thousands(ax, "y")
     _date_axis(ax)
-    ax.set_ylabel("Learners (cumulative)" if value == "cumulative" else "Learners")
+    ax.set_ylabel("Learners (cumulative)" if y == "cumulative" else "Learners")
     ax.set_xlabel("Date (UTC)")
     legend_above(ax)
     return ax
@@ -173,7 +173,7 @@ def plot_daily_enrolments(
 def plot_duration_histogram(
     data: pd.DataFrame,
     *,
-    unit: str = "study_days",
+    measure: str = "study_days",
     weeks: int | None = None,
     ax: Axes | None = None,
 ) -> Axes:
@@ -188,7 +188,7 @@ def plot_duration_histogram(
     ----------
     data : the table :func:`~flbook.analysis.time_to_unenrol` or
         :func:`~flbook.analysis.time_to_full_participation` returned.
-    unit : ``"study_days"`` (from the later of enrolment and course start, default) or
+    measure : ``"study_days"`` (from the later of enrolment and course start, default) or
         ``"days"`` (from enrolment).
     weeks : the course's number of study weeks (``course.config.weeks``): a dotted line
         ends each of them. ``None``: no week lines.
@@ -198,19 +198,19 @@ def plot_duration_histogram(
     -------
     Axes
     """
-    if unit not in ("days", "study_days"):
-        raise ValueError(f"unit must be 'days' or 'study_days', got {unit!r}")
+    if measure not in ("days", "study_days"):
+        raise ValueError(f"measure must be 'days' or 'study_days', got {measure!r}")
     ax = get_ax(ax)
     if data is None or len(data) == 0:
         return no_data(ax)
-    part = data[data["measure"].astype("str") == unit].sort_values("days")
+    part = data[data["measure"].astype("str") == measure].sort_values("days")
     if len(part) == 0 or part["learners"].sum() == 0:
-        return no_data(ax, "No data" if unit == "days" else "No study days (start date unknown)")
+        return no_data(ax, "No data" if measure == "days" else "No study days (start date unknown)")
     days = part["days"].to_numpy(dtype="float64")
     counts = part["learners"].to_numpy(dtype="float64")
     bars = ax.bar(days, counts, width=0.9, color=COLORS["primary"], label="Learners")
     last = days.max()
-    if unit == "study_days" and weeks:
+    if measure == "study_days" and weeks:
         for w in np.arange(7, min(last, 7 * weeks) + 1, 7):  # a line per study week
             ax.axvline(w - 0.5, color=COLORS["muted"], lw=0.8, ls=":", zorder=0, gid="week-end")
     cum = np.cumsum(counts)
@@ -225,7 +225,7 @@ def plot_duration_histogram(
     ax.set_ylabel("Learners")
     ax.set_xlabel(
         "Study days (from the later of enrolment and course start)"
-        if unit == "study_days"
+        if measure == "study_days"
         else "Days from enrolment"
     )
     legend_above(ax, [bars, line])

@@ -104,7 +104,7 @@ def plot_learner_timeline(
 def plot_event_counts(
     data: pd.DataFrame,
     *,
-    value: str = "events",
+    y: str = "events",
     min_learners: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
@@ -114,17 +114,17 @@ def plot_event_counts(
     ----------
     data : DataFrame
         The output of :func:`~flbook.analysis.event_counts`.
-    value : {"events", "learners"}
+    y : {"events", "learners"}
         Count events, or learners with at least one event of the type.
     min_learners : int
         An event type of fewer learners is not drawn and says so (:mod:`flbook.privacy`).
     ax : Axes, optional
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0 or data[value].sum() == 0:
+    if data is None or len(data) == 0 or data[y].sum() == 0:
         return no_data(ax)
     labels = [_label(e) for e in data["event"]]
-    vals = data[value].to_numpy(dtype=float)
+    vals = data[y].to_numpy(dtype=float)
     small = (
         small_rows(data, ["learners"], min_learners=min_learners)
         if "learners" in data
@@ -134,7 +134,7 @@ def plot_event_counts(
     ax.set_yticks(range(len(data)))
     ax.set_yticklabels(labels)
     ax.set_ylim(len(data) - 0.5, -0.5)
-    ax.set_xlabel("Events" if value == "events" else "Learners")
+    ax.set_xlabel("Events" if y == "events" else "Learners")
     if small.any():  # events of under 10 learners are not drawn
         labels = [
             f"{lab} ({small_label(min_learners)} learners)" if hide else lab

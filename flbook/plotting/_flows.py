@@ -20,7 +20,7 @@ __all__ = ["plot_transition_matrix", "plot_step_jumps", "plot_time_on_step"]
 def plot_transition_matrix(
     data: pd.DataFrame,
     *,
-    value: str = "pct",
+    y: str = "pct",
     cmap: str = "Blues",
     ax: Axes | None = None,
 ) -> Axes:
@@ -33,7 +33,7 @@ def plot_transition_matrix(
     Parameters
     ----------
     data : :func:`flbook.analysis.step_transitions` output.
-    value : ``"pct"`` (share of the moves out of the row's step) or ``"learners"``.
+    y : ``"pct"`` (share of the moves out of the row's step) or ``"learners"``.
     cmap : matplotlib colour map.
     ax : Axes to draw on (default: current Axes).
     """
@@ -45,7 +45,7 @@ def plot_transition_matrix(
     grid = np.full((n, n), np.nan)
     f = data["from_step"].cat.codes.to_numpy()
     t = data["to_step"].cat.codes.to_numpy()
-    grid[f, t] = data[value].to_numpy(dtype=float)
+    grid[f, t] = data[y].to_numpy(dtype=float)
     positive = grid[np.isfinite(grid) & (grid > 0)]
     norm = LogNorm(vmin=max(positive.min(), 1e-3), vmax=positive.max())
     image = ax.imshow(
@@ -60,7 +60,7 @@ def plot_transition_matrix(
     cax = ax.inset_axes([0.55, 0.9, 0.4, 0.03])
     bar = ax.figure.colorbar(image, cax=cax, orientation="horizontal")
     bar.ax.tick_params(labelsize=7)
-    bar.set_label("% of moves out of the step" if value == "pct" else "learners", fontsize=7)
+    bar.set_label("% of moves out of the step" if y == "pct" else "learners", fontsize=7)
     return ax
 
 

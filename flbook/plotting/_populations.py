@@ -85,8 +85,8 @@ def _all_hidden_message(labels: pd.Series) -> str:
 def plot_demographics(
     data: pd.DataFrame,
     *,
-    value: str = "pct",
-    max_bars: int = 20,
+    y: str = "pct",
+    top: int = 20,
     ax: Axes | None = None,
 ) -> Axes:
     """Horizontal bars: the share of learners holding each value of a demographic column.
@@ -99,9 +99,9 @@ def plot_demographics(
     Parameters
     ----------
     data : the table :func:`~flbook.analysis.demographics` returned.
-    value : ``"pct"`` (share of all learners, default) or ``"pct_of_known"`` (share of
+    y : ``"pct"`` (share of all learners, default) or ``"pct_of_known"`` (share of
         those who answered).
-    max_bars : draw at most this many rows (the table's first ones); the chart says
+    top : draw at most this many rows (the table's first ones); the chart says
         how many were left out.
     ax : the Axes to draw on (default: the current Axes).
 
@@ -114,14 +114,14 @@ def plot_demographics(
         return no_data(ax)
     column = _value_column(data)
     shown_all = data
-    if value == "pct_of_known":
+    if y == "pct_of_known":
         shown_all = data[data[column].astype("str") != "Unknown"]
         if len(shown_all) == 0:
             return no_data(ax, "No known values")
-    rows = shown_all.head(max_bars)
+    rows = shown_all.head(top)
     left_out = len(shown_all) - len(rows)
     names = rows[column].astype("str").tolist()
-    vals = rows[value].to_numpy(dtype="float64")
+    vals = rows[y].to_numpy(dtype="float64")
     suppressed = rows["suppressed"].to_numpy(dtype=bool) | np.isnan(vals)
     unknown = rows[column].astype("str").to_numpy() == "Unknown"
     pos = np.arange(len(rows))
@@ -137,11 +137,11 @@ def plot_demographics(
     ax.set_yticks(pos)
     ax.set_yticklabels([n.replace("_", " ") for n in names])
     ax.set_ylim(len(rows) - 0.4, -0.6)
-    top = np.nanmax(vals) if keep.any() else 0
-    ax.set_xlim(0, max(top, 1) * 1.2)
-    digits = 0 if top >= 5 else 1
+    largest = np.nanmax(vals) if keep.any() else 0
+    ax.set_xlim(0, max(largest, 1) * 1.2)
+    digits = 0 if largest >= 5 else 1
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.{digits}f}%"))
-    ax.set_xlabel("% of learners" if value == "pct" else "% of learners who answered")
+    ax.set_xlabel("% of learners" if y == "pct" else "% of learners who answered")
     ax.set_ylabel(str(column).replace("_", " ").capitalize())
     if left_out > 0:
         ax.text(

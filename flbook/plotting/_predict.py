@@ -56,7 +56,7 @@ def _model_of(data: pd.DataFrame, model: str | None) -> str | None:
 def plot_prediction_scores(
     data: pd.DataFrame,
     *,
-    metric: str = "auc",
+    y: str = "auc",
     model: str | None = "logistic",
     min_learners: int = MIN_COUNT,
     ax: Axes | None = None,
@@ -66,7 +66,7 @@ def plot_prediction_scores(
     Parameters
     ----------
     data : :func:`flbook.predict.evaluate` output.
-    metric : a column of it: ``"auc"``, ``"precision_pct"``, ``"recall_pct"``,
+    y : a column of it: ``"auc"``, ``"precision_pct"``, ``"recall_pct"``,
         ``"brier"``, ``"calibration_error_pct"``.
     model : the model whose scores are drawn (``None``: the first one present); the
         baseline is always drawn, hatched grey.
@@ -75,18 +75,18 @@ def plot_prediction_scores(
     ax : the Axes to draw on (default: the current one).
     """
     ax = get_ax(ax)
-    if data is None or data.empty or metric not in data.columns:
+    if data is None or data.empty or y not in data.columns:
         return no_data(ax, "No weeks to evaluate")
     model = _model_of(data, model)
     par = data["paradigm"].astype(str)
     keep = (data["model"].astype(str) == model) | (par == _BASELINE)
-    d = data[keep & data[metric].notna()]
+    d = data[keep & data[y].notna()]
     if d.empty:
         return no_data(ax, "No weeks to evaluate")
     base = d["learners"].to_numpy(dtype=float)
-    if metric == "precision_pct" and "flagged" in d:
+    if y == "precision_pct" and "flagged" in d:
         base = d["flagged"].to_numpy(dtype=float)
-    elif metric == "recall_pct" and "disengaged_pct" in d:
+    elif y == "recall_pct" and "disengaged_pct" in d:
         base = np.round(base * d["disengaged_pct"].fillna(0).to_numpy(dtype=float) / 100)
     few = base < min_learners
     d = d[~few]
@@ -96,7 +96,7 @@ def plot_prediction_scores(
     order = [p for p in ("post-hoc", "transfer", "in-situ", _BASELINE) if p in set(par[d.index])]
     width = 0.8 / len(order)
     for i, p in enumerate(order):
-        rows = d[d["paradigm"].astype(str) == p].set_index("week")[metric]
+        rows = d[d["paradigm"].astype(str) == p].set_index("week")[y]
         x = np.array([weeks.index(w) for w in rows.index]) - 0.4 + width * (i + 0.5)
         base = p == _BASELINE
         ax.bar(
@@ -111,11 +111,11 @@ def plot_prediction_scores(
     ax.set_xticks(np.arange(len(weeks)))
     ax.set_xticklabels([f"End of week {w}" for w in weeks])
     ax.set_xlim(-0.6, len(weeks) - 0.4)
-    ax.set_ylabel(_METRIC_LABELS.get(metric, metric))
-    if metric == "auc":
+    ax.set_ylabel(_METRIC_LABELS.get(y, y))
+    if y == "auc":
         ax.axhline(0.5, color=COLORS["muted"], lw=0.8, ls=":")
         ax.set_ylim(0, 1.0)  # bars start at 0, so their lengths compare honestly
-    elif metric.endswith("_pct"):
+    elif y.endswith("_pct"):
         ax.set_ylim(0, 100)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     if few.any():

@@ -64,7 +64,7 @@ def _present(categorical: pd.Series) -> list:
 def plot_response_heatmap(
     data: pd.DataFrame,
     *,
-    value: str = "pct",
+    y: str = "pct",
     annotate: bool | None = None,
     cmap: str = "Blues",
     colorbar: bool = True,
@@ -76,7 +76,7 @@ def plot_response_heatmap(
     Parameters
     ----------
     data : :func:`flbook.analysis.response_matrix` output.
-    value : ``"pct"`` (share of the question's answers; compares questions answered by
+    y : ``"pct"`` (share of the question's answers; compares questions answered by
         different numbers of learners) or ``"responses"`` (counts).
     annotate : write the count in each cell; default when there are at most 400 cells.
     cmap : matplotlib colour map.
@@ -99,12 +99,12 @@ def plot_response_heatmap(
     qi = pd.Index(questions).get_indexer(data["quiz_question"])
     ri = pd.Index(answers).get_indexer(data["response"])
     grid = np.full((len(questions), len(answers)), np.nan)
-    grid[qi, ri] = data[value].to_numpy(dtype=float)
+    grid[qi, ri] = data[y].to_numpy(dtype=float)
     counts = np.zeros_like(grid)
     counts[qi, ri] = data["responses"].to_numpy(dtype=float)
     small = (counts > 0) & (counts < min_learners)
     grid[small] = np.nan  # too few answers: no colour, no number
-    vmax = 100.0 if value == "pct" else max(float(np.nanmax(grid, initial=0.0)), 1.0)
+    vmax = 100.0 if y == "pct" else max(float(np.nanmax(grid, initial=0.0)), 1.0)
     im = ax.imshow(
         np.ma.masked_invalid(grid),
         aspect="auto",
@@ -114,10 +114,10 @@ def plot_response_heatmap(
         interpolation="nearest",
     )
     ok = data["is_correct"].to_numpy(dtype=bool)
-    for y, x in zip(qi[ok], ri[ok], strict=True):
+    for row, x in zip(qi[ok], ri[ok], strict=True):
         ax.add_patch(
             Rectangle(
-                (x - 0.5, y - 0.5),
+                (x - 0.5, row - 0.5),
                 1,
                 1,
                 fill=False,
@@ -130,21 +130,21 @@ def plot_response_heatmap(
     if annotate is None:
         annotate = grid.size <= 400
     norm_vals = np.nan_to_num(grid) / vmax
-    for y, x, key in zip(qi, ri, ok, strict=True):
+    for row, x, key in zip(qi, ri, ok, strict=True):
         if not (annotate or key):
             continue
-        label = small_label(min_learners) if small[y, x] else f"{int(counts[y, x]):,}"
+        label = small_label(min_learners) if small[row, x] else f"{int(counts[row, x]):,}"
         if key:
             label = f"{KEY_TICK} {label}" if annotate else KEY_TICK
         ax.text(
             x,
-            y,
+            row,
             label,
             ha="center",
             va="center",
             fontsize=7,
             fontweight="bold" if key else "normal",
-            color="white" if norm_vals[y, x] > 0.6 else "#222222",
+            color="white" if norm_vals[row, x] > 0.6 else "#222222",
             gid=KEY_TICK_GID if key else None,
         )
     ax.set_xticks(np.arange(len(answers)))
@@ -157,7 +157,7 @@ def plot_response_heatmap(
     ax.set_xlim(-0.5, len(answers) - 0.5)
     if colorbar:
         cax = ax.inset_axes([1.02, 0.0, 0.025, 1.0])
-        label = "% of the question's answers" if value == "pct" else "Answers"
+        label = "% of the question's answers" if y == "pct" else "Answers"
         ax.figure.colorbar(im, cax=cax, label=label)
     ax.legend(
         handles=[
@@ -202,14 +202,14 @@ def plot_correct_stacked(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
 
 def plot_question_probe(
-    data: pd.DataFrame, *, value: str = "responses", ax: Axes | None = None
+    data: pd.DataFrame, *, y: str = "responses", ax: Axes | None = None
 ) -> Axes:
     """Answers to one question, grouped by try (1st, 2nd, ...); the correct answer marked ✓.
 
     Parameters
     ----------
     data : :func:`flbook.analysis.question_probe` output.
-    value : ``"responses"`` (counts) or ``"pct"`` (% of each try's answers).
+    y : ``"responses"`` (counts) or ``"pct"`` (% of each try's answers).
     ax : Axes to draw on (default: current Axes).
     """
     ax = get_ax(ax)
@@ -224,7 +224,7 @@ def plot_question_probe(
         sel = (data["attempt"] == att).to_numpy()
         ax.bar(
             ri[sel] - 0.4 + width * (j + 0.5),
-            data.loc[sel, value].to_numpy(dtype=float),
+            data.loc[sel, y].to_numpy(dtype=float),
             width=width,
             color=PALETTE[j % len(PALETTE)],
             label=f"try {att}",
@@ -237,7 +237,7 @@ def plot_question_probe(
             lab.set_color(COLORS["good"])
             lab.set_fontweight("bold")
     ax.set_xlabel("Answer (✓ correct)")
-    if value == "pct":
+    if y == "pct":
         ax.set_ylabel("% of the try's answers")
     else:
         ax.set_ylabel("Answers")

@@ -69,7 +69,7 @@ def date_axis(ax: Axes) -> None:
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
-def plot_trajectory(data: pd.DataFrame, *, max_legend: int = 12, ax: Axes | None = None) -> Axes:
+def plot_trajectory(data: pd.DataFrame, *, top: int = 12, ax: Axes | None = None) -> Axes:
     """One learner's path: step (course order, top to bottom) against time, by session.
 
     Parameters
@@ -77,7 +77,7 @@ def plot_trajectory(data: pd.DataFrame, *, max_legend: int = 12, ax: Axes | None
     data : DataFrame
         The output of :func:`~flbook.analysis.learner_trajectory` (``pseudonym``,
         ``time``, ``step``, ``session``).
-    max_legend : int
+    top : int
         Sessions listed in the legend at most (later ones are still drawn).
     ax : Axes, optional
 
@@ -105,7 +105,7 @@ def plot_trajectory(data: pd.DataFrame, *, max_legend: int = 12, ax: Axes | None
             markersize=4,
             lw=1.2,
             color=STRONG_PALETTE[i % len(STRONG_PALETTE)],
-            label=f"Session {s}" if i < max_legend else "_nolegend_",
+            label=f"Session {s}" if i < top else "_nolegend_",
             gid="session",
         )
     step_axis(ax, steps, axis="y")
@@ -115,9 +115,9 @@ def plot_trajectory(data: pd.DataFrame, *, max_legend: int = 12, ax: Axes | None
     if "pseudonym" in data.columns:
         ax.set_title(f"{data['pseudonym'].iloc[0]}: {n} study session{'s' * (n != 1)}")
     handles, labels = ax.get_legend_handles_labels()
-    if n > max_legend:
+    if n > top:
         handles.append(Line2D([], [], ls="none"))
-        labels.append(f"… and {n - max_legend} more")
+        labels.append(f"… and {n - top} more")
     # beside the plot, past the "Week N" labels on the right: never over the path
     ax.legend(
         handles,

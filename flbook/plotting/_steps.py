@@ -118,7 +118,7 @@ def plot_step_counts(
     data: pd.DataFrame,
     *,
     measure: str | Sequence[str] | None = None,
-    value: str | None = None,
+    y: str | None = None,
     exercise_steps: Iterable[str] = (),
     social_steps: Iterable[str] = (),
     min_learners: int = MIN_COUNT,
@@ -136,7 +136,7 @@ def plot_step_counts(
         :func:`~flbook.analysis.furthest_step`, :func:`~flbook.analysis.last_steps`, ...).
     measure : with a ``measure`` column, the measure(s) to draw (default all, as grouped
         bars; one name draws one bar per step).
-    value : the column to draw (default ``count`` if present, else ``learners``).
+    y : the column to draw (default ``count`` if present, else ``learners``).
     exercise_steps, social_steps : steps to shade ("W.S"), named in the legend.
     min_learners : the small-count rule (:mod:`flbook.privacy`): a bar that counts fewer
         learners (measures ``visited`` and ``completed``, or a ``learners`` column) is
@@ -152,13 +152,13 @@ def plot_step_counts(
     The Axes drawn on. Empty data (or only zeros) draws "No data".
     """
     ax = get_ax(ax)
-    if data is not None and value is None:
-        value = "count" if "count" in data else "learners"
+    if data is not None and y is None:
+        y = "count" if "count" in data else "learners"
     if no_step_rows(data):
         return no_data(ax)
-    if value not in data:
-        raise KeyError(f"column {value!r} not in data (columns: {list(data.columns)})")
-    if no_step_rows(data, value):
+    if y not in data:
+        raise KeyError(f"column {y!r} not in data (columns: {list(data.columns)})")
+    if no_step_rows(data, y):
         return no_data(ax)
     if "measure" in data:
         if isinstance(data["measure"].dtype, pd.CategoricalDtype):
@@ -173,15 +173,15 @@ def plot_step_counts(
                 raise ValueError(f"measure(s) {missing} not in data; measures: {order}")
             order = wanted
         data = data[data["measure"].astype(str).isin(order)]
-        if no_step_rows(data, value):
+        if no_step_rows(data, y):
             return no_data(ax)
     else:
         order = [None]
     steps = ordered_steps(data["step"])
     k = len(order)
-    if pool and k == 1 and (value == "learners" or order[0] in LEARNER_MEASURES):
+    if pool and k == 1 and (y == "learners" or order[0] in LEARNER_MEASURES):
         part = data if order[0] is None else data[data["measure"].astype(str) == order[0]]
-        pooled = pool_small_steps(steps, per_step(part, steps, value), min_learners)
+        pooled = pool_small_steps(steps, per_step(part, steps, y), min_learners)
         ax.bar(
             np.arange(len(pooled)),
             pooled["height"].to_numpy(),
@@ -192,7 +192,7 @@ def plot_step_counts(
             **kwargs,
         )
         _hatch_pools(ax.containers[-1], pooled)
-        ax.set_ylabel("Learners" if value == "count" else value.replace("_", " ").capitalize())
+        ax.set_ylabel("Learners" if y == "count" else y.replace("_", " ").capitalize())
         thousands(ax, "y")
         _finish_pooled(ax, pooled, exercise_steps, social_steps, min_learners)
         return ax
@@ -201,8 +201,8 @@ def plot_step_counts(
     hidden = False
     for i, m in enumerate(order):
         part = data if m is None else data[data["measure"].astype(str) == m]
-        heights = per_step(part, steps, value)
-        if value == "learners" or m in LEARNER_MEASURES:
+        heights = per_step(part, steps, y)
+        if y == "learners" or m in LEARNER_MEASURES:
             heights, small = hide_small_bars(heights, min_learners)
             hidden = hidden or small
         label = None if (m is None or k == 1) else MEASURE_LABELS.get(m, m)
@@ -216,7 +216,7 @@ def plot_step_counts(
             zorder=2,
             **kwargs,
         )
-    if value == "count":
+    if y == "count":
         if k == 1 and order[0] is not None:
             ax.set_ylabel(MEASURE_LABELS.get(order[0], order[0]))
         elif order[0] is not None and set(order) <= LEARNER_MEASURES:
@@ -224,7 +224,7 @@ def plot_step_counts(
         else:
             ax.set_ylabel("Count")
     else:
-        ax.set_ylabel(value.replace("_", " ").capitalize())
+        ax.set_ylabel(y.replace("_", " ").capitalize())
     thousands(ax, "y")
     finish_steps(ax, steps, exercise_steps, social_steps, legend=True)
     if hidden:
