@@ -84,7 +84,7 @@ def fmt_int(n: Any) -> str:
     return f"{int(round(float(n))):,}"
 
 
-def fmt_pct(x: Any, digits: int = 0) -> str:
+def fmt_pct(x: Any, *, digits: int = 0) -> str:
     """A percentage (already ×100) with ``digits`` decimals ("42%"); "–" for missing."""
     if x is None or pd.isna(x):
         return "–"
@@ -131,7 +131,7 @@ class Table:
 
         df = self.frame.head(self.max_rows).copy()
         people = people_columns(df)
-        hidden = small_cells(df, people)
+        hidden = small_cells(df, columns=people)
         for c in df.columns:
             s = df[c]
             if pd.api.types.is_bool_dtype(s):
@@ -141,7 +141,7 @@ class Table:
             elif pd.api.types.is_float_dtype(s):
                 pct = str(c).startswith("pct") or str(c).endswith("pct")
                 df[c] = s.map(
-                    (lambda v: fmt_pct(v, self.pct_digits))
+                    (lambda v: fmt_pct(v, digits=self.pct_digits))
                     if pct
                     else (lambda v: "–" if pd.isna(v) else f"{v:,.{self.digits}f}")
                 )

@@ -294,7 +294,7 @@ def _step_tables(course, groups: Sequence[str], min_learners: int) -> dict[str, 
         counts = analysis.step_activity_counts(
             course, group=g, learners=True, measures=list(ACTIVITIES)
         )
-        out[g] = hide_small(counts, ["learners"], min_learners=min_learners)
+        out[g] = hide_small(counts, columns=["learners"], min_learners=min_learners)
     return out
 
 

@@ -71,7 +71,7 @@ def small_label(min_learners: int = MIN_COUNT) -> str:
     return f"<{min_learners:,}"
 
 
-def count_text(n: int, min_learners: int = MIN_COUNT) -> str:
+def count_text(n: int, *, min_learners: int = MIN_COUNT) -> str:
     """A count of people for a sentence: ``"1,234"``, or ``"fewer than 10"`` when small.
 
     Examples
@@ -138,7 +138,7 @@ def count_share(
     ('45 (12%)', 'fewer than 10', '12 (100%)')
     """
     share = share_text(part, whole, pct=pct, digits=digits, min_learners=min_learners)
-    text = count_text(part, min_learners)
+    text = count_text(part, min_learners=min_learners)
     return f"{text} ({share})" if share else text
 
 
@@ -155,7 +155,7 @@ def split_text(part: int, whole: int, *, min_learners: int = MIN_COUNT) -> tuple
     """
     part, rest = int(part), int(whole) - int(part)
     small = [0 < n < min_learners for n in (part, rest)]
-    texts = [count_text(n, min_learners) for n in (part, rest)]
+    texts = [count_text(n, min_learners=min_learners) for n in (part, rest)]
     if small[0] != small[1] and min(part, rest) > 0:
         big = 1 if small[0] else 0
         texts[big] = f"all but fewer than {min_learners:,}"
@@ -190,8 +190,8 @@ def _small(values: pd.Series, min_learners: int) -> np.ndarray:
 
 def small_rows(
     frame: pd.DataFrame,
-    columns: Iterable[str] | None = None,
     *,
+    columns: Iterable[str] | None = None,
     min_learners: int = MIN_COUNT,
 ) -> np.ndarray:
     """Which rows are about fewer than ``min_learners`` people (and more than none).
@@ -223,8 +223,8 @@ def small_rows(
 
 def small_cells(
     frame: pd.DataFrame,
-    columns: Iterable[str] | None = None,
     *,
+    columns: Iterable[str] | None = None,
     min_learners: int = MIN_COUNT,
 ) -> pd.DataFrame:
     """Which cells the rule hides: small counts of people, and every figure of a small row.
@@ -241,7 +241,7 @@ def small_cells(
     1   False        True                True
     """
     cols = people_columns(frame) if columns is None else list(columns)
-    rows = small_rows(frame, cols, min_learners=min_learners)
+    rows = small_rows(frame, columns=cols, min_learners=min_learners)
     out = pd.DataFrame(False, index=frame.index, columns=frame.columns)
     for c in frame.columns:
         if c in cols:
@@ -253,8 +253,8 @@ def small_cells(
 
 def hide_small(
     frame: pd.DataFrame,
-    columns: Iterable[str] | None = None,
     *,
+    columns: Iterable[str] | None = None,
     min_learners: int = MIN_COUNT,
     drop: bool = False,
 ) -> pd.DataFrame:
@@ -290,9 +290,9 @@ def hide_small(
     (1, 1)
     """
     cols = people_columns(frame) if columns is None else list(columns)
-    cells = small_cells(frame, cols, min_learners=min_learners)
+    cells = small_cells(frame, columns=cols, min_learners=min_learners)
     any_small = cells[cols].any(axis=1).to_numpy() if cols else np.zeros(len(frame), bool)
-    gone = any_small if drop else small_rows(frame, cols, min_learners=min_learners)
+    gone = any_small if drop else small_rows(frame, columns=cols, min_learners=min_learners)
     people = 0
     if cols and gone.any():
         people = int(pd.to_numeric(frame.loc[gone, cols[0]], errors="coerce").fillna(0).sum())

@@ -326,7 +326,7 @@ def test_cohort_summary_custom_windows_keep_their_order():
     course = Course.from_frames(config=CFG, enrolments=ENROLMENTS, step_activity=VISITS)
     got = cohort_summary(
         course,
-        {
+        cohorts={
             "newsletter day": ("Newsletter", "1 day after Newsletter"),
             "start day": ("start", "1 day after start"),  # nobody enrolled that day
             "everyone": (None, None),
@@ -350,12 +350,14 @@ def test_cohort_summary_empty_and_bad_windows():
     ]
     for got in (
         cohort_summary(Course.from_frames(config=CFG)),
-        cohort_summary(Course.from_frames(config=CFG, enrolments=ENROLMENTS), {}),
+        cohort_summary(Course.from_frames(config=CFG, enrolments=ENROLMENTS), cohorts={}),
     ):
         assert got.empty and list(got.columns) == columns
         assert got["learners"].dtype == "int64"
     with pytest.raises(ValueError, match="pair"):
-        cohort_summary(Course.from_frames(config=CFG, enrolments=ENROLMENTS), {"x": "start"})
+        cohort_summary(
+            Course.from_frames(config=CFG, enrolments=ENROLMENTS), cohorts={"x": "start"}
+        )
 
 
 # ------------------------------------------------------------------ plots
@@ -518,7 +520,7 @@ def test_invariants_on_a_synthetic_course(synthetic):
     cohorts = cohort_summary(synthetic)  # before / on or after the start: everyone once
     assert cohorts["learners"].sum() == len(learners)
     assert ((cohorts.iloc[:, 2:] >= 0) & (cohorts.iloc[:, 2:] <= 100)).all().all()
-    whole = cohort_summary(synthetic, {"all": (None, None)})
+    whole = cohort_summary(synthetic, cohorts={"all": (None, None)})
     assert whole["pct_unenrolled"].iloc[0] == pytest.approx(
         100 * learners["unenrolled_at"].notna().mean()
     )

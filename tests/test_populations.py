@@ -126,19 +126,21 @@ def test_population_summary_counts_by_hand():
 
 def test_population_summary_chosen_groups_and_descriptions():
     course = small_course()
-    got = population_summary(course, {"commented | answered": "took part in a discussion or quiz"})
+    got = population_summary(
+        course, groups={"commented | answered": "took part in a discussion or quiz"}
+    )
     assert got.loc[0, "learners"] == 2
     assert got.loc[0, "description"] == "took part in a discussion or quiz"
     flags = learner_flags(course)
     assert_frame_equal(
-        population_summary(flags, ["visited"]), population_summary(course, "visited")
+        population_summary(flags, groups=["visited"]), population_summary(course, groups="visited")
     )
     with pytest.raises(ValueError, match="unknown learner group"):
-        population_summary(course, ["lurkers"])
+        population_summary(course, groups=["lurkers"])
 
 
 def test_population_summary_other_roles():
-    got = population_summary(small_course(), ["enrolled", "commented"], roles=("educator",))
+    got = population_summary(small_course(), groups=["enrolled", "commented"], roles=("educator",))
     assert got["learners"].tolist() == [1, 1]
 
 
@@ -151,7 +153,7 @@ def test_describe_group():
 
 
 def test_population_summary_empty_course():
-    got = population_summary(Course.from_frames(), ["enrolled", "visited"])
+    got = population_summary(Course.from_frames(), groups=["enrolled", "visited"])
     assert got["learners"].tolist() == [0, 0]
     assert got["pct_of_enrolled"].isna().all()  # no division by zero
     assert list(got.columns) == ["group", "description", "learners", "pct_of_enrolled"]
@@ -308,7 +310,7 @@ def test_demographics_empty_and_bad_column():
 def test_demographics_known():
     # age_range is absent (missing for everyone)
     course = people(4, gender=["female", "Unknown", "male", "Unknown"], country=["GB"] * 4)
-    got = demographics_known(course, ["gender", "country", "age_range"])
+    got = demographics_known(course, columns=["gender", "country", "age_range"])
     expected = pd.DataFrame(
         {
             "column": ["gender", "country", "age_range"],
@@ -318,7 +320,7 @@ def test_demographics_known():
         }
     )
     assert_frame_equal(got, expected)
-    empty = demographics_known(Course.from_frames(), ["gender"])
+    empty = demographics_known(Course.from_frames(), columns=["gender"])
     assert empty["known"].tolist() == [0] and empty["pct_known"].isna().all()
 
 
@@ -448,7 +450,7 @@ def test_demographic_invariants_on_a_synthetic_course(synthetic, column):
     # a hidden known value is never alone
     hidden_known = got["suppressed"] & (got[column] != "Unknown")
     assert hidden_known.sum() != 1
-    known = demographics_known(synthetic, [column])
+    known = demographics_known(synthetic, columns=[column])
     assert int(known["known"].iloc[0] + known["unknown"].iloc[0]) == len(
         synthetic.enrolments.query("role == 'learner'")
     )

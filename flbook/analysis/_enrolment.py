@@ -517,8 +517,8 @@ _COHORT_FLAGS = ("unenrolled", "visited", "fully_participated", "purchased")
 
 def cohort_summary(
     course,
-    cohorts: dict[str, tuple[Any, Any]] | None = None,
     *,
+    cohorts: dict[str, tuple[Any, Any]] | None = None,
     roles: tuple[str, ...] = ("learner",),
 ) -> pd.DataFrame:
     """Cohorts of learners by when they enrolled: how many, and what became of them.
@@ -571,7 +571,7 @@ def cohort_summary(
     ...         "first_visited_at": ["2024-02-05 10:00:00", "2024-02-05 11:00:00"]}))
     >>> cohort_summary(
     ...     course,
-    ...     {"before the start": (None, "2024-02-05"), "from the start": ("2024-02-05", None)},
+    ...     cohorts={"before the start": (None, "2024-02-05"), "from the start": ("2024-02-05", None)},
     ... )[["cohort", "learners", "pct_unenrolled", "pct_fully_participated"]]
                  cohort  learners  pct_unenrolled  pct_fully_participated
     0  before the start         2            50.0                    50.0

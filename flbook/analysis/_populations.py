@@ -116,8 +116,8 @@ def _flags(course, roles) -> pd.DataFrame:
 
 def population_summary(
     course,
-    groups=None,
     *,
+    groups=None,
     roles: tuple[str, ...] = ("learner",),
 ) -> pd.DataFrame:
     """How many learners are in each group, and what share of all enrolled learners that is.
@@ -155,7 +155,7 @@ def population_summary(
     ...     step_activity=pd.DataFrame({"learner_id": ["a", "b"], "step": ["1.1", "1.1"],
     ...         "first_visited_at": ["2024-02-05 10:00:00"] * 2,
     ...         "last_completed_at": ["2024-02-05 10:05:00", None]}))
-    >>> population_summary(course, ["enrolled", "visited", "visited & ~completed",
+    >>> population_summary(course, groups=["enrolled", "visited", "visited & ~completed",
     ...                             "unenrolled & ~visited"])[["group", "learners", "pct_of_enrolled"]]
                        group  learners  pct_of_enrolled
     0               enrolled         4            100.0
@@ -350,8 +350,8 @@ def demographics(
 
 def demographics_known(
     course,
-    columns=None,
     *,
+    columns=None,
     roles: tuple[str, ...] = ("learner",),
 ) -> pd.DataFrame:
     """How many learners answered each demographic question (known) and how many did not.
@@ -380,7 +380,7 @@ def demographics_known(
     ...     "learner_id": ["a", "b", "c", "d"], "role": ["learner"] * 4,
     ...     "enrolled_at": ["2024-02-01 10:00:00"] * 4,
     ...     "gender": ["female", "Unknown", "male", "Unknown"]}))
-    >>> demographics_known(course, ["gender", "country"])
+    >>> demographics_known(course, columns=["gender", "country"])
         column  known  unknown  pct_known
     0   gender      2        2       50.0
     1  country      0        4        0.0

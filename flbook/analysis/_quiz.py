@@ -400,7 +400,7 @@ def response_matrix(
     )
 
 
-def nth_attempt_stats(course, attempt: int = 1, *, group: str | None = None) -> pd.DataFrame:
+def nth_attempt_stats(course, *, attempt: int = 1, group: str | None = None) -> pd.DataFrame:
     """At their n-th try (first, second, ...), how many learners got each question right?
 
     Parameters

@@ -379,7 +379,7 @@ def first_try_by_run(course, previous: Sequence = (), *, min_learners: int = 10)
     """
 
     def first_try(c) -> pd.DataFrame:
-        s = nth_attempt_stats(c, 1)
+        s = nth_attempt_stats(c, attempt=1)
         s = s[s["learners"] > 0]
         return pd.DataFrame(
             {

@@ -705,8 +705,8 @@ def session_distribution(
 
 def compare_groups(
     course,
-    groups: Sequence[str] = ("fully_participated", "unenrolled"),
     *,
+    groups: Sequence[str] = ("fully_participated", "unenrolled"),
     session_gap_minutes: float = 65,
     measures: str | Sequence[str] | None = None,
 ) -> pd.DataFrame:

@@ -65,7 +65,7 @@ def _keep(codes: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
     return mask[codes]
 
 
-def step_frame(course, first: int = 0, **columns) -> pd.DataFrame:
+def step_frame(course, *, first: int = 0, **columns) -> pd.DataFrame:
     """A per-step frame: ``step`` in course order (from step position ``first``), then ``columns``."""
     codes = np.arange(first, len(course.steps), dtype=np.int16)
     step = pd.Categorical.from_codes(codes, dtype=course.step_dtype)
@@ -485,4 +485,4 @@ def step_funnel(
     counts = counts[first:]
     size = counts[0]
     pct = counts / size * 100 if size else np.full(len(counts), np.nan)
-    return step_frame(course, first, learners=counts, pct_of_first=pct.astype(np.float64))
+    return step_frame(course, first=first, learners=counts, pct_of_first=pct.astype(np.float64))

@@ -949,7 +949,7 @@ PARTS: dict[str, list[tuple]] = {
 :func:`~flbook.findings.find` with ``kinds`` calls only the parts that can find them."""
 
 
-def family_findings(course, family: str, kinds=None) -> list[Finding]:
+def family_findings(course, family: str, *, kinds=None) -> list[Finding]:
     """The findings of one family, calling only the parts that can find ``kinds``.
 
     Parameters

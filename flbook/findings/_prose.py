@@ -261,7 +261,7 @@ def find(course, families=None, *, kinds=None) -> list[Finding]:
         kinds = {kinds}
     out: list[Finding] = []
     for name in names:
-        out += family_findings(course, name, None if kinds is None else set(kinds))
+        out += family_findings(course, name, kinds=None if kinds is None else set(kinds))
     if kinds is not None:
         out = [f for f in out if f.kind in kinds]
     return out

@@ -126,7 +126,7 @@ def plot_event_counts(
     labels = [_label(e) for e in data["event"]]
     vals = data[y].to_numpy(dtype=float)
     small = (
-        small_rows(data, ["learners"], min_learners=min_learners)
+        small_rows(data, columns=["learners"], min_learners=min_learners)
         if "learners" in data
         else np.zeros(len(data), bool)
     )

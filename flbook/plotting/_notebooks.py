@@ -167,7 +167,7 @@ def plot_error_names(data: pd.DataFrame, *, top: int = 10, ax: Axes | None = Non
         return no_data(ax, "No data: no failed runs in the notebook logs")
     d = data.head(top)
     y = np.arange(len(d))
-    small = small_rows(d, ["learners"])  # an error met by under 10 learners: not drawn
+    small = small_rows(d, columns=["learners"])  # an error met by under 10 learners: not drawn
     failed = np.where(small, 0.0, d["failed"].to_numpy(dtype=float))
     ax.barh(y, failed, color=COLORS["secondary"], gid="errors")
     ax.set_yticks(y)

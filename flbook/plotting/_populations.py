@@ -47,7 +47,9 @@ def plot_population_summary(
     combo = data["group"].astype("str").str.contains(r"[&|~]").to_numpy()
     colors = np.where(combo, COLORS["secondary"], COLORS["primary"])
     pos = np.arange(len(data))
-    small = small_rows(data, ["learners"], min_learners=min_learners)  # too few: no bar, no number
+    small = small_rows(
+        data, columns=["learners"], min_learners=min_learners
+    )  # too few: no bar, no number
     bars = ax.barh(pos, np.where(small, 0.0, counts), color=colors, height=0.7)
     texts = [
         small_label(min_learners)

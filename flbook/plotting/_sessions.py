@@ -217,7 +217,7 @@ def plot_session_distribution(
             )
         n_hidden = int(d["learners"].to_numpy()[~keep].sum())
         if n_hidden:
-            n_text = count_text(n_hidden, min_learners)
+            n_text = count_text(n_hidden, min_learners=min_learners)
             hidden.append(f"{g}: {n_text}" if len(groups) > 1 else n_text)
     if log_x:
         ax.set_xscale("log")
