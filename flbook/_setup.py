@@ -96,7 +96,7 @@ class Table:
 
     Its HTML escapes every cell, so text from learners can never become markup. Text
     columns are left-aligned and numbers right-aligned. Percentages (columns named
-    ``pct_…`` or ``…_pct``) get ``pct_digits`` decimals (default: ``digits``).
+    ``pct`` or ``pct_…``) get ``pct_digits`` decimals (default: ``digits``).
     """
 
     def __init__(
@@ -139,7 +139,7 @@ class Table:
             elif pd.api.types.is_integer_dtype(s):
                 df[c] = s.map(fmt_int)
             elif pd.api.types.is_float_dtype(s):
-                pct = str(c).startswith("pct") or str(c).endswith("pct")
+                pct = str(c) == "pct" or str(c).startswith("pct_")
                 df[c] = s.map(
                     (lambda v: fmt_pct(v, digits=self.pct_digits))
                     if pct

@@ -280,10 +280,10 @@ def hide_small(
     Examples
     --------
     >>> t = pd.DataFrame({"notebook": ["a", "b"], "learners": [40, 1],
-    ...                   "error_rate_pct": [12.5, 50.0]})
+    ...                   "pct_error_rate": [12.5, 50.0]})
     >>> out = hide_small(t)
     >>> out
-      notebook  learners  error_rate_pct
+      notebook  learners  pct_error_rate
     0        a        40            12.5
     1        b      <NA>             NaN
     >>> out.attrs["hidden_rows"], out.attrs["hidden_people"]

@@ -146,7 +146,7 @@ def test_notebook_overview(course):
             "sessions": [4],
             "executions": [10],
             "failed": [4],
-            "error_rate_pct": [40.0],
+            "pct_error_rate": [40.0],
             "learner_cells_failed": [3],
             "pct_never_fixed": [200 / 3],
             "pct_in_order": [np.nan],  # every cell here is run by fewer than 5 learners
@@ -169,7 +169,7 @@ def test_notebook_summary(course):
             "sessions_per_learner": [1.0, 1.0],
             "executions": [10, 0],
             "failed": [4, 0],
-            "error_rate_pct": [40.0, np.nan],
+            "pct_error_rate": [40.0, np.nan],
             "learners_executing": [3, 0],
             "median_session_minutes": [6.0, 0.0],
         }
@@ -186,7 +186,7 @@ def test_cell_summary(course):
             "executions": [4, 4, 2],
             "learners": [3, 2, 2],
             "failed": [0, 3, 1],
-            "error_rate_pct": [0.0, 75.0, 50.0],
+            "pct_error_rate": [0.0, 75.0, 50.0],
             "learners_failed": [0, 2, 1],
             "pct_gave_up": [np.nan, 50.0, 100.0],
             "median_retries": [np.nan, 2.0, np.nan],
@@ -198,9 +198,9 @@ def test_cell_summary(course):
     pooled = A.cell_summary(course)
     assert pooled["cell"].tolist() == ["own cells"]
     assert pooled["executions"].tolist() == [10]
-    hardest = A.cell_summary(course, min_learners=1, sort_by="error_rate_pct", top=2)
+    hardest = A.cell_summary(course, min_learners=1, sort_by="pct_error_rate", top=2)
     assert hardest["cell"].tolist() == ["cell 3", "cell 4"]
-    assert A.cell_summary(course, sort_by="error_rate_pct").empty  # own cells are left out
+    assert A.cell_summary(course, sort_by="pct_error_rate").empty  # own cells are left out
     with pytest.raises(ValueError, match="sort_by"):
         A.cell_summary(course, sort_by="nonsense")
 

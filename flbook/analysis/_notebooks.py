@@ -432,7 +432,7 @@ def notebook_overview(
     Returns
     -------
     DataFrame with one row (none without notebook events): ``notebooks``, ``learners``,
-    ``sessions``, ``executions``, ``failed``, ``error_rate_pct``, ``learner_cells_failed``
+    ``sessions``, ``executions``, ``failed``, ``pct_error_rate``, ``learner_cells_failed``
     (pairs of a learner and a cell with at least one error), ``pct_never_fixed`` (of
     those, no later run worked), ``pct_in_order`` (runs of the next cell),
     ``median_minutes_to_first_run`` (over sessions that ran something),
@@ -445,7 +445,7 @@ def notebook_overview(
         "sessions": "int64",
         "executions": "int64",
         "failed": "int64",
-        "error_rate_pct": "float64",
+        "pct_error_rate": "float64",
         "learner_cells_failed": "int64",
         "pct_never_fixed": "float64",
         "pct_in_order": "float64",
@@ -473,7 +473,7 @@ def notebook_overview(
             "sessions": [len(np.unique(log.session[log.session >= 0]))],
             "executions": [len(ex)],
             "failed": [n_failed],
-            "error_rate_pct": [_pct(n_failed, len(ex)).item()],
+            "pct_error_rate": [_pct(n_failed, len(ex)).item()],
             "learner_cells_failed": [pairs],
             "pct_never_fixed": [_pct(never, pairs).item()],
             "pct_in_order": [float(order.get("next cell", np.nan))],
@@ -504,7 +504,7 @@ def notebook_summary(
     DataFrame sorted by step, then notebook: ``notebook``, ``step`` (ordered
     Categorical), ``learners`` (who opened or used it), ``sessions`` (kernel
     sessions), ``sessions_per_learner``, ``executions``, ``failed`` (executions that
-    ended in an error), ``error_rate_pct``, ``learners_executing`` (ran at least one
+    ended in an error), ``pct_error_rate``, ``learners_executing`` (ran at least one
     cell), ``median_session_minutes`` (first to last event of a session).
     """
     columns = [
@@ -515,7 +515,7 @@ def notebook_summary(
         "sessions_per_learner",
         "executions",
         "failed",
-        "error_rate_pct",
+        "pct_error_rate",
         "learners_executing",
         "median_session_minutes",
     ]
@@ -533,7 +533,7 @@ def notebook_summary(
                 "sessions_per_learner": "float64",
                 "executions": "int64",
                 "failed": "int64",
-                "error_rate_pct": "float64",
+                "pct_error_rate": "float64",
                 "learners_executing": "int64",
                 "median_session_minutes": "float64",
             },
@@ -556,7 +556,7 @@ def notebook_summary(
             ),
             "executions": executions.astype(np.int64),
             "failed": failed.astype(np.int64),
-            "error_rate_pct": _pct(failed, executions),
+            "pct_error_rate": _pct(failed, executions),
             "learners_executing": _distinct_count(np.where(is_ex, log.notebook, -1), log.user, k),
             "median_session_minutes": _group_median(sess["notebook"], sess["minutes"], k),
         }
@@ -638,7 +638,7 @@ def cell_summary(
         are listed in the order of their steps.
     min_learners : cells run by fewer learners (usually cells learners added
         themselves) are pooled into one ``"own cells"`` row per notebook.
-    sort_by : a column to sort by, largest first (e.g. ``"error_rate_pct"`` for the
+    sort_by : a column to sort by, largest first (e.g. ``"pct_error_rate"`` for the
         hardest cells); the pooled own-cells rows are then left out.
     top : keep only the first ``top`` rows.
     roles : count users linked to a person enrolled with one of these roles (``None``:
@@ -649,7 +649,7 @@ def cell_summary(
     DataFrame sorted by notebook then position (own cells last), or by ``sort_by``:
     ``notebook``, ``cell`` (``"cell 7"``: the cell's place in the notebook, counting every
     cell from 1; or ``"own cells"``), ``executions``, ``learners``, ``failed``,
-    ``error_rate_pct`` (failed executions per 100), ``learners_failed`` (learners who
+    ``pct_error_rate`` (failed executions per 100), ``learners_failed`` (learners who
     had at least one error there), ``pct_gave_up`` (of those, the share who never ran
     the cell successfully afterwards), ``median_retries`` (executions after the first error up
     to the first success, among learners who got there), ``top_error`` (the most
@@ -676,7 +676,7 @@ def cell_summary(
         "executions": "int64",
         "learners": "int64",
         "failed": "int64",
-        "error_rate_pct": "float64",
+        "pct_error_rate": "float64",
         "learners_failed": "int64",
         "pct_gave_up": "float64",
         "median_retries": "float64",
@@ -714,7 +714,7 @@ def cell_summary(
             "executions": executions.astype(np.int64),
             "learners": learners,
             "failed": failed.astype(np.int64),
-            "error_rate_pct": _pct(failed, executions),
+            "pct_error_rate": _pct(failed, executions),
             "learners_failed": learners_failed.astype(np.int64),
             "pct_gave_up": _pct(learners_failed - recovered, learners_failed),
             "median_retries": median_retries,

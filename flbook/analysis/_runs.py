@@ -444,7 +444,7 @@ def run_differences(
     -------
     DataFrame indexed by ``key``: the counts (``{k}_this``, ``{n}_this``,
     ``{k}_earlier``, ``{n}_earlier``), ``runs`` (earlier runs that have it),
-    ``this_pct``, ``earlier_pct``, ``difference`` (points, this minus earlier) and its
+    ``pct_this``, ``pct_earlier``, ``difference`` (points, this minus earlier) and its
     95% Newcombe interval ``low``, ``high``.
     """
     cur = frame[frame["current"]].groupby(key, sort=False)[[k, n]].sum()
@@ -463,8 +463,8 @@ def run_differences(
     )
     return both.assign(
         runs=runs.reindex(both.index).to_numpy(),
-        this_pct=both[f"{k}_this"] / both[f"{n}_this"] * 100,
-        earlier_pct=both[f"{k}_earlier"] / both[f"{n}_earlier"] * 100,
+        pct_this=both[f"{k}_this"] / both[f"{n}_this"] * 100,
+        pct_earlier=both[f"{k}_earlier"] / both[f"{n}_earlier"] * 100,
         difference=d,
         low=lo,
         high=hi,

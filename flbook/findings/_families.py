@@ -752,11 +752,11 @@ def notebook_findings(course) -> list[Finding]:
                 "notebooks",
                 "cell_errors",
                 f"{row.notebook}, {row.cell}",
-                float(row.error_rate_pct),
+                float(row.pct_error_rate),
                 "pct",
                 int(row.learners_failed),
                 f"{row.notebook}, {row.cell}: {int(row.failed):,} failed runs "
-                f"({pct(row.error_rate_pct)} of its runs) by {int(row.learners_failed):,} "
+                f"({pct(row.pct_error_rate)} of its runs) by {int(row.learners_failed):,} "
                 f"learners" + (f", most often {row.top_error}" if row.top_error else "") + ".",
                 detail=f"{row.notebook}, {row.cell} ({int(row.failed):,} failed runs by "
                 f"{int(row.learners_failed):,} learners)",

@@ -126,12 +126,12 @@ def run_findings(
         comp = A.run_differences(table, key, k, n, min_learners=min_learners)
         for value, r in _clear(comp, top if limited else None).iterrows():
             size, interval = _points(r["difference"], r["low"], r["high"])
-            this, earlier = _shares(r["this_pct"], r["earlier_pct"], r["difference"])
+            this, earlier = _shares(r["pct_this"], r["pct_earlier"], r["difference"])
             text = _SAYS[kind].format(
                 key=value,
                 measure=A.RUN_MEASURES.get(str(value), ""),
                 this=this,
-                alone=f"{r['this_pct']:.0f}%",  # a share said without the other one
+                alone=f"{r['pct_this']:.0f}%",  # a share said without the other one
                 earlier=earlier,
                 size=size,
                 interval=interval,

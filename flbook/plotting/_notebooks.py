@@ -133,11 +133,11 @@ def plot_cell_error_rates(
     if no_rows(data):
         return no_data(ax, _NO_LOGS)
     d = data[(data["cell"] != "own cells") & (data["learners"] >= min_learners)]
-    d = d.sort_values("error_rate_pct", ascending=False, kind="stable").head(top)
+    d = d.sort_values("pct_error_rate", ascending=False, kind="stable").head(top)
     if d.empty:
         return no_data(ax)
     y = np.arange(len(d))
-    rate = d["error_rate_pct"].to_numpy(dtype=float)
+    rate = d["pct_error_rate"].to_numpy(dtype=float)
     ax.barh(y, rate, color=COLORS["bad"], gid="rate")
     labels = [f"{_short(n)} · {c}" for n, c in zip(d["notebook"], d["cell"], strict=True)]
     ax.set_yticks(y)

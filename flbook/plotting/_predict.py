@@ -32,11 +32,11 @@ _PARADIGM_LABELS = {
 }
 _METRIC_LABELS = {
     "auc": "ROC AUC",
-    "precision_pct": "Flagged who disengaged (%)",
-    "recall_pct": "Disengaged who were flagged (%)",
+    "pct_precision": "Flagged who disengaged (%)",
+    "pct_recall": "Disengaged who were flagged (%)",
     "brier": "Brier score (lower is better)",
-    "calibration_error_pct": "Calibration error (points)",
-    "mean_risk_pct": "Mean predicted risk (%)",
+    "pct_calibration_error": "Calibration error (points)",
+    "pct_mean_risk": "Mean predicted risk (%)",
 }
 _BASELINE = "baseline"
 
@@ -66,12 +66,12 @@ def plot_prediction_scores(
     Parameters
     ----------
     data : :func:`flbook.predict.evaluate` output.
-    y : a column of it: ``"auc"``, ``"precision_pct"``, ``"recall_pct"``,
-        ``"brier"``, ``"calibration_error_pct"``.
+    y : a column of it: ``"auc"``, ``"pct_precision"``, ``"pct_recall"``,
+        ``"brier"``, ``"pct_calibration_error"``.
     model : the model whose scores are drawn (``None``: the first one present); the
         baseline is always drawn, hatched grey.
     min_learners : a score of fewer learners is not drawn: fewer scored learners, and for
-        ``precision_pct`` fewer flagged, for ``recall_pct`` fewer who disengaged.
+        ``pct_precision`` fewer flagged, for ``pct_recall`` fewer who disengaged.
     ax : the Axes to draw on (default: the current one).
     """
     ax = get_ax(ax)
@@ -84,10 +84,10 @@ def plot_prediction_scores(
     if d.empty:
         return no_data(ax, "No weeks to evaluate")
     base = d["learners"].to_numpy(dtype=float)
-    if y == "precision_pct" and "flagged" in d:
+    if y == "pct_precision" and "flagged" in d:
         base = d["flagged"].to_numpy(dtype=float)
-    elif y == "recall_pct" and "disengaged_pct" in d:
-        base = np.round(base * d["disengaged_pct"].fillna(0).to_numpy(dtype=float) / 100)
+    elif y == "pct_recall" and "pct_disengaged" in d:
+        base = np.round(base * d["pct_disengaged"].fillna(0).to_numpy(dtype=float) / 100)
     few = base < min_learners
     d = d[~few]
     if d.empty:
@@ -115,7 +115,7 @@ def plot_prediction_scores(
     if y == "auc":
         ax.axhline(0.5, color=COLORS["muted"], lw=0.8, ls=":")
         ax.set_ylim(0, 1.0)  # bars start at 0, so their lengths compare honestly
-    elif y.endswith("_pct"):
+    elif y.startswith("pct_"):
         ax.set_ylim(0, 100)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     if few.any():
@@ -161,8 +161,8 @@ def plot_calibration(
         if d.empty:
             continue
         ax.plot(
-            d["mean_risk_pct"],
-            d["disengaged_pct"],
+            d["pct_mean_risk"],
+            d["pct_disengaged"],
             color=_PARADIGM_COLORS[p],
             lw=1.5,
             marker="o",
@@ -170,8 +170,8 @@ def plot_calibration(
             label=_PARADIGM_LABELS[p],
         )
         ax.scatter(
-            d["mean_risk_pct"],
-            d["disengaged_pct"],
+            d["pct_mean_risk"],
+            d["pct_disengaged"],
             s=10 + d["learners"].to_numpy(dtype=float) * scale,
             color=_PARADIGM_COLORS[p],
             alpha=0.7,
@@ -180,8 +180,8 @@ def plot_calibration(
     b = data[par == _BASELINE]
     if not b.empty:
         ax.scatter(
-            b["mean_risk_pct"],
-            b["disengaged_pct"],
+            b["pct_mean_risk"],
+            b["pct_disengaged"],
             marker="X",
             s=70,
             color=COLORS["muted"],
@@ -215,8 +215,8 @@ def plot_risk_distribution(
     ax = get_ax(ax)
     if data is None or data.empty or int(data["learners"].sum()) == 0:
         return no_data(ax, "No learners scored")
-    left = data["bin_left_pct"].to_numpy(dtype=float)
-    width = (data["bin_right_pct"] - data["bin_left_pct"]).to_numpy(dtype=float)
+    left = data["pct_bin_left"].to_numpy(dtype=float)
+    width = (data["pct_bin_right"] - data["pct_bin_left"]).to_numpy(dtype=float)
     flagged = data["flagged"].to_numpy(dtype=float)
     rest = data["learners"].to_numpy(dtype=float) - flagged
     few = ((flagged > 0) & (flagged < min_learners)) | ((rest > 0) & (rest < min_learners))

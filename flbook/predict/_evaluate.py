@@ -70,11 +70,11 @@ SIGNALS: dict[str, tuple[str, str]] = {
     "steps_completed_week": ("gone quiet", "a short, friendly reminder of what this week offers"),
     "sessions_week": ("gone quiet", "a short, friendly reminder of what this week offers"),
     "active_days_week": ("gone quiet", "a short, friendly reminder of what this week offers"),
-    "week_steps_done_pct": ("falling behind", "a catch-up route: the week's key steps, what can wait"),
-    "course_steps_done_pct": ("falling behind", "a catch-up route: the week's key steps, what can wait"),
+    "pct_week_steps_done": ("falling behind", "a catch-up route: the week's key steps, what can wait"),
+    "pct_course_steps_done": ("falling behind", "a catch-up route: the week's key steps, what can wait"),
     "steps_visited_total": ("falling behind", "a catch-up route: the week's key steps, what can wait"),
     "steps_completed_total": ("falling behind", "a catch-up route: the week's key steps, what can wait"),
-    "quiz_correct_pct": ("struggling with quizzes", "worked examples, or the discussion where others asked"),
+    "pct_quiz_correct": ("struggling with quizzes", "worked examples, or the discussion where others asked"),
     "quiz_answers_week": ("not trying the quizzes", "a reminder that quizzes are practice, not exams"),
     "quiz_answers_total": ("not trying the quizzes", "a reminder that quizzes are practice, not exams"),
     "comments_week": ("not in the discussion", "an invitation to one discussion step"),
@@ -92,23 +92,23 @@ _EVAL_COLUMNS = [
     "paradigm",
     "model",
     "learners",
-    "disengaged_pct",
+    "pct_disengaged",
     "auc",
     "flagged",
-    "precision_pct",
-    "recall_pct",
-    "mean_risk_pct",
+    "pct_precision",
+    "pct_recall",
+    "pct_mean_risk",
     "brier",
-    "calibration_error_pct",
+    "pct_calibration_error",
 ]
 _CAL_COLUMNS = [
     "paradigm",
     "model",
-    "bin_left_pct",
-    "bin_right_pct",
+    "pct_bin_left",
+    "pct_bin_right",
     "learners",
-    "mean_risk_pct",
-    "disengaged_pct",
+    "pct_mean_risk",
+    "pct_disengaged",
 ]
 
 
@@ -237,13 +237,13 @@ def evaluate(predictions: pd.DataFrame, *, top: float = 0.1) -> pd.DataFrame:
     -------
     DataFrame, one row per week, paradigm and model:
 
-    - ``learners``: learners scored; ``disengaged_pct``: % who then disengaged;
+    - ``learners``: learners scored; ``pct_disengaged``: % who then disengaged;
     - ``auc``: ROC AUC (0.5 = chance, 1 = every disengaging learner ranked above every
       other); NaN if everyone (or no one) disengaged;
-    - ``flagged``: learners in the top ``top`` share; ``precision_pct``: % of them who
-      disengaged; ``recall_pct``: % of the disengaging learners who were flagged;
-    - ``mean_risk_pct``: mean predicted risk (compare with ``disengaged_pct``);
-      ``brier``: mean squared error of the risk (0 best); ``calibration_error_pct``:
+    - ``flagged``: learners in the top ``top`` share; ``pct_precision``: % of them who
+      disengaged; ``pct_recall``: % of the disengaging learners who were flagged;
+    - ``pct_mean_risk``: mean predicted risk (compare with ``pct_disengaged``);
+      ``brier``: mean squared error of the risk (0 best); ``pct_calibration_error``:
       mean gap between predicted and observed rates over ten risk bands, weighted by
       learners (0 = well calibrated).
     """
@@ -304,14 +304,14 @@ def evaluate(predictions: pd.DataFrame, *, top: float = 0.1) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "learners": nn.astype("int64"),
-            "disengaged_pct": 100.0 * npos / nn,
+            "pct_disengaged": 100.0 * npos / nn,
             "auc": auc,
             "flagged": agg["flagged"].astype("int64"),
-            "precision_pct": 100.0 * agg["hits"] / agg["flagged"].where(agg["flagged"] > 0),
-            "recall_pct": 100.0 * agg["hits"] / npos.where(npos > 0),
-            "mean_risk_pct": 100.0 * agg["mean_risk"],
+            "pct_precision": 100.0 * agg["hits"] / agg["flagged"].where(agg["flagged"] > 0),
+            "pct_recall": 100.0 * agg["hits"] / npos.where(npos > 0),
+            "pct_mean_risk": 100.0 * agg["mean_risk"],
             "brier": agg["brier"],
-            "calibration_error_pct": 100.0 * ece,
+            "pct_calibration_error": 100.0 * ece,
         }
     ).reset_index()
     out["week"] = out["week"].astype("int32")
@@ -331,9 +331,9 @@ def calibration(predictions: pd.DataFrame, *, bins: int = 10) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame, one row per paradigm, model and band with learners: ``bin_left_pct``,
-    ``bin_right_pct`` (the band), ``learners``, ``mean_risk_pct`` (mean predicted risk
-    in the band) and ``disengaged_pct`` (% who disengaged). A well-calibrated model
+    DataFrame, one row per paradigm, model and band with learners: ``pct_bin_left``,
+    ``pct_bin_right`` (the band), ``learners``, ``pct_mean_risk`` (mean predicted risk
+    in the band) and ``pct_disengaged`` (% who disengaged). A well-calibrated model
     has the two close.
     """
     p = predictions
@@ -364,11 +364,11 @@ def calibration(predictions: pd.DataFrame, *, bins: int = 10) -> pd.DataFrame:
         {
             "paradigm": agg["paradigm"],
             "model": agg["model"],
-            "bin_left_pct": 100.0 * agg["band"] / bins,
-            "bin_right_pct": 100.0 * (agg["band"] + 1) / bins,
+            "pct_bin_left": 100.0 * agg["band"] / bins,
+            "pct_bin_right": 100.0 * (agg["band"] + 1) / bins,
             "learners": agg["learners"].astype("int64"),
-            "mean_risk_pct": 100.0 * agg["mean_risk"],
-            "disengaged_pct": 100.0 * agg["rate"],
+            "pct_mean_risk": 100.0 * agg["mean_risk"],
+            "pct_disengaged": 100.0 * agg["rate"],
         }
     )
 
@@ -390,7 +390,7 @@ def prediction_plan(
     is not after ``as_of``: ``week``, ``moment`` (the end of the week, UTC),
     ``learners`` (learners still in the course who had started it), ``next_week_over``
     (whether the following week has ended, so predictions can be scored),
-    ``disengaged_pct`` (% of the learners with no step activity the following week; NaN
+    ``pct_disengaged`` (% of the learners with no step activity the following week; NaN
     if not over), and ``post_hoc``, ``transfer``, ``in_situ`` (bool: whether the
     paradigm could produce a prediction for the week: post-hoc needs the week's
     outcome, transfer an earlier run with outcomes, in-situ an earlier week whose
@@ -410,7 +410,7 @@ def prediction_plan(
         "moment",
         "learners",
         "next_week_over",
-        "disengaged_pct",
+        "pct_disengaged",
         "post_hoc",
         "transfer",
         "in_situ",
@@ -420,7 +420,7 @@ def prediction_plan(
         out["week"] = out["week"].astype("int32")
         out["moment"] = pd.Series([], dtype="datetime64[ns, UTC]")
         out["learners"] = out["learners"].astype("int64")
-        out["disengaged_pct"] = out["disengaged_pct"].astype("float64")
+        out["pct_disengaged"] = out["pct_disengaged"].astype("float64")
         return out
     tmp = pd.DataFrame({"week": t["week"], "moment": t["moment"], "y": t["disengaged"].to_numpy()})
     agg = tmp.groupby(["week", "moment"], sort=True).agg(
@@ -437,7 +437,7 @@ def prediction_plan(
             "moment": agg["moment"],
             "learners": agg["learners"].astype("int64"),
             "next_week_over": over,
-            "disengaged_pct": 100.0 * agg["rate"].where(over),
+            "pct_disengaged": 100.0 * agg["rate"].where(over),
             "post_hoc": over,
             "transfer": np.full(len(agg), has_previous),
             "in_situ": in_situ,
@@ -612,7 +612,7 @@ def predict_risk(
     -------
     Prediction
         ``.table``: one row per learner, highest risk first: ``learner_id``,
-        ``risk_pct``, ``rank``, ``flagged`` (in the top share), ``inactive_this_week``
+        ``pct_risk``, ``rank``, ``flagged`` (in the top share), ``inactive_this_week``
         (the baseline's flag), then ``driver_1``, ``driver_1_value``, … (the labels
         (:data:`FEATURE_LABELS`) and values of the features that raised this
         learner's risk most, compared with the median learner who kept going; empty
@@ -654,7 +654,7 @@ def predict_risk(
 def _empty_prediction(course, drivers: int) -> pd.DataFrame:
     out = {
         "learner_id": pd.Categorical([], categories=course.people),
-        "risk_pct": pd.Series([], dtype="float64"),
+        "pct_risk": pd.Series([], dtype="float64"),
         "rank": pd.Series([], dtype="int64"),
         "flagged": pd.Series([], dtype="bool"),
         "inactive_this_week": pd.Series([], dtype="bool"),
@@ -749,7 +749,7 @@ def _predict_risk(
         "learner_id": pd.Categorical.from_codes(
             sub["person"].to_numpy().astype(np.int32), categories=course.people
         ),
-        "risk_pct": np.round(100.0 * risk, 1),
+        "pct_risk": np.round(100.0 * risk, 1),
         "rank": rank,
         "flagged": rank <= n_flag,
         "inactive_this_week": _inactive(sub),
@@ -788,14 +788,14 @@ def flag_summary(prediction: Prediction) -> pd.DataFrame:
     DataFrame with two rows, ``flagged`` and ``not flagged``: ``learners``,
     ``inactive_this_week`` (learners with no step activity in the week before the
     moment: the ones the naive rule would flag), ``active_this_week``, and
-    ``mean_risk_pct``. Counts only.
+    ``pct_mean_risk``. Counts only.
     """
     t = prediction.table
     tmp = pd.DataFrame(
         {
             "group": np.where(t["flagged"], "flagged", "not flagged"),
             "inactive": t["inactive_this_week"].astype(int),
-            "risk": t["risk_pct"].astype(float),
+            "risk": t["pct_risk"].astype(float),
         }
     )
     agg = tmp.groupby("group").agg(
@@ -810,7 +810,7 @@ def flag_summary(prediction: Prediction) -> pd.DataFrame:
             "learners": agg["learners"].to_numpy(),
             "inactive_this_week": agg["inactive_this_week"].to_numpy(),
             "active_this_week": (agg["learners"] - agg["inactive_this_week"]).to_numpy(),
-            "mean_risk_pct": agg["mean"].to_numpy(),
+            "pct_mean_risk": agg["mean"].to_numpy(),
         }
     )
 
@@ -873,20 +873,20 @@ def risk_distribution(prediction: Prediction, *, bins: int = 20) -> pd.DataFrame
 
     Returns
     -------
-    DataFrame, one row per band (``bins`` equal bands of 0-100%): ``bin_left_pct``,
-    ``bin_right_pct``, ``learners``, ``flagged`` (of them, in the top share). Counts only.
+    DataFrame, one row per band (``bins`` equal bands of 0-100%): ``pct_bin_left``,
+    ``pct_bin_right``, ``learners``, ``flagged`` (of them, in the top share). Counts only.
     """
     bins = int(bins)
     t = prediction.table
-    risk = t["risk_pct"].to_numpy(dtype=float)
+    risk = t["pct_risk"].to_numpy(dtype=float)
     band = np.minimum((risk / 100.0 * bins).astype(int), bins - 1)
     learners = np.bincount(band, minlength=bins)
     flagged = np.bincount(band, weights=t["flagged"].to_numpy(dtype=float), minlength=bins)
     edges = 100.0 * np.arange(bins + 1) / bins
     return pd.DataFrame(
         {
-            "bin_left_pct": edges[:-1],
-            "bin_right_pct": edges[1:],
+            "pct_bin_left": edges[:-1],
+            "pct_bin_right": edges[1:],
             "learners": learners.astype("int64"),
             "flagged": flagged.astype("int64"),
         }
@@ -940,11 +940,11 @@ def paradigm_summary(evaluation: pd.DataFrame) -> pd.DataFrame:
     -------
     DataFrame, one row per paradigm and model (the baseline last): ``weeks`` (weeks
     predicted), ``auc`` (mean ROC AUC over them), ``auc_gain`` (mean AUC minus the
-    baseline's in the same weeks: above 0 beats the naive rule), ``precision_pct``,
-    ``recall_pct`` and ``calibration_error_pct`` (means over the weeks).
+    baseline's in the same weeks: above 0 beats the naive rule), ``pct_precision``,
+    ``pct_recall`` and ``pct_calibration_error`` (means over the weeks).
     """
-    cols = ["paradigm", "model", "weeks", "auc", "auc_gain", "precision_pct", "recall_pct",
-            "calibration_error_pct"]  # fmt: skip
+    cols = ["paradigm", "model", "weeks", "auc", "auc_gain", "pct_precision", "pct_recall",
+            "pct_calibration_error"]  # fmt: skip
     ev = evaluation
     if ev.empty:
         out = pd.DataFrame({c: pd.Series(dtype="float64") for c in cols})
@@ -960,9 +960,9 @@ def paradigm_summary(evaluation: pd.DataFrame) -> pd.DataFrame:
             weeks=("week", "nunique"),
             auc=("auc", "mean"),
             auc_gain=("auc_gain", "mean"),
-            precision_pct=("precision_pct", "mean"),
-            recall_pct=("recall_pct", "mean"),
-            calibration_error_pct=("calibration_error_pct", "mean"),
+            pct_precision=("pct_precision", "mean"),
+            pct_recall=("pct_recall", "mean"),
+            pct_calibration_error=("pct_calibration_error", "mean"),
         )
         .reset_index()
     )

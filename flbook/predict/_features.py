@@ -45,14 +45,14 @@ FEATURES: dict[str, str] = {
     "steps_completed_week": "steps marked complete in the 7 days before the moment",
     "steps_visited_total": "steps visited before the moment",
     "steps_completed_total": "steps marked complete before the moment",
-    "week_steps_done_pct": "share of the current study week's steps marked complete (%)",
-    "course_steps_done_pct": "share of the steps of the weeks opened so far marked complete (%)",
+    "pct_week_steps_done": "share of the current study week's steps marked complete (%)",
+    "pct_course_steps_done": "share of the steps of the weeks opened so far marked complete (%)",
     "comments_week": "comments and replies posted in the 7 days before the moment",
     "replies_week": "replies (to another comment) posted in the 7 days before the moment",
     "comments_total": "comments and replies posted before the moment",
     "quiz_answers_week": "quiz and test answers submitted in the 7 days before the moment",
     "quiz_answers_total": "quiz and test answers submitted before the moment",
-    "quiz_correct_pct": "share of the answers submitted before the moment that were correct (%)",
+    "pct_quiz_correct": "share of the answers submitted before the moment that were correct (%)",
     "sessions_week": "study sessions with a step event in the 7 days before the moment",
     "sessions_total": "study sessions before the moment",
     "active_days_week": "days (UTC) with any activity in the 7 days before the moment",
@@ -68,14 +68,14 @@ FEATURE_LABELS: dict[str, str] = {
     "steps_completed_week": "Steps completed this week",
     "steps_visited_total": "Steps visited so far",
     "steps_completed_total": "Steps completed so far",
-    "week_steps_done_pct": "This week's steps done (%)",
-    "course_steps_done_pct": "Steps of the weeks so far done (%)",
+    "pct_week_steps_done": "This week's steps done (%)",
+    "pct_course_steps_done": "Steps of the weeks so far done (%)",
     "comments_week": "Comments this week",
     "replies_week": "Replies this week",
     "comments_total": "Comments so far",
     "quiz_answers_week": "Quiz answers this week",
     "quiz_answers_total": "Quiz answers so far",
-    "quiz_correct_pct": "Quiz answers correct (%)",
+    "pct_quiz_correct": "Quiz answers correct (%)",
     "sessions_week": "Study sessions this week",
     "sessions_total": "Study sessions so far",
     "active_days_week": "Active days this week",
@@ -362,13 +362,13 @@ def _features(
     hi_eq = np.searchsorted(wk, cw, side="right")  # last moment (1-based) with wk == cw
     first = np.maximum(cb, lo_eq)
     for name, lo, hi in (
-        ("week_steps_done_pct", first, hi_eq),
-        ("course_steps_done_pct", first, np.full_like(cb, M)),
+        ("pct_week_steps_done", first, hi_eq),
+        ("pct_course_steps_done", first, np.full_like(cb, M)),
     ):
         v = (lo <= hi) & (lo <= M)
         diff = _per_bin(cc[v], lo[v], P, M + 2) - _per_bin(cc[v], hi[v] + 1, P, M + 2)
         done = np.cumsum(diff, axis=1)[who, col]
-        if name == "week_steps_done_pct":
+        if name == "pct_week_steps_done":
             denom = steps_per_week[np.minimum(wk[mi], len(steps_per_week) - 1)]
         else:
             denom = np.cumsum(steps_per_week)[np.minimum(wk[mi], len(steps_per_week) - 1)]
@@ -407,7 +407,7 @@ def _features(
     f["quiz_answers_total"] = n_ans.astype(np.float64)
     n_right = np.cumsum(right, axis=1)[who, col]
     with np.errstate(invalid="ignore", divide="ignore"):
-        f["quiz_correct_pct"] = np.where(n_ans > 0, 100.0 * n_right / n_ans, np.nan)
+        f["pct_quiz_correct"] = np.where(n_ans > 0, 100.0 * n_right / n_ans, np.nan)
 
     # --- study sessions (events are sorted by learner, then time)
     n = len(codes)
@@ -505,8 +505,8 @@ def weekly_features(
 
     - ``learner_id`` (Categorical over ``course.people``), ``week`` (the study week
       the moment closes, or falls in), ``moment`` (UTC);
-    - one column per feature in :data:`FEATURES` (floats: counts, ``_pct`` in
-      percent, ``days_`` in days; ``quiz_correct_pct`` is NaN without answers).
+    - one column per feature in :data:`FEATURES` (floats: counts, ``pct_`` in
+      percent, ``days_`` in days; ``pct_quiz_correct`` is NaN without answers).
 
     This is a learner-level table for modelling; a chart should get an aggregate.
 
