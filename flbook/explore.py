@@ -55,6 +55,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from . import analysis, plotting
+from .analysis import Group
 from .plotting._quiz import shown_answer_counts
 from .plotting._schedule import DAILY_LABELS, daily_series
 from .privacy import MIN_COUNT, hide_small
@@ -549,7 +550,7 @@ def _timeline_view(data, cumulative: bool, week_starts: list, min_learners: int)
 def explore_timeline(
     course,
     *,
-    group: str | None = "enrolled",
+    group: Group = "enrolled",
     timezone: str | None = None,
     height: int = 480,
     min_learners: int = MIN_COUNT,
@@ -710,7 +711,7 @@ def explore_quiz(
     course,
     *,
     question: str | None = None,
-    group: str | None = None,
+    group: Group = None,
     top: int = 15,
     height: int = 460,
     min_learners: int = MIN_COUNT,

@@ -8,11 +8,20 @@ of :data:`GROUPS` (or a combination written with ``&``, ``|`` and ``~``, e.g.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["GROUPS", "learner_flags", "group_members", "learner_ids", "pseudonyms", "pick_learner"]
+__all__ = [
+    "GROUPS",
+    "Group",
+    "learner_flags",
+    "group_members",
+    "learner_ids",
+    "pseudonyms",
+    "pick_learner",
+]
 
 GROUPS: dict[str, str] = {
     "enrolled": "enrolled on the course (role learner)",
@@ -25,6 +34,10 @@ GROUPS: dict[str, str] = {
     "answered": "answered at least one quiz or test question",
 }
 """Group names and what they mean, in words a course team uses."""
+
+Group = str | Iterable[str] | None
+"""Who a recipe counts (its ``group=``): a group name from :data:`GROUPS` or a combination
+(``"unenrolled & ~visited"``), a collection of learner ids, or ``None`` (everybody)."""
 
 
 def learner_ids(course, *, roles: tuple[str, ...] = ("learner",)) -> pd.Index:

@@ -16,7 +16,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ._groups import GROUPS, group_members, learner_flags
+from ._groups import GROUPS, Group, group_members, learner_flags
 
 __all__ = [
     "DEFAULT_POPULATIONS",
@@ -216,7 +216,7 @@ def demographics(
     column: str,
     *,
     min_learners: int = 10,
-    group: str = "enrolled",
+    group: Group = "enrolled",
     sort: str = "auto",
     roles: tuple[str, ...] = ("learner",),
 ) -> pd.DataFrame:
@@ -240,7 +240,8 @@ def demographics(
     column : one of :data:`DEMOGRAPHIC_COLUMNS` (``"gender"``, ``"country"``,
         ``"age_range"``, ...).
     min_learners : smallest count shown.
-    group : the learners described (any :func:`~flbook.analysis.group_members` expression).
+    group : the learners described (a :data:`~flbook.analysis.Group`: a group expression,
+        a collection of ids, or ``None`` for everyone enrolled with one of ``roles``).
     sort : ``"learners"`` (largest first), ``"value"`` (alphabetical; age ranges in age
         order), or ``"auto"`` (``"value"`` for ``age_range``, else ``"learners"``).
         Suppressed values come after the shown ones, alphabetically (so their order
@@ -287,9 +288,11 @@ def demographics(
         raise ValueError("min_learners must be at least 1")
     enr = course.table("enrolments", ["learner_id", "role", column])
     enr = enr[enr["role"].astype("object").isin(roles)]
-    if group != "enrolled":
+    if isinstance(group, str) and group != "enrolled":
         members = group_members(learner_flags(course, roles=roles), group)
         enr = enr[enr["learner_id"].astype("object").isin(members)]
+    elif group is not None and not isinstance(group, str):  # a collection of ids
+        enr = enr[enr["learner_id"].astype("object").isin(list(group))]
     columns = [column, "learners_label", "pct", "pct_of_known", "suppressed"]
     if enr.empty:
         return pd.DataFrame(

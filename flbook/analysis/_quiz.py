@@ -25,7 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._groups import group_members
+from ._groups import Group
+from ._steps import group_mask
 from .arrays import person_codes
 
 __all__ = [
@@ -229,7 +230,7 @@ class _Answers:
         return self.q[starts], counts, self.correct[starts], ever
 
 
-def _answers(course, group: str | None = None) -> _Answers:
+def _answers(course, group: Group = None) -> _Answers:
     """A course's answers as codes, built once per group and shared (read-only)."""
     if not hasattr(course, "derived"):
         return _build_answers(course, group)
@@ -241,17 +242,14 @@ def _answers(course, group: str | None = None) -> _Answers:
                 value.flags.writeable = False
         return a
 
-    return course.derived(("answers", group), build)
+    key = group if group is None or isinstance(group, str) else tuple(sorted(map(str, group)))
+    return course.derived(("answers", key), build)
 
 
-def _build_answers(course, group: str | None) -> _Answers:
+def _build_answers(course, group: Group) -> _Answers:
     qr = course.table("question-response", _COLUMNS)
     if group is not None and len(qr):
-        members = group_members(course, group)
-        people = course.people
-        mark = np.zeros(len(people) + 1, dtype=bool)
-        idx = people.get_indexer(members)
-        mark[idx[idx >= 0]] = True
+        mark = group_mask(course, group)
         codes = person_codes(course, qr["learner_id"])
         qr = qr[mark[codes]]
     quiz = qr["quiz_question"]
@@ -302,7 +300,7 @@ def _ever_correct_cells(a: _Answers) -> np.ndarray:
 # --------------------------------------------------------------------------- public
 
 
-def attempts_per_question(course, *, group: str | None = None) -> pd.DataFrame:
+def attempts_per_question(course, *, group: Group = None) -> pd.DataFrame:
     """How many tries did each question take, and how many learners got it right?
 
     Parameters
@@ -348,9 +346,7 @@ def attempts_per_question(course, *, group: str | None = None) -> pd.DataFrame:
     return out[out["learners"] > 0].reset_index(drop=True)
 
 
-def response_matrix(
-    course, *, attempt: int | None = None, group: str | None = None
-) -> pd.DataFrame:
+def response_matrix(course, *, attempt: int | None = None, group: Group = None) -> pd.DataFrame:
     """Which answers did learners choose for each question? (the data of the heatmap)
 
     Parameters
@@ -400,7 +396,7 @@ def response_matrix(
     )
 
 
-def nth_attempt_stats(course, *, attempt: int = 1, group: str | None = None) -> pd.DataFrame:
+def nth_attempt_stats(course, *, attempt: int = 1, group: Group = None) -> pd.DataFrame:
     """At their n-th try (first, second, ...), how many learners got each question right?
 
     Parameters
@@ -446,9 +442,7 @@ def nth_attempt_stats(course, *, attempt: int = 1, group: str | None = None) -> 
     )
 
 
-def question_probe(
-    course, *, question: str | None = None, group: str | None = None
-) -> pd.DataFrame:
+def question_probe(course, *, question: str | None = None, group: Group = None) -> pd.DataFrame:
     """What did learners answer to one question, at their first try, second try, ...?
 
     Parameters
@@ -514,7 +508,7 @@ def question_probe(
     )
 
 
-def recovered_learners(course, *, group: str | None = None) -> pd.DataFrame:
+def recovered_learners(course, *, group: Group = None) -> pd.DataFrame:
     """Of the learners who got a question wrong at first, how many later got it right?
 
     Parameters
@@ -561,7 +555,7 @@ def recovered_learners(course, *, group: str | None = None) -> pd.DataFrame:
     return out[answered].reset_index(drop=True)
 
 
-def first_answers(course, *, group: str | None = None) -> pd.DataFrame:
+def first_answers(course, *, group: Group = None) -> pd.DataFrame:
     """Every learner's first answer to every question they answered (one row per pair).
 
     The shared input of item analysis (:func:`item_analysis`, :func:`rasch_fit`).
@@ -608,7 +602,7 @@ def first_answers(course, *, group: str | None = None) -> pd.DataFrame:
     )
 
 
-def answer_counts(course, *, group: str | None = None, top: int = 15) -> pd.DataFrame:
+def answer_counts(course, *, group: Group = None, top: int = 15) -> pd.DataFrame:
     """Per question, each answer's first tries, later tries and the learners behind them.
 
     The data of the quiz explorer (:func:`flbook.explore.explore_quiz`). Per question,

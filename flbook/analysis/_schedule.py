@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 
 from ._events import EVENT_SOURCES, event_times
+from ._groups import Group
 from ._sessions import role_mask
-from ._steps import Group, group_mask
+from ._steps import group_mask
 from .arrays import empty_frame
 
 __all__ = [

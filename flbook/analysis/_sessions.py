@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._groups import group_members, learner_flags, pick_learner, pseudonyms
+from ._groups import Group, group_members, learner_flags, pick_learner, pseudonyms
 from .arrays import NAT, as_time, empty_frame, ns
 
 __all__ = [
@@ -424,7 +424,7 @@ def learner_sessions(
     course,
     *,
     session_gap_minutes: float = 65,
-    group: str | None = None,
+    group: Group = None,
 ) -> pd.DataFrame:
     """Per learner: how many study sessions, how long in the course, how long studying.
 

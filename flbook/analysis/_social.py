@@ -15,9 +15,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from ._groups import pseudonyms
+from ._groups import Group, pseudonyms
 from ._steps import (
-    Group,
     empty_steps,
     group_mask,
     pick_per_person,

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
-from ._groups import group_members, learner_ids
+from ._groups import Group, group_members, learner_ids
 from .arrays import ns, person_codes
 
 __all__ = [
@@ -33,8 +33,6 @@ MEASURES: dict[str, str] = {
     "answers": "quiz or test answers submitted on the step",
 }
 """The measures of :func:`step_activity_counts`, in the order they are listed."""
-
-Group = str | Iterable[str] | None
 
 
 # --------------------------------------------------------------------------- helpers
