@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .config import PARAMETERS, CourseConfig
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "setup",
@@ -296,7 +299,7 @@ def skip_section(reason: str, *, title: str | None = None):
 
 
 def require_data(
-    course,
+    course: Course,
     *datasets: str,
     what: str,
     consequence: str = "there is nothing to show",

@@ -10,8 +10,12 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import FlbookError
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = ["main"]
 
@@ -24,7 +28,7 @@ def _progress(msg: str) -> None:
     print(f"  {msg}", file=sys.stderr, flush=True)
 
 
-def health_summary(course) -> str:
+def health_summary(course: Course) -> str:
     """The data-health summary of a loaded course, as plain text."""
     cfg = course.config
     rep = course.report

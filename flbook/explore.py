@@ -48,6 +48,7 @@ import html
 import io
 import uuid
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -59,6 +60,9 @@ from .analysis import Group
 from .plotting._quiz import shown_answer_counts
 from .plotting._schedule import DAILY_LABELS, daily_series
 from .privacy import MIN_COUNT, hide_small
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = ["Explorer", "explore_step_activity", "explore_timeline", "explore_quiz", "plotly_js"]
 
@@ -288,7 +292,9 @@ ACTIVITIES = {
 :func:`~flbook.analysis.step_activity_counts`): label and unit."""
 
 
-def _step_tables(course, groups: Sequence[str], min_learners: int) -> dict[str, pd.DataFrame]:
+def _step_tables(
+    course: Course, groups: Sequence[str], min_learners: int
+) -> dict[str, pd.DataFrame]:
     """Per group, the step counts with every count about too few learners hidden (NA)."""
     out = {}
     for g in groups:
@@ -385,7 +391,7 @@ def _step_view(table: pd.DataFrame, measure: str, min_learners: int) -> Callable
 
 
 def explore_step_activity(
-    course,
+    course: Course,
     *,
     groups: Sequence[str] = ("enrolled", "fully_participated", "unenrolled"),
     height: int = 480,
@@ -548,7 +554,7 @@ def _timeline_view(data, cumulative: bool, week_starts: list, min_learners: int)
 
 
 def explore_timeline(
-    course,
+    course: Course,
     *,
     group: Group = "enrolled",
     timezone: str | None = None,
@@ -633,7 +639,7 @@ def _outlines(part: pd.DataFrame) -> list[dict]:
     ]
 
 
-def _question_labels(course, group, questions: list[str], min_learners: int) -> list[str]:
+def _question_labels(course: Course, group, questions: list[str], min_learners: int) -> list[str]:
     """Each question with its % of learners right first time (when enough learners)."""
     stats = analysis.attempts_per_question(course, group=group)
     stats = stats.set_index(stats["quiz_question"].astype(str))
@@ -708,7 +714,7 @@ def _quiz_view(data: pd.DataFrame, question: str | None, min_learners: int) -> C
 
 
 def explore_quiz(
-    course,
+    course: Course,
     *,
     question: str | None = None,
     group: Group = None,

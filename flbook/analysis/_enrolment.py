@@ -6,13 +6,16 @@ says otherwise. Times are UTC; a day is a UTC calendar day.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ._time import resolve_time, window_mask
 from .arrays import ns
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "ENROLMENT_MEASURES",
@@ -51,7 +54,7 @@ COHORTS: dict[str, tuple[Any, Any]] = {
 the enrolment time (start included, end excluded, ``None`` open)."""
 
 
-def _enrolments(course, columns, *, roles, cohort) -> pd.DataFrame:
+def _enrolments(course: Course, columns, *, roles, cohort) -> pd.DataFrame:
     """Learner enrolments (chosen roles), limited to a cohort enrolled in a window."""
     cols = list(dict.fromkeys(["role", "enrolled_at", *columns]))
     enr = course.table("enrolments", cols)
@@ -107,7 +110,7 @@ def _timeline(frame: pd.DataFrame, measures: dict[str, str], freq: str) -> pd.Da
 
 
 def enrolment_timeline(
-    course,
+    course: Course,
     *,
     freq: str = "D",
     cohort: tuple[Any, Any] | None = None,
@@ -167,7 +170,7 @@ def enrolment_timeline(
 
 
 def daily_enrolments(
-    course,
+    course: Course,
     *,
     cohort: tuple[Any, Any] | None = None,
     roles: tuple[str, ...] = ("learner",),
@@ -211,7 +214,7 @@ def daily_enrolments(
 
 
 def busiest_days(
-    course,
+    course: Course,
     *,
     top: int = 5,
     dates: dict | None = None,
@@ -286,7 +289,7 @@ def busiest_days(
     return out.astype({"date": "datetime64[ns, UTC]", "weekday": "str", "named_date": "str"})
 
 
-def _durations(course, column: str, *, start, roles) -> pd.DataFrame:
+def _durations(course: Course, column: str, *, start, roles) -> pd.DataFrame:
     enr = _enrolments(course, [column], roles=roles, cohort=None)
     enr = enr[enr[column].notna()]
     ns_per_day = 86_400 * 10**9
@@ -317,7 +320,7 @@ def _durations(course, column: str, *, start, roles) -> pd.DataFrame:
 
 
 def time_to_unenrol(
-    course,
+    course: Course,
     *,
     start: Any = None,
     roles: tuple[str, ...] = ("learner",),
@@ -380,7 +383,7 @@ def time_to_unenrol(
 
 
 def time_to_full_participation(
-    course,
+    course: Course,
     *,
     start: Any = None,
     roles: tuple[str, ...] = ("learner",),
@@ -516,7 +519,7 @@ _COHORT_FLAGS = ("unenrolled", "visited", "fully_participated", "purchased")
 
 
 def cohort_summary(
-    course,
+    course: Course,
     *,
     cohorts: dict[str, tuple[Any, Any]] | None = None,
     roles: tuple[str, ...] = ("learner",),

@@ -17,11 +17,15 @@ at once on the sorted event arrays; there is no Python loop over learners.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ._sessions import sessionise
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "step_transitions",
@@ -34,7 +38,7 @@ __all__ = [
 _NS_PER_MINUTE = 60_000_000_000
 
 
-def _events(course, session_gap_minutes: float | None):
+def _events(course: Course | pd.DataFrame, session_gap_minutes: float | None):
     if session_gap_minutes is None:
         cfg = getattr(course, "config", None)
         session_gap_minutes = cfg.session_gap_minutes if cfg is not None else 65
@@ -47,7 +51,7 @@ def _events(course, session_gap_minutes: float | None):
     return ev["step"].dtype, learner, step, visit, np.asarray(t, dtype=np.int64), session
 
 
-def _moves(course, session_gap_minutes: float | None):
+def _moves(course: Course | pd.DataFrame, session_gap_minutes: float | None):
     """Each move between first visits in one session: (step dtype, learner, from, to)."""
     dtype, learner, step, visit, _, session = _events(course, session_gap_minutes)
     lv, sv, ss = learner[visit], step[visit], session[visit]
@@ -55,7 +59,9 @@ def _moves(course, session_gap_minutes: float | None):
     return dtype, lv[:-1][same], sv[:-1][same], sv[1:][same]
 
 
-def step_transitions(course, *, session_gap_minutes: float | None = None) -> pd.DataFrame:
+def step_transitions(
+    course: Course | pd.DataFrame, *, session_gap_minutes: float | None = None
+) -> pd.DataFrame:
     """From each step, which step did learners first visit next in the same session?
 
     Parameters
@@ -162,7 +168,9 @@ def step_jumps(transitions: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def step_skippers(course, *, session_gap_minutes: float | None = None) -> pd.DataFrame:
+def step_skippers(
+    course: Course | pd.DataFrame, *, session_gap_minutes: float | None = None
+) -> pd.DataFrame:
     """How many different learners jumped forward over each step within a session?
 
     :func:`step_jumps` counts *moves* over a step; a learner who jumps over the same step
@@ -230,7 +238,7 @@ def expected_step_minutes(steps, step_minutes: Mapping[str, float] | None) -> np
 
 
 def time_on_step(
-    course,
+    course: Course | pd.DataFrame,
     *,
     session_gap_minutes: float | None = None,
     step_minutes: Mapping[str, float] | None = None,

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "GROUPS",
@@ -40,14 +44,14 @@ Group = str | Iterable[str] | None
 (``"unenrolled & ~visited"``), a collection of learner ids, or ``None`` (everybody)."""
 
 
-def learner_ids(course, *, roles: tuple[str, ...] = ("learner",)) -> pd.Index:
+def learner_ids(course: Course, *, roles: tuple[str, ...] = ("learner",)) -> pd.Index:
     """Ids of the enrolled people with one of ``roles`` (default: learners only)."""
     enr = course.table("enrolments", ["learner_id", "role"])
     keep = enr["role"].astype("object").isin(roles)
     return pd.Index(enr.loc[keep, "learner_id"].astype("object").unique(), name="learner_id")
 
 
-def learner_flags(course, *, roles: tuple[str, ...] = ("learner",)) -> pd.DataFrame:
+def learner_flags(course: Course, *, roles: tuple[str, ...] = ("learner",)) -> pd.DataFrame:
     """One row per enrolled learner, one boolean column per group in :data:`GROUPS`.
 
     Returns

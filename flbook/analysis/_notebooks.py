@@ -35,11 +35,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .arrays import NAT, as_time, empty_frame, ns
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "NOTEBOOK_EVENT_MEANINGS",
@@ -139,7 +143,7 @@ def _codes(s: pd.Series) -> tuple[np.ndarray, list]:
     return s.cat.codes.to_numpy().astype(np.int64), [str(c) for c in s.cat.categories]
 
 
-def _excluded_mask(course, roles: Sequence[str]) -> np.ndarray:
+def _excluded_mask(course: Course, roles: Sequence[str]) -> np.ndarray:
     """Boolean per person code (+ trailing False): enrolled, but with none of ``roles``."""
     enr = course.table("enrolments", ["learner_id", "role"])
     mask = np.zeros(len(course.people) + 1, dtype=bool)
@@ -153,7 +157,7 @@ def _excluded_mask(course, roles: Sequence[str]) -> np.ndarray:
 
 
 def _log(
-    course,
+    course: Course,
     roles: Sequence[str] | None = ("learner",),
     notebooks_map: Mapping[str, str] | None = None,
 ) -> _Log:
@@ -219,7 +223,7 @@ def _step_of(notebooks: list[str], mapping: Mapping[str, str] | None, step_dtype
     return pd.Categorical(values, dtype=step_dtype)
 
 
-def _step_dtype(course):
+def _step_dtype(course: Course):
     dtype = getattr(course, "step_dtype", None)
     return dtype
 
@@ -349,7 +353,9 @@ def _pairs(ex: _Log, slot: np.ndarray) -> dict:
 # --------------------------------------------------------------------------- public
 
 
-def notebook_event_counts(course, *, roles: Sequence[str] | None = ("learner",)) -> pd.DataFrame:
+def notebook_event_counts(
+    course: Course, *, roles: Sequence[str] | None = ("learner",)
+) -> pd.DataFrame:
     """What the notebook logs hold: how many events of each kind, from how many learners.
 
     Answers: *which events were logged for this course, and how much of each?* Useful
@@ -404,7 +410,7 @@ def notebook_event_counts(course, *, roles: Sequence[str] | None = ("learner",))
     return out.sort_values(["_rank", "event"]).drop(columns="_rank").reset_index(drop=True)
 
 
-def notebook_log_report(course) -> pd.DataFrame:
+def notebook_log_report(course: Course) -> pd.DataFrame:
     """What happened to the course's notebook logs on the way in (a data-health table).
 
     Returns
@@ -421,7 +427,7 @@ def notebook_log_report(course) -> pd.DataFrame:
 
 
 def notebook_overview(
-    course,
+    course: Course,
     *,
     notebooks: Mapping[str, str] | None = None,
     window_minutes: float = 30,
@@ -484,7 +490,7 @@ def notebook_overview(
 
 
 def notebook_summary(
-    course,
+    course: Course,
     *,
     notebooks: Mapping[str, str] | None = None,
     roles: Sequence[str] | None = ("learner",),
@@ -617,7 +623,7 @@ def _session_spans(log: _Log) -> dict:
 
 
 def cell_summary(
-    course,
+    course: Course,
     *,
     notebooks: Mapping[str, str] | None = None,
     min_learners: int = 5,
@@ -729,7 +735,7 @@ def cell_summary(
 
 
 def error_names(
-    course,
+    course: Course,
     *,
     by_notebook: bool = False,
     notebooks: Mapping[str, str] | None = None,
@@ -797,7 +803,7 @@ def error_names(
 
 
 def retries_until_success(
-    course, *, max_retries: int = 10, roles: Sequence[str] | None = ("learner",)
+    course: Course, *, max_retries: int = 10, roles: Sequence[str] | None = ("learner",)
 ) -> pd.DataFrame:
     """After a learner's first error on a cell: how many more runs until it worked?
 
@@ -858,7 +864,7 @@ def _by_notebook_and_all(
 
 
 def after_error(
-    course,
+    course: Course,
     *,
     soon_minutes: float = 5,
     notebooks: Mapping[str, str] | None = None,
@@ -946,7 +952,7 @@ def after_error(
 
 
 def execution_order(
-    course,
+    course: Course,
     *,
     notebooks: Mapping[str, str] | None = None,
     min_learners: int = 5,
@@ -1020,7 +1026,7 @@ def execution_order(
 
 
 def notebook_sessions(
-    course,
+    course: Course,
     *,
     notebooks: Mapping[str, str] | None = None,
     roles: Sequence[str] | None = ("learner",),
@@ -1081,7 +1087,7 @@ def notebook_sessions(
 
 
 def executions_by_day(
-    course,
+    course: Course,
     *,
     timezone: str = "UTC",
     notebooks: Mapping[str, str] | None = None,
@@ -1131,7 +1137,7 @@ def executions_by_day(
 
 
 def _first_visits(
-    course, log: _Log, notebooks: Mapping[str, str] | None
+    course: Course, log: _Log, notebooks: Mapping[str, str] | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per execution: int64 ns of the learner's first visit of the notebook's step.
 
@@ -1159,7 +1165,7 @@ def _first_visits(
 
 
 def follow_along(
-    course,
+    course: Course,
     *,
     notebooks: Mapping[str, str] | None = None,
     window_minutes: float = 30,
@@ -1230,7 +1236,7 @@ def follow_along(
 
 
 def follow_along_times(
-    course,
+    course: Course,
     *,
     notebooks: Mapping[str, str] | None = None,
     bin_minutes: float = 5,

@@ -12,11 +12,15 @@ Demographic tables are built to be shown as they are: a value held by fewer than
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ._groups import GROUPS, Group, group_members, learner_flags
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "DEFAULT_POPULATIONS",
@@ -108,14 +112,14 @@ def describe_group(group: str) -> str:
     return " ".join(words).replace("( ", "(").replace(" )", ")")
 
 
-def _flags(course, roles) -> pd.DataFrame:
+def _flags(course: Course | pd.DataFrame, roles) -> pd.DataFrame:
     if isinstance(course, pd.DataFrame):
         return course
     return learner_flags(course, roles=roles)
 
 
 def population_summary(
-    course,
+    course: Course | pd.DataFrame,
     *,
     groups=None,
     roles: tuple[str, ...] = ("learner",),
@@ -187,7 +191,7 @@ def population_summary(
     )
 
 
-def headline_summary(course, *, roles: tuple[str, ...] = ("learner",)) -> str:
+def headline_summary(course: Course, *, roles: tuple[str, ...] = ("learner",)) -> str:
     """A short paragraph of the headline numbers, written from the data.
 
     Prose lives in :mod:`flbook.findings`; this is
@@ -212,7 +216,7 @@ def _value_order(labels: pd.Series) -> np.ndarray:
 
 
 def demographics(
-    course,
+    course: Course,
     column: str,
     *,
     min_learners: int = 10,
@@ -352,7 +356,7 @@ def demographics(
 
 
 def demographics_known(
-    course,
+    course: Course,
     *,
     columns=None,
     roles: tuple[str, ...] = ("learner",),

@@ -21,6 +21,7 @@ accepts) to count only those learners.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,9 @@ import pandas as pd
 from ._groups import Group
 from ._steps import group_mask
 from .arrays import person_codes
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "with_attempts",
@@ -230,7 +234,7 @@ class _Answers:
         return self.q[starts], counts, self.correct[starts], ever
 
 
-def _answers(course, group: Group = None) -> _Answers:
+def _answers(course: Course, group: Group = None) -> _Answers:
     """A course's answers as codes, built once per group and shared (read-only)."""
     if not hasattr(course, "derived"):
         return _build_answers(course, group)
@@ -246,7 +250,7 @@ def _answers(course, group: Group = None) -> _Answers:
     return course.derived(("answers", key), build)
 
 
-def _build_answers(course, group: Group) -> _Answers:
+def _build_answers(course: Course, group: Group) -> _Answers:
     qr = course.table("question-response", _COLUMNS)
     if group is not None and len(qr):
         mark = group_mask(course, group)
@@ -300,7 +304,7 @@ def _ever_correct_cells(a: _Answers) -> np.ndarray:
 # --------------------------------------------------------------------------- public
 
 
-def attempts_per_question(course, *, group: Group = None) -> pd.DataFrame:
+def attempts_per_question(course: Course, *, group: Group = None) -> pd.DataFrame:
     """How many tries did each question take, and how many learners got it right?
 
     Parameters
@@ -346,7 +350,9 @@ def attempts_per_question(course, *, group: Group = None) -> pd.DataFrame:
     return out[out["learners"] > 0].reset_index(drop=True)
 
 
-def response_matrix(course, *, attempt: int | None = None, group: Group = None) -> pd.DataFrame:
+def response_matrix(
+    course: Course, *, attempt: int | None = None, group: Group = None
+) -> pd.DataFrame:
     """Which answers did learners choose for each question? (the data of the heatmap)
 
     Parameters
@@ -396,7 +402,7 @@ def response_matrix(course, *, attempt: int | None = None, group: Group = None) 
     )
 
 
-def nth_attempt_stats(course, *, attempt: int = 1, group: Group = None) -> pd.DataFrame:
+def nth_attempt_stats(course: Course, *, attempt: int = 1, group: Group = None) -> pd.DataFrame:
     """At their n-th try (first, second, ...), how many learners got each question right?
 
     Parameters
@@ -442,7 +448,9 @@ def nth_attempt_stats(course, *, attempt: int = 1, group: Group = None) -> pd.Da
     )
 
 
-def question_probe(course, *, question: str | None = None, group: Group = None) -> pd.DataFrame:
+def question_probe(
+    course: Course, *, question: str | None = None, group: Group = None
+) -> pd.DataFrame:
     """What did learners answer to one question, at their first try, second try, ...?
 
     Parameters
@@ -508,7 +516,7 @@ def question_probe(course, *, question: str | None = None, group: Group = None) 
     )
 
 
-def recovered_learners(course, *, group: Group = None) -> pd.DataFrame:
+def recovered_learners(course: Course, *, group: Group = None) -> pd.DataFrame:
     """Of the learners who got a question wrong at first, how many later got it right?
 
     Parameters
@@ -555,7 +563,7 @@ def recovered_learners(course, *, group: Group = None) -> pd.DataFrame:
     return out[answered].reset_index(drop=True)
 
 
-def first_answers(course, *, group: Group = None) -> pd.DataFrame:
+def first_answers(course: Course, *, group: Group = None) -> pd.DataFrame:
     """Every learner's first answer to every question they answered (one row per pair).
 
     The shared input of item analysis (:func:`item_analysis`, :func:`rasch_fit`).
@@ -602,7 +610,7 @@ def first_answers(course, *, group: Group = None) -> pd.DataFrame:
     )
 
 
-def answer_counts(course, *, group: Group = None, top: int = 15) -> pd.DataFrame:
+def answer_counts(course: Course, *, group: Group = None, top: int = 15) -> pd.DataFrame:
     """Per question, each answer's first tries, later tries and the learners behind them.
 
     The data of the quiz explorer (:func:`flbook.explore.explore_quiz`). Per question,

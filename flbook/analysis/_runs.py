@@ -16,6 +16,7 @@ written by the findings layer (:func:`flbook.findings.run_findings`).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,9 @@ from ._groups import learner_flags
 from ._newer import sentiment_by_week
 from ._quiz import nth_attempt_stats
 from ._steps import step_funnel
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "RUN_MEASURES",
@@ -108,7 +112,7 @@ def difference_interval(
     return d, low, high
 
 
-def _runs(course, previous: Sequence) -> list[tuple[str, bool, object]]:
+def _runs(course: Course, previous: Sequence) -> list[tuple[str, bool, object]]:
     out = []
     for i, c in enumerate([course, *previous]):
         cfg = c.config
@@ -117,7 +121,7 @@ def _runs(course, previous: Sequence) -> list[tuple[str, bool, object]]:
     return out
 
 
-def run_labels(course, previous: Sequence = ()) -> pd.DataFrame:
+def run_labels(course: Course, previous: Sequence = ()) -> pd.DataFrame:
     """The runs compared: this run first, then the earlier runs in the order given.
 
     Returns
@@ -140,7 +144,7 @@ def run_labels(course, previous: Sequence = ()) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def step_alignment(course, previous: Sequence = ()) -> pd.DataFrame:
+def step_alignment(course: Course, previous: Sequence = ()) -> pd.DataFrame:
     """Which steps each run has, matched by study week and step number.
 
     Returns
@@ -162,7 +166,7 @@ def step_alignment(course, previous: Sequence = ()) -> pd.DataFrame:
     return out
 
 
-def step_differences(course, previous: Sequence = ()) -> list[str]:
+def step_differences(course: Course, previous: Sequence = ()) -> list[str]:
     """How the step lists differ, in sentences (empty when every run has the same steps).
 
     Examples
@@ -207,7 +211,7 @@ def _list(steps: list[str], most: int = 6) -> str:
     return ", ".join(steps[:most]) + (f" and {len(steps) - most} more" if len(steps) > most else "")
 
 
-def enrolment_curves(course, previous: Sequence = ()) -> pd.DataFrame:
+def enrolment_curves(course: Course, previous: Sequence = ()) -> pd.DataFrame:
     """Running total of learners enrolled, by day counted from each run's start.
 
     Returns
@@ -256,7 +260,7 @@ def enrolment_curves(course, previous: Sequence = ()) -> pd.DataFrame:
 
 
 def _per_run(
-    course,
+    course: Course,
     previous: Sequence,
     table: Callable[[object], pd.DataFrame | None],
     columns: list[str],
@@ -288,7 +292,7 @@ def _per_run(
     return _hide_small(pd.concat(frames, ignore_index=True), count, min_learners)
 
 
-def run_funnels(course, previous: Sequence = (), *, min_learners: int = 10) -> pd.DataFrame:
+def run_funnels(course: Course, previous: Sequence = (), *, min_learners: int = 10) -> pd.DataFrame:
     """Each run's step funnel: of its starters (visited the first step), who visited each step.
 
     Steps are matched by label across runs; the first step of *this* run defines the
@@ -339,7 +343,7 @@ def _hide_small(frame: pd.DataFrame, count: str, min_learners: int) -> pd.DataFr
     return frame
 
 
-def run_shares(course, previous: Sequence = (), *, min_learners: int = 10) -> pd.DataFrame:
+def run_shares(course: Course, previous: Sequence = (), *, min_learners: int = 10) -> pd.DataFrame:
     """Visited, completed, fully participated and purchased shares of each run's learners.
 
     Returns
@@ -366,7 +370,9 @@ def run_shares(course, previous: Sequence = (), *, min_learners: int = 10) -> pd
     )
 
 
-def first_try_by_run(course, previous: Sequence = (), *, min_learners: int = 10) -> pd.DataFrame:
+def first_try_by_run(
+    course: Course, previous: Sequence = (), *, min_learners: int = 10
+) -> pd.DataFrame:
     """Share of learners right at their first try, per question and run.
 
     Questions are matched by their number (``week.step.question``).
@@ -395,7 +401,9 @@ def first_try_by_run(course, previous: Sequence = (), *, min_learners: int = 10)
     )
 
 
-def sentiment_by_run(course, previous: Sequence = (), *, min_learners: int = 10) -> pd.DataFrame:
+def sentiment_by_run(
+    course: Course, previous: Sequence = (), *, min_learners: int = 10
+) -> pd.DataFrame:
     """Share of each week's sentiment answers that were "good", per run.
 
     Returns
@@ -472,7 +480,7 @@ def run_differences(
 
 
 def run_findings(
-    course, previous: Sequence = (), *, top: int = 3, min_learners: int = 10
+    course: Course, previous: Sequence = (), *, top: int = 3, min_learners: int = 10
 ) -> list[str]:
     """Findings in words: where this run differs most from its earlier runs pooled.
 

@@ -9,6 +9,7 @@ The counts add up every week of the data, so the first, busiest weeks weigh most
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,9 @@ from ._groups import Group
 from ._sessions import role_mask
 from ._steps import group_mask
 from .arrays import empty_frame
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "WEEKDAYS",
@@ -50,7 +54,7 @@ def _local_ns(ns: np.ndarray, timezone: str) -> np.ndarray:
 
 
 def activity_by_hour(
-    course,
+    course: Course,
     *,
     events: Sequence[str] = ("visited", "completed", "commented", "answered"),
     timezone: str = "UTC",
@@ -229,7 +233,7 @@ DAILY_EVENTS: tuple[str, ...] = (
 
 
 def daily_activity(
-    course,
+    course: Course,
     *,
     events: Sequence[str] = DAILY_EVENTS,
     group: Group = "enrolled",

@@ -22,12 +22,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ._groups import Group, group_members, learner_flags, pick_learner, pseudonyms
 from .arrays import NAT, as_time, empty_frame, ns
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "STEP_EVENTS",
@@ -81,7 +85,7 @@ _TRAJECTORY_COLUMNS = ["pseudonym", "time", "step", "session", "event"]
 # (shared with _events and _schedule)
 
 
-def role_mask(course, roles: Iterable[str] | None) -> np.ndarray | None:
+def role_mask(course: Course, roles: Iterable[str] | None) -> np.ndarray | None:
     """Boolean per person code (plus a trailing False for code -1): has one of ``roles``."""
     if roles is None:
         return None
@@ -93,7 +97,7 @@ def role_mask(course, roles: Iterable[str] | None) -> np.ndarray | None:
     return mask
 
 
-def ids_mask(course, learners) -> np.ndarray:
+def ids_mask(course: Course, learners) -> np.ndarray:
     """Boolean per person code for an iterable of ids or a learner-group expression."""
     if isinstance(learners, str):
         learners = group_members(course, learners)
@@ -247,7 +251,7 @@ _EVENT_ARRAYS = (
 )
 
 
-def _shared_events(course, session_gap_minutes: float, roles) -> _Events:
+def _shared_events(course: Course, session_gap_minutes: float, roles) -> _Events:
     """A course's sessionised events, read-only: shared by every recipe of the process.
 
     With the course's own session gap and learners only (what most chapters ask for),
@@ -421,7 +425,7 @@ def _per_learner(ev: _Events) -> pd.DataFrame:
 
 
 def learner_sessions(
-    course,
+    course: Course | pd.DataFrame,
     *,
     session_gap_minutes: float = 65,
     group: Group = None,
@@ -704,7 +708,7 @@ def session_distribution(
 
 
 def compare_groups(
-    course,
+    course: Course,
     *,
     groups: Sequence[str] = ("fully_participated", "unenrolled"),
     session_gap_minutes: float = 65,
@@ -760,14 +764,14 @@ def compare_groups(
 # --------------------------------------------------------------------------- one learner
 
 
-def pseudonym_salt(course) -> str:
+def pseudonym_salt(course: Course) -> str:
     """The salt of a course's pseudonyms: its file prefix (``stub``), empty without settings."""
     config = getattr(course, "config", None)
     return config.stub if config is not None else ""
 
 
 def learner_trajectory(
-    course,
+    course: Course,
     *,
     learner=None,
     seed: int = 0,

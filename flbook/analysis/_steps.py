@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,9 @@ import pandas as pd
 from ..errors import ConfigError
 from ._groups import Group, group_members, learner_ids
 from .arrays import ns, person_codes
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "MEASURES",
@@ -38,7 +42,7 @@ MEASURES: dict[str, str] = {
 # --------------------------------------------------------------------------- helpers
 
 
-def group_mask(course, group: Group) -> np.ndarray | None:
+def group_mask(course: Course, group: Group) -> np.ndarray | None:
     """Boolean mask over course-wide person codes, one extra False slot for code -1.
 
     ``None`` means everybody (no filter). A string is a learner group (see
@@ -63,14 +67,14 @@ def _keep(codes: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
     return mask[codes]
 
 
-def step_frame(course, *, first: int = 0, **columns) -> pd.DataFrame:
+def step_frame(course: Course, *, first: int = 0, **columns) -> pd.DataFrame:
     """A per-step frame: ``step`` in course order (from step position ``first``), then ``columns``."""
     codes = np.arange(first, len(course.steps), dtype=np.int16)
     step = pd.Categorical.from_codes(codes, dtype=course.step_dtype)
     return pd.DataFrame({"step": step, **columns})
 
 
-def empty_steps(course, columns: dict[str, str]) -> pd.DataFrame:
+def empty_steps(course: Course, columns: dict[str, str]) -> pd.DataFrame:
     """An empty frame with a ``step`` column of the course's step dtype."""
     out = {"step": pd.Categorical([], dtype=course.step_dtype)}
     out.update({c: pd.Series([], dtype=t) for c, t in columns.items()})
@@ -117,7 +121,7 @@ def sorted_distinct(values: np.ndarray) -> np.ndarray:
     return s[np.r_[True, s[1:] != s[:-1]]]
 
 
-def _as_time(course, value, name: str) -> pd.Timestamp | None:
+def _as_time(course: Course, value, name: str) -> pd.Timestamp | None:
     """A window bound as a UTC timestamp: dates are midnight; names use the course settings."""
     if value is None:
         return None
@@ -156,7 +160,7 @@ def step_codes(series: pd.Series) -> np.ndarray:
 # --------------------------------------------------------------------------- furthest
 
 
-def furthest_step(course, *, group: Group = "unenrolled") -> pd.DataFrame:
+def furthest_step(course: Course, *, group: Group = "unenrolled") -> pd.DataFrame:
     """How far did learners get? The furthest step (in course order) each learner visited.
 
     Answers "where had the learners who left got to?" (the default group is learners
@@ -223,7 +227,7 @@ _LAST_COLUMNS = {
 
 
 def last_steps(
-    course,
+    course: Course,
     *,
     group: Group = "enrolled",
     kind: str = "visited",
@@ -303,7 +307,7 @@ def last_steps(
 
 
 def step_activity_counts(
-    course,
+    course: Course,
     *,
     group: Group = "enrolled",
     start=None,
@@ -419,7 +423,7 @@ _FUNNEL_COLUMNS = {"learners": "int64", "pct_of_first": "float64"}
 
 
 def step_funnel(
-    course,
+    course: Course,
     *,
     group: Group = "enrolled",
     first_step: str | None = None,

@@ -10,9 +10,13 @@ the earlier runs) is at least :data:`~flbook.findings.MIN_LEARNERS`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .. import analysis as A
 from ._core import MIN_LEARNERS, Finding
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = ["MAX_RUN_DIFFERENCES", "RUN_KINDS", "run_findings"]
 
@@ -83,7 +87,7 @@ _COMPARED = {
 
 
 def run_findings(
-    course,
+    course: Course,
     previous: Sequence | None = None,
     *,
     top: int = MAX_RUN_DIFFERENCES,

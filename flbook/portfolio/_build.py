@@ -23,12 +23,15 @@ import tempfile
 import time
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ._catalogue import RunEntry
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = ["SUMMARY_COLUMNS", "run_summary", "run_stamp", "build_run", "output_fs"]
 
@@ -68,7 +71,7 @@ def _is_local(fs) -> bool:
     return isinstance(fs, LocalFileSystem)
 
 
-def run_summary(course) -> dict[str, Any]:
+def run_summary(course: Course) -> dict[str, Any]:
     """The summary numbers of one loaded run (learners, shares' counts, study time, sentiment).
 
     Returns

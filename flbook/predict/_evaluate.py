@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -40,6 +40,9 @@ from ._paradigms import (
     model_proba,
     paradigm_splits,
 )
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "BASELINE",
@@ -133,7 +136,7 @@ def _baseline_score(table: pd.DataFrame) -> np.ndarray:
 
 
 def replay(
-    course,
+    course: Course,
     previous: Sequence = (),
     *,
     paradigms: Sequence[str] = tuple(PARADIGMS),
@@ -377,7 +380,7 @@ def calibration(predictions: pd.DataFrame, *, bins: int = 10) -> pd.DataFrame:
 
 
 def prediction_plan(
-    course, previous: Sequence = (), *, as_of: Any = None, session_gap_minutes: float = 65
+    course: Course, previous: Sequence = (), *, as_of: Any = None, session_gap_minutes: float = 65
 ) -> pd.DataFrame:
     """What can be predicted on this course, week by week, and by which paradigm?
 
@@ -445,7 +448,7 @@ def prediction_plan(
     )
 
 
-def runs_overview(course, previous: Sequence = ()) -> pd.DataFrame:
+def runs_overview(course: Course, previous: Sequence = ()) -> pd.DataFrame:
     """The current run and the earlier runs beside it: dates, size, and whether the steps match.
 
     Returns
@@ -481,7 +484,7 @@ def runs_overview(course, previous: Sequence = ()) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def prediction_moment(course, *, as_of: Any = None) -> pd.Timestamp | None:
+def prediction_moment(course: Course, *, as_of: Any = None) -> pd.Timestamp | None:
     """The moment a chapter predicts at: ``as_of`` while the course runs, else a replay.
 
     If the prediction moment (``as_of``, the course's setting, or the end of the data)
@@ -573,7 +576,7 @@ def _explain(fitted, x: np.ndarray, reference: np.ndarray, risk: np.ndarray, k: 
 
 
 def predict_risk(
-    course,
+    course: Course,
     previous: Sequence = (),
     *,
     paradigm: str = "transfer",
@@ -651,7 +654,7 @@ def predict_risk(
         )
 
 
-def _empty_prediction(course, drivers: int) -> pd.DataFrame:
+def _empty_prediction(course: Course, drivers: int) -> pd.DataFrame:
     out = {
         "learner_id": pd.Categorical([], categories=course.people),
         "pct_risk": pd.Series([], dtype="float64"),
@@ -666,7 +669,7 @@ def _empty_prediction(course, drivers: int) -> pd.DataFrame:
 
 
 def _predict_risk(
-    course, previous, *, paradigm, model, as_of, top, session_gap_minutes, seed, drivers
+    course: Course, previous, *, paradigm, model, as_of, top, session_gap_minutes, seed, drivers
 ) -> Prediction:
     if paradigm not in ("transfer", "in-situ"):
         raise PredictionError(
@@ -893,7 +896,9 @@ def risk_distribution(prediction: Prediction, *, bins: int = 20) -> pd.DataFrame
     )
 
 
-def feature_contrast(course, *, as_of: Any = None, session_gap_minutes: float = 65) -> pd.DataFrame:
+def feature_contrast(
+    course: Course, *, as_of: Any = None, session_gap_minutes: float = 65
+) -> pd.DataFrame:
     """How learners who then disengaged differed, feature by feature, from those who kept going.
 
     Answers: *at the end of a week, what did the learners who would vanish the next

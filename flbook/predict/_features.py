@@ -23,13 +23,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..analysis import sessionise
 from ..analysis.arrays import NAT, ns
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "FEATURES",
@@ -100,7 +103,7 @@ def utc_stamp(value: Any) -> pd.Timestamp:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
-def data_end(course) -> pd.Timestamp | None:
+def data_end(course: Course) -> pd.Timestamp | None:
     """The end of the data: one second after the latest activity or enrolment in the export.
 
     Used as the default prediction moment (``as_of``). ``None`` for a course with no
@@ -123,7 +126,7 @@ def data_end(course) -> pd.Timestamp | None:
     return pd.Timestamp(latest + 1_000_000_000, unit="ns", tz="UTC").floor("s")
 
 
-def resolve_as_of(course, as_of: Any = None) -> pd.Timestamp | None:
+def resolve_as_of(course: Course, as_of: Any = None) -> pd.Timestamp | None:
     """The prediction moment: ``as_of`` if given, else the course's ``as_of`` setting, else
     :func:`data_end`. Naive dates and times are UTC; a date means its midnight."""
     if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
@@ -134,7 +137,7 @@ def resolve_as_of(course, as_of: Any = None) -> pd.Timestamp | None:
     return utc_stamp(as_of)
 
 
-def feature_calendar(course, start, weeks) -> tuple[pd.Timestamp, int]:
+def feature_calendar(course: Course, start, weeks) -> tuple[pd.Timestamp, int]:
     """The first day of study week 1 and the number of weeks: given, from the settings, or from the data."""
     cfg = getattr(course, "config", None)
     if start is None:
@@ -178,7 +181,7 @@ class _Grid:
         return np.clip(b, 0, self.m + 2).astype(np.int64)
 
 
-def _grid(course, *, as_of, offset_days, start, weeks) -> _Grid | None:
+def _grid(course: Course, *, as_of, offset_days, start, weeks) -> _Grid | None:
     start_ts, n_weeks = feature_calendar(course, start, weeks)
     as_of_ts = resolve_as_of(course, as_of)
     if start_ts is None or as_of_ts is None:
@@ -216,7 +219,7 @@ def _empty_frame(columns: list[str], people: pd.Index) -> pd.DataFrame:
 
 
 def build_features(
-    course,
+    course: Course,
     *,
     as_of=None,
     offset_days: float = 0.0,
@@ -248,7 +251,9 @@ def build_features(
     return _build_table(course, **options)[columns]
 
 
-def _build_table(course, *, as_of, offset_days, session_gap_minutes, start, weeks) -> pd.DataFrame:
+def _build_table(
+    course: Course, *, as_of, offset_days, session_gap_minutes, start, weeks
+) -> pd.DataFrame:
     """Every population row with its features and label (see :func:`_build`)."""
     people = course.people
     features = labels = True
@@ -331,7 +336,7 @@ def _sorted_distinct(key: np.ndarray, n_first: int) -> np.ndarray:
 
 
 def _features(
-    course, grid: _Grid, P, W, who, mi, col, codes, times, b, kind, session, step_week,
+    course: Course, grid: _Grid, P, W, who, mi, col, codes, times, b, kind, session, step_week,
     visited, completed, enrolled,
 ) -> dict[str, np.ndarray]:  # fmt: skip
     a = grid.as_of
@@ -471,7 +476,7 @@ def _check_offset(offset_days: float) -> float:
 
 
 def weekly_features(
-    course,
+    course: Course,
     *,
     as_of: Any = None,
     offset_days: float = 0.0,
@@ -546,7 +551,7 @@ def weekly_features(
 
 
 def disengagement_labels(
-    course,
+    course: Course,
     *,
     as_of: Any = None,
     offset_days: float = 0.0,

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,9 @@ import pandas as pd
 from ..analysis.arrays import ns
 from ..errors import FlbookError
 from ._features import FEATURES, WEEK_NS, build_features, utc_stamp
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "PARADIGMS",
@@ -84,7 +87,7 @@ class Split:
     fold: int = 0
 
 
-def load_previous_runs(course) -> list:
+def load_previous_runs(course: Course) -> list:
     """Load the earlier runs named in the course's ``previous_runs`` setting.
 
     Returns
@@ -115,7 +118,7 @@ def load_previous_runs(course) -> list:
 
 
 def learning_table(
-    course,
+    course: Course,
     previous: Sequence = (),
     *,
     as_of: Any = None,
