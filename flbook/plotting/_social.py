@@ -241,7 +241,7 @@ def plot_comments_per_step(
     The Axes: two stacked bars per step (top-level, replies). Empty data draws "No data".
     """
     ax = get_ax(ax)
-    if no_step_rows(data, "comments"):
+    if no_step_rows(data, column="comments"):
         return no_data(ax)
     steps = ordered_steps(data["step"])
     x = np.arange(len(steps))
@@ -292,7 +292,7 @@ def plot_first_comment_steps(
     The Axes, one bar per step. Empty data draws "No data".
     """
     ax = get_ax(ax)
-    if no_step_rows(data, "learners"):
+    if no_step_rows(data, column="learners"):
         return no_data(ax)
     steps = ordered_steps(data["step"])
     heights, hidden = hide_small_bars(per_step(data, steps, "learners"), min_learners)

@@ -69,7 +69,7 @@ def per_step(data: pd.DataFrame, steps: Sequence[str], column: str) -> np.ndarra
     return s.reindex(list(steps), fill_value=0).to_numpy(dtype=float)
 
 
-def no_step_rows(data: pd.DataFrame | None, column: str | None = None) -> bool:
+def no_step_rows(data: pd.DataFrame | None, *, column: str | None = None) -> bool:
     """Whether a per-step table has nothing to draw (no rows, no ``step``, or ``column`` all zero)."""
     if data is None or len(data) == 0 or "step" not in data:
         return True
@@ -158,7 +158,7 @@ def plot_step_counts(
         return no_data(ax)
     if y not in data:
         raise KeyError(f"column {y!r} not in data (columns: {list(data.columns)})")
-    if no_step_rows(data, y):
+    if no_step_rows(data, column=y):
         return no_data(ax)
     if "measure" in data:
         if isinstance(data["measure"].dtype, pd.CategoricalDtype):
@@ -173,7 +173,7 @@ def plot_step_counts(
                 raise ValueError(f"measure(s) {missing} not in data; measures: {order}")
             order = wanted
         data = data[data["measure"].astype(str).isin(order)]
-        if no_step_rows(data, y):
+        if no_step_rows(data, column=y):
             return no_data(ax)
     else:
         order = [None]
@@ -370,7 +370,7 @@ def plot_stopped_here(
     stopped there or earlier, a line of learners who went on. Empty data draws "No data".
     """
     ax = get_ax(ax)
-    if no_step_rows(data, "learners"):
+    if no_step_rows(data, column="learners"):
         return no_data(ax)
     steps = ordered_steps(data["step"])
     cumulative = per_step(data, steps, "stopped_cumulative")
@@ -455,7 +455,7 @@ def plot_step_funnel(
     The Axes, one bar per step (0-100 %). Empty data draws "No data".
     """
     ax = get_ax(ax)
-    if no_step_rows(data, "learners"):
+    if no_step_rows(data, column="learners"):
         return no_data(ax)
     steps = ordered_steps(data["step"])
     first = per_step(data, steps, "learners")[0]

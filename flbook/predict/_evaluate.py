@@ -494,7 +494,7 @@ def prediction_moment(course: Course, *, as_of: Any = None) -> pd.Timestamp | No
     one week (or one that has not started): there is no next week to predict.
     """
     start, weeks = feature_calendar(course, None, None)
-    t = resolve_as_of(course, as_of)
+    t = resolve_as_of(course, as_of=as_of)
     if start is None or t is None or weeks < 2:
         return None
     end = start + pd.Timedelta(weeks=weeks)
@@ -640,7 +640,7 @@ def predict_risk(
     except PredictionError as e:
         if on_error == "raise":
             raise
-        t = resolve_as_of(course, as_of)
+        t = resolve_as_of(course, as_of=as_of)
         return Prediction(
             table=_empty_prediction(course, drivers),
             as_of=t if t is not None else pd.NaT,
@@ -678,7 +678,7 @@ def _predict_risk(
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; expected one of {list(MODELS)}")
     start, weeks = feature_calendar(course, None, None)
-    t = resolve_as_of(course, as_of)
+    t = resolve_as_of(course, as_of=as_of)
     if start is None or t is None:
         raise PredictionError("the course has no step activity: nothing to predict")
     end = start + pd.Timedelta(weeks=weeks)

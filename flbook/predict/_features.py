@@ -126,7 +126,7 @@ def data_end(course: Course) -> pd.Timestamp | None:
     return pd.Timestamp(latest + 1_000_000_000, unit="ns", tz="UTC").floor("s")
 
 
-def resolve_as_of(course: Course, as_of: Any = None) -> pd.Timestamp | None:
+def resolve_as_of(course: Course, *, as_of: Any = None) -> pd.Timestamp | None:
     """The prediction moment: ``as_of`` if given, else the course's ``as_of`` setting, else
     :func:`data_end`. Naive dates and times are UTC; a date means its midnight."""
     if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
@@ -183,7 +183,7 @@ class _Grid:
 
 def _grid(course: Course, *, as_of, offset_days, start, weeks) -> _Grid | None:
     start_ts, n_weeks = feature_calendar(course, start, weeks)
-    as_of_ts = resolve_as_of(course, as_of)
+    as_of_ts = resolve_as_of(course, as_of=as_of)
     if start_ts is None or as_of_ts is None:
         return None
     s = int(start_ts.value)
