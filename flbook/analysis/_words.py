@@ -313,7 +313,7 @@ def _pseudonym_code_pattern() -> str:
 def top_words(
     course: Course,
     *,
-    n: int = 15,
+    top: int = 15,
     min_learners: int = MIN_LEARNERS_PER_WORD,
     extra_stop_words: Iterable[str] = (),
 ) -> pd.DataFrame:
@@ -330,7 +330,7 @@ def top_words(
     Parameters
     ----------
     course : the Course.
-    n : at most this many words per week.
+    top : at most this many words per week.
     min_learners : a word is shown only if at least this many learners used it; less
         than :data:`MIN_LEARNERS_PER_WORD` (10) is refused (ValueError): a word few
         learners used can point at a person.
@@ -400,5 +400,5 @@ def top_words(
     out["word"] = np.asarray(vocab, dtype=object)[out["word"].to_numpy()]
     out = out.sort_values(["week", "learners", "word"], ascending=[True, False, True])
     out["rank"] = out.groupby("week").cumcount() + 1
-    out = out[out["rank"] <= n]
+    out = out[out["rank"] <= top]
     return out[list(columns)].astype(columns).reset_index(drop=True)
