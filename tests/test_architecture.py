@@ -273,3 +273,20 @@ def test_the_vocabulary_check_finds_old_names(tmp_path):
     assert "an f-string ending in _pct" in text
     assert "recipe(course): type it as Course" in text
     assert "Group defined here" in text
+
+
+def test_plot_functions_have_examples():
+    """Every plot_* function has an Examples section, run as a doctest (--doctest-modules)."""
+    import flbook.plotting as plotting
+
+    missing = []
+    for name in plotting.__all__:
+        func = getattr(plotting, name)
+        if not name.startswith("plot_") or not callable(func):
+            continue
+        if f"flbook/{func.__module__.split('.', 1)[1].replace('.', '/')}.py" in PENDING:
+            continue
+        doc = func.__doc__ or ""
+        if "Examples\n" not in doc or ">>> " not in doc or "{" + "ax}" in doc:
+            missing.append(name)
+    assert not missing, f"no runnable Examples (or an unfilled {{ax}}): {missing}"

@@ -28,7 +28,8 @@ PARAMS: dict[str, str] = {
         "    shaded."
     ),
     "notable_dates": (
-        "notable_dates : named dates to mark with a line (``course.config.notable_dates``)."
+        "notable_dates : ``{label: date}`` drawn as labelled dashed lines (e.g.\n"
+        "    ``course.config.notable_dates``)."
     ),
     "returns": "Returns\n-------\nAxes\n    The Axes drawn on.",
 }

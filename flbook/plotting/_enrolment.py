@@ -21,6 +21,7 @@ from ._base import (
     thousands,
     week_shading,
 )
+from ._docs import shared_docs
 
 __all__ = ["plot_enrolment_timeline", "plot_daily_enrolments", "plot_duration_histogram"]
 
@@ -46,6 +47,7 @@ def _measures(data: pd.DataFrame) -> list[str]:
     return [x for x in order if x in present]
 
 
+@shared_docs
 def plot_enrolment_timeline(
     data: pd.DataFrame,
     *,
@@ -59,15 +61,31 @@ def plot_enrolment_timeline(
     Parameters
     ----------
     data : the table :func:`~flbook.analysis.enrolment_timeline` returned.
-    notable_dates : ``{label: date}`` drawn as labelled dashed lines
-        (e.g. ``course.config.notable_dates``, or ``named_dates``).
-    week_starts : first day of each study week (``course.config.week_starts``), shaded.
+    {notable_dates}
+    {week_starts}
     y : ``"cumulative"`` (running totals, default) or ``"learners"`` (per period).
-    ax : the Axes to draw on (default: the current Axes).
+    {ax}
 
-    Returns
-    -------
-    Axes
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import enrolment_timeline
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_enrolment_timeline(
+    ...     enrolment_timeline(course),
+    ...     week_starts=course.config.week_starts,
+    ...     ax=ax,
+    ... ) is ax
+    True
+    >>> ax.get_ylabel()
+    'Learners (cumulative)'
+    >>> len(ax.lines) >= 4
+    True
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0:
@@ -98,6 +116,7 @@ def plot_enrolment_timeline(
     return ax
 
 
+@shared_docs
 def plot_daily_enrolments(
     data: pd.DataFrame,
     *,
@@ -111,15 +130,30 @@ def plot_daily_enrolments(
     Parameters
     ----------
     data : the table :func:`~flbook.analysis.daily_enrolments` returned.
-    notable_dates : ``{label: date}`` drawn as labelled dashed lines.
-    week_starts : first day of each study week, shaded.
+    {notable_dates}
+    {week_starts}
     min_learners : the small-count rule (:mod:`flbook.privacy`): a day with 1 to
         ``min_learners - 1`` learners has no bar, and the x label says how many such days.
-    ax : the Axes to draw on (default: the current Axes).
+    {ax}
 
-    Returns
-    -------
-    Axes
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import daily_enrolments
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_daily_enrolments(
+    ...     daily_enrolments(course),
+    ...     week_starts=course.config.week_starts,
+    ...     ax=ax,
+    ... ) is ax
+    True
+    >>> ax.get_ylabel()
+    'Learners per day\\n(unenrolled below the line)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0:
@@ -170,6 +204,7 @@ def plot_daily_enrolments(
     return ax
 
 
+@shared_docs
 def plot_duration_histogram(
     data: pd.DataFrame,
     *,
@@ -192,11 +227,22 @@ def plot_duration_histogram(
         ``"days"`` (from enrolment).
     weeks : the course's number of study weeks (``course.config.weeks``): a dotted line
         ends each of them. ``None``: no week lines.
-    ax : the Axes to draw on (default: the current Axes).
+    {ax}
 
-    Returns
-    -------
-    Axes
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import time_to_unenrol
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_duration_histogram(time_to_unenrol(course), measure="days", ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Days from enrolment'
+    >>> plt.close(fig)
     """
     if measure not in ("days", "study_days"):
         raise ValueError(f"measure must be 'days' or 'study_days', got {measure!r}")

@@ -11,6 +11,7 @@ from matplotlib.colors import to_rgb
 
 from ..privacy import MIN_COUNT, small_label, small_rows
 from ._base import COLORS, STRONG_PALETTE, get_ax, no_data, thousands, week_shading
+from ._docs import shared_docs
 from ._sessions import date_axis, naive_utc
 
 __all__ = ["plot_learner_timeline", "plot_event_counts"]
@@ -29,6 +30,7 @@ def _marker_colors(i: int) -> tuple[str, tuple[float, float, float]]:
     return face, edge
 
 
+@shared_docs
 def plot_learner_timeline(
     data: pd.DataFrame,
     *,
@@ -45,11 +47,30 @@ def plot_learner_timeline(
     week_starts : sequence of dates, optional
         Study-week start dates (``course.config.week_starts``): alternate weeks are
         shaded and labelled.
-    ax : Axes, optional
+    {ax}
 
     Every event type of the log's Categorical has a row (in its order, top to
     bottom), so timelines of different learners line up. One set of markers per
     event type that occurred (gid ``"event"``).
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import learner_timeline
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_learner_timeline(
+    ...     learner_timeline(course, seed=1),
+    ...     week_starts=course.config.week_starts,
+    ...     ax=ax,
+    ... ) is ax
+    True
+    >>> len(ax.collections) > 0
+    True
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0:
@@ -101,6 +122,7 @@ def plot_learner_timeline(
     return ax
 
 
+@shared_docs
 def plot_event_counts(
     data: pd.DataFrame,
     *,
@@ -118,7 +140,22 @@ def plot_event_counts(
         Count events, or learners with at least one event of the type.
     min_learners : int
         An event type of fewer learners is not drawn and says so (:mod:`flbook.privacy`).
-    ax : Axes, optional
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import event_counts, event_log
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_event_counts(event_counts(event_log(course)), y="learners", ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Learners'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0 or data[y].sum() == 0:

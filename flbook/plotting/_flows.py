@@ -13,10 +13,12 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ._base import COLORS, get_ax, no_data, step_axis
+from ._docs import shared_docs
 
 __all__ = ["plot_transition_matrix", "plot_step_jumps", "plot_time_on_step"]
 
 
+@shared_docs
 def plot_transition_matrix(
     data: pd.DataFrame,
     *,
@@ -35,7 +37,22 @@ def plot_transition_matrix(
     data : :func:`flbook.analysis.step_transitions` output.
     y : ``"pct"`` (share of the moves out of the row's step) or ``"learners"``.
     cmap : matplotlib colour map.
-    ax : Axes to draw on (default: current Axes).
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import step_transitions
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_transition_matrix(step_transitions(course), ax=ax) is ax
+    True
+    >>> len(ax.images)
+    1
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if len(data) == 0 or data["learners"].sum() == 0:
@@ -64,13 +81,29 @@ def plot_transition_matrix(
     return ax
 
 
+@shared_docs
 def plot_step_jumps(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Per step: moves that skipped forward over it (up) and moves back to it (down).
 
     Parameters
     ----------
     data : :func:`flbook.analysis.step_jumps` output.
-    ax : Axes to draw on (default: current Axes).
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import step_jumps, step_transitions
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_step_jumps(step_jumps(step_transitions(course)), ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Step (week.step)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if len(data) == 0 or (data["skipped_over"].sum() + data["back_to"].sum()) == 0:
@@ -97,6 +130,7 @@ def plot_step_jumps(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
+@shared_docs
 def plot_time_on_step(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Median time on each step (dot) and its quartiles (line), against what is expected.
 
@@ -108,7 +142,22 @@ def plot_time_on_step(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     Parameters
     ----------
     data : :func:`flbook.analysis.time_on_step` output.
-    ax : Axes to draw on (default: current Axes).
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import time_on_step
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_time_on_step(time_on_step(course), ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Step (week.step)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     d = data.reset_index(drop=True)

@@ -9,6 +9,7 @@ from matplotlib.ticker import FuncFormatter
 
 from ..privacy import MIN_COUNT, small_label, small_rows
 from ._base import COLORS, get_ax, no_data, thousands
+from ._docs import shared_docs
 
 __all__ = ["plot_population_summary", "plot_demographics"]
 
@@ -20,6 +21,7 @@ def _group_label(group: str) -> str:
     return str(group).replace("~", "not ").replace("_", " ")
 
 
+@shared_docs
 def plot_population_summary(
     data: pd.DataFrame, *, min_learners: int = MIN_COUNT, ax: Axes | None = None
 ) -> Axes:
@@ -32,11 +34,22 @@ def plot_population_summary(
         single groups in blue, combinations (``&``, ``|``, ``~``) in orange.
     min_learners : a group of fewer learners gets no bar and reads "<10"
         (:mod:`flbook.privacy`).
-    ax : the Axes to draw on (default: the current Axes).
+    {ax}
 
-    Returns
-    -------
-    Axes
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import population_summary
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_population_summary(population_summary(course), ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Learners'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0:
@@ -84,6 +97,7 @@ def _all_hidden_message(labels: pd.Series) -> str:
     return "Every group is too small to show"
 
 
+@shared_docs
 def plot_demographics(
     data: pd.DataFrame,
     *,
@@ -105,11 +119,22 @@ def plot_demographics(
         those who answered).
     top : draw at most this many rows (the table's first ones); the chart says
         how many were left out.
-    ax : the Axes to draw on (default: the current Axes).
+    {ax}
 
-    Returns
-    -------
-    Axes
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import demographics
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_demographics(demographics(course, "gender"), ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    '% of learners'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0:

@@ -15,6 +15,7 @@ from matplotlib.ticker import PercentFormatter
 
 from ..privacy import MIN_COUNT
 from ._base import COLORS, PALETTE, get_ax, no_data, thousands
+from ._docs import shared_docs
 
 __all__ = [
     "plot_prediction_scores",
@@ -53,6 +54,7 @@ def _model_of(data: pd.DataFrame, model: str | None) -> str | None:
     return models[0] if models else None
 
 
+@shared_docs
 def plot_prediction_scores(
     data: pd.DataFrame,
     *,
@@ -72,7 +74,23 @@ def plot_prediction_scores(
         baseline is always drawn, hatched grey.
     min_learners : a score of fewer learners is not drawn: fewer scored learners, and for
         ``pct_precision`` fewer flagged, for ``pct_recall`` fewer who disengaged.
-    ax : the Axes to draw on (default: the current one).
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> scores = pd.DataFrame({"week": [1, 1, 2, 2], "paradigm": ["post-hoc", "baseline"] * 2,
+    ...                        "model": ["logistic", "rule"] * 2, "learners": [300, 300, 250, 250],
+    ...                        "auc": [0.81, 0.70, 0.78, 0.66]})
+    >>> fig, ax = plt.subplots()
+    >>> plot_prediction_scores(scores, y="auc", ax=ax) is ax
+    True
+    >>> ax.get_ylabel()
+    'ROC AUC'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or data.empty or y not in data.columns:
@@ -123,6 +141,7 @@ def plot_prediction_scores(
     return ax
 
 
+@shared_docs
 def plot_calibration(
     data: pd.DataFrame,
     *,
@@ -142,7 +161,23 @@ def plot_calibration(
         points: active and inactive this week) is drawn as grey crosses.
     min_learners : a risk band of fewer learners is not drawn (its share who disengaged
         would describe a few people).
-    ax : the Axes to draw on.
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> bands = pd.DataFrame({"paradigm": ["post-hoc"] * 3, "model": ["logistic"] * 3,
+    ...                       "learners": [120, 60, 30], "pct_mean_risk": [10.0, 45.0, 80.0],
+    ...                       "pct_disengaged": [12.0, 40.0, 85.0]})
+    >>> fig, ax = plt.subplots()
+    >>> plot_calibration(bands, ax=ax) is ax
+    True
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('Predicted risk of disengaging', 'Learners who disengaged')
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or data.empty:
@@ -201,6 +236,7 @@ def plot_calibration(
     return ax
 
 
+@shared_docs
 def plot_risk_distribution(
     data: pd.DataFrame, *, min_learners: int = MIN_COUNT, ax: Axes | None = None
 ) -> Axes:
@@ -210,7 +246,22 @@ def plot_risk_distribution(
     ----------
     data : :func:`flbook.predict.risk_distribution` output.
     min_learners : a segment (flagged or not, in one band) of fewer learners is not drawn.
-    ax : the Axes to draw on.
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> bands = pd.DataFrame({"pct_bin_left": [0.0, 50.0], "pct_bin_right": [50.0, 100.0],
+    ...                       "learners": [180, 40], "flagged": [0, 22]})
+    >>> fig, ax = plt.subplots()
+    >>> plot_risk_distribution(bands, ax=ax) is ax
+    True
+    >>> len(ax.patches)
+    4
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or data.empty or int(data["learners"].sum()) == 0:
@@ -243,6 +294,7 @@ def plot_risk_distribution(
     return ax
 
 
+@shared_docs
 def plot_risk_drivers(
     data: pd.DataFrame, *, top: int = 8, min_learners: int = MIN_COUNT, ax: Axes | None = None
 ) -> Axes:
@@ -253,7 +305,22 @@ def plot_risk_drivers(
     data : :func:`flbook.predict.driver_summary` output.
     top : at most this many features, the most frequent.
     min_learners : a feature that drove fewer flagged learners is not drawn.
-    ax : the Axes to draw on.
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> drivers = pd.DataFrame({"feature": ["steps_visited", "comments", "days_since_active"],
+    ...                         "signal": ["activity", "social", "activity"], "learners": [40, 12, 3]})
+    >>> fig, ax = plt.subplots()
+    >>> plot_risk_drivers(drivers, ax=ax) is ax
+    True
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['comments', 'steps_visited']
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or data.empty:

@@ -12,6 +12,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from ..privacy import MIN_COUNT, small_label
 from ._base import COLORS, PALETTE, get_ax, legend_above, no_data, thousands, unstick
+from ._docs import shared_docs
 
 __all__ = [
     "plot_response_heatmap",
@@ -61,6 +62,7 @@ def _present(categorical: pd.Series) -> list:
     return list(pd.unique(s))
 
 
+@shared_docs
 def plot_response_heatmap(
     data: pd.DataFrame,
     *,
@@ -83,13 +85,28 @@ def plot_response_heatmap(
     colorbar : draw a colour bar inside the Axes' area (an inset, nothing outside ``ax``).
     min_learners : the small-count rule (:mod:`flbook.privacy`): a cell of fewer answers is
         left blank and reads "<10".
-    ax : Axes to draw on (default: current Axes).
+    {ax}
 
     Each correct (keyed) cell is outlined in green by a
     :class:`~matplotlib.patches.Rectangle` with ``gid == "flbook-correct"`` and carries a
     ✓ (a text with ``gid == "flbook-key-tick"``: "✓ 123" with the count, or "✓" alone
     when cells are not annotated), so that the key reads without colour too. The legend
     says what both marks mean.
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import response_matrix
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_response_heatmap(response_matrix(course, attempt=1, group="enrolled"), ax=ax) is ax
+    True
+    >>> len(ax.images)
+    1
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0:
@@ -176,13 +193,29 @@ def plot_response_heatmap(
     return ax
 
 
+@shared_docs
 def plot_correct_stacked(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Stacked bars per question: learners right (green) and wrong (orange) at one try.
 
     Parameters
     ----------
     data : :func:`flbook.analysis.nth_attempt_stats` output.
-    ax : Axes to draw on (default: current Axes).
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import nth_attempt_stats
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_correct_stacked(nth_attempt_stats(course, group="enrolled"), ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Question (week.step.question)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0 or data["learners"].sum() == 0:
@@ -201,6 +234,7 @@ def plot_correct_stacked(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
+@shared_docs
 def plot_question_probe(
     data: pd.DataFrame, *, y: str = "responses", ax: Axes | None = None
 ) -> Axes:
@@ -210,7 +244,22 @@ def plot_question_probe(
     ----------
     data : :func:`flbook.analysis.question_probe` output.
     y : ``"responses"`` (counts) or ``"pct"`` (% of each try's answers).
-    ax : Axes to draw on (default: current Axes).
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import question_probe
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_question_probe(question_probe(course, group="enrolled"), ax=ax) is ax
+    True
+    >>> ax.get_ylabel()
+    'Answers'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0:
@@ -251,13 +300,29 @@ def plot_question_probe(
     return ax
 
 
+@shared_docs
 def plot_attempts_per_question(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Per question, % of learners right at the first try and % right at some try.
 
     Parameters
     ----------
     data : :func:`flbook.analysis.attempts_per_question` output.
-    ax : Axes to draw on (default: current Axes).
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import attempts_per_question
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_attempts_per_question(attempts_per_question(course, group="enrolled"), ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Question (week.step.question)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0:
@@ -274,13 +339,29 @@ def plot_attempts_per_question(data: pd.DataFrame, *, ax: Axes | None = None) ->
     return ax
 
 
+@shared_docs
 def plot_recovered_learners(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Learners wrong at their first try, per question: right later (green) or never (orange).
 
     Parameters
     ----------
     data : :func:`flbook.analysis.recovered_learners` output.
-    ax : Axes to draw on (default: current Axes).
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import recovered_learners
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_recovered_learners(recovered_learners(course, group="enrolled"), ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Question (week.step.question)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0 or data["wrong_first"].sum() == 0:
@@ -319,6 +400,7 @@ def shown_answer_counts(data: pd.DataFrame, *, min_learners: int = MIN_COUNT) ->
     return out
 
 
+@shared_docs
 def plot_answer_counts(
     data: pd.DataFrame,
     *,
@@ -334,12 +416,22 @@ def plot_answer_counts(
     question : the question drawn (``"W.S.Q"``); default the first in ``data``.
     min_learners : the small-count rule (:mod:`flbook.privacy`): a bar part about fewer
         learners is not drawn (see :func:`shown_answer_counts`), and the x label says so.
-    ax : Axes to draw on (default: current Axes).
+    {ax}
 
-    Returns
-    -------
-    The Axes drawn on; the correct answers are outlined in green and their labels
-    end in ✓. Empty data draws "No data".
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import answer_counts
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_answer_counts(answer_counts(course), ax=ax) is ax
+    True
+    >>> ax.get_ylabel()
+    'Answers'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0:

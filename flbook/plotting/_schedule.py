@@ -19,6 +19,7 @@ from ._base import (
     thousands,
     week_shading,
 )
+from ._docs import shared_docs
 
 __all__ = [
     "plot_activity_heatmap",
@@ -74,6 +75,7 @@ def _week_axes(ax: Axes, timezone: str) -> None:
     ax.set_xlabel(f"Hour of day ({timezone})")
 
 
+@shared_docs
 def plot_activity_heatmap(
     data: pd.DataFrame,
     *,
@@ -94,9 +96,24 @@ def plot_activity_heatmap(
         Time zone named on the hour axis (default: the one the data was made in).
     cmap : str
         A sequential colour map.
-    ax : Axes, optional
+    {ax}
 
     Draws 7 × 24 cells (one QuadMesh) and a colour bar of counts beside ``ax``.
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import activity_by_hour
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_activity_heatmap(activity_by_hour(course), event="visited", ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Hour of day (UTC)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     grid = _grid(data, event)
@@ -114,6 +131,7 @@ def plot_activity_heatmap(
     return ax
 
 
+@shared_docs
 def plot_activity_bubbles(
     data: pd.DataFrame,
     *,
@@ -126,6 +144,29 @@ def plot_activity_bubbles(
 
     The busiest hour of the week has a bubble of area ``max_size`` (points²); a
     small size key is given in the legend.
+
+    Parameters
+    ----------
+    data : the table :func:`~flbook.analysis.activity_by_hour` returned.
+    event : which event type (e.g. ``"visited"``, ``"commented"``).
+    timezone : time zone named on the hour axis (default: the one the data was made in).
+    max_size : the area (points²) of the busiest hour's bubble.
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import activity_by_hour
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_activity_bubbles(activity_by_hour(course), event="visited", ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Hour of day (UTC)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     grid = _grid(data, event)
@@ -200,6 +241,7 @@ def _per_event(data: pd.DataFrame, by: str) -> pd.DataFrame:
     return out
 
 
+@shared_docs
 def plot_hourly(
     data: pd.DataFrame, *, y: str = "pct", timezone: str | None = None, ax: Axes | None = None
 ) -> Axes:
@@ -212,6 +254,22 @@ def plot_hourly(
         :func:`~flbook.analysis.activity_by_hour`, summed over days here).
     y : {"pct", "count"}
         Share of each event type's activity (%, comparable across types), or counts.
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import activity_by_hour, hourly_summary
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_hourly(hourly_summary(activity_by_hour(course)), ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Hour of day (UTC)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0 or data["count"].sum() == 0:
@@ -240,14 +298,36 @@ def plot_hourly(
     return ax
 
 
+@shared_docs
 def plot_weekday(data: pd.DataFrame, *, y: str = "pct", ax: Axes | None = None) -> Axes:
     """Activity by day of week: grouped bars, one colour per event type.
 
     Event types without any activity are left out (their colour stays reserved, so each
     type has the same colour here and in :func:`plot_hourly`).
 
-    ``data`` is the output of :func:`~flbook.analysis.weekday_summary` (or of
-    :func:`~flbook.analysis.activity_by_hour`, summed over hours here).
+    :func:`~flbook.analysis.activity_by_hour` is summed over hours here.
+
+    Parameters
+    ----------
+    data : the table :func:`~flbook.analysis.weekday_summary` (or
+        :func:`~flbook.analysis.activity_by_hour`) returned.
+    y : ``"pct"`` (share of each event type's activity) or ``"count"``.
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import activity_by_hour, weekday_summary
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_weekday(weekday_summary(activity_by_hour(course)), ax=ax) is ax
+    True
+    >>> ax.get_ylabel()
+    'Share of the activity (%)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0 or data["count"].sum() == 0:
@@ -295,6 +375,7 @@ def daily_series(
     return out
 
 
+@shared_docs
 def plot_daily_activity(
     data: pd.DataFrame,
     *,
@@ -315,11 +396,22 @@ def plot_daily_activity(
     week_starts : start dates of the study weeks, shaded and labelled W1, W2, ...
     min_learners : the small-count rule (:mod:`flbook.privacy`): a day about fewer learners
         is not drawn (nor added up in running totals), and the x label says so.
-    ax : the Axes to draw on (default: the current Axes).
+    {ax}
 
-    Returns
-    -------
-    The Axes drawn on. Empty data draws "No data".
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import daily_activity
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_daily_activity(daily_activity(course), ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Date (UTC)\\nDays with 1 to 9 learners are not drawn'
+    >>> plt.close(fig)
     """
     import matplotlib.dates as mdates
 

@@ -26,6 +26,7 @@ from ._base import (
     step_axis,
     thousands,
 )
+from ._docs import shared_docs
 
 __all__ = [
     "SESSION_MEASURE_LABELS",
@@ -69,6 +70,7 @@ def date_axis(ax: Axes) -> None:
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
+@shared_docs
 def plot_trajectory(data: pd.DataFrame, *, top: int = 12, ax: Axes | None = None) -> Axes:
     """One learner's path: step (course order, top to bottom) against time, by session.
 
@@ -79,10 +81,25 @@ def plot_trajectory(data: pd.DataFrame, *, top: int = 12, ax: Axes | None = None
         ``time``, ``step``, ``session``).
     top : int
         Sessions listed in the legend at most (later ones are still drawn).
-    ax : Axes, optional
+    {ax}
 
     One line with markers per session (gid ``"session"``), coloured in turn; the
     pseudonym is the title.
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import learner_trajectory
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_trajectory(learner_trajectory(course, seed=1), ax=ax) is ax
+    True
+    >>> len(ax.lines) > 0
+    True
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0:
@@ -142,6 +159,7 @@ def _is_log_bins(left: np.ndarray, right: np.ndarray) -> bool:
     return bool(np.allclose(ratio, ratio[0], rtol=1e-3) and not np.allclose(widths, widths[-1]))
 
 
+@shared_docs
 def plot_session_distribution(
     data: pd.DataFrame,
     *,
@@ -169,7 +187,22 @@ def plot_session_distribution(
         and ``pct_learners``). Each is marked with an arrow and "peak near …" (gid
         ``"flbook-peak"``); none by default. Give them only when there are two or more:
         a single peak needs no name.
-    ax : Axes, optional
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import learner_sessions, session_distribution
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_session_distribution(session_distribution(learner_sessions(course)), ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Study sessions\\nBars of 1 to 9 learners are not drawn (counts under 10 are not shown)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0 or data["learners"].sum() == 0:
@@ -307,6 +340,7 @@ def _group_label(group, width: int) -> str:
     return textwrap.fill(text, width=width, break_long_words=False) if width else text
 
 
+@shared_docs
 def plot_group_comparison(
     data: pd.DataFrame,
     *,
@@ -335,7 +369,22 @@ def plot_group_comparison(
     min_learners : int
         The small-count rule (:mod:`flbook.privacy`): a group of fewer learners gets no
         box (its quartiles would describe a few people); its label reads "(n < 10)".
-    ax : Axes, optional
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import compare_groups
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_group_comparison(compare_groups(course), measure="sessions", ax=ax) is ax
+    True
+    >>> ax.get_ylabel()
+    'Study sessions'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0:
@@ -390,6 +439,7 @@ def plot_group_comparison(
     return ax
 
 
+@shared_docs
 def plot_group_comparison_grid(
     data: pd.DataFrame,
     *,
@@ -419,6 +469,17 @@ def plot_group_comparison_grid(
 
     Group names are wrapped to fit their panel, so four panels of two or three groups
     stay readable at book width.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import compare_groups
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig = plot_group_comparison_grid(compare_groups(course))
+    >>> len(fig.axes) > 1
+    True
+    >>> plt.close(fig)
     """
     measures = list(dict.fromkeys(data["measure"])) if measures is None else list(measures)
     n = max(len(measures), 1)

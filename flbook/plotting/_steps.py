@@ -24,6 +24,7 @@ from ._base import (
     step_axis,
     thousands,
 )
+from ._docs import shared_docs
 
 __all__ = ["plot_step_counts", "plot_stopped_here", "plot_step_funnel", "pool_small_steps"]
 
@@ -114,6 +115,7 @@ def finish_steps(
 # --------------------------------------------------------------------------- step counts
 
 
+@shared_docs
 def plot_step_counts(
     data: pd.DataFrame,
     *,
@@ -137,19 +139,38 @@ def plot_step_counts(
     measure : with a ``measure`` column, the measure(s) to draw (default all, as grouped
         bars; one name draws one bar per step).
     y : the column to draw (default ``count`` if present, else ``learners``).
-    exercise_steps, social_steps : steps to shade ("W.S"), named in the legend.
+    {steps}
     min_learners : the small-count rule (:mod:`flbook.privacy`): a bar that counts fewer
         learners (measures ``visited`` and ``completed``, or a ``learners`` column) is
         not drawn, and the x label says so.
     pool : with one series of learners, pool the steps of fewer than ``min_learners``
         learners into one hatched "rest of week N" bar per week (drawn when the pool
         reaches ``min_learners``), instead of leaving them out one by one.
-    ax : the Axes to draw on (default: the current Axes).
+    {ax}
     **kwargs : passed to :meth:`~matplotlib.axes.Axes.bar`.
 
-    Returns
-    -------
-    The Axes drawn on. Empty data (or only zeros) draws "No data".
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import step_activity_counts
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_step_counts(
+    ...     step_activity_counts(course),
+    ...     measure="visited",
+    ...     exercise_steps=course.config.exercise_steps,
+    ...     social_steps=course.config.social_steps,
+    ...     ax=ax,
+    ... ) is ax
+    True
+    >>> ax.get_ylabel()
+    'First visits'
+    >>> len(ax.patches) >= len(course.steps)
+    True
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is not None and y is None:
@@ -341,6 +362,7 @@ def note_hidden(ax: Axes, min_learners: int) -> None:
 # --------------------------------------------------------------------------- stopped here
 
 
+@shared_docs
 def plot_stopped_here(
     data: pd.DataFrame,
     *,
@@ -356,18 +378,33 @@ def plot_stopped_here(
     ----------
     data : the table of :func:`~flbook.analysis.last_steps` (``step, learners,
         stopped_cumulative, went_on``).
-    exercise_steps, social_steps : steps to shade ("W.S").
+    {steps}
     min_learners : a bar of fewer learners is not drawn (:mod:`flbook.privacy`); the lines
         add up every learner.
     pool : pool the steps of fewer than ``min_learners`` learners into one hatched "rest
         of week N" bar per week, after the week's own steps (see
         :func:`pool_small_steps`); the lines there read as at the week's last step.
-    ax : the Axes to draw on (default: the current Axes).
+    {ax}
 
-    Returns
-    -------
-    The Axes: one bar per step (learners whose last step it is), a line of learners who
-    stopped there or earlier, a line of learners who went on. Empty data draws "No data".
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import last_steps
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_stopped_here(
+    ...     last_steps(course),
+    ...     exercise_steps=course.config.exercise_steps,
+    ...     social_steps=course.config.social_steps,
+    ...     ax=ax,
+    ... ) is ax
+    True
+    >>> ax.get_ylabel()
+    'Learners'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if no_step_rows(data, column="learners"):
@@ -430,6 +467,7 @@ def plot_stopped_here(
 # --------------------------------------------------------------------------- funnel
 
 
+@shared_docs
 def plot_step_funnel(
     data: pd.DataFrame,
     *,
@@ -444,15 +482,31 @@ def plot_step_funnel(
     ----------
     data : the table of :func:`~flbook.analysis.step_funnel` (``step, learners,
         pct_of_first``).
-    exercise_steps, social_steps : steps to shade ("W.S").
+    {steps}
     min_learners : the small-count rule (:mod:`flbook.privacy`): a step visited by fewer
         learners has no bar (its percentage would point at them), and when fewer than
         ``min_learners`` learners visited the first step no percentage is drawn at all.
-    ax : the Axes to draw on (default: the current Axes).
+    {ax}
 
-    Returns
-    -------
-    The Axes, one bar per step (0-100 %). Empty data draws "No data".
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import step_funnel
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_step_funnel(
+    ...     step_funnel(course),
+    ...     exercise_steps=course.config.exercise_steps,
+    ...     social_steps=course.config.social_steps,
+    ...     ax=ax,
+    ... ) is ax
+    True
+    >>> ax.get_ylabel()
+    '% of learners who visited the first step'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if no_step_rows(data, column="learners"):
