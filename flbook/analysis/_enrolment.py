@@ -253,7 +253,7 @@ def busiest_days(
     ...     "learner_id": ["a", "b", "c"], "role": ["learner"] * 3,
     ...     "enrolled_at": ["2024-02-05 09:00:00", "2024-02-05 17:00:00",
     ...                     "2024-02-03 10:00:00"]}))
-    >>> busiest_days(course, n=2, dates={"start": "2024-02-05"})[
+    >>> busiest_days(course, top=2, dates={"start": "2024-02-05"})[
     ...     ["named_date", "weekday", "learners", "pct_of_enrolled"]]
       named_date   weekday  learners  pct_of_enrolled
     0      start    Monday         2        66.666667
