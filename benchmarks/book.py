@@ -179,7 +179,7 @@ def child(step: str, course_yml: str, cache: str, out: str) -> None:
         ref.last_step_loop(part)
         result["last_step_loop_extrapolated"] = (time.perf_counter() - t0) * scale
         t0 = time.perf_counter()
-        fa.learner_sessions(course, gap_minutes=course.config.session_gap_minutes)
+        fa.learner_sessions(course, session_gap_minutes=course.config.session_gap_minutes)
         result["sessions_vectorised"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         fa.learner_last_steps(course)

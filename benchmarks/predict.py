@@ -43,8 +43,9 @@ def compare(new, old) -> None:
     key = ["week", "paradigm", "model"]
     both = new.astype({"paradigm": str, "model": str}).merge(old, on=key, suffixes=("", "_old"))
     print(f"compared with the saved evaluation: {len(both)} of {len(new)} rows matched")
-    for col, scale in (("auc", 1), ("precision_pct", 100)):
-        diff = (both[col] - both[f"{col}_old"]).abs() / scale
+    for col, scale in (("auc", 1), ("pct_precision", 100)):
+        old_col = f"{col}_old" if f"{col}_old" in both else "precision_pct"  # older code's name
+        diff = (both[col] - both[old_col]).abs() / scale
         worst = both.loc[diff.idxmax(), key].tolist() if len(diff) else []
         print(f"  {col:<14} largest difference {diff.max():.4f} (as a share), at {worst}")
     print()
@@ -94,7 +95,7 @@ def main() -> None:
     timed("disengagement_labels (current run)", lambda: fp.disengagement_labels(course))
     t = timed(
         "learning_table (current + earlier runs)",
-        lambda: fp.learning_table(course, previous, gap_minutes=gap),
+        lambda: fp.learning_table(course, previous, session_gap_minutes=gap),
     )
     print(f"    {len(f):,} learner-weeks in the current run, {len(t):,} in all runs\n")
 
@@ -122,7 +123,7 @@ def main() -> None:
 
     if args.replay:
         print("replay and evaluate (all paradigms and models)")
-        preds = timed("replay", lambda: fp.replay(course, previous, gap_minutes=gap))
+        preds = timed("replay", lambda: fp.replay(course, previous, session_gap_minutes=gap))
         ev = timed("evaluate", lambda: fp.evaluate(preds))
         print()
         with pd.option_context("display.width", 200, "display.max_columns", 20):

@@ -15,7 +15,7 @@ take the last one. These plain loops live here, and only here, so that
   (default course: ``/tmp/flbook-200k/course.yml``, made with
   ``flbook.synth.make_course(dir, learners=200_000)`` if missing).
 
-The session rule is the one flbook uses (a gap *longer* than ``gap_minutes`` starts a
+The session rule is the one flbook uses (a gap *longer* than ``session_gap_minutes`` starts a
 new session; step events are first visits and completions); the original cut on
 ``>=`` and on first visits only.
 """
@@ -42,7 +42,7 @@ def _events_of(rows: pd.DataFrame) -> list[tuple[pd.Timestamp, str]]:
     return events
 
 
-def sessions_loop(step_activity_df: pd.DataFrame, gap_minutes: float = 65) -> pd.DataFrame:
+def sessions_loop(step_activity_df: pd.DataFrame, session_gap_minutes: float = 65) -> pd.DataFrame:
     """Per-learner sessions, the slow way: a Python loop over learners.
 
     Returns
@@ -51,7 +51,7 @@ def sessions_loop(step_activity_df: pd.DataFrame, gap_minutes: float = 65) -> pd
     ``learner_id``, ``sessions``, ``events``, ``study_minutes`` (sum of the gaps within
     sessions), ``time_in_course_hours`` (first to last event).
     """
-    gap = pd.Timedelta(minutes=gap_minutes)
+    gap = pd.Timedelta(minutes=session_gap_minutes)
     results = []
     ids = step_activity_df["learner_id"]
     for learner in ids.dropna().unique():

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .config import PARAMETERS, CourseConfig
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "setup",
@@ -84,7 +87,7 @@ def fmt_int(n: Any) -> str:
     return f"{int(round(float(n))):,}"
 
 
-def fmt_pct(x: Any, digits: int = 0) -> str:
+def fmt_pct(x: Any, *, digits: int = 0) -> str:
     """A percentage (already ×100) with ``digits`` decimals ("42%"); "–" for missing."""
     if x is None or pd.isna(x):
         return "–"
@@ -96,7 +99,7 @@ class Table:
 
     Its HTML escapes every cell, so text from learners can never become markup. Text
     columns are left-aligned and numbers right-aligned. Percentages (columns named
-    ``pct_…`` or ``…_pct``) get ``pct_digits`` decimals (default: ``digits``).
+    ``pct`` or ``pct_…``) get ``pct_digits`` decimals (default: ``digits``).
     """
 
     def __init__(
@@ -131,7 +134,7 @@ class Table:
 
         df = self.frame.head(self.max_rows).copy()
         people = people_columns(df)
-        hidden = small_cells(df, people)
+        hidden = small_cells(df, columns=people)
         for c in df.columns:
             s = df[c]
             if pd.api.types.is_bool_dtype(s):
@@ -139,9 +142,9 @@ class Table:
             elif pd.api.types.is_integer_dtype(s):
                 df[c] = s.map(fmt_int)
             elif pd.api.types.is_float_dtype(s):
-                pct = str(c).startswith("pct") or str(c).endswith("pct")
+                pct = str(c) == "pct" or str(c).startswith("pct_")
                 df[c] = s.map(
-                    (lambda v: fmt_pct(v, self.pct_digits))
+                    (lambda v: fmt_pct(v, digits=self.pct_digits))
                     if pct
                     else (lambda v: "–" if pd.isna(v) else f"{v:,.{self.digits}f}")
                 )
@@ -296,7 +299,7 @@ def skip_section(reason: str, *, title: str | None = None):
 
 
 def require_data(
-    course,
+    course: Course,
     *datasets: str,
     what: str,
     consequence: str = "there is nothing to show",

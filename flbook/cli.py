@@ -10,8 +10,12 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import FlbookError
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = ["main"]
 
@@ -24,7 +28,7 @@ def _progress(msg: str) -> None:
     print(f"  {msg}", file=sys.stderr, flush=True)
 
 
-def health_summary(course) -> str:
+def health_summary(course: Course) -> str:
     """The data-health summary of a loaded course, as plain text."""
     cfg = course.config
     rep = course.report
@@ -171,10 +175,10 @@ def _cmd_synth(args: argparse.Namespace) -> int:
                 progress=progress,
             )
     if args.notebook_logs:
-        from .synth import make_notebook_logs
+        from .synth import append_settings, make_notebook_logs
 
         info = make_notebook_logs(out, seed=args.seed, layout="file", compress=True, share=0.3)
-        _append_settings(out / "course.yml", info["settings"])
+        append_settings(out / "course.yml", info["settings"])
         print(
             f"  notebook logs: {info['events']:,} events in {out / info['settings']['notebook_logs']}"
         )
@@ -184,21 +188,6 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         f"wrote {out / 'course.yml'} and {len(counts)} export files in {time.perf_counter() - t0:.1f} s"
     )
     return 0
-
-
-def _append_settings(path: Path, settings: dict) -> None:
-    """Add settings to a course.yml written by the generator (one flow-style line each)."""
-    import json
-
-    lines = []
-    for key, value in settings.items():
-        if isinstance(value, dict):
-            inner = ", ".join(f"{k}: {json.dumps(v)}" for k, v in value.items())
-            lines.append(f"{key}: {{{inner}}}")
-        else:
-            lines.append(f"{key}: {value}")
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write("\n".join(lines) + "\n")
 
 
 def _cmd_render(args: argparse.Namespace) -> int:

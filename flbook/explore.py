@@ -48,6 +48,7 @@ import html
 import io
 import uuid
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -55,9 +56,13 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from . import analysis, plotting
+from .analysis import Group
 from .plotting._quiz import shown_answer_counts
 from .plotting._schedule import DAILY_LABELS, daily_series
 from .privacy import MIN_COUNT, hide_small
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = ["Explorer", "explore_step_activity", "explore_timeline", "explore_quiz", "plotly_js"]
 
@@ -271,8 +276,8 @@ def _values(values) -> list:
     return [None if pd.isna(v) else int(v) for v in values]
 
 
-def _hidden_note(min_count: int, what: str) -> str:
-    return f"{what} about 1 to {min_count - 1} learners are not drawn"
+def _hidden_note(min_learners: int, what: str) -> str:
+    return f"{what} about 1 to {min_learners - 1} learners are not drawn"
 
 
 # --------------------------------------------------------------------------- step activity
@@ -287,14 +292,16 @@ ACTIVITIES = {
 :func:`~flbook.analysis.step_activity_counts`): label and unit."""
 
 
-def _step_tables(course, groups: Sequence[str], min_count: int) -> dict[str, pd.DataFrame]:
+def _step_tables(
+    course: Course, groups: Sequence[str], min_learners: int
+) -> dict[str, pd.DataFrame]:
     """Per group, the step counts with every count about too few learners hidden (NA)."""
     out = {}
     for g in groups:
         counts = analysis.step_activity_counts(
             course, group=g, learners=True, measures=list(ACTIVITIES)
         )
-        out[g] = hide_small(counts, ["learners"], min_count=min_count)
+        out[g] = hide_small(counts, columns=["learners"], min_learners=min_learners)
     return out
 
 
@@ -377,16 +384,18 @@ def _step_figure(height: int, steps: list[str]) -> go.Figure:
     )
 
 
-def _step_view(table: pd.DataFrame, measure: str, min_count: int) -> Callable:
-    return lambda ax: plotting.plot_step_counts(table, measure=measure, min_count=min_count, ax=ax)
+def _step_view(table: pd.DataFrame, measure: str, min_learners: int) -> Callable:
+    return lambda ax: plotting.plot_step_counts(
+        table, measure=measure, min_learners=min_learners, ax=ax
+    )
 
 
 def explore_step_activity(
-    course,
+    course: Course,
     *,
     groups: Sequence[str] = ("enrolled", "fully_participated", "unenrolled"),
     height: int = 480,
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
 ) -> Explorer:
     """Explore activity per step: pick an activity type; click learner groups in the legend.
 
@@ -397,7 +406,7 @@ def explore_step_activity(
         :func:`flbook.analysis.group_members` accepts); the first is shown at first, the
         others can be added by clicking them in the legend.
     height : chart height in pixels.
-    min_count : the small-count rule (:mod:`flbook.privacy`): a bar about fewer learners
+    min_learners : the small-count rule (:mod:`flbook.privacy`): a bar about fewer learners
         is not drawn.
 
     Returns
@@ -423,14 +432,16 @@ def explore_step_activity(
     """
     groups = list(groups)
     steps = [str(s) for s in course.steps["step"]]
-    tables = _step_tables(course, groups, min_count)
+    tables = _step_tables(course, groups, min_learners)
     fig = _step_figure(height, steps)
     _menu(fig, _step_traces(fig, tables, steps), px=112)
     _week_marks(fig, steps)
     if any(t.attrs["hidden_rows"] for t in tables.values()):
-        fig.update_layout(xaxis_title_text=f"Step (week.step); {_hidden_note(min_count, 'bars')}")
+        fig.update_layout(
+            xaxis_title_text=f"Step (week.step); {_hidden_note(min_learners, 'bars')}"
+        )
     views = {
-        f"{label} — {g.replace('_', ' ')}": _step_view(tables[g], act, min_count)
+        f"{label} — {g.replace('_', ' ')}": _step_view(tables[g], act, min_learners)
         for act, (label, _) in ACTIVITIES.items()
         for g in groups
     }
@@ -453,11 +464,11 @@ SHOWN_EVENTS = ("visited", "completed")
 """The event types :func:`explore_timeline` shows at first (the others are a click away)."""
 
 
-def _timeline_traces(fig: go.Figure, data: pd.DataFrame, min_count: int) -> list[dict]:
+def _timeline_traces(fig: go.Figure, data: pd.DataFrame, min_learners: int) -> list[dict]:
     """One line per event type; returns the daily / cumulative buttons."""
     days = [d.strftime("%Y-%m-%d") for d in pd.DatetimeIndex(data["date"].unique())]
-    daily = daily_series(data, min_count=min_count)
-    total = daily_series(data, cumulative=True, min_count=min_count)
+    daily = daily_series(data, min_learners=min_learners)
+    total = daily_series(data, cumulative=True, min_learners=min_learners)
     for i, (event, y) in enumerate(daily.items()):
         fig.add_trace(
             go.Scatter(
@@ -497,12 +508,12 @@ def _study_weeks(fig: go.Figure, week_starts: list) -> None:
         )
 
 
-def _timeline_figure(height: int, tz: str) -> go.Figure:
+def _timeline_figure(height: int, timezone: str) -> go.Figure:
     fig = _new_figure(height, 125, 60, hovermode="x unified")
     fig.update_layout(
         xaxis={
             "type": "date",
-            "title": {"text": f"Date ({tz})"},
+            "title": {"text": f"Date ({timezone})"},
             "rangeslider": {"visible": True, "thickness": 0.08},
             "rangeselector": {
                 "buttons": [
@@ -531,24 +542,24 @@ def _timeline_figure(height: int, tz: str) -> go.Figure:
     return fig
 
 
-def _timeline_view(data, cumulative: bool, week_starts: list, min_count: int) -> Callable:
+def _timeline_view(data, cumulative: bool, week_starts: list, min_learners: int) -> Callable:
     return lambda ax: plotting.plot_daily_activity(
         data,
         events=SHOWN_EVENTS,
         cumulative=cumulative,
         week_starts=week_starts,
-        min_count=min_count,
+        min_learners=min_learners,
         ax=ax,
     )
 
 
 def explore_timeline(
-    course,
+    course: Course,
     *,
-    group: str | None = "enrolled",
+    group: Group = "enrolled",
     timezone: str | None = None,
     height: int = 480,
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
 ) -> Explorer:
     """Explore daily activity over time: choose the series and a date window.
 
@@ -559,7 +570,7 @@ def explore_timeline(
         ``None`` counts every row of the export (course team too).
     timezone : time zone of the days (default the course's, else UTC).
     height : chart height in pixels.
-    min_count : the small-count rule (:mod:`flbook.privacy`): a day's count about fewer
+    min_learners : the small-count rule (:mod:`flbook.privacy`): a day's count about fewer
         learners is not drawn, nor added up in the cumulative counts.
 
     Returns
@@ -573,17 +584,17 @@ def explore_timeline(
         static picture shows daily step visits and completions.
     """
     cfg = getattr(course, "config", None)
-    tz = timezone or (cfg.timezone if cfg is not None else None) or "UTC"
-    data = analysis.daily_activity(course, group=group, tz=tz)
+    timezone = timezone or (cfg.timezone if cfg is not None else None) or "UTC"
+    data = analysis.daily_activity(course, group=group, timezone=timezone)
     days = [d.strftime("%Y-%m-%d") for d in pd.DatetimeIndex(data["date"].unique())]
-    fig = _timeline_figure(height, tz)
-    _menu(fig, _timeline_traces(fig, data, min_count), px=112)
+    fig = _timeline_figure(height, timezone)
+    _menu(fig, _timeline_traces(fig, data, min_learners), px=112)
     week_starts = list(cfg.week_starts) if cfg is not None else []
     _study_weeks(fig, week_starts)
-    shown = daily_series(data, min_count=min_count)
+    shown = daily_series(data, min_learners=min_learners)
     if any(np.isnan(y).any() for y in shown.values()):
-        note = _hidden_note(min_count, "days")
-        fig.update_layout(xaxis_title_text=f"Date ({tz}); {note} nor added up")
+        note = _hidden_note(min_learners, "days")
+        fig.update_layout(xaxis_title_text=f"Date ({timezone}); {note} nor added up")
     return Explorer(
         fig,
         description=(
@@ -591,8 +602,8 @@ def explore_timeline(
             f"{days[-1] if days else '-'} (date window selectable)"
         ),
         views={
-            "Daily counts": _timeline_view(data, False, week_starts, min_count),
-            "Cumulative": _timeline_view(data, True, week_starts, min_count),
+            "Daily counts": _timeline_view(data, False, week_starts, min_learners),
+            "Cumulative": _timeline_view(data, True, week_starts, min_learners),
         },
         kind="timeline",
         height=height,
@@ -628,14 +639,14 @@ def _outlines(part: pd.DataFrame) -> list[dict]:
     ]
 
 
-def _question_labels(course, group, questions: list[str], min_count: int) -> list[str]:
+def _question_labels(course: Course, group, questions: list[str], min_learners: int) -> list[str]:
     """Each question with its % of learners right first time (when enough learners)."""
     stats = analysis.attempts_per_question(course, group=group)
     stats = stats.set_index(stats["quiz_question"].astype(str))
     out = []
     for q in questions:
         pct = stats["pct_first_correct"].get(q, np.nan)
-        enough = stats["learners"].get(q, 0) >= min_count
+        enough = stats["learners"].get(q, 0) >= min_learners
         out.append(f"{q} ({pct:.0f}% right first time)" if enough and np.isfinite(pct) else q)
     return out
 
@@ -678,10 +689,10 @@ def _quiz_traces(fig: go.Figure, by_q: dict[str, pd.DataFrame], question, labels
     return buttons
 
 
-def _quiz_figure(height: int, question, hidden: int, min_count: int) -> go.Figure:
+def _quiz_figure(height: int, question, hidden: int, min_learners: int) -> go.Figure:
     title = "Answer (✓ correct; multi-select as a set)"
     if hidden:
-        title += f"; {_hidden_note(min_count, 'bars')}"
+        title += f"; {_hidden_note(min_learners, 'bars')}"
     fig = _new_figure(
         height,
         110,
@@ -694,22 +705,22 @@ def _quiz_figure(height: int, question, hidden: int, min_count: int) -> go.Figur
     return fig.update_layout(legend={"y": _above(20, fig)})
 
 
-def _quiz_view(data: pd.DataFrame, question: str | None, min_count: int) -> Callable:
+def _quiz_view(data: pd.DataFrame, question: str | None, min_learners: int) -> Callable:
     if question is None:
         return lambda ax: plotting.no_data(ax)
     return lambda ax: plotting.plot_answer_counts(
-        data, question=question, min_count=min_count, ax=ax
+        data, question=question, min_learners=min_learners, ax=ax
     )
 
 
 def explore_quiz(
-    course,
+    course: Course,
     *,
     question: str | None = None,
-    group: str | None = None,
-    max_answers: int = 15,
+    group: Group = None,
+    top: int = 15,
     height: int = 460,
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
 ) -> Explorer:
     """Explore the answers to each quiz question: pick a question from the drop-down.
 
@@ -718,11 +729,11 @@ def explore_quiz(
     course : the Course.
     question : the question shown first (``"W.S.Q"``); default the first in the course.
     group : count only these learners; default every answer.
-    max_answers : per question, the most frequent answers shown (the correct ones
+    top : per question, the most frequent answers shown (the correct ones
         always are); the rest are added up as ``"(other answers)"``. This keeps rare
         typed (cloze) answers out of the page.
     height : chart height in pixels.
-    min_count : the small-count rule (:mod:`flbook.privacy`): a bar about fewer learners
+    min_learners : the small-count rule (:mod:`flbook.privacy`): a bar about fewer learners
         is not drawn, and a question answered by fewer has no % in the drop-down.
 
     Returns
@@ -734,15 +745,15 @@ def explore_quiz(
         lists each question with the % of learners right at their first try. The
         static picture shows the first question.
     """
-    data = analysis.answer_counts(course, group=group, max_answers=max_answers)
-    shown = shown_answer_counts(data, min_count=min_count)
+    data = analysis.answer_counts(course, group=group, top=top)
+    shown = shown_answer_counts(data, min_learners=min_learners)
     codes = shown["quiz_question"].astype(str)
     by_q = {q: part for q, part in shown.groupby(codes.to_numpy(), sort=False)}
     questions = list(by_q)
     if question is None or str(question) not in questions:
         question = questions[0] if questions else None
-    fig = _quiz_figure(height, question, shown.attrs["hidden"], min_count)
-    labels = _question_labels(course, group, questions, min_count)
+    fig = _quiz_figure(height, question, shown.attrs["hidden"], min_learners)
+    labels = _question_labels(course, group, questions, min_learners)
     buttons = _quiz_traces(fig, by_q, question, labels)
     if buttons:
         _menu(fig, buttons, px=100, active=questions.index(question))
@@ -753,7 +764,7 @@ def explore_quiz(
         description=(
             f"Interactive chart: answers to {len(questions)} quiz question(s), one at a time"
         ),
-        views={(q or "No data"): _quiz_view(data, q, min_count) for q in order},
+        views={(q or "No data"): _quiz_view(data, q, min_learners) for q in order},
         kind="quiz",
         height=height,
         figsize=(7.0, 4.0),

@@ -66,12 +66,12 @@ def _is_figure(s: pd.Series) -> bool:
     )
 
 
-def small_label(min_count: int = MIN_COUNT) -> str:
+def small_label(min_learners: int = MIN_COUNT) -> str:
     """The text a table shows in place of a hidden count (``"<10"``)."""
-    return f"<{min_count:,}"
+    return f"<{min_learners:,}"
 
 
-def count_text(n: int, min_count: int = MIN_COUNT) -> str:
+def count_text(n: int, *, min_learners: int = MIN_COUNT) -> str:
     """A count of people for a sentence: ``"1,234"``, or ``"fewer than 10"`` when small.
 
     Examples
@@ -80,7 +80,7 @@ def count_text(n: int, min_count: int = MIN_COUNT) -> str:
     ('1,234', 'fewer than 10', '0')
     """
     n = int(n)
-    return f"fewer than {min_count:,}" if 0 < n < min_count else f"{n:,}"
+    return f"fewer than {min_learners:,}" if 0 < n < min_learners else f"{n:,}"
 
 
 def share_text(
@@ -89,12 +89,12 @@ def share_text(
     *,
     pct: float | None = None,
     digits: int = 0,
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
 ) -> str:
     """A share of people for a sentence (``"42%"``), or ``""`` when it would point at a few.
 
     A share is not given when the people it counts (``part``) or the people it is a
-    share of (``whole``) number from 1 to ``min_count - 1``: "33% of 3 learners" is one
+    share of (``whole``) number from 1 to ``min_learners - 1``: "33% of 3 learners" is one
     learner. Nor when ``whole`` is 0 (nothing to divide by).
 
     Parameters
@@ -103,7 +103,7 @@ def share_text(
     pct : the share already computed (×100) by a recipe, shown instead of
         ``part / whole`` (the counts still decide whether it is shown).
     digits : decimals.
-    min_count : the smallest count of people shown.
+    min_learners : the smallest count of people shown.
 
     Examples
     --------
@@ -113,7 +113,7 @@ def share_text(
     '45%'
     """
     part, whole = int(part), int(whole)
-    if whole <= 0 or 0 < part < min_count or whole < min_count:
+    if whole <= 0 or 0 < part < min_learners or whole < min_learners:
         return ""
     value = 100 * part / whole if pct is None else float(pct)
     return f"{value:.{digits}f}%"
@@ -125,7 +125,7 @@ def count_share(
     *,
     pct: float | None = None,
     digits: int = 0,
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
 ) -> str:
     """A count of people with its share for a sentence: ``"45 (12%)"``, ``"fewer than 10"``.
 
@@ -137,12 +137,12 @@ def count_share(
     >>> count_share(45, 380), count_share(3, 380), count_share(12, 12)
     ('45 (12%)', 'fewer than 10', '12 (100%)')
     """
-    share = share_text(part, whole, pct=pct, digits=digits, min_count=min_count)
-    text = count_text(part, min_count)
+    share = share_text(part, whole, pct=pct, digits=digits, min_learners=min_learners)
+    text = count_text(part, min_learners=min_learners)
     return f"{text} ({share})" if share else text
 
 
-def split_text(part: int, whole: int, *, min_count: int = MIN_COUNT) -> tuple[str, str]:
+def split_text(part: int, whole: int, *, min_learners: int = MIN_COUNT) -> tuple[str, str]:
     """Counts of the two parts of a shown whole, for a sentence: ``part`` and the rest.
 
     When one part is small, the other is not given as a number either, since the whole
@@ -154,11 +154,11 @@ def split_text(part: int, whole: int, *, min_count: int = MIN_COUNT) -> tuple[st
     (('all but fewer than 10', 'fewer than 10'), ('fewer than 10', 'all but fewer than 10'), ('100', '31'), ('0', 'fewer than 10'))
     """
     part, rest = int(part), int(whole) - int(part)
-    small = [0 < n < min_count for n in (part, rest)]
-    texts = [count_text(n, min_count) for n in (part, rest)]
+    small = [0 < n < min_learners for n in (part, rest)]
+    texts = [count_text(n, min_learners=min_learners) for n in (part, rest)]
     if small[0] != small[1] and min(part, rest) > 0:
         big = 1 if small[0] else 0
-        texts[big] = f"all but fewer than {min_count:,}"
+        texts[big] = f"all but fewer than {min_learners:,}"
     return texts[0], texts[1]
 
 
@@ -182,19 +182,19 @@ def people_columns(frame: pd.DataFrame) -> list[str]:
     return out
 
 
-def _small(values: pd.Series, min_count: int) -> np.ndarray:
+def _small(values: pd.Series, min_learners: int) -> np.ndarray:
     v = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
     with np.errstate(invalid="ignore"):
-        return (v > 0) & (v < min_count)
+        return (v > 0) & (v < min_learners)
 
 
 def small_rows(
     frame: pd.DataFrame,
-    columns: Iterable[str] | None = None,
     *,
-    min_count: int = MIN_COUNT,
+    columns: Iterable[str] | None = None,
+    min_learners: int = MIN_COUNT,
 ) -> np.ndarray:
-    """Which rows are about fewer than ``min_count`` people (and more than none).
+    """Which rows are about fewer than ``min_learners`` people (and more than none).
 
     A row is about the people of its first people column (``learners`` in a table of
     notebooks); its other figures describe them.
@@ -204,7 +204,7 @@ def small_rows(
     frame : a table of counts.
     columns : the columns that count people, the row's own count first; default
         :func:`people_columns`.
-    min_count : the smallest count shown.
+    min_learners : the smallest count shown.
 
     Returns
     -------
@@ -218,14 +218,14 @@ def small_rows(
     cols = people_columns(frame) if columns is None else list(columns)
     if not cols:
         return np.zeros(len(frame), dtype=bool)
-    return _small(frame[cols[0]], min_count)
+    return _small(frame[cols[0]], min_learners)
 
 
 def small_cells(
     frame: pd.DataFrame,
-    columns: Iterable[str] | None = None,
     *,
-    min_count: int = MIN_COUNT,
+    columns: Iterable[str] | None = None,
+    min_learners: int = MIN_COUNT,
 ) -> pd.DataFrame:
     """Which cells the rule hides: small counts of people, and every figure of a small row.
 
@@ -241,11 +241,11 @@ def small_cells(
     1   False        True                True
     """
     cols = people_columns(frame) if columns is None else list(columns)
-    rows = small_rows(frame, cols, min_count=min_count)
+    rows = small_rows(frame, columns=cols, min_learners=min_learners)
     out = pd.DataFrame(False, index=frame.index, columns=frame.columns)
     for c in frame.columns:
         if c in cols:
-            out[c] = _small(frame[c], min_count) | rows
+            out[c] = _small(frame[c], min_learners) | rows
         elif _is_figure(frame[c]):
             out[c] = rows
     return out
@@ -253,9 +253,9 @@ def small_cells(
 
 def hide_small(
     frame: pd.DataFrame,
-    columns: Iterable[str] | None = None,
     *,
-    min_count: int = MIN_COUNT,
+    columns: Iterable[str] | None = None,
+    min_learners: int = MIN_COUNT,
     drop: bool = False,
 ) -> pd.DataFrame:
     """``frame`` with its small counts of people hidden (see the module's rule).
@@ -265,7 +265,7 @@ def hide_small(
     frame : a table of counts (not changed).
     columns : the columns that count people, the row's own count first; default
         :func:`people_columns`.
-    min_count : the smallest count shown.
+    min_learners : the smallest count shown.
     drop : remove every row with a small count (for charts that draw one mark per
         row); otherwise the hidden cells (:func:`small_cells`) become missing (``NA``).
 
@@ -280,19 +280,19 @@ def hide_small(
     Examples
     --------
     >>> t = pd.DataFrame({"notebook": ["a", "b"], "learners": [40, 1],
-    ...                   "error_rate_pct": [12.5, 50.0]})
+    ...                   "pct_error_rate": [12.5, 50.0]})
     >>> out = hide_small(t)
     >>> out
-      notebook  learners  error_rate_pct
+      notebook  learners  pct_error_rate
     0        a        40            12.5
     1        b      <NA>             NaN
     >>> out.attrs["hidden_rows"], out.attrs["hidden_people"]
     (1, 1)
     """
     cols = people_columns(frame) if columns is None else list(columns)
-    cells = small_cells(frame, cols, min_count=min_count)
+    cells = small_cells(frame, columns=cols, min_learners=min_learners)
     any_small = cells[cols].any(axis=1).to_numpy() if cols else np.zeros(len(frame), bool)
-    gone = any_small if drop else small_rows(frame, cols, min_count=min_count)
+    gone = any_small if drop else small_rows(frame, columns=cols, min_learners=min_learners)
     people = 0
     if cols and gone.any():
         people = int(pd.to_numeric(frame.loc[gone, cols[0]], errors="coerce").fillna(0).sum())

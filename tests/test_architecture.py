@@ -12,6 +12,7 @@ package importing its own private submodules (``from . import _steps`` in
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,195 @@ def test_the_check_finds_private_imports(tmp_path, source, expected):
     (pkg / "b.py").write_text("")
     (pkg / "a.py").write_text(source)
     assert [f[:3] for f in private_imports(pkg)] == expected
+
+
+# --------------------------------------------------------------------------- vocabulary
+# One name for one thing (docs/architecture.md, "One vocabulary"). The checks read every
+# function signature and string literal of flbook/ with ast.
+
+RETIRED = {
+    "tz": "timezone",
+    "gap_minutes": "session_gap_minutes",
+    "include_staff": "roles",
+    "max_bars": "top",
+    "max_legend": "top",
+    "max_answers": "top",
+    "min_count": "min_learners",
+}
+"""Retired parameter names and the name that replaced them."""
+
+PLOT_COLUMN_NAMES = {"value", "metric", "unit"}
+"""Not a parameter of a ``plot_*`` or ``explore_*`` function: the column drawn is ``y``."""
+
+SUBJECTS = {"previous", "families"}
+"""Second arguments that are data, not options: the earlier runs, the findings asked for."""
+
+PENDING: set[str] = {
+    "flbook/analysis/_newer.py",
+    "flbook/plotting/_newer.py",
+}
+"""Files whose owner applies the vocabulary on its own branch (the split of ``_newer``
+into surveys, video and campaigns). Remove a file when its renamed version is merged: a
+file that is gone, or already clean, fails the stale check below."""
+
+_PCT_SUFFIX = re.compile(r"\b[a-z][a-z0-9_]*_pct\b")
+
+
+def _functions(tree: ast.AST):
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield node
+
+
+def _params(fn) -> list[ast.arg]:
+    a = fn.args
+    return a.posonlyargs + a.args + a.kwonlyargs
+
+
+def vocabulary_problems(package_dir: Path) -> dict[str, list[str]]:
+    """Every departure from the vocabulary, per file (relative to the package's parent)."""
+    root = package_dir.parent
+    trees = {
+        path.relative_to(root).as_posix(): ast.parse(path.read_text(encoding="utf-8"))
+        for path in sorted(package_dir.rglob("*.py"))
+    }
+    function_names = {fn.name for tree in trees.values() for fn in _functions(tree)}
+    problems: dict[str, list[str]] = {}
+    for rel, tree in trees.items():
+        out = problems.setdefault(rel, [])
+        for fn in _functions(tree):
+            where = f"{rel} line {fn.lineno}: {fn.name}"
+            params = _params(fn)
+            for p in params:
+                if p.arg in RETIRED:
+                    out.append(f"{where}({p.arg}=...): say {RETIRED[p.arg]}=")
+                if fn.name.startswith(("plot_", "explore_")) and p.arg in PLOT_COLUMN_NAMES:
+                    out.append(f"{where}({p.arg}=...): the column drawn is y=")
+                if p.arg == "course" and p.annotation is not None:
+                    ann = ast.unparse(p.annotation)
+                    if "Course" not in ann and ann != "dict":  # dict: a synthetic course's plan
+                        out.append(f"{where}(course: {ann}): type it as Course")
+                elif p.arg == "course":
+                    out.append(f"{where}(course): type it as Course")
+            # options keyword-only after the course or data argument
+            positional = fn.args.posonlyargs + fn.args.args
+            public = not fn.name.startswith("_")
+            if public and positional and positional[0].arg in ("course", "data"):
+                with_default = positional[len(positional) - len(fn.args.defaults) :]
+                for p in with_default:
+                    if p.arg not in SUBJECTS:
+                        out.append(f"{where}({p.arg}=...): an option, make it keyword-only")
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found = {m for m in _PCT_SUFFIX.findall(node.value) if m not in function_names}
+                text = "docstring" if id(node) in docstrings else "string"
+                for name in sorted(found):
+                    out.append(f"{rel} line {node.lineno}: {name!r} in a {text}: say pct_...")
+            elif isinstance(node, ast.JoinedStr):  # f"{measure}_pct"
+                tail = node.values[-1] if node.values else None
+                if (
+                    isinstance(tail, ast.Constant)
+                    and isinstance(tail.value, str)
+                    and tail.value.endswith("_pct")
+                ):
+                    out.append(f"{rel} line {node.lineno}: an f-string ending in _pct: say pct_...")
+            elif isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "Group" for t in node.targets
+            ):
+                out.append(f"{rel} line {node.lineno}: Group defined here")
+    return {k: v for k, v in problems.items() if v}
+
+
+def test_one_vocabulary():
+    problems = vocabulary_problems(PACKAGE)
+    group_defs = [p for ps in problems.values() for p in ps if p.endswith("Group defined here")]
+    assert len(group_defs) == 1 and group_defs[0].startswith("flbook/analysis/_groups.py"), (
+        f"the Group alias is defined once, in flbook/analysis/_groups.py: {group_defs}"
+    )
+    rest = {
+        f: [p for p in ps if not p.endswith("Group defined here")]
+        for f, ps in problems.items()
+        if f not in PENDING
+    }
+    rest = {f: ps for f, ps in rest.items() if ps}
+    assert not rest, "\n".join(p for ps in rest.values() for p in ps)
+
+
+def test_pending_files_are_not_stale():
+    problems = vocabulary_problems(PACKAGE)
+    root = PACKAGE.parent
+    for rel in PENDING:
+        assert (root / rel).is_file(), f"{rel} is gone: remove it from PENDING"
+        assert problems.get(rel), f"{rel} follows the vocabulary now: remove it from PENDING"
+
+
+def test_group_parameters_use_the_alias():
+    """A group= that filters learners is typed Group; a group name alone is a str."""
+    wrong = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE.parent).as_posix()
+        if rel in PENDING:
+            continue
+        for fn in _functions(ast.parse(path.read_text(encoding="utf-8"))):
+            for p in _params(fn):
+                if p.arg == "group" and p.annotation is not None:
+                    ann = ast.unparse(p.annotation)
+                    if ann not in ("Group", "str"):
+                        wrong.append(f"{rel} line {fn.lineno}: {fn.name}(group: {ann})")
+    assert not wrong, "\n".join(wrong)
+
+
+BAD_SOURCE = '''
+import pandas as pd
+
+Group = str | None
+
+def plot_x(data, n=3, *, value="pct", max_bars=20, ax=None):
+    """Draws ``error_rate_pct``."""
+    return data[f"{value}_pct"]
+
+def recipe(course, tz="UTC", *, gap_minutes=65, include_staff=False, min_count=10):
+    return pd.DataFrame({"disengaged_pct": [1.0]})
+'''
+
+
+def test_the_vocabulary_check_finds_old_names(tmp_path):
+    pkg = tmp_path / "flbook"
+    pkg.mkdir()
+    (pkg / "bad.py").write_text(BAD_SOURCE)
+    problems = vocabulary_problems(pkg)["flbook/bad.py"]
+    text = "\n".join(problems)
+    for name in ("tz", "gap_minutes", "include_staff", "min_count", "max_bars", "value"):
+        assert f"({name}=...)" in text
+    assert "plot_x(n=...): an option" in text
+    assert "recipe(tz=...): an option" in text
+    assert "'error_rate_pct' in a docstring" in text
+    assert "'disengaged_pct' in a string" in text
+    assert "an f-string ending in _pct" in text
+    assert "recipe(course): type it as Course" in text
+    assert "Group defined here" in text
+
+
+def test_plot_functions_have_examples():
+    """Every plot_* function has an Examples section, run as a doctest (--doctest-modules)."""
+    import flbook.plotting as plotting
+
+    missing = []
+    for name in plotting.__all__:
+        func = getattr(plotting, name)
+        if not name.startswith("plot_") or not callable(func):
+            continue
+        if f"flbook/{func.__module__.split('.', 1)[1].replace('.', '/')}.py" in PENDING:
+            continue
+        doc = func.__doc__ or ""
+        if "Examples\n" not in doc or ">>> " not in doc or "{" + "ax}" in doc:
+            missing.append(name)
+    assert not missing, f"no runnable Examples (or an unfilled {{ax}}): {missing}"

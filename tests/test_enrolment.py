@@ -185,7 +185,7 @@ def test_daily_enrolments(course):
 
 
 def test_busiest_days(course):
-    got = busiest_days(course, n=3)
+    got = busiest_days(course, top=3)
     expected = pd.DataFrame(
         {
             "date": pd.to_datetime(["2024-01-20", "2024-02-03", "2024-02-06"], utc=True).astype(
@@ -198,7 +198,7 @@ def test_busiest_days(course):
         }
     )
     assert_frame_equal(got, expected)
-    named = busiest_days(course, n=1, dates={"launch": "2024-01-20", "press": "2024-01-20"})
+    named = busiest_days(course, top=1, dates={"launch": "2024-01-20", "press": "2024-01-20"})
     assert named["named_date"].tolist() == ["launch, press"]
     empty = busiest_days(Course.from_frames())
     assert empty.empty and list(empty.columns) == list(expected.columns)
@@ -326,7 +326,7 @@ def test_cohort_summary_custom_windows_keep_their_order():
     course = Course.from_frames(config=CFG, enrolments=ENROLMENTS, step_activity=VISITS)
     got = cohort_summary(
         course,
-        {
+        cohorts={
             "newsletter day": ("Newsletter", "1 day after Newsletter"),
             "start day": ("start", "1 day after start"),  # nobody enrolled that day
             "everyone": (None, None),
@@ -350,12 +350,14 @@ def test_cohort_summary_empty_and_bad_windows():
     ]
     for got in (
         cohort_summary(Course.from_frames(config=CFG)),
-        cohort_summary(Course.from_frames(config=CFG, enrolments=ENROLMENTS), {}),
+        cohort_summary(Course.from_frames(config=CFG, enrolments=ENROLMENTS), cohorts={}),
     ):
         assert got.empty and list(got.columns) == columns
         assert got["learners"].dtype == "int64"
     with pytest.raises(ValueError, match="pair"):
-        cohort_summary(Course.from_frames(config=CFG, enrolments=ENROLMENTS), {"x": "start"})
+        cohort_summary(
+            Course.from_frames(config=CFG, enrolments=ENROLMENTS), cohorts={"x": "start"}
+        )
 
 
 # ------------------------------------------------------------------ plots
@@ -387,7 +389,7 @@ def test_plot_enrolment_timeline(course):
 def test_plot_daily_enrolments(course):
     data = daily_enrolments(course)
     fig, ax = plt.subplots()
-    assert plot_daily_enrolments(data, min_count=1, ax=ax) is ax
+    assert plot_daily_enrolments(data, min_learners=1, ax=ax) is ax
     up, down = ax.containers
     assert len(up) == len(down) == 24  # 20 Jan .. 12 Feb
     assert sum(b.get_height() for b in up) == 5
@@ -416,7 +418,7 @@ def test_week_names_get_room_above_the_data(course):
     data = daily_enrolments(course)
     fig, ax = plt.subplots(figsize=(8, 3.5))
     plot_daily_enrolments(
-        data, week_starts=["2024-02-05"], notable_dates={"N": "2024-01-20"}, min_count=1, ax=ax
+        data, week_starts=["2024-02-05"], notable_dates={"N": "2024-01-20"}, min_learners=1, ax=ax
     )
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
@@ -434,11 +436,11 @@ def test_plot_duration_histogram(course):
     assert [b.get_height() for b in bars] == [1, 0, 1, 1]
     assert "Median: 2" in [t.get_text() for t in ax.get_legend().get_texts()]
     fig, ax = plt.subplots()
-    plot_duration_histogram(data, unit="days", ax=ax)
+    plot_duration_histogram(data, measure="days", ax=ax)
     assert len(ax.containers[0]) == 18
     assert ax.get_xlabel() == "Days from enrolment"
     with pytest.raises(ValueError):
-        plot_duration_histogram(data, unit="weeks")
+        plot_duration_histogram(data, measure="weeks")
 
 
 def test_duration_histogram_ticks_whole_weeks_and_legend_above():
@@ -518,14 +520,14 @@ def test_invariants_on_a_synthetic_course(synthetic):
     cohorts = cohort_summary(synthetic)  # before / on or after the start: everyone once
     assert cohorts["learners"].sum() == len(learners)
     assert ((cohorts.iloc[:, 2:] >= 0) & (cohorts.iloc[:, 2:] <= 100)).all().all()
-    whole = cohort_summary(synthetic, {"all": (None, None)})
+    whole = cohort_summary(synthetic, cohorts={"all": (None, None)})
     assert whole["pct_unenrolled"].iloc[0] == pytest.approx(
         100 * learners["unenrolled_at"].notna().mean()
     )
 
     daily = daily_enrolments(synthetic)
     assert daily.loc[daily["measure"] == "enrolled", "learners"].sum() == len(learners)
-    top = busiest_days(synthetic, n=5)
+    top = busiest_days(synthetic, top=5)
     assert len(top) == 5 and top["learners"].is_monotonic_decreasing
 
     unenrol = time_to_unenrol(synthetic)

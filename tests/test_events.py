@@ -252,7 +252,7 @@ def test_learner_timeline_markers_stand_out_on_white(course):
 
 def test_plot_event_counts(course):
     fig, ax = plt.subplots()
-    assert plot_event_counts(event_counts(event_log(course)), min_count=1, ax=ax) is ax
+    assert plot_event_counts(event_counts(event_log(course)), min_learners=1, ax=ax) is ax
     assert [p.get_width() for p in ax.patches] == [3, 1, 4, 2, 2, 2, 1, 1, 1, 1]
 
 

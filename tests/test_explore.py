@@ -1,6 +1,6 @@
 """Explorers: offline HTML (no CDN), one library copy each, PNG fallback, aggregated and private.
 
-The counts by hand are checked with ``min_count=1`` (the fixtures are tiny); the
+The counts by hand are checked with ``min_learners=1`` (the fixtures are tiny); the
 small-count rule itself has tests of its own at the end.
 """
 
@@ -206,7 +206,7 @@ def test_no_learner_id_in_html(synth, explorers, name):
 
 
 def test_step_activity_counts_by_hand(small):
-    ex = explore_step_activity(small, min_count=1)
+    ex = explore_step_activity(small, min_learners=1)
     fig = _fig(ex)
     data = fig["data"]
     assert len(data) == 4 * 3  # activity types × groups
@@ -252,7 +252,7 @@ def test_step_activity_matches_the_analysis_recipe(synth):
 
 
 def test_timeline_counts_per_day_by_hand(small):
-    fig = _fig(explore_timeline(small, min_count=1))
+    fig = _fig(explore_timeline(small, min_learners=1))
     data = {t["name"]: t for t in fig["data"]}
     days = data["Enrolments"]["x"]
     assert days[0] == "2024-02-01" and days[-1] == "2024-02-06"
@@ -265,12 +265,12 @@ def test_timeline_counts_per_day_by_hand(small):
     cumulative = fig["layout"]["updatemenus"][0]["buttons"][1]["args"][0]["y"]
     assert cumulative[0] == [1, 1, 2, 2, 2, 2]
     assert fig["layout"]["xaxis"]["rangeslider"]["visible"] is True
-    everyone = _fig(explore_timeline(small, group=None, min_count=1))
+    everyone = _fig(explore_timeline(small, group=None, min_learners=1))
     assert {t["name"]: t for t in everyone["data"]}["Step visits"]["y"][-2] == 3
 
 
 def test_quiz_explorer_by_hand(small):
-    fig = _fig(explore_quiz(small, min_count=1))
+    fig = _fig(explore_quiz(small, min_learners=1))
     first, later = fig["data"]
     # a: "2" (wrong) then "3,1" (= "1,3", right); b: "1,3" right
     assert first["x"] == ["2", "1,3 ✓"] == later["x"]
@@ -282,7 +282,7 @@ def test_quiz_explorer_by_hand(small):
 
 
 def test_quiz_explorer_outlines_correct_answers_without_touching_the_legend(small):
-    ex = explore_quiz(small, min_count=1)
+    ex = explore_quiz(small, min_learners=1)
     fig = _fig(ex)
     # bar traces carry no outline (a bar outline would also colour the legend swatch)
     for trace in fig["data"]:
@@ -299,7 +299,7 @@ def test_quiz_explorer_outlines_correct_answers_without_touching_the_legend(smal
 
 
 def test_timeline_legend_beside_the_plot_clear_of_the_axis_title(small):
-    layout = _fig(explore_timeline(small, min_count=1))["layout"]
+    layout = _fig(explore_timeline(small, min_learners=1))["layout"]
     legend = layout["legend"]
     assert legend["orientation"] == "v" and legend["x"] > 1 and legend["xanchor"] == "left"
     assert layout["xaxis"]["title"]["text"] == "Date (UTC)"
@@ -341,7 +341,7 @@ def test_png_of_each_view_without_touching_pyplot(small):
     import matplotlib.pyplot as plt
 
     before = plt.get_fignums()
-    ex = explore_step_activity(small, min_count=1)
+    ex = explore_step_activity(small, min_learners=1)
     views = list(ex.views)
     pngs = {v: ex.to_png(v) for v in views[:3]}
     assert all(p.startswith(PNG) for p in pngs.values())
@@ -367,7 +367,7 @@ def test_widget_with_ipywidgets(small, monkeypatch):
 
     fake = types.SimpleNamespace(Image=Widget, Dropdown=Widget, VBox=Widget)
     monkeypatch.setitem(sys.modules, "ipywidgets", fake)
-    ex = explore_step_activity(small, min_count=1)
+    ex = explore_step_activity(small, min_learners=1)
     box = ex.widget()
     choose, image = box.children
     assert list(choose.options) == list(ex.views)
@@ -417,11 +417,11 @@ def test_quiz_explorer_adds_up_rare_answers():
             }
         )
     )
-    first, later = _fig(explore_quiz(c, max_answers=2, min_count=1))["data"]
+    first, later = _fig(explore_quiz(c, top=2, min_learners=1))["data"]
     # median (3) and mean (2, correct) kept; mode, average, avg, Mean value added up
     assert first["x"] == ["mean ✓", "median", "(other answers)"]
     assert first["y"] == [2, 3, 4]
-    assert "avg" not in explore_quiz(c, max_answers=2).to_html(include_plotlyjs=False)
+    assert "avg" not in explore_quiz(c, top=2).to_html(include_plotlyjs=False)
 
 
 # --------------------------------------------------------------------------- small counts
@@ -449,7 +449,7 @@ def test_small_counts_are_not_shown(small, fn):
     shown = [v for v in _numbers(fig) if v is not None]
     assert not [v for v in shown if 0 < v < 10], shown
     # ... and they are there with the rule off, so the rule did the hiding
-    assert [v for v in _numbers(_fig(fn(small, min_count=1))) if v and 0 < v < 10]
+    assert [v for v in _numbers(_fig(fn(small, min_learners=1))) if v and 0 < v < 10]
     # the reader is told
     assert "not drawn" in fig["layout"]["xaxis"]["title"]["text"]
 

@@ -56,8 +56,8 @@ def test_daily_activity_counts_events_and_learners_per_day(days):
 
 def test_daily_activity_reads_days_in_the_time_zone(days):
     # 23:30 UTC on 1 and 2 February is the next morning in Tokyo
-    out = daily_activity(days, events=["enrolled", "visited"], tz="Asia/Tokyo")
-    assert out.attrs["tz"] == "Asia/Tokyo"
+    out = daily_activity(days, events=["enrolled", "visited"], timezone="Asia/Tokyo")
+    assert out.attrs["timezone"] == "Asia/Tokyo"
     enrolled = out[out["event"] == "enrolled"]
     assert list(enrolled["date"].dt.strftime("%m-%d")) == ["02-01", "02-02", "02-03"]
     assert list(enrolled["count"]) == [1, 1, 0]
@@ -119,7 +119,7 @@ def test_answer_counts_adds_up_rare_answers_but_keeps_correct_ones():
     rows = [(f"p{i}", "3", "10:00", False) for i in range(3)]
     rows += [(f"q{i}", "4", "10:00", False) for i in range(2)]
     rows += [("r", "1", "10:00", True), ("s", "2", "10:00", False)]
-    out = answer_counts(_answers(rows), max_answers=2)
+    out = answer_counts(_answers(rows), top=2)
     # kept: 3 (3 answers), 4 (2); 1 is correct so kept; 2 goes into the other row
     assert out["response"].tolist() == ["1", "3", "4", OTHER_ANSWERS]
     assert out["responses"].tolist() == [1, 3, 2, 1]

@@ -47,7 +47,7 @@ def _course() -> Course:
 
 
 def test_transitions_by_hand():
-    out = step_transitions(_course(), gap_minutes=65)
+    out = step_transitions(_course(), session_gap_minutes=65)
     got = out.assign(from_step=out["from_step"].astype(str), to_step=out["to_step"].astype(str))
     expected = pd.DataFrame(
         {
@@ -64,13 +64,13 @@ def test_transitions_by_hand():
 
 def test_a_longer_gap_joins_the_sessions():
     # with a 200-minute gap, a's 1.3 -> 2.1 is a move too
-    out = step_transitions(_course(), gap_minutes=200)
+    out = step_transitions(_course(), session_gap_minutes=200)
     pairs = set(zip(out["from_step"].astype(str), out["to_step"].astype(str), strict=True))
     assert ("1.3", "2.1") in pairs
 
 
 def test_jumps_by_hand():
-    out = step_jumps(step_transitions(_course(), gap_minutes=65))
+    out = step_jumps(step_transitions(_course(), session_gap_minutes=65))
     assert out["step"].astype(str).tolist() == STEPS
     assert out["moves_out"].tolist() == [2, 2, 0, 1, 0]
     np.testing.assert_allclose(out["pct_next"], [100.0, 50.0, np.nan, 0.0, np.nan])
@@ -82,7 +82,7 @@ def test_jumps_by_hand():
 
 def test_skippers_count_each_learner_once():
     # a skips 1.3 (1.2 -> 1.4); the educator's 1.1 -> 1.3 is not counted
-    out = step_skippers(_course(), gap_minutes=65)
+    out = step_skippers(_course(), session_gap_minutes=65)
     assert list(out["step"].astype(str)) == STEPS
     assert list(out["learners"]) == [0, 0, 1, 0, 0]
     assert list(out["skipped_over"]) == list(
@@ -97,13 +97,15 @@ def test_skippers_count_each_learner_once():
             "first_visited_at": [f"2024-02-05 10:{m:02d}:00" for m in range(5)],
         }
     )
-    twice = step_skippers(Course.from_frames(step_activity=sa).step_activity, gap_minutes=65)
+    twice = step_skippers(
+        Course.from_frames(step_activity=sa).step_activity, session_gap_minutes=65
+    )
     three = twice[twice["step"].astype(str) == "1.3"].iloc[0]
     assert (three["skipped_over"], three["learners"]) == (2, 1)
 
 
 def test_time_on_step_by_hand():
-    out = time_on_step(_course(), gap_minutes=65, step_minutes={"1.1": 6, "default": 10})
+    out = time_on_step(_course(), session_gap_minutes=65, step_minutes={"1.1": 6, "default": 10})
     assert out["step"].astype(str).tolist() == STEPS
     assert out["learners"].tolist() == [2, 2, 1, 1, 0]
     assert out["not_timed"].tolist() == [0, 0, 1, 0, 1]
@@ -120,13 +122,13 @@ def test_time_on_step_by_hand():
 
 def test_expected_minutes_without_setting_is_nan():
     assert np.isnan(expected_step_minutes(["1.1"], None)).all()
-    out = time_on_step(_course(), gap_minutes=65)
+    out = time_on_step(_course(), session_gap_minutes=65)
     assert out["expected_minutes"].isna().all()
 
 
 def test_flow_plots_draw():
     course = _course()
-    tr = step_transitions(course, gap_minutes=65)
+    tr = step_transitions(course, session_gap_minutes=65)
     fig, ax = plt.subplots()
     assert plot_transition_matrix(tr, ax=ax) is ax
     image = ax.images[0].get_array()
@@ -138,7 +140,7 @@ def test_flow_plots_draw():
     heights = [p.get_height() for p in ax.patches]
     assert 1 in heights and -1 in heights
     fig, ax = plt.subplots()
-    ts = time_on_step(course, gap_minutes=65)
+    ts = time_on_step(course, session_gap_minutes=65)
     assert plot_time_on_step(ts, ax=ax) is ax
     assert len(ax.collections[1].get_offsets()) == len(ts)
 

@@ -133,7 +133,7 @@ def test_notebook_event_counts(course):
         }
     )
     assert_frame_equal(got, expected, check_dtype=False)
-    staff = A.notebook_event_counts(course, include_staff=True)
+    staff = A.notebook_event_counts(course, roles=None)
     assert staff["events"].tolist() == [5, 11]
 
 
@@ -146,7 +146,7 @@ def test_notebook_overview(course):
             "sessions": [4],
             "executions": [10],
             "failed": [4],
-            "error_rate_pct": [40.0],
+            "pct_error_rate": [40.0],
             "learner_cells_failed": [3],
             "pct_never_fixed": [200 / 3],
             "pct_in_order": [np.nan],  # every cell here is run by fewer than 5 learners
@@ -169,7 +169,7 @@ def test_notebook_summary(course):
             "sessions_per_learner": [1.0, 1.0],
             "executions": [10, 0],
             "failed": [4, 0],
-            "error_rate_pct": [40.0, np.nan],
+            "pct_error_rate": [40.0, np.nan],
             "learners_executing": [3, 0],
             "median_session_minutes": [6.0, 0.0],
         }
@@ -186,7 +186,7 @@ def test_cell_summary(course):
             "executions": [4, 4, 2],
             "learners": [3, 2, 2],
             "failed": [0, 3, 1],
-            "error_rate_pct": [0.0, 75.0, 50.0],
+            "pct_error_rate": [0.0, 75.0, 50.0],
             "learners_failed": [0, 2, 1],
             "pct_gave_up": [np.nan, 50.0, 100.0],
             "median_retries": [np.nan, 2.0, np.nan],
@@ -198,9 +198,9 @@ def test_cell_summary(course):
     pooled = A.cell_summary(course)
     assert pooled["cell"].tolist() == ["own cells"]
     assert pooled["executions"].tolist() == [10]
-    hardest = A.cell_summary(course, min_learners=1, sort_by="error_rate_pct", top=2)
+    hardest = A.cell_summary(course, min_learners=1, sort_by="pct_error_rate", top=2)
     assert hardest["cell"].tolist() == ["cell 3", "cell 4"]
-    assert A.cell_summary(course, sort_by="error_rate_pct").empty  # own cells are left out
+    assert A.cell_summary(course, sort_by="pct_error_rate").empty  # own cells are left out
     with pytest.raises(ValueError, match="sort_by"):
         A.cell_summary(course, sort_by="nonsense")
 
@@ -217,7 +217,7 @@ def test_error_names(course):
         }
     )
     assert_frame_equal(got, expected, check_dtype=False)
-    by = A.error_names(course, by_notebook=True, include_staff=True)
+    by = A.error_names(course, by_notebook=True, roles=None)
     assert by["notebook"].unique().tolist() == ["w1.ipynb"]
     assert by["error_name"].tolist()[-1] == "ZeroDivisionError" and by["pct"].sum() == 100
 
@@ -305,7 +305,7 @@ def test_executions_by_day(course):
     )
     assert_frame_equal(got, expected, check_dtype=False)
     # in a time zone 11 hours behind UTC, the 10:00 runs fall on the day before
-    west = A.executions_by_day(course, tz="Pacific/Pago_Pago")
+    west = A.executions_by_day(course, timezone="Pacific/Pago_Pago")
     assert west["executions"].tolist() == [5, 5]
 
 
@@ -564,7 +564,7 @@ def test_synthetic_invariants(synthetic):
         after.loc[after["notebook"] == "All notebooks", "failed"].sum() <= summary["failed"].sum()
     )
     # the staff's executions are only counted on request
-    staff = A.notebook_summary(c, notebooks=nbs, include_staff=True)["executions"].sum()
+    staff = A.notebook_summary(c, notebooks=nbs, roles=None)["executions"].sum()
     assert staff > total and staff <= len(ex)
     # notebooks come in course order, the rows of each in cell order
     assert summary["step"].is_monotonic_increasing

@@ -126,19 +126,21 @@ def test_population_summary_counts_by_hand():
 
 def test_population_summary_chosen_groups_and_descriptions():
     course = small_course()
-    got = population_summary(course, {"commented | answered": "took part in a discussion or quiz"})
+    got = population_summary(
+        course, groups={"commented | answered": "took part in a discussion or quiz"}
+    )
     assert got.loc[0, "learners"] == 2
     assert got.loc[0, "description"] == "took part in a discussion or quiz"
     flags = learner_flags(course)
     assert_frame_equal(
-        population_summary(flags, ["visited"]), population_summary(course, "visited")
+        population_summary(flags, groups=["visited"]), population_summary(course, groups="visited")
     )
     with pytest.raises(ValueError, match="unknown learner group"):
-        population_summary(course, ["lurkers"])
+        population_summary(course, groups=["lurkers"])
 
 
 def test_population_summary_other_roles():
-    got = population_summary(small_course(), ["enrolled", "commented"], roles=("educator",))
+    got = population_summary(small_course(), groups=["enrolled", "commented"], roles=("educator",))
     assert got["learners"].tolist() == [1, 1]
 
 
@@ -151,7 +153,7 @@ def test_describe_group():
 
 
 def test_population_summary_empty_course():
-    got = population_summary(Course.from_frames(), ["enrolled", "visited"])
+    got = population_summary(Course.from_frames(), groups=["enrolled", "visited"])
     assert got["learners"].tolist() == [0, 0]
     assert got["pct_of_enrolled"].isna().all()  # no division by zero
     assert list(got.columns) == ["group", "description", "learners", "pct_of_enrolled"]
@@ -229,7 +231,7 @@ def gender_course(counts: dict[str, int]) -> Course:
 
 def test_demographics_suppresses_small_groups():
     course = gender_course({"female": 12, "male": 9, "nonbinary": 2, "other": 3, "Unknown": 5})
-    got = demographics(course, "gender", min_count=5)
+    got = demographics(course, "gender", min_learners=5)
     expected = pd.DataFrame(
         {
             "gender": ["female", "male", "nonbinary", "other", "Unknown"],
@@ -254,7 +256,7 @@ def test_demographics_default_threshold_hides_under_ten():
 def test_demographics_never_hides_a_single_known_value():
     # "nonbinary" alone would be recoverable as total - female - male: male is hidden too
     course = gender_course({"female": 30, "male": 12, "nonbinary": 2, "Unknown": 6})
-    got = demographics(course, "gender", min_count=5)
+    got = demographics(course, "gender", min_learners=5)
     assert got["gender"].tolist() == ["female", "male", "nonbinary", "Unknown"]
     assert got["learners_label"].tolist() == ["30", "hidden", "<5", "6"]
     assert got["suppressed"].tolist() == [False, True, True, False]
@@ -292,7 +294,7 @@ def test_demographics_age_ranges_in_age_order():
 
 def test_demographics_for_a_group_and_roles():
     course = small_course()  # no demographic answers: everyone is Unknown
-    got = demographics(course, "country", group="visited", min_count=1)
+    got = demographics(course, "country", group="visited", min_learners=1)
     assert got["country"].tolist() == ["Unknown"]
     assert got["learners_label"].tolist() == ["3"]
 
@@ -308,7 +310,7 @@ def test_demographics_empty_and_bad_column():
 def test_demographics_known():
     # age_range is absent (missing for everyone)
     course = people(4, gender=["female", "Unknown", "male", "Unknown"], country=["GB"] * 4)
-    got = demographics_known(course, ["gender", "country", "age_range"])
+    got = demographics_known(course, columns=["gender", "country", "age_range"])
     expected = pd.DataFrame(
         {
             "column": ["gender", "country", "age_range"],
@@ -318,7 +320,7 @@ def test_demographics_known():
         }
     )
     assert_frame_equal(got, expected)
-    empty = demographics_known(Course.from_frames(), ["gender"])
+    empty = demographics_known(Course.from_frames(), columns=["gender"])
     assert empty["known"].tolist() == [0] and empty["pct_known"].isna().all()
 
 
@@ -351,7 +353,7 @@ def test_plot_population_summary_draws_a_labelled_bar_per_group():
 
 def test_plot_demographics_hides_suppressed_bars():
     course = gender_course({"female": 12, "male": 9, "nonbinary": 2, "other": 3, "Unknown": 5})
-    data = demographics(course, "gender", min_count=5)
+    data = demographics(course, "gender", min_learners=5)
     fig, ax = plt.subplots()
     assert plot_demographics(data, ax=ax) is ax
     bars = ax.containers[0]
@@ -365,9 +367,9 @@ def test_plot_demographics_hides_suppressed_bars():
 def test_plot_demographics_says_so_when_every_group_is_hidden():
     # every known value is under the threshold: no empty 0-1.2 % axis, a sentence instead
     course = gender_course({"female": 3, "male": 4, "Unknown": 30})
-    data = demographics(course, "gender", min_count=10)
+    data = demographics(course, "gender", min_learners=10)
     fig, ax = plt.subplots()
-    assert plot_demographics(data, value="pct_of_known", ax=ax) is ax
+    assert plot_demographics(data, y="pct_of_known", ax=ax) is ax
     assert not ax.containers or len(ax.containers[0]) == 0
     assert [t.get_text() for t in ax.texts] == [
         "All groups have fewer than 10 learners, so none is shown"
@@ -384,11 +386,11 @@ def test_plot_demographics_limits_bars_and_known_only():
         people(60, country=[f"C{i:02d}" for i in range(5) for _ in range(12)]), "country"
     )
     fig, ax = plt.subplots()
-    plot_demographics(data, max_bars=3, ax=ax)
+    plot_demographics(data, top=3, ax=ax)
     assert len(ax.containers[0]) == 3
     assert any("2 more not shown" in t.get_text() for t in ax.texts)
     fig, ax = plt.subplots()
-    plot_demographics(data, value="pct_of_known", ax=ax)
+    plot_demographics(data, y="pct_of_known", ax=ax)
     assert [b.get_width() for b in ax.containers[0]] == [20.0] * 5
 
 
@@ -448,7 +450,7 @@ def test_demographic_invariants_on_a_synthetic_course(synthetic, column):
     # a hidden known value is never alone
     hidden_known = got["suppressed"] & (got[column] != "Unknown")
     assert hidden_known.sum() != 1
-    known = demographics_known(synthetic, [column])
+    known = demographics_known(synthetic, columns=[column])
     assert int(known["known"].iloc[0] + known["unknown"].iloc[0]) == len(
         synthetic.enrolments.query("role == 'learner'")
     )

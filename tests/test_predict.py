@@ -130,14 +130,14 @@ def test_features_of_hand_made_learners():
             "steps_visited_total": [2, 1, 1, 3, 1, 1],
             "steps_completed_total": [2, 0, 1, 3, 0, 1],
             # week 1 has 2 steps, week 2 has 2: a did both of week 1, then 1 of week 2
-            "week_steps_done_pct": [100, 0, 50, 50, 0, 0],
-            "course_steps_done_pct": [100, 0, 50, 75, 0, 25],
+            "pct_week_steps_done": [100, 0, 50, 50, 0, 0],
+            "pct_course_steps_done": [100, 0, 50, 75, 0, 25],
             "comments_week": [1, 0, 0, 1, 0, 0],
             "replies_week": [0, 0, 0, 1, 0, 0],
             "comments_total": [1, 0, 0, 2, 0, 0],
             "quiz_answers_week": [2, 0, 0, 0, 0, 0],
             "quiz_answers_total": [2, 0, 0, 2, 0, 0],
-            "quiz_correct_pct": [50, np.nan, np.nan, 50, np.nan, np.nan],
+            "pct_quiz_correct": [50, np.nan, np.nan, 50, np.nan, np.nan],
             # a: 10:00-10:20 on 5 Feb, 09:00 on 6 Feb, 19:00-19:30 on 13 Feb
             "sessions_week": [2, 1, 1, 1, 0, 0],
             "sessions_total": [2, 1, 1, 3, 1, 1],
@@ -329,14 +329,14 @@ def test_evaluate_by_hand():
     # pairs (disengaged, kept going) ranked right: 6 + 6 + 5 + 3 = 20 of 4 × 6
     assert row["auc"] == pytest.approx(20 / 24)
     assert row["learners"] == 10 and row["flagged"] == 2
-    assert row["precision_pct"] == pytest.approx(100.0)
-    assert row["recall_pct"] == pytest.approx(50.0)
-    assert row["disengaged_pct"] == pytest.approx(40.0)
-    assert row["mean_risk_pct"] == pytest.approx(50.0)
+    assert row["pct_precision"] == pytest.approx(100.0)
+    assert row["pct_recall"] == pytest.approx(50.0)
+    assert row["pct_disengaged"] == pytest.approx(40.0)
+    assert row["pct_mean_risk"] == pytest.approx(50.0)
     assert row["brier"] == pytest.approx(np.mean((score - y) ** 2))
     cal = fp.calibration(p, bins=2)
     assert list(cal["learners"]) == [5, 5]
-    assert list(cal["disengaged_pct"]) == [20.0, 60.0]
+    assert list(cal["pct_disengaged"]) == [20.0, 60.0]
 
 
 # --------------------------------------------------------------------------- synthetic runs
@@ -440,7 +440,7 @@ def test_predict_risk(runs):
     assert len(t) == len(
         fp.weekly_features(course, as_of=at, offset_days=3.25).query("moment == @at")
     )
-    assert t["risk_pct"].is_monotonic_decreasing and list(t["rank"]) == list(range(1, len(t) + 1))
+    assert t["pct_risk"].is_monotonic_decreasing and list(t["rank"]) == list(range(1, len(t) + 1))
     assert t["flagged"].sum() == math.ceil(0.1 * len(t))
     assert set(t["driver_1"]) - {""} <= set(fp.FEATURE_LABELS.values())
     assert "learner_id" not in pred.describe()
@@ -476,7 +476,7 @@ def test_predict_risk_says_why_it_cannot(runs):
 def test_plots_draw_what_they_are_given(runs, replayed):
     ev = fp.evaluate(replayed)
     fig, ax = plt.subplots()
-    assert plot_prediction_scores(ev, metric="auc", ax=ax) is ax
+    assert plot_prediction_scores(ev, y="auc", ax=ax) is ax
     # weeks 1 and 2: post-hoc, transfer, baseline; in-situ in week 2 only
     assert len(ax.patches) == 2 * 3 + 1
     fig, ax = plt.subplots()
@@ -519,7 +519,7 @@ def test_cli_predict_writes_ids_only_to_the_file(runs, tmp_path, capsys):
     assert "personal data" in captured.err
     assert "transfer" in captured.out
     table = pd.read_csv(out)
-    assert {"learner_id", "risk_pct", "rank", "flagged", "driver_1"} <= set(table.columns)
+    assert {"learner_id", "pct_risk", "rank", "flagged", "driver_1"} <= set(table.columns)
     ids = set(table["learner_id"])
     assert ids <= set(course.people)
     for i in ids:

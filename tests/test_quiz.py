@@ -158,11 +158,11 @@ def test_nth_attempt_stats_by_hand(course):
         }
     )
     assert_frame_equal(nth_attempt_stats(course), first)
-    second = nth_attempt_stats(course, 2)
+    second = nth_attempt_stats(course, attempt=2)
     assert second["learners"].tolist() == [1, 1]  # a on 1.9.2, b on 1.10.1
     assert second["correct"].tolist() == [1, 0]
     assert second["pct_correct"].tolist() == [100.0, 0.0]
-    third = nth_attempt_stats(course, 3)
+    third = nth_attempt_stats(course, attempt=3)
     assert third["learners"].tolist() == [0, 0]
     assert third["pct_correct"].isna().all()
 
@@ -367,7 +367,7 @@ def test_heatmap_ticks_the_keyed_answer_only(annotate):
     rows = [*ROWS, ("a", "2.1.1", "4", "2024-02-06 10:00:00", False)]  # nobody right
     data = response_matrix(Course.from_frames(question_response=_frame(rows)))
     fig, ax = plt.subplots()
-    plot_response_heatmap(data, annotate=annotate, min_count=1, ax=ax)
+    plot_response_heatmap(data, annotate=annotate, min_learners=1, ax=ax)
     answers = [t.get_text() for t in ax.get_xticklabels()]
     ticks = [t for t in ax.texts if t.get_gid() == KEY_TICK_GID]
     # one ✓ per question with a key, on the key's cell (x: answer column, y: question row)
@@ -456,7 +456,7 @@ def test_synthetic_invariants(synth):
     assert apq["attempts"].sum() == len(qr)
     assert apq["quiz_question"].is_monotonic_increasing
     assert (apq["pct_first_correct"] <= apq["pct_eventually_correct"] + 1e-9).all()
-    first = nth_attempt_stats(synth, 1)
+    first = nth_attempt_stats(synth, attempt=1)
     assert (first["learners"].to_numpy() == apq["learners"].to_numpy()).all()
     assert np.allclose(first["pct_correct"], apq["pct_first_correct"])
     rec = recovered_learners(synth)

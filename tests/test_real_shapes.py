@@ -206,7 +206,7 @@ def test_a_row_about_few_people_hides_every_figure():
             "notebook": ["big.ipynb", "solo.ipynb"],
             "learners": [40, 1],
             "executions": [300, 57],
-            "error_rate_pct": [12.5, 61.4],
+            "pct_error_rate": [12.5, 61.4],
             "median_session_minutes": [22.0, 97.0],
             "learners_executing": [35, 1],
         }
@@ -216,7 +216,7 @@ def test_a_row_about_few_people_hides_every_figure():
     assert not cells.loc[0].any()
     hidden = hide_small(frame)
     assert hidden.loc[0, "executions"] == 300
-    assert hidden.loc[1, ["learners", "executions", "error_rate_pct"]].isna().all()
+    assert hidden.loc[1, ["learners", "executions", "pct_error_rate"]].isna().all()
     assert hidden.loc[1, "notebook"] == "solo.ipynb"
     assert hidden.attrs["hidden_rows"] == 1
     assert frame.loc[1, "executions"] == 57  # the input is not changed

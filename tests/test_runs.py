@@ -164,8 +164,8 @@ def test_no_difference_gives_no_sentence_and_says_so():
 def test_a_difference_resting_on_nine_learners_is_not_said():
     # 9 of 200 starters against 200 of 400: a large difference, but 9 learners behind it
     assert findings.run_findings(_run("c-3", "2024-02-05", 9), EARLIER) == []
-    # a lower min_count is refused: the book's rule holds
-    assert findings.run_findings(_run("c-3", "2024-02-05", 9), EARLIER, min_count=1) == []
+    # a lower min_learners is refused: the book's rule holds
+    assert findings.run_findings(_run("c-3", "2024-02-05", 9), EARLIER, min_learners=1) == []
 
 
 def test_analysis_run_findings_returns_the_findings_text():

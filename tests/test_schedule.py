@@ -92,7 +92,7 @@ def test_activity_by_hour_utc(course):
         ("commented", "Sun", 0, 1),
         ("commented", "Sun", 23, 1),
     ]
-    assert act.attrs["tz"] == "UTC"
+    assert act.attrs["timezone"] == "UTC"
     # the first rows, written out
     head = act.head(3).reset_index(drop=True)
     want = pd.DataFrame(
@@ -107,17 +107,17 @@ def test_activity_by_hour_utc(course):
 
 
 def test_time_zone_shifts_the_hour(course):
-    tokyo = activity_by_hour(course, events=["visited"], tz="Asia/Tokyo")
+    tokyo = activity_by_hour(course, events=["visited"], timezone="Asia/Tokyo")
     # +9 h: Mon 10:30 → Mon 19; Mon 23:30 → Tue 08; Mon 10:30 (July) → Mon 19
     assert _nonzero(tokyo) == [("visited", "Mon", 19, 2), ("visited", "Tue", 8, 1)]
-    london = activity_by_hour(course, events=["visited"], tz="Europe/London")
+    london = activity_by_hour(course, events=["visited"], timezone="Europe/London")
     # GMT in February (no shift), BST in July (+1 h)
     assert _nonzero(london) == [
         ("visited", "Mon", 10, 1),
         ("visited", "Mon", 11, 1),
         ("visited", "Mon", 23, 1),
     ]
-    assert london.attrs["tz"] == "Europe/London"
+    assert london.attrs["timezone"] == "Europe/London"
     assert tokyo["count"].sum() == london["count"].sum() == 3
 
 
@@ -145,7 +145,7 @@ def test_summaries(course):
     assert c.to_dict() == {"Mon": 0, "Tue": 0, "Wed": 0, "Thu": 0, "Fri": 0, "Sat": 0, "Sun": 2}
     # a course may be passed directly
     assert_frame_equal(hourly_summary(course), hourly)
-    assert weekday_summary(course, events=["visited"], tz="Asia/Tokyo")["count"].tolist() == [
+    assert weekday_summary(course, events=["visited"], timezone="Asia/Tokyo")["count"].tolist() == [
         2,
         1,
         0,
@@ -251,11 +251,11 @@ def test_synthetic_totals(synthetic):
     cm = synthetic.comments
     assert per_event["commented"] == cm["author_id"].astype("object").isin(ids).sum()
     # time zones move activity between hours, never lose it
-    ny = activity_by_hour(synthetic, tz="America/New_York")
+    ny = activity_by_hour(synthetic, timezone="America/New_York")
     assert ny["count"].sum() == act["count"].sum()
     assert not np.array_equal(ny["count"].to_numpy(), act["count"].to_numpy())
     # a whole-hour zone without summer time: a pure rotation of the 168 weekly hours
-    plus3 = activity_by_hour(synthetic, events=["visited"], tz="Etc/GMT-3")  # UTC+3
+    plus3 = activity_by_hour(synthetic, events=["visited"], timezone="Etc/GMT-3")  # UTC+3
     utc = act[act["event"] == "visited"]["count"].to_numpy()
     assert np.array_equal(np.roll(utc, 3), plus3["count"].to_numpy())
 

@@ -168,7 +168,7 @@ def test_sessionise_counts_sessions_by_hand(course):
                 "2024-02-07 20:00:00",
             ),
             "session": np.array([1, 1, 1, 1, 2, 1, 2, 2, 1, 1, 1, 1, 1, 1, 2, 3], dtype=np.int64),
-            "gap_minutes": [
+            "session_gap_minutes": [
                 np.nan, 10, 10, 65, 1440,
                 np.nan, 65 + 1 / 60, 30,
                 np.nan, 0, 40, 65, 65,
@@ -180,13 +180,18 @@ def test_sessionise_counts_sessions_by_hand(course):
 
 
 def test_gap_equal_to_threshold_does_not_start_a_session(course):
-    at_65 = learner_sessions(course, gap_minutes=65).set_index("learner_id")["sessions"]
-    just_below = learner_sessions(course, gap_minutes=64.99).set_index("learner_id")["sessions"]
+    at_65 = learner_sessions(course, session_gap_minutes=65).set_index("learner_id")["sessions"]
+    just_below = learner_sessions(course, session_gap_minutes=64.99).set_index("learner_id")[
+        "sessions"
+    ]
     # a has one 65-minute gap, c two: a gap LONGER than the session gap starts a session
     assert at_65.to_dict() == {"a": 2, "b": 2, "c": 1, "d": 3}
     assert just_below.to_dict() == {"a": 3, "b": 2, "c": 3, "d": 3}
     # b's gap of 65 min 1 s is longer than 65 min, shorter than 66
-    assert learner_sessions(course, gap_minutes=66).set_index("learner_id")["sessions"]["b"] == 1
+    assert (
+        learner_sessions(course, session_gap_minutes=66).set_index("learner_id")["sessions"]["b"]
+        == 1
+    )
 
 
 def test_learner_sessions_by_hand(course):
@@ -371,7 +376,7 @@ def test_empty_course():
         "event",
         "time",
         "session",
-        "gap_minutes",
+        "session_gap_minutes",
     ]
     ls = learner_sessions(empty)
     assert ls.empty and "study_minutes" in ls.columns
@@ -432,13 +437,13 @@ def test_plot_trajectory_two_sessions(course):
 def test_plot_session_distribution_and_groups(course):
     ls = learner_sessions(course)
     fig, ax = plt.subplots()
-    # min_count=1: the drawing (the small-count rule is tested in test_real_shapes.py)
-    assert plot_session_distribution(session_distribution(ls), min_count=1, ax=ax) is ax
+    # min_learners=1: the drawing (the small-count rule is tested in test_real_shapes.py)
+    assert plot_session_distribution(session_distribution(ls), min_learners=1, ax=ax) is ax
     assert [p.get_height() for p in ax.patches] == [1, 2, 1]
     assert ax.get_ylabel() == "Learners"
     ax2 = plot_session_distribution(
         session_distribution(ls, by_group={"x": ["a", "b"], "y": ["c", "d"]}),
-        min_count=1,
+        min_learners=1,
         ax=plt.figure().gca(),
     )
     assert len(ax2.patches) == 2  # one outline per group
@@ -448,8 +453,8 @@ def test_plot_session_distribution_and_groups(course):
 def test_plot_group_comparison_draws_given_quartiles(course):
     data = compare_groups(course, groups=("unenrolled", "~unenrolled"))
     fig, ax = plt.subplots()
-    # min_count=1: the drawing (the small-count rule is tested in test_small_counts.py)
-    assert plot_group_comparison(data, measure="sessions", min_count=1, ax=ax) is ax
+    # min_learners=1: the drawing (the small-count rule is tested in test_small_counts.py)
+    assert plot_group_comparison(data, measure="sessions", min_learners=1, ax=ax) is ax
     boxes = [p for p in ax.patches]
     assert len(boxes) == 2
     # the median lines are at the computed medians; the second box spans q1..q3
@@ -461,7 +466,7 @@ def test_plot_group_comparison_draws_given_quartiles(course):
     assert verts.min() == pytest.approx(1.5) and verts.max() == pytest.approx(2.5)
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert labels == ["unenrolled\n(n = 1)", "not unenrolled\n(n = 3)"]
-    fig2 = plot_group_comparison_grid(data, min_count=1)
+    fig2 = plot_group_comparison_grid(data, min_learners=1)
     assert len(fig2.axes) == 4
 
 
@@ -493,7 +498,7 @@ def test_log_axis_writes_plain_numbers():
 
 def test_trajectory_legend_beside_the_plot_and_counts_the_rest(course):
     fig, ax = plt.subplots()
-    plot_trajectory(learner_trajectory(course, learner="d"), max_legend=2, ax=ax)
+    plot_trajectory(learner_trajectory(course, learner="d"), top=2, ax=ax)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["Session 1", "Session 2", "… and 1 more"]
     fig.canvas.draw()
@@ -554,8 +559,8 @@ def test_plots_on_empty_data_say_no_data():
 def test_reference_loops_give_the_same_answers(course):
     loops = _reference_loops()
     sa = course.step_activity
-    want = loops.sessions_loop(sa, gap_minutes=65)
-    got = learner_sessions(sa, gap_minutes=65)
+    want = loops.sessions_loop(sa, session_gap_minutes=65)
+    got = learner_sessions(sa, session_gap_minutes=65)
     got = got.assign(learner_id=got["learner_id"].astype(str))[list(want.columns)]
     assert_frame_equal(got.sort_values("learner_id").reset_index(drop=True), want)
     assert want.set_index("learner_id")["sessions"].to_dict() == {
@@ -600,16 +605,18 @@ def test_synthetic_invariants(synthetic):
     assert np.all(s["session"].to_numpy()[first] == 1)
     assert set(np.diff(s["session"].to_numpy())[same]) <= {0, 1}
     new = np.diff(s["session"].to_numpy())[same] == 1
-    assert np.all(s["gap_minutes"].to_numpy()[1:][same][new] > 65)
-    assert np.all(s["gap_minutes"].to_numpy()[1:][same][~new] <= 65)
-    ls = learner_sessions(synthetic, gap_minutes=synthetic.config.session_gap_minutes)
+    assert np.all(s["session_gap_minutes"].to_numpy()[1:][same][new] > 65)
+    assert np.all(s["session_gap_minutes"].to_numpy()[1:][same][~new] <= 65)
+    ls = learner_sessions(synthetic, session_gap_minutes=synthetic.config.session_gap_minutes)
     assert ls["events"].sum() == len(s)
     assert np.all(ls["study_minutes"] <= ls["time_in_course_hours"] * 60 + 1e-9)
     assert np.all(ls["steps_per_session"] <= ls["steps"])
     per = s.groupby("learner_id", observed=True)["session"].max()
     assert per.to_numpy().tolist() == ls["sessions"].tolist()
     # a longer gap never gives more sessions
-    assert np.all(learner_sessions(synthetic, gap_minutes=240)["sessions"] <= ls["sessions"])
+    assert np.all(
+        learner_sessions(synthetic, session_gap_minutes=240)["sessions"] <= ls["sessions"]
+    )
     tr = learner_trajectory(synthetic, seed=5)
     assert tr["session"].max() >= 3
     assert tr.equals(learner_trajectory(synthetic, seed=5))
@@ -658,7 +665,7 @@ def _peak_notes(course: Course) -> list:
     from flbook.findings import study_time_peaks
     from flbook.plotting._sessions import PEAK_GID
 
-    sessions = learner_sessions(course, gap_minutes=course.config.session_gap_minutes)
+    sessions = learner_sessions(course, session_gap_minutes=course.config.session_gap_minutes)
     fig, ax = plt.subplots()
     plot_session_distribution(
         session_distribution(sessions, measure="study_minutes"),
@@ -692,12 +699,14 @@ def test_another_gap_is_recut_from_the_usual_events_and_equals_a_fresh_cut():
     from flbook.analysis._sessions import _EVENT_ARRAYS, _cut_sessions, _sessionise_events
 
     course = load_course(Path(__file__).resolve().parent.parent / "data_stub" / "course.yml")
-    usual = _sessionise_events(course, gap_minutes=course.config.session_gap_minutes)
+    usual = _sessionise_events(course, session_gap_minutes=course.config.session_gap_minutes)
     for gap in (5, 30, course.config.session_gap_minutes * 2, 10_000):
-        got = _sessionise_events(course, gap_minutes=gap)
+        got = _sessionise_events(course, session_gap_minutes=gap)
         want = _cut_sessions(course, gap, ("learner",), None)
         assert got.times is usual.times  # shared, not rebuilt
         for name in _EVENT_ARRAYS:
             np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=name)
         assert not got.session.flags.writeable
-    assert usual.session.max() > _sessionise_events(course, gap_minutes=10_000).session.max()
+    assert (
+        usual.session.max() > _sessionise_events(course, session_gap_minutes=10_000).session.max()
+    )

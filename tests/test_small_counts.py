@@ -206,14 +206,14 @@ def test_prediction_charts_leave_out_what_rests_on_a_few():
             "paradigm": ["post-hoc", "baseline", "post-hoc", "baseline"],
             "model": ["logistic", "rule", "logistic", "rule"],
             "learners": [200, 200, 150, 150],
-            "disengaged_pct": [30.0, 30.0, 40.0, 40.0],
+            "pct_disengaged": [30.0, 30.0, 40.0, 40.0],
             "auc": [0.7, 0.6, 0.75, 0.6],
             "flagged": [20, 20, 6, 6],
-            "precision_pct": [60.0, 50.0, 50.0, 33.3],
+            "pct_precision": [60.0, 50.0, 50.0, 33.3],
         }
     )
     fig, ax = plt.subplots()
-    flp.plot_prediction_scores(scores, metric="precision_pct", ax=ax)
+    flp.plot_prediction_scores(scores, y="pct_precision", ax=ax)
     drawn = sorted(b.get_height() for c in ax.containers for b in c)
     assert drawn == [50.0, 60.0]  # week 2's list of 6 is not drawn
     assert "fewer than 10" in ax.get_xlabel()
@@ -222,11 +222,11 @@ def test_prediction_charts_leave_out_what_rests_on_a_few():
         {
             "paradigm": ["post-hoc"] * 3,
             "model": ["logistic"] * 3,
-            "bin_left_pct": [0.0, 10.0, 20.0],
-            "bin_right_pct": [10.0, 20.0, 30.0],
+            "pct_bin_left": [0.0, 10.0, 20.0],
+            "pct_bin_right": [10.0, 20.0, 30.0],
             "learners": [100, 3, 40],
-            "mean_risk_pct": [5.0, 15.0, 25.0],
-            "disengaged_pct": [4.0, 66.7, 30.0],
+            "pct_mean_risk": [5.0, 15.0, 25.0],
+            "pct_disengaged": [4.0, 66.7, 30.0],
         }
     )
     fig, ax = plt.subplots()
@@ -236,8 +236,8 @@ def test_prediction_charts_leave_out_what_rests_on_a_few():
 
     risk = pd.DataFrame(
         {
-            "bin_left_pct": [0.0, 50.0],
-            "bin_right_pct": [50.0, 100.0],
+            "pct_bin_left": [0.0, 50.0],
+            "pct_bin_right": [50.0, 100.0],
             "learners": [120, 14],
             "flagged": [0, 5],
         }

@@ -473,11 +473,11 @@ def test_plot_comments_per_step(course):
 
 def test_plot_first_comment_steps(course):
     fig, ax = plt.subplots()
-    out = plot_first_comment_steps(  # min_count=1: the drawing, not the small-count rule
+    out = plot_first_comment_steps(  # min_learners=1: the drawing, not the small-count rule
         first_comment_steps(course),
         exercise_steps=["1.9"],
         social_steps=["1.2"],
-        min_count=1,
+        min_learners=1,
         ax=ax,
     )
     assert out is ax

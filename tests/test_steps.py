@@ -404,12 +404,12 @@ def _highlighted(ax, kind) -> int:
 def test_plot_step_counts_one_measure(course):
     fig, ax = plt.subplots()
     data = step_activity_counts(course)
-    out = plot_step_counts(  # min_count=1: the drawing (the small-count rule is tested apart)
+    out = plot_step_counts(  # min_learners=1: the drawing (the small-count rule is tested apart)
         data,
         measure="visited",
         exercise_steps=["1.9"],
         social_steps=["1.2", "2.1"],
-        min_count=1,
+        min_learners=1,
         ax=ax,
     )
     assert out is ax
@@ -474,9 +474,9 @@ def test_step_legends_sit_above_the_plot_and_week_labels(course, figsize):
             step_activity_counts(course), exercise_steps=["1.9"], social_steps=["1.2"], ax=ax
         ),
         lambda ax: plot_stopped_here(last_steps(course), social_steps=["1.2"], ax=ax),
-        # min_count=1: a funnel of fewer than 10 first-step visitors draws no shares
+        # min_learners=1: a funnel of fewer than 10 first-step visitors draws no shares
         lambda ax: plot_step_funnel(
-            step_funnel(course), exercise_steps=["1.9"], min_count=1, ax=ax
+            step_funnel(course), exercise_steps=["1.9"], min_learners=1, ax=ax
         ),
     ]
     for draw in charts:
@@ -511,8 +511,8 @@ def test_plot_step_counts_says_learners_for_visits_and_completions(course):
 
 def test_plot_step_funnel(course):
     fig, ax = plt.subplots()
-    # min_count=1: the drawing (the small-count rule is tested in test_small_counts.py)
-    out = plot_step_funnel(step_funnel(course), exercise_steps=["1.9"], min_count=1, ax=ax)
+    # min_learners=1: the drawing (the small-count rule is tested in test_small_counts.py)
+    out = plot_step_funnel(step_funnel(course), exercise_steps=["1.9"], min_learners=1, ax=ax)
     assert out is ax
     assert _bars(ax) == len(course.steps)
     assert ax.containers[0][0].get_height() == 100

@@ -284,13 +284,13 @@ def test_shared_intermediates_are_built_once_and_read_only(monkeypatch):
     monkeypatch.setattr(
         features, "_build_table", lambda *a, **k: builds.append(1) or real_build(*a, **k)
     )
-    first = sessionise(c, gap_minutes=30)
-    learner_sessions(c, gap_minutes=30)
-    assert_frame_equal(sessionise(c, gap_minutes=30), first)
+    first = sessionise(c, session_gap_minutes=30)
+    learner_sessions(c, session_gap_minutes=30)
+    assert_frame_equal(sessionise(c, session_gap_minutes=30), first)
     assert len(cuts) == 1
-    sessionise(c, gap_minutes=60)  # another gap is another intermediate
+    sessionise(c, session_gap_minutes=60)  # another gap is another intermediate
     assert len(cuts) == 2
-    ev = sessions._sessionise_events(c, gap_minutes=30)
+    ev = sessions._sessionise_events(c, session_gap_minutes=30)
     with pytest.raises(ValueError, match="read-only"):
         ev.times[0] = 0
     opts = dict(start="2024-02-05", weeks=3, as_of="2024-03-01")
@@ -309,21 +309,21 @@ def test_sessionised_events_are_stored_for_the_next_process(course_dir, tmp_path
 
     cfg = load_config(course_dir / "course.yml")
     first = load_course(cfg, cache=tmp_path / "store")
-    expected = sessionise(first, gap_minutes=cfg.session_gap_minutes)
+    expected = sessionise(first, session_gap_minutes=cfg.session_gap_minutes)
     derived = list((first._store / "derived").glob("sessionised-events-*.arrow"))
     assert len(derived) == 1
     # a fresh load (another kernel) reads the file instead of cutting sessions again
     monkeypatch.setattr(sessions, "_cut_sessions", lambda *a: pytest.fail("cut again"))
     again = load_course(cfg, cache=tmp_path / "store")
-    assert_frame_equal(sessionise(again, gap_minutes=cfg.session_gap_minutes), expected)
+    assert_frame_equal(sessionise(again, session_gap_minutes=cfg.session_gap_minutes), expected)
     monkeypatch.undo()
     # the same data cut from scratch (no store) agrees
     plain = load_course(cfg, cache=False)
-    assert_frame_equal(sessionise(plain, gap_minutes=cfg.session_gap_minutes), expected)
+    assert_frame_equal(sessionise(plain, session_gap_minutes=cfg.session_gap_minutes), expected)
     # another flbook (its code changed) computes afresh under another name
     import flbook.resources
 
     monkeypatch.setattr(flbook.resources, "flbook_fingerprint", lambda: "another version")
     other = load_course(cfg, cache=tmp_path / "store")
-    sessionise(other, gap_minutes=cfg.session_gap_minutes)
+    sessionise(other, session_gap_minutes=cfg.session_gap_minutes)
     assert len(list((first._store / "derived").glob("sessionised-events-*.arrow"))) == 2

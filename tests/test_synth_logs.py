@@ -136,8 +136,8 @@ def test_worth_explaining(with_logs):
     cells = A.cell_summary(course, notebooks=nbs)
     big = cells[cells["learners"] >= 10]
     ex_cells = big[big["notebook"].str.contains("exercises")]
-    assert ex_cells["error_rate_pct"].max() > 35  # hard cells
-    assert big["error_rate_pct"].median() < 15
+    assert ex_cells["pct_error_rate"].max() > 35  # hard cells
+    assert big["pct_error_rate"].median() < 15
     assert (cells["cell"] == "own cells").any()
     retries = A.retries_until_success(course).set_index("retries")["learner_cells"]
     assert retries["1"] > retries["2"] > 0 and retries["never"] > 0

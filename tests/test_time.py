@@ -89,7 +89,7 @@ def test_open_ended_windows_and_missing_times(table):
 
 def test_bounds_without_a_zone_are_read_in_tz(table):
     # midnight in Tokyo on 5 Feb is 15:00 UTC on 4 Feb: c (23:59 UTC on the 4th) is in
-    got = in_window(table, "at", start="start", end="week 2", config=CFG, tz="Asia/Tokyo")
+    got = in_window(table, "at", start="start", end="week 2", config=CFG, timezone="Asia/Tokyo")
     assert ids(got) == "cd"
 
 
@@ -122,7 +122,7 @@ def test_resolve_time():
     assert resolve_time("week 2", config=CFG) == pd.Timestamp("2024-02-12", tz="UTC")
     assert resolve_time("5 days before start", config=CFG) == pd.Timestamp("2024-01-31", tz="UTC")
     assert resolve_time("2024-02-05T10:00:00Z") == pd.Timestamp("2024-02-05 10:00", tz="UTC")
-    assert resolve_time("2024-02-05", tz="Europe/Paris") == pd.Timestamp(
+    assert resolve_time("2024-02-05", timezone="Europe/Paris") == pd.Timestamp(
         "2024-02-04 23:00", tz="UTC"
     )
 
@@ -143,10 +143,10 @@ def test_time_of_day_wrapping_past_midnight(table):
 
 def test_time_of_day_in_another_zone(table):
     # New York is UTC-5 in February: b, d, g (00:00 UTC = 19:00), c (18:59:59), f (18:00)
-    got = at_time_of_day(table, "at", start="18:00", end="20:00", tz="America/New_York")
+    got = at_time_of_day(table, "at", start="18:00", end="20:00", timezone="America/New_York")
     assert ids(got) == "bcdfg"
     assert ids(
-        at_time_of_day(table, "at", start="18:00", end="18:59:59", tz="America/New_York")
+        at_time_of_day(table, "at", start="18:00", end="18:59:59", timezone="America/New_York")
     ) == ("f")
 
 
@@ -202,8 +202,8 @@ def test_week_of_keeps_the_index_and_reads_naive_times_as_utc():
 def test_week_of_in_a_time_zone():
     # 23:30 UTC on Sunday 11 Feb is already Monday 12 Feb in Tokyo: week 2, day 8
     t = pd.DatetimeIndex(["2024-02-11 23:30"], tz="UTC")
-    assert week_of(t, CFG.start, tz="Asia/Tokyo").tolist() == [2]
-    assert study_day(t, CFG.start, tz="Asia/Tokyo").tolist() == [8]
+    assert week_of(t, CFG.start, timezone="Asia/Tokyo").tolist() == [2]
+    assert study_day(t, CFG.start, timezone="Asia/Tokyo").tolist() == [8]
     assert study_day(t, CFG.start).tolist() == [7]
 
 

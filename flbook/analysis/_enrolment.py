@@ -6,13 +6,16 @@ says otherwise. Times are UTC; a day is a UTC calendar day.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ._time import resolve_time, window_mask
 from .arrays import ns
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "ENROLMENT_MEASURES",
@@ -51,7 +54,7 @@ COHORTS: dict[str, tuple[Any, Any]] = {
 the enrolment time (start included, end excluded, ``None`` open)."""
 
 
-def _enrolments(course, columns, *, roles, cohort) -> pd.DataFrame:
+def _enrolments(course: Course, columns, *, roles, cohort) -> pd.DataFrame:
     """Learner enrolments (chosen roles), limited to a cohort enrolled in a window."""
     cols = list(dict.fromkeys(["role", "enrolled_at", *columns]))
     enr = course.table("enrolments", cols)
@@ -107,7 +110,7 @@ def _timeline(frame: pd.DataFrame, measures: dict[str, str], freq: str) -> pd.Da
 
 
 def enrolment_timeline(
-    course,
+    course: Course,
     *,
     freq: str = "D",
     cohort: tuple[Any, Any] | None = None,
@@ -167,7 +170,7 @@ def enrolment_timeline(
 
 
 def daily_enrolments(
-    course,
+    course: Course,
     *,
     cohort: tuple[Any, Any] | None = None,
     roles: tuple[str, ...] = ("learner",),
@@ -211,13 +214,13 @@ def daily_enrolments(
 
 
 def busiest_days(
-    course,
+    course: Course,
     *,
-    n: int = 5,
+    top: int = 5,
     dates: dict | None = None,
     roles: tuple[str, ...] = ("learner",),
 ) -> pd.DataFrame:
-    """The ``n`` days with the most enrolments, and what happened on them.
+    """The ``top`` days with the most enrolments, and what happened on them.
 
     Answers "which days brought learners in?" — often the registration opening, a
     newsletter, the start day.
@@ -225,7 +228,7 @@ def busiest_days(
     Parameters
     ----------
     course : a :class:`~flbook.store.Course`.
-    n : how many days.
+    top : how many days.
     dates : named dates to match (``{name: date}``); default ``course.config.named_dates``
         (registration open, start, later week starts, end, notable dates) when there is
         a config.
@@ -250,7 +253,7 @@ def busiest_days(
     ...     "learner_id": ["a", "b", "c"], "role": ["learner"] * 3,
     ...     "enrolled_at": ["2024-02-05 09:00:00", "2024-02-05 17:00:00",
     ...                     "2024-02-03 10:00:00"]}))
-    >>> busiest_days(course, n=2, dates={"start": "2024-02-05"})[
+    >>> busiest_days(course, top=2, dates={"start": "2024-02-05"})[
     ...     ["named_date", "weekday", "learners", "pct_of_enrolled"]]
       named_date   weekday  learners  pct_of_enrolled
     0      start    Monday         2        66.666667
@@ -259,10 +262,10 @@ def busiest_days(
     daily = daily_enrolments(course, roles=roles)
     daily = daily[daily["measure"] == "enrolled"]
     total = int(daily["learners"].sum())
-    top = (
+    busiest = (
         daily[daily["learners"] > 0]
         .sort_values(["learners", "date"], ascending=[False, True], kind="stable")
-        .head(n)
+        .head(top)
     )
     if dates is None:
         config = getattr(course, "config", None)
@@ -274,17 +277,19 @@ def busiest_days(
     labels = {k: ", ".join(v) for k, v in names.items()}
     out = pd.DataFrame(
         {
-            "date": top["date"].to_numpy(),
-            "weekday": top["date"].dt.day_name().astype("str").to_numpy(),
-            "learners": top["learners"].to_numpy(dtype="int64"),
-            "pct_of_enrolled": top["learners"].to_numpy(dtype="float64") * 100.0 / max(total, 1),
-            "named_date": top["date"].map(labels).fillna("").astype("str").to_numpy(),
+            "date": busiest["date"].to_numpy(),
+            "weekday": busiest["date"].dt.day_name().astype("str").to_numpy(),
+            "learners": busiest["learners"].to_numpy(dtype="int64"),
+            "pct_of_enrolled": busiest["learners"].to_numpy(dtype="float64")
+            * 100.0
+            / max(total, 1),
+            "named_date": busiest["date"].map(labels).fillna("").astype("str").to_numpy(),
         }
     )
     return out.astype({"date": "datetime64[ns, UTC]", "weekday": "str", "named_date": "str"})
 
 
-def _durations(course, column: str, *, start, roles) -> pd.DataFrame:
+def _durations(course: Course, column: str, *, start, roles) -> pd.DataFrame:
     enr = _enrolments(course, [column], roles=roles, cohort=None)
     enr = enr[enr[column].notna()]
     ns_per_day = 86_400 * 10**9
@@ -315,7 +320,7 @@ def _durations(course, column: str, *, start, roles) -> pd.DataFrame:
 
 
 def time_to_unenrol(
-    course,
+    course: Course,
     *,
     start: Any = None,
     roles: tuple[str, ...] = ("learner",),
@@ -378,7 +383,7 @@ def time_to_unenrol(
 
 
 def time_to_full_participation(
-    course,
+    course: Course,
     *,
     start: Any = None,
     roles: tuple[str, ...] = ("learner",),
@@ -514,9 +519,9 @@ _COHORT_FLAGS = ("unenrolled", "visited", "fully_participated", "purchased")
 
 
 def cohort_summary(
-    course,
-    cohorts: dict[str, tuple[Any, Any]] | None = None,
+    course: Course,
     *,
+    cohorts: dict[str, tuple[Any, Any]] | None = None,
     roles: tuple[str, ...] = ("learner",),
 ) -> pd.DataFrame:
     """Cohorts of learners by when they enrolled: how many, and what became of them.
@@ -569,7 +574,7 @@ def cohort_summary(
     ...         "first_visited_at": ["2024-02-05 10:00:00", "2024-02-05 11:00:00"]}))
     >>> cohort_summary(
     ...     course,
-    ...     {"before the start": (None, "2024-02-05"), "from the start": ("2024-02-05", None)},
+    ...     cohorts={"before the start": (None, "2024-02-05"), "from the start": ("2024-02-05", None)},
     ... )[["cohort", "learners", "pct_unenrolled", "pct_fully_participated"]]
                  cohort  learners  pct_unenrolled  pct_fully_participated
     0  before the start         2            50.0                    50.0

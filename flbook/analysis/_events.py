@@ -34,6 +34,7 @@ messages.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -41,6 +42,9 @@ import pandas as pd
 from ._groups import pick_learner, pseudonyms
 from ._sessions import ids_mask, person_time_order, pseudonym_salt, role_mask
 from .arrays import NAT, as_time, empty_frame, ns
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "EVENTS",
@@ -111,7 +115,7 @@ def _categories(with_notebooks: bool) -> tuple[str, ...]:
     return EVENTS[:i] + NOTEBOOK_EVENTS + EVENTS[i:]
 
 
-def _has_notebooks(course, notebooks: bool | None) -> bool:
+def _has_notebooks(course: Course, notebooks: bool | None) -> bool:
     """Whether the log includes notebook events: asked for, or (None) the course has linked ones."""
     if notebooks is not None:
         return bool(notebooks)
@@ -121,7 +125,7 @@ def _has_notebooks(course, notebooks: bool | None) -> bool:
     return bool((frame["learner_id"].cat.codes.to_numpy() >= 0).any())
 
 
-def _notebook_source(course, event: str, mask: np.ndarray | None, steps_map) -> dict:
+def _notebook_source(course: Course, event: str, mask: np.ndarray | None, steps_map) -> dict:
     """One notebook event type's rows, like :func:`_source`."""
     ne = course.notebook_events
     ev = ne["event"].astype("object").to_numpy()
@@ -172,7 +176,9 @@ def _notebook_source(course, event: str, mask: np.ndarray | None, steps_map) -> 
     }
 
 
-def event_times(course, event: str, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def event_times(
+    course: Course, event: str, mask: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
     """(person codes, int64 ns times) of one event type, kept rows only (no NaT)."""
     table, person, time = EVENT_SOURCES[event]
     t = course.table(table, [person, time])
@@ -201,7 +207,7 @@ def _cat_codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     return values.cat.codes.to_numpy().astype(np.int32), [str(c) for c in values.cat.categories]
 
 
-def _source(course, event: str, mask: np.ndarray | None) -> dict:
+def _source(course: Course, event: str, mask: np.ndarray | None) -> dict:
     """One event type's rows: codes, ns times, step codes, detail codes + labels."""
     table, person, time = EVENT_SOURCES[event]
     cols = [person, time]
@@ -251,7 +257,7 @@ def _source(course, event: str, mask: np.ndarray | None) -> dict:
     }
 
 
-def _learner_mask(course, learners) -> np.ndarray | None:
+def _learner_mask(course: Course, learners) -> np.ndarray | None:
     if learners is None:
         return role_mask(course, ("learner",))
     if isinstance(learners, str) and learners == "all":
@@ -260,7 +266,7 @@ def _learner_mask(course, learners) -> np.ndarray | None:
 
 
 def _log_arrays(
-    course,
+    course: Course,
     mask: np.ndarray | None,
     events: Iterable[str] = EVENTS,
     *,
@@ -304,7 +310,7 @@ def _sorted(a: dict, n_steps: int) -> dict:
     return {k: (v[order] if isinstance(v, np.ndarray) else v) for k, v in a.items()}
 
 
-def _frame(course, a: dict, who: dict) -> pd.DataFrame:
+def _frame(course: Course, a: dict, who: dict) -> pd.DataFrame:
     return pd.DataFrame(
         {
             **who,
@@ -321,7 +327,7 @@ def _frame(course, a: dict, who: dict) -> pd.DataFrame:
 
 
 def event_log(
-    course, *, learners=None, notebooks: bool | None = None, notebook_steps=None
+    course: Course, *, learners=None, notebooks: bool | None = None, notebook_steps=None
 ) -> pd.DataFrame:
     """Every timestamped thing learners did, in one long table (the full-learner view).
 
@@ -381,7 +387,7 @@ def event_log(
     return _event_log(course, learners, notebooks, notebook_steps)
 
 
-def _event_log(course, learners, notebooks, notebook_steps) -> pd.DataFrame:
+def _event_log(course: Course, learners, notebooks, notebook_steps) -> pd.DataFrame:
     a = _sorted(
         _log_arrays(
             course,
@@ -442,7 +448,7 @@ def event_counts(log: pd.DataFrame) -> pd.DataFrame:
 
 
 def learner_timeline(
-    course,
+    course: Course,
     *,
     learner=None,
     seed: int = 0,
@@ -517,7 +523,7 @@ def learner_timeline(
     return _frame(course, a, {"pseudonym": np.full(len(a["codes"]), name, dtype=object)})
 
 
-def _empty_timeline(course, with_notebooks: bool = False) -> pd.DataFrame:
+def _empty_timeline(course: Course, with_notebooks: bool = False) -> pd.DataFrame:
     return empty_frame(
         _TIMELINE_COLUMNS,
         {

@@ -17,11 +17,15 @@ at once on the sorted event arrays; there is no Python loop over learners.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ._sessions import sessionise
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "step_transitions",
@@ -34,11 +38,11 @@ __all__ = [
 _NS_PER_MINUTE = 60_000_000_000
 
 
-def _events(course, gap_minutes: float | None):
-    if gap_minutes is None:
+def _events(course: Course | pd.DataFrame, session_gap_minutes: float | None):
+    if session_gap_minutes is None:
         cfg = getattr(course, "config", None)
-        gap_minutes = cfg.session_gap_minutes if cfg is not None else 65
-    ev = sessionise(course, gap_minutes=gap_minutes)
+        session_gap_minutes = cfg.session_gap_minutes if cfg is not None else 65
+    ev = sessionise(course, session_gap_minutes=session_gap_minutes)
     learner = ev["learner_id"].cat.codes.to_numpy().astype(np.int64)
     step = ev["step"].cat.codes.to_numpy().astype(np.int64)
     visit = (ev["event"].cat.codes == 0).to_numpy()
@@ -47,22 +51,24 @@ def _events(course, gap_minutes: float | None):
     return ev["step"].dtype, learner, step, visit, np.asarray(t, dtype=np.int64), session
 
 
-def _moves(course, gap_minutes: float | None):
+def _moves(course: Course | pd.DataFrame, session_gap_minutes: float | None):
     """Each move between first visits in one session: (step dtype, learner, from, to)."""
-    dtype, learner, step, visit, _, session = _events(course, gap_minutes)
+    dtype, learner, step, visit, _, session = _events(course, session_gap_minutes)
     lv, sv, ss = learner[visit], step[visit], session[visit]
     same = (lv[1:] == lv[:-1]) & (ss[1:] == ss[:-1])
     return dtype, lv[:-1][same], sv[:-1][same], sv[1:][same]
 
 
-def step_transitions(course, *, gap_minutes: float | None = None) -> pd.DataFrame:
+def step_transitions(
+    course: Course | pd.DataFrame, *, session_gap_minutes: float | None = None
+) -> pd.DataFrame:
     """From each step, which step did learners first visit next in the same session?
 
     Parameters
     ----------
     course : Course or DataFrame
         A course (only its learners are counted) or a step-activity table (every row).
-    gap_minutes : the session gap (default the course's ``session_gap_minutes``).
+    session_gap_minutes : the session gap (default the course's ``session_gap_minutes``).
 
     Returns
     -------
@@ -87,7 +93,7 @@ def step_transitions(course, *, gap_minutes: float | None = None) -> pd.DataFram
     1       1.1     1.3         1   50.0     2
     2       1.2     1.3         1  100.0     1
     """
-    dtype, _, frm, to = _moves(course, gap_minutes)
+    dtype, _, frm, to = _moves(course, session_gap_minutes)
     ns = len(dtype.categories)
     counts = np.bincount(frm * ns + to, minlength=ns * ns) if ns else np.zeros(0, np.int64)
     nz = np.flatnonzero(counts)
@@ -162,7 +168,9 @@ def step_jumps(transitions: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def step_skippers(course, *, gap_minutes: float | None = None) -> pd.DataFrame:
+def step_skippers(
+    course: Course | pd.DataFrame, *, session_gap_minutes: float | None = None
+) -> pd.DataFrame:
     """How many different learners jumped forward over each step within a session?
 
     :func:`step_jumps` counts *moves* over a step; a learner who jumps over the same step
@@ -171,7 +179,7 @@ def step_skippers(course, *, gap_minutes: float | None = None) -> pd.DataFrame:
 
     Parameters
     ----------
-    course, gap_minutes : as for :func:`step_transitions`.
+    course, session_gap_minutes : as for :func:`step_transitions`.
 
     Returns
     -------
@@ -193,7 +201,7 @@ def step_skippers(course, *, gap_minutes: float | None = None) -> pd.DataFrame:
     3  1.4             1         1
     4  1.5             0         0
     """
-    dtype, who, frm, to = _moves(course, gap_minutes)
+    dtype, who, frm, to = _moves(course, session_gap_minutes)
     ns = len(dtype.categories)
     fwd = to - frm > 1
     who, frm, to = who[fwd], frm[fwd], to[fwd]
@@ -230,9 +238,9 @@ def expected_step_minutes(steps, step_minutes: Mapping[str, float] | None) -> np
 
 
 def time_on_step(
-    course,
+    course: Course | pd.DataFrame,
     *,
-    gap_minutes: float | None = None,
+    session_gap_minutes: float | None = None,
     step_minutes: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """How long do learners stay on each step? Median and quartiles of time on step.
@@ -245,7 +253,7 @@ def time_on_step(
     ----------
     course : Course or DataFrame
         A course (only its learners are counted) or a step-activity table (every row).
-    gap_minutes : the session gap (default the course's ``session_gap_minutes``).
+    session_gap_minutes : the session gap (default the course's ``session_gap_minutes``).
     step_minutes : designed minutes per step (``{"1.3": 10, "default": 5}``); default the
         course's ``step_minutes`` setting, if it has one.
 
@@ -272,7 +280,7 @@ def time_on_step(
     0  1.1         2          0             8.0
     1  1.2         0          2             NaN
     """
-    dtype, learner, step, visit, t, session = _events(course, gap_minutes)
+    dtype, learner, step, visit, t, session = _events(course, session_gap_minutes)
     if step_minutes is None:
         cfg = getattr(course, "config", None)
         step_minutes = getattr(cfg, "step_minutes", None) if cfg is not None else None

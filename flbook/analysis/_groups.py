@@ -8,11 +8,24 @@ of :data:`GROUPS` (or a combination written with ``&``, ``|`` and ``~``, e.g.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["GROUPS", "learner_flags", "group_members", "learner_ids", "pseudonyms", "pick_learner"]
+if TYPE_CHECKING:
+    from flbook.store import Course
+
+__all__ = [
+    "GROUPS",
+    "Group",
+    "learner_flags",
+    "group_members",
+    "learner_ids",
+    "pseudonyms",
+    "pick_learner",
+]
 
 GROUPS: dict[str, str] = {
     "enrolled": "enrolled on the course (role learner)",
@@ -26,15 +39,19 @@ GROUPS: dict[str, str] = {
 }
 """Group names and what they mean, in words a course team uses."""
 
+Group = str | Iterable[str] | None
+"""Who a recipe counts (its ``group=``): a group name from :data:`GROUPS` or a combination
+(``"unenrolled & ~visited"``), a collection of learner ids, or ``None`` (everybody)."""
 
-def learner_ids(course, *, roles: tuple[str, ...] = ("learner",)) -> pd.Index:
+
+def learner_ids(course: Course, *, roles: tuple[str, ...] = ("learner",)) -> pd.Index:
     """Ids of the enrolled people with one of ``roles`` (default: learners only)."""
     enr = course.table("enrolments", ["learner_id", "role"])
     keep = enr["role"].astype("object").isin(roles)
     return pd.Index(enr.loc[keep, "learner_id"].astype("object").unique(), name="learner_id")
 
 
-def learner_flags(course, *, roles: tuple[str, ...] = ("learner",)) -> pd.DataFrame:
+def learner_flags(course: Course, *, roles: tuple[str, ...] = ("learner",)) -> pd.DataFrame:
     """One row per enrolled learner, one boolean column per group in :data:`GROUPS`.
 
     Returns

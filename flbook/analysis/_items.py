@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ._groups import Group
 from ._quiz import first_answers
 from .arrays import empty_frame
 
@@ -75,7 +76,7 @@ _DISTRACTOR_COLUMNS = {
 # --------------------------------------------------------------------------- helpers
 
 
-def _first(data, group: str | None) -> pd.DataFrame:
+def _first(data, group: Group) -> pd.DataFrame:
     """First answers: ``data`` itself if it already is a :func:`first_answers` table."""
     if isinstance(data, pd.DataFrame):
         return data
@@ -133,9 +134,7 @@ def _scored(fa: pd.DataFrame, share: float) -> _Scored:
 # --------------------------------------------------------------------------- item analysis
 
 
-def item_analysis(
-    data, *, group: str | None = None, share: float = UPPER_LOWER_SHARE
-) -> pd.DataFrame:
+def item_analysis(data, *, group: Group = None, share: float = UPPER_LOWER_SHARE) -> pd.DataFrame:
     """How hard is each question, and does it separate learners who know from those who don't?
 
     Parameters
@@ -216,7 +215,7 @@ def item_analysis(
 
 
 def distractor_analysis(
-    data, *, group: str | None = None, share: float = UPPER_LOWER_SHARE
+    data, *, group: Group = None, share: float = UPPER_LOWER_SHARE
 ) -> pd.DataFrame:
     """Which wrong answers attract learners, and do they attract the stronger ones?
 
@@ -353,7 +352,7 @@ def _expit(z):
 def rasch_fit(
     data,
     *,
-    group: str | None = None,
+    group: Group = None,
     tol: float = 1e-6,
     max_iter: int = 500,
 ) -> RaschFit:

@@ -17,9 +17,9 @@ Mittal & Brooks' work on logging authentic data-science environments:
   :func:`follow_along_times`).
 
 Conventions. A *learner* here is a notebook user (the name in the logs); users linked
-to a person of the export whose role is not ``learner`` (educators trying the
-notebooks) are left out unless ``include_staff=True``; users the logs cannot name
-(events whose session has no notebook-open event) are counted in events but not in
+to a person of the export whose role is not in ``roles`` (default ``("learner",)``:
+educators trying the notebooks are left out; ``roles=None`` counts everyone); users the
+logs cannot name (events whose session has no notebook-open event) are counted in events but not in
 learners. A *cell* is a cell id of the notebook, named by its position (``"cell 7"``):
 where it stood in the notebook (counting every cell, text cells too, from 1) in most
 of the events that name it. Cells
@@ -33,13 +33,17 @@ the steps where a step column or a first visit is needed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .arrays import NAT, as_time, empty_frame, ns
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "NOTEBOOK_EVENT_MEANINGS",
@@ -139,21 +143,23 @@ def _codes(s: pd.Series) -> tuple[np.ndarray, list]:
     return s.cat.codes.to_numpy().astype(np.int64), [str(c) for c in s.cat.categories]
 
 
-def _staff_mask(course) -> np.ndarray:
-    """Boolean per person code (+ trailing False): enrolled with a role other than learner."""
+def _excluded_mask(course: Course, roles: Sequence[str]) -> np.ndarray:
+    """Boolean per person code (+ trailing False): enrolled, but with none of ``roles``."""
     enr = course.table("enrolments", ["learner_id", "role"])
     mask = np.zeros(len(course.people) + 1, dtype=bool)
     role = enr["role"].astype("object")
-    staff = (role.notna() & (role != "learner")).to_numpy()
-    codes = enr["learner_id"].cat.codes.to_numpy()[staff]
+    other = (role.notna() & ~role.isin(list(roles))).to_numpy()
+    codes = enr["learner_id"].cat.codes.to_numpy()[other]
     mask[codes[codes >= 0]] = True
-    learner = enr["learner_id"].cat.codes.to_numpy()[(role == "learner").to_numpy()]
-    mask[learner[learner >= 0]] = False  # a person enrolled as a learner counts as one
+    kept = enr["learner_id"].cat.codes.to_numpy()[role.isin(list(roles)).to_numpy()]
+    mask[kept[kept >= 0]] = False  # a person enrolled with one of roles counts
     return mask
 
 
 def _log(
-    course, include_staff: bool = False, notebooks_map: Mapping[str, str] | None = None
+    course: Course,
+    roles: Sequence[str] | None = ("learner",),
+    notebooks_map: Mapping[str, str] | None = None,
 ) -> _Log:
     ne = course.notebook_events
     user, _ = _codes(ne["user"])
@@ -187,9 +193,9 @@ def _log(
         errors=errors,
         n_sessions=len(sessions),
     )
-    if not include_staff and len(log):
-        staff = _staff_mask(course)
-        log = log.rows(~staff[person])
+    if roles is not None and len(log):
+        excluded = _excluded_mask(course, roles)
+        log = log.rows(~excluded[person])
     return log
 
 
@@ -217,7 +223,7 @@ def _step_of(notebooks: list[str], mapping: Mapping[str, str] | None, step_dtype
     return pd.Categorical(values, dtype=step_dtype)
 
 
-def _step_dtype(course):
+def _step_dtype(course: Course):
     dtype = getattr(course, "step_dtype", None)
     return dtype
 
@@ -347,7 +353,9 @@ def _pairs(ex: _Log, slot: np.ndarray) -> dict:
 # --------------------------------------------------------------------------- public
 
 
-def notebook_event_counts(course, *, include_staff: bool = False) -> pd.DataFrame:
+def notebook_event_counts(
+    course: Course, *, roles: Sequence[str] | None = ("learner",)
+) -> pd.DataFrame:
     """What the notebook logs hold: how many events of each kind, from how many learners.
 
     Answers: *which events were logged for this course, and how much of each?* Useful
@@ -371,7 +379,7 @@ def notebook_event_counts(course, *, include_staff: bool = False) -> pd.DataFram
     [1, 1]
     """
     columns = ["event", "meaning", "events", "learners", "sessions"]
-    log = _log(course, include_staff)
+    log = _log(course, roles)
     if not len(log):
         return empty_frame(
             columns,
@@ -402,7 +410,7 @@ def notebook_event_counts(course, *, include_staff: bool = False) -> pd.DataFram
     return out.sort_values(["_rank", "event"]).drop(columns="_rank").reset_index(drop=True)
 
 
-def notebook_log_report(course) -> pd.DataFrame:
+def notebook_log_report(course: Course) -> pd.DataFrame:
     """What happened to the course's notebook logs on the way in (a data-health table).
 
     Returns
@@ -419,18 +427,18 @@ def notebook_log_report(course) -> pd.DataFrame:
 
 
 def notebook_overview(
-    course,
+    course: Course,
     *,
     notebooks: Mapping[str, str] | None = None,
     window_minutes: float = 30,
-    include_staff: bool = False,
+    roles: Sequence[str] | None = ("learner",),
 ) -> pd.DataFrame:
     """The chapter's headline numbers in one row.
 
     Returns
     -------
     DataFrame with one row (none without notebook events): ``notebooks``, ``learners``,
-    ``sessions``, ``executions``, ``failed``, ``error_rate_pct``, ``learner_cells_failed``
+    ``sessions``, ``executions``, ``failed``, ``pct_error_rate``, ``learner_cells_failed``
     (pairs of a learner and a cell with at least one error), ``pct_never_fixed`` (of
     those, no later run worked), ``pct_in_order`` (runs of the next cell),
     ``median_minutes_to_first_run`` (over sessions that ran something),
@@ -443,25 +451,23 @@ def notebook_overview(
         "sessions": "int64",
         "executions": "int64",
         "failed": "int64",
-        "error_rate_pct": "float64",
+        "pct_error_rate": "float64",
         "learner_cells_failed": "int64",
         "pct_never_fixed": "float64",
         "pct_in_order": "float64",
         "median_minutes_to_first_run": "float64",
         "pct_followed_along": "float64",
     }
-    log = _log(course, include_staff, notebooks)
+    log = _log(course, roles, notebooks)
     log = log.rows(log.notebook >= 0)
     if not len(log):
         return empty_frame(list(columns), columns)
     ex = _execs(log)
-    retries = retries_until_success(course, include_staff=include_staff)
-    order = execution_order(course, include_staff=include_staff)
+    retries = retries_until_success(course, roles=roles)
+    order = execution_order(course, roles=roles)
     order = order[order["notebook"] == "All notebooks"].set_index("move")["pct"]
-    sessions = notebook_sessions(course, include_staff=include_staff)
-    follow = follow_along(
-        course, notebooks=notebooks, window_minutes=window_minutes, include_staff=include_staff
-    )
+    sessions = notebook_sessions(course, roles=roles)
+    follow = follow_along(course, notebooks=notebooks, window_minutes=window_minutes, roles=roles)
     follow = follow[follow["notebook"] == "All notebooks"].set_index("timing")["pct"]
     n_failed = int((~ex.success).sum())
     pairs = int(retries["learner_cells"].sum()) if len(retries) else 0
@@ -473,7 +479,7 @@ def notebook_overview(
             "sessions": [len(np.unique(log.session[log.session >= 0]))],
             "executions": [len(ex)],
             "failed": [n_failed],
-            "error_rate_pct": [_pct(n_failed, len(ex)).item()],
+            "pct_error_rate": [_pct(n_failed, len(ex)).item()],
             "learner_cells_failed": [pairs],
             "pct_never_fixed": [_pct(never, pairs).item()],
             "pct_in_order": [float(order.get("next cell", np.nan))],
@@ -484,7 +490,10 @@ def notebook_overview(
 
 
 def notebook_summary(
-    course, *, notebooks: Mapping[str, str] | None = None, include_staff: bool = False
+    course: Course,
+    *,
+    notebooks: Mapping[str, str] | None = None,
+    roles: Sequence[str] | None = ("learner",),
 ) -> pd.DataFrame:
     """One line per notebook: who used it, how much, and how often cells failed.
 
@@ -493,14 +502,15 @@ def notebook_summary(
     course : Course
     notebooks : mapping of notebook path → step (``course.config.notebooks``); the step
         column is empty for notebooks not listed.
-    include_staff : count users linked to non-learner roles too.
+    roles : count users linked to a person enrolled with one of these roles (``None``:
+        every user); users the export cannot link to a person are always counted.
 
     Returns
     -------
     DataFrame sorted by step, then notebook: ``notebook``, ``step`` (ordered
     Categorical), ``learners`` (who opened or used it), ``sessions`` (kernel
     sessions), ``sessions_per_learner``, ``executions``, ``failed`` (executions that
-    ended in an error), ``error_rate_pct``, ``learners_executing`` (ran at least one
+    ended in an error), ``pct_error_rate``, ``learners_executing`` (ran at least one
     cell), ``median_session_minutes`` (first to last event of a session).
     """
     columns = [
@@ -511,12 +521,12 @@ def notebook_summary(
         "sessions_per_learner",
         "executions",
         "failed",
-        "error_rate_pct",
+        "pct_error_rate",
         "learners_executing",
         "median_session_minutes",
     ]
     step_dtype = _step_dtype(course)
-    log = _log(course, include_staff, notebooks)
+    log = _log(course, roles, notebooks)
     log = log.rows(log.notebook >= 0)
     if not len(log):
         return empty_frame(
@@ -529,7 +539,7 @@ def notebook_summary(
                 "sessions_per_learner": "float64",
                 "executions": "int64",
                 "failed": "int64",
-                "error_rate_pct": "float64",
+                "pct_error_rate": "float64",
                 "learners_executing": "int64",
                 "median_session_minutes": "float64",
             },
@@ -552,7 +562,7 @@ def notebook_summary(
             ),
             "executions": executions.astype(np.int64),
             "failed": failed.astype(np.int64),
-            "error_rate_pct": _pct(failed, executions),
+            "pct_error_rate": _pct(failed, executions),
             "learners_executing": _distinct_count(np.where(is_ex, log.notebook, -1), log.user, k),
             "median_session_minutes": _group_median(sess["notebook"], sess["minutes"], k),
         }
@@ -613,13 +623,13 @@ def _session_spans(log: _Log) -> dict:
 
 
 def cell_summary(
-    course,
+    course: Course,
     *,
     notebooks: Mapping[str, str] | None = None,
     min_learners: int = 5,
     sort_by: str | None = None,
     top: int | None = None,
-    include_staff: bool = False,
+    roles: Sequence[str] | None = ("learner",),
 ) -> pd.DataFrame:
     """Per notebook and cell: executions, learners, error rate, recovery after errors.
 
@@ -634,17 +644,18 @@ def cell_summary(
         are listed in the order of their steps.
     min_learners : cells run by fewer learners (usually cells learners added
         themselves) are pooled into one ``"own cells"`` row per notebook.
-    sort_by : a column to sort by, largest first (e.g. ``"error_rate_pct"`` for the
+    sort_by : a column to sort by, largest first (e.g. ``"pct_error_rate"`` for the
         hardest cells); the pooled own-cells rows are then left out.
     top : keep only the first ``top`` rows.
-    include_staff : count users linked to non-learner roles too.
+    roles : count users linked to a person enrolled with one of these roles (``None``:
+        every user); users the export cannot link to a person are always counted.
 
     Returns
     -------
     DataFrame sorted by notebook then position (own cells last), or by ``sort_by``:
     ``notebook``, ``cell`` (``"cell 7"``: the cell's place in the notebook, counting every
     cell from 1; or ``"own cells"``), ``executions``, ``learners``, ``failed``,
-    ``error_rate_pct`` (failed executions per 100), ``learners_failed`` (learners who
+    ``pct_error_rate`` (failed executions per 100), ``learners_failed`` (learners who
     had at least one error there), ``pct_gave_up`` (of those, the share who never ran
     the cell successfully afterwards), ``median_retries`` (executions after the first error up
     to the first success, among learners who got there), ``top_error`` (the most
@@ -671,13 +682,13 @@ def cell_summary(
         "executions": "int64",
         "learners": "int64",
         "failed": "int64",
-        "error_rate_pct": "float64",
+        "pct_error_rate": "float64",
         "learners_failed": "int64",
         "pct_gave_up": "float64",
         "median_retries": "float64",
         "top_error": "str",
     }
-    ex = _execs(_log(course, include_staff, notebooks))
+    ex = _execs(_log(course, roles, notebooks))
     if not len(ex):
         return empty_frame(list(columns), columns)
     if sort_by is not None and sort_by not in columns:
@@ -709,7 +720,7 @@ def cell_summary(
             "executions": executions.astype(np.int64),
             "learners": learners,
             "failed": failed.astype(np.int64),
-            "error_rate_pct": _pct(failed, executions),
+            "pct_error_rate": _pct(failed, executions),
             "learners_failed": learners_failed.astype(np.int64),
             "pct_gave_up": _pct(learners_failed - recovered, learners_failed),
             "median_retries": median_retries,
@@ -724,11 +735,11 @@ def cell_summary(
 
 
 def error_names(
-    course,
+    course: Course,
     *,
     by_notebook: bool = False,
     notebooks: Mapping[str, str] | None = None,
-    include_staff: bool = False,
+    roles: Sequence[str] | None = ("learner",),
 ) -> pd.DataFrame:
     """The names of the errors learners met (``NameError``, ``KeyError``...), most common first.
 
@@ -757,7 +768,7 @@ def error_names(
         "learners": "int64",
         "cells": "int64",
     }
-    ex = _execs(_log(course, include_staff, notebooks))
+    ex = _execs(_log(course, roles, notebooks))
     ex = ex.rows(~ex.success)
     if not len(ex):
         return empty_frame(cols, dtypes)
@@ -792,7 +803,7 @@ def error_names(
 
 
 def retries_until_success(
-    course, *, max_retries: int = 10, include_staff: bool = False
+    course: Course, *, max_retries: int = 10, roles: Sequence[str] | None = ("learner",)
 ) -> pd.DataFrame:
     """After a learner's first error on a cell: how many more runs until it worked?
 
@@ -810,7 +821,7 @@ def retries_until_success(
     labels = [str(i) for i in range(1, max_retries)] + [f"{max_retries}+", "never"]
     dtype = pd.CategoricalDtype(labels, ordered=True)
     columns = ["retries", "learner_cells", "pct"]
-    ex = _execs(_log(course, include_staff))
+    ex = _execs(_log(course, roles))
     if not len(ex):
         return empty_frame(columns, {"retries": dtype, "learner_cells": "int64", "pct": "float64"})
     n_nb = len(ex.notebooks)
@@ -853,11 +864,11 @@ def _by_notebook_and_all(
 
 
 def after_error(
-    course,
+    course: Course,
     *,
     soon_minutes: float = 5,
     notebooks: Mapping[str, str] | None = None,
-    include_staff: bool = False,
+    roles: Sequence[str] | None = ("learner",),
 ) -> pd.DataFrame:
     """What learners did right after a cell failed, in the same kernel session.
 
@@ -869,7 +880,8 @@ def after_error(
     ----------
     soon_minutes : a re-run within this many minutes counts as "soon".
     notebooks : mapping of notebook path → step, for the order of the notebooks.
-    include_staff : count users linked to non-learner roles too.
+    roles : count users linked to a person enrolled with one of these roles (``None``:
+        every user); users the export cannot link to a person are always counted.
 
     Returns
     -------
@@ -899,7 +911,7 @@ def after_error(
         "pct": "float64",
         "median_minutes": "float64",
     }
-    ex = _execs(_log(course, include_staff, notebooks))
+    ex = _execs(_log(course, roles, notebooks))
     ex = ex.rows(ex.session >= 0)
     if not len(ex) or ex.success.all():
         return empty_frame(list(columns), columns)
@@ -940,11 +952,11 @@ def after_error(
 
 
 def execution_order(
-    course,
+    course: Course,
     *,
     notebooks: Mapping[str, str] | None = None,
     min_learners: int = 5,
-    include_staff: bool = False,
+    roles: Sequence[str] | None = ("learner",),
 ) -> pd.DataFrame:
     """Do learners run a notebook's cells in order?
 
@@ -971,7 +983,7 @@ def execution_order(
         "learners": "int64",
         "pct_learners": "float64",
     }
-    ex = _execs(_log(course, include_staff, notebooks))
+    ex = _execs(_log(course, roles, notebooks))
     ex = ex.rows(ex.session >= 0)
     if not len(ex):
         return empty_frame(list(columns), columns)
@@ -1014,7 +1026,10 @@ def execution_order(
 
 
 def notebook_sessions(
-    course, *, notebooks: Mapping[str, str] | None = None, include_staff: bool = False
+    course: Course,
+    *,
+    notebooks: Mapping[str, str] | None = None,
+    roles: Sequence[str] | None = ("learner",),
 ) -> pd.DataFrame:
     """One row per kernel session (one sitting with a notebook), without who it was.
 
@@ -1041,7 +1056,7 @@ def notebook_sessions(
         "executed": "bool",
         "opened": "bool",
     }
-    log = _log(course, include_staff, notebooks)
+    log = _log(course, roles, notebooks)
     log = log.rows(log.notebook >= 0)
     sp = _session_spans(log)
     if not len(sp["notebook"]):
@@ -1072,24 +1087,25 @@ def notebook_sessions(
 
 
 def executions_by_day(
-    course,
+    course: Course,
     *,
-    tz: str = "UTC",
+    timezone: str = "UTC",
     notebooks: Mapping[str, str] | None = None,
-    include_staff: bool = False,
+    roles: Sequence[str] | None = ("learner",),
 ) -> pd.DataFrame:
     """Cell executions per day and notebook.
 
     Parameters
     ----------
-    tz : the time zone whose calendar days count (``course.config.timezone``).
+    timezone : the time zone whose calendar days count (``course.config.timezone``).
     notebooks : mapping of notebook path → step, for the order of the notebooks.
-    include_staff : count users linked to non-learner roles too.
+    roles : count users linked to a person enrolled with one of these roles (``None``:
+        every user); users the export cannot link to a person are always counted.
 
     Returns
     -------
     DataFrame sorted by notebook then date: ``notebook``, ``date`` (midnight, tz-naive, of
-    the day in ``tz``), ``executions``, ``learners``. Days without executions are left
+    the day in ``timezone``), ``executions``, ``learners``. Days without executions are left
     out.
     """
     columns = {
@@ -1098,10 +1114,10 @@ def executions_by_day(
         "executions": "int64",
         "learners": "int64",
     }
-    ex = _execs(_log(course, include_staff, notebooks))
+    ex = _execs(_log(course, roles, notebooks))
     if not len(ex):
         return empty_frame(list(columns), columns)
-    local = as_time(ex.time).dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
+    local = as_time(ex.time).dt.tz_convert(timezone).dt.tz_localize(None).dt.normalize()
     day = local.to_numpy().astype("datetime64[D]").astype(np.int64)
     d0 = int(day.min())
     nd = int(day.max()) - d0 + 1
@@ -1121,7 +1137,7 @@ def executions_by_day(
 
 
 def _first_visits(
-    course, log: _Log, notebooks: Mapping[str, str] | None
+    course: Course, log: _Log, notebooks: Mapping[str, str] | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per execution: int64 ns of the learner's first visit of the notebook's step.
 
@@ -1149,12 +1165,12 @@ def _first_visits(
 
 
 def follow_along(
-    course,
+    course: Course,
     *,
     notebooks: Mapping[str, str] | None = None,
     window_minutes: float = 30,
-    tz: str = "UTC",
-    include_staff: bool = False,
+    timezone: str = "UTC",
+    roles: Sequence[str] | None = ("learner",),
 ) -> pd.DataFrame:
     """When learners first ran a notebook's cells, against their first visit of its step.
 
@@ -1181,7 +1197,7 @@ def follow_along(
         "learners": "int64",
         "pct": "float64",
     }
-    ex = _execs(_log(course, include_staff, notebooks))
+    ex = _execs(_log(course, roles, notebooks))
     if not len(ex) or not notebooks:
         return empty_frame(list(columns), columns)
     linked, visit = _first_visits(course, ex, notebooks)
@@ -1196,8 +1212,8 @@ def follow_along(
     t, v, nb = ex.time[first], visit[first], ex.notebook[first]
     never = v == NAT
     delta = (t - v) / _NS_MIN
-    tloc = as_time(t).dt.tz_convert(tz).dt.date.to_numpy()
-    vloc = as_time(np.where(never, t, v)).dt.tz_convert(tz).dt.date.to_numpy()
+    tloc = as_time(t).dt.tz_convert(timezone).dt.date.to_numpy()
+    vloc = as_time(np.where(never, t, v)).dt.tz_convert(timezone).dt.date.to_numpy()
     same_day = tloc == vloc
     timing = np.select(
         [never, delta < 0, delta <= window_minutes, same_day],
@@ -1220,13 +1236,13 @@ def follow_along(
 
 
 def follow_along_times(
-    course,
+    course: Course,
     *,
     notebooks: Mapping[str, str] | None = None,
     bin_minutes: float = 5,
     before_minutes: float = 60,
     after_minutes: float = 180,
-    include_staff: bool = False,
+    roles: Sequence[str] | None = ("learner",),
 ) -> pd.DataFrame:
     """Cell executions in time around each learner's first visit of the notebook's step.
 
@@ -1250,7 +1266,7 @@ def follow_along_times(
         "executions": "int64",
         "learners": "int64",
     }
-    ex = _execs(_log(course, include_staff, notebooks))
+    ex = _execs(_log(course, roles, notebooks))
     if not len(ex) or not notebooks:
         return empty_frame(list(columns), columns)
     linked, visit = _first_visits(course, ex, notebooks)

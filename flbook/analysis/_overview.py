@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from ..exports import DATASETS
 
+if TYPE_CHECKING:
+    from flbook.store import Course
+
 __all__ = ["steps_per_week", "daily_records"]
 
 
-def steps_per_week(course) -> pd.DataFrame:
+def steps_per_week(course: Course) -> pd.DataFrame:
     """How many steps each study week has, with its first and last step.
 
     Returns
@@ -37,7 +42,7 @@ def steps_per_week(course) -> pd.DataFrame:
     return out
 
 
-def daily_records(course, *, datasets=None) -> pd.DataFrame:
+def daily_records(course: Course, *, datasets=None) -> pd.DataFrame:
     """Rows per day in each dated export, to see what period the export covers.
 
     Each dataset is dated by its main timestamp (enrolments by ``enrolled_at``, step

@@ -5,18 +5,22 @@ otherwise. Groups are those of :data:`~flbook.analysis.GROUPS` and their combina
 written with ``&`` (and), ``|`` (or) and ``~`` (not), e.g. ``"unenrolled & ~visited"``.
 
 Demographic tables are built to be shown as they are: a value held by fewer than
-``min_count`` learners is *suppressed* (its count is replaced by a label such as
+``min_learners`` learners is *suppressed* (its count is replaced by a label such as
 ``"<10"`` and its share left empty), so no small group of people can be picked out.
 """
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from ._groups import GROUPS, group_members, learner_flags
+from ._groups import GROUPS, Group, group_members, learner_flags
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "DEFAULT_POPULATIONS",
@@ -108,16 +112,16 @@ def describe_group(group: str) -> str:
     return " ".join(words).replace("( ", "(").replace(" )", ")")
 
 
-def _flags(course, roles) -> pd.DataFrame:
+def _flags(course: Course | pd.DataFrame, roles) -> pd.DataFrame:
     if isinstance(course, pd.DataFrame):
         return course
     return learner_flags(course, roles=roles)
 
 
 def population_summary(
-    course,
-    groups=None,
+    course: Course | pd.DataFrame,
     *,
+    groups=None,
     roles: tuple[str, ...] = ("learner",),
 ) -> pd.DataFrame:
     """How many learners are in each group, and what share of all enrolled learners that is.
@@ -155,7 +159,7 @@ def population_summary(
     ...     step_activity=pd.DataFrame({"learner_id": ["a", "b"], "step": ["1.1", "1.1"],
     ...         "first_visited_at": ["2024-02-05 10:00:00"] * 2,
     ...         "last_completed_at": ["2024-02-05 10:05:00", None]}))
-    >>> population_summary(course, ["enrolled", "visited", "visited & ~completed",
+    >>> population_summary(course, groups=["enrolled", "visited", "visited & ~completed",
     ...                             "unenrolled & ~visited"])[["group", "learners", "pct_of_enrolled"]]
                        group  learners  pct_of_enrolled
     0               enrolled         4            100.0
@@ -187,7 +191,7 @@ def population_summary(
     )
 
 
-def headline_summary(course, *, roles: tuple[str, ...] = ("learner",)) -> str:
+def headline_summary(course: Course, *, roles: tuple[str, ...] = ("learner",)) -> str:
     """A short paragraph of the headline numbers, written from the data.
 
     Prose lives in :mod:`flbook.findings`; this is
@@ -212,11 +216,11 @@ def _value_order(labels: pd.Series) -> np.ndarray:
 
 
 def demographics(
-    course,
+    course: Course,
     column: str,
     *,
-    min_count: int = 10,
-    group: str = "enrolled",
+    min_learners: int = 10,
+    group: Group = "enrolled",
     sort: str = "auto",
     roles: tuple[str, ...] = ("learner",),
 ) -> pd.DataFrame:
@@ -227,7 +231,7 @@ def demographics(
     learners who did not answer are counted under ``"Unknown"`` (``"--"`` in
     ``detected_country``, and missing values, count as ``"Unknown"`` too).
 
-    Privacy: a value held by fewer than ``min_count`` learners (but at least one) is
+    Privacy: a value held by fewer than ``min_learners`` learners (but at least one) is
     *suppressed*: its label says ``"<10"`` and its shares are empty. When just one
     known value would be suppressed, the smallest other known value is hidden too
     (labelled ``"hidden"``), so the suppressed count cannot be worked out by
@@ -239,8 +243,9 @@ def demographics(
     course : a :class:`~flbook.store.Course`.
     column : one of :data:`DEMOGRAPHIC_COLUMNS` (``"gender"``, ``"country"``,
         ``"age_range"``, ...).
-    min_count : smallest count shown.
-    group : the learners described (any :func:`~flbook.analysis.group_members` expression).
+    min_learners : smallest count shown.
+    group : the learners described (a :data:`~flbook.analysis.Group`: a group expression,
+        a collection of ids, or ``None`` for everyone enrolled with one of ``roles``).
     sort : ``"learners"`` (largest first), ``"value"`` (alphabetical; age ranges in age
         order), or ``"auto"`` (``"value"`` for ``age_range``, else ``"learners"``).
         Suppressed values come after the shown ones, alphabetically (so their order
@@ -254,7 +259,7 @@ def demographics(
 
         - ``<column>``: the value (e.g. ``"GB"``, ``"26-35"``, ``"Unknown"``);
         - ``learners_label``: the count as text with thousands separators, or ``"<10"``
-          (fewer than ``min_count``), or ``"hidden"`` (hidden to protect a suppressed value);
+          (fewer than ``min_learners``), or ``"hidden"`` (hidden to protect a suppressed value);
         - ``pct``: percentage of the group's learners (empty when suppressed);
         - ``pct_of_known``: percentage of those who answered (empty for ``"Unknown"``
           and when suppressed);
@@ -269,7 +274,7 @@ def demographics(
     ...     "enrolled_at": ["2024-02-01 10:00:00"] * 30,
     ...     "gender": ["female"] * 12 + ["male"] * 9 + ["nonbinary"] * 2 + ["other"] * 2
     ...               + ["Unknown"] * 5}))
-    >>> demographics(course, "gender", min_count=5)
+    >>> demographics(course, "gender", min_learners=5)
           gender learners_label        pct  pct_of_known  suppressed
     0     female             12  40.000000          48.0       False
     1       male              9  30.000000          36.0       False
@@ -283,13 +288,15 @@ def demographics(
         )
     if sort not in ("auto", "learners", "value"):
         raise ValueError(f"sort must be 'auto', 'learners' or 'value', got {sort!r}")
-    if min_count < 1:
-        raise ValueError("min_count must be at least 1")
+    if min_learners < 1:
+        raise ValueError("min_learners must be at least 1")
     enr = course.table("enrolments", ["learner_id", "role", column])
     enr = enr[enr["role"].astype("object").isin(roles)]
-    if group != "enrolled":
+    if isinstance(group, str) and group != "enrolled":
         members = group_members(learner_flags(course, roles=roles), group)
         enr = enr[enr["learner_id"].astype("object").isin(members)]
+    elif group is not None and not isinstance(group, str):  # a collection of ids
+        enr = enr[enr["learner_id"].astype("object").isin(list(group))]
     columns = [column, "learners_label", "pct", "pct_of_known", "suppressed"]
     if enr.empty:
         return pd.DataFrame(
@@ -308,7 +315,7 @@ def demographics(
     unknown = (table[column] == "Unknown").to_numpy()
     total = int(table["n"].sum())
     known_total = int(table.loc[~unknown, "n"].sum())
-    small = (table["n"] < min_count).to_numpy()
+    small = (table["n"] < min_learners).to_numpy()
     # complementary suppression: never hide exactly one known value
     extra = np.zeros(len(table), dtype=bool)
     if (small & ~unknown).sum() == 1:
@@ -321,7 +328,7 @@ def demographics(
         learners_label=np.where(
             shown,
             table["n"].map("{:,}".format).astype("object"),
-            np.where(extra, "hidden", f"<{min_count:,}"),
+            np.where(extra, "hidden", f"<{min_learners:,}"),
         ),
         pct=np.where(shown, table["n"] * 100.0 / total, np.nan),
         pct_of_known=np.where(
@@ -349,9 +356,9 @@ def demographics(
 
 
 def demographics_known(
-    course,
-    columns=None,
+    course: Course,
     *,
+    columns=None,
     roles: tuple[str, ...] = ("learner",),
 ) -> pd.DataFrame:
     """How many learners answered each demographic question (known) and how many did not.
@@ -380,7 +387,7 @@ def demographics_known(
     ...     "learner_id": ["a", "b", "c", "d"], "role": ["learner"] * 4,
     ...     "enrolled_at": ["2024-02-01 10:00:00"] * 4,
     ...     "gender": ["female", "Unknown", "male", "Unknown"]}))
-    >>> demographics_known(course, ["gender", "country"])
+    >>> demographics_known(course, columns=["gender", "country"])
         column  known  unknown  pct_known
     0   gender      2        2       50.0
     1  country      0        4        0.0

@@ -21,12 +21,17 @@ accepts) to count only those learners.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from ._groups import group_members
+from ._groups import Group
+from ._steps import group_mask
 from .arrays import person_codes
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "with_attempts",
@@ -229,7 +234,7 @@ class _Answers:
         return self.q[starts], counts, self.correct[starts], ever
 
 
-def _answers(course, group: str | None = None) -> _Answers:
+def _answers(course: Course, group: Group = None) -> _Answers:
     """A course's answers as codes, built once per group and shared (read-only)."""
     if not hasattr(course, "derived"):
         return _build_answers(course, group)
@@ -241,17 +246,14 @@ def _answers(course, group: str | None = None) -> _Answers:
                 value.flags.writeable = False
         return a
 
-    return course.derived(("answers", group), build)
+    key = group if group is None or isinstance(group, str) else tuple(sorted(map(str, group)))
+    return course.derived(("answers", key), build)
 
 
-def _build_answers(course, group: str | None) -> _Answers:
+def _build_answers(course: Course, group: Group) -> _Answers:
     qr = course.table("question-response", _COLUMNS)
     if group is not None and len(qr):
-        members = group_members(course, group)
-        people = course.people
-        mark = np.zeros(len(people) + 1, dtype=bool)
-        idx = people.get_indexer(members)
-        mark[idx[idx >= 0]] = True
+        mark = group_mask(course, group)
         codes = person_codes(course, qr["learner_id"])
         qr = qr[mark[codes]]
     quiz = qr["quiz_question"]
@@ -302,7 +304,7 @@ def _ever_correct_cells(a: _Answers) -> np.ndarray:
 # --------------------------------------------------------------------------- public
 
 
-def attempts_per_question(course, *, group: str | None = None) -> pd.DataFrame:
+def attempts_per_question(course: Course, *, group: Group = None) -> pd.DataFrame:
     """How many tries did each question take, and how many learners got it right?
 
     Parameters
@@ -349,7 +351,7 @@ def attempts_per_question(course, *, group: str | None = None) -> pd.DataFrame:
 
 
 def response_matrix(
-    course, *, attempt: int | None = None, group: str | None = None
+    course: Course, *, attempt: int | None = None, group: Group = None
 ) -> pd.DataFrame:
     """Which answers did learners choose for each question? (the data of the heatmap)
 
@@ -400,20 +402,20 @@ def response_matrix(
     )
 
 
-def nth_attempt_stats(course, n: int = 1, *, group: str | None = None) -> pd.DataFrame:
+def nth_attempt_stats(course: Course, *, attempt: int = 1, group: Group = None) -> pd.DataFrame:
     """At their n-th try (first, second, ...), how many learners got each question right?
 
     Parameters
     ----------
     course : the Course.
-    n : which try (1 = first answers, 2 = second tries of those who tried again, ...).
+    attempt : which try (1 = first answers, 2 = second tries of those who tried again, ...).
     group : count only these learners; default every answer.
 
     Returns
     -------
     DataFrame, one row per question answered in the course (in course order), also those
-    nobody tried ``n`` times:
-        ``quiz_question`` (ordered Categorical), ``attempt`` (= ``n``), ``learners``
+    nobody tried ``attempt`` times:
+        ``quiz_question`` (ordered Categorical), ``attempt`` (= ``attempt``), ``learners``
         (learners with an n-th try), ``correct``, ``incorrect`` (learners whose n-th try
         was right / wrong), ``pct_correct`` (% right; NaN when nobody tried).
 
@@ -426,18 +428,18 @@ def nth_attempt_stats(course, n: int = 1, *, group: str | None = None) -> pd.Dat
     ...     "response": ["1", "2", "2"], "correct": [False, True, True],
     ...     "submitted_at": ["2024-02-05 10:00:00", "2024-02-05 10:05:00",
     ...                      "2024-02-05 11:00:00"]}))
-    >>> nth_attempt_stats(c, 2)[["learners", "correct", "incorrect", "pct_correct"]]
+    >>> nth_attempt_stats(c, attempt=2)[["learners", "correct", "incorrect", "pct_correct"]]
        learners  correct  incorrect  pct_correct
     0         1        1          0        100.0
     """
     a = _answers(course, group)
-    at = a.attempt == n
+    at = a.attempt == attempt
     learners = np.bincount(a.q[at], minlength=a.nq)
     correct = np.bincount(a.q[at & a.correct], minlength=a.nq)
     return pd.DataFrame(
         {
             "quiz_question": _questions(a, np.arange(a.nq)),
-            "attempt": np.full(a.nq, n, dtype=np.int32),
+            "attempt": np.full(a.nq, attempt, dtype=np.int32),
             "learners": learners.astype(np.int64),
             "correct": correct.astype(np.int64),
             "incorrect": (learners - correct).astype(np.int64),
@@ -447,7 +449,7 @@ def nth_attempt_stats(course, n: int = 1, *, group: str | None = None) -> pd.Dat
 
 
 def question_probe(
-    course, *, question: str | None = None, group: str | None = None
+    course: Course, *, question: str | None = None, group: Group = None
 ) -> pd.DataFrame:
     """What did learners answer to one question, at their first try, second try, ...?
 
@@ -514,7 +516,7 @@ def question_probe(
     )
 
 
-def recovered_learners(course, *, group: str | None = None) -> pd.DataFrame:
+def recovered_learners(course: Course, *, group: Group = None) -> pd.DataFrame:
     """Of the learners who got a question wrong at first, how many later got it right?
 
     Parameters
@@ -561,7 +563,7 @@ def recovered_learners(course, *, group: str | None = None) -> pd.DataFrame:
     return out[answered].reset_index(drop=True)
 
 
-def first_answers(course, *, group: str | None = None) -> pd.DataFrame:
+def first_answers(course: Course, *, group: Group = None) -> pd.DataFrame:
     """Every learner's first answer to every question they answered (one row per pair).
 
     The shared input of item analysis (:func:`item_analysis`, :func:`rasch_fit`).
@@ -608,11 +610,11 @@ def first_answers(course, *, group: str | None = None) -> pd.DataFrame:
     )
 
 
-def answer_counts(course, *, group: str | None = None, max_answers: int = 15) -> pd.DataFrame:
+def answer_counts(course: Course, *, group: Group = None, top: int = 15) -> pd.DataFrame:
     """Per question, each answer's first tries, later tries and the learners behind them.
 
     The data of the quiz explorer (:func:`flbook.explore.explore_quiz`). Per question,
-    the ``max_answers`` most frequent answers are kept (ties go to the earlier answer),
+    the ``top`` most frequent answers are kept (ties go to the earlier answer),
     and so is every correct one; the others are added up in one row,
     :data:`OTHER_ANSWERS`. This keeps rare typed (cloze) answers out of the table.
 
@@ -620,7 +622,7 @@ def answer_counts(course, *, group: str | None = None, max_answers: int = 15) ->
     ----------
     course : the Course.
     group : count only these learners (e.g. ``"enrolled"``); default every answer.
-    max_answers : the most frequent answers kept per question.
+    top : the most frequent answers kept per question.
 
     Returns
     -------
@@ -658,7 +660,7 @@ def answer_counts(course, *, group: str | None = None, max_answers: int = 15) ->
     starts = np.r_[0, np.flatnonzero(np.diff(qc[by_count])) + 1]
     rank = np.empty(len(nz), dtype=np.int64)
     rank[by_count] = np.arange(len(nz)) - np.repeat(starts, np.diff(np.r_[starts, len(nz)]))
-    rare = (rank >= max_answers) & ~ok[nz]
+    rare = (rank >= top) & ~ok[nz]
     # rows: the kept answers, then one "other" row per question with rare answers
     kept = nz[~rare]
     other_q = np.unique(qc[rare])

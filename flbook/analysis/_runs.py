@@ -8,7 +8,7 @@ from :func:`flbook.predict.load_previous_runs`) and returns a long table with a
 
 Shares come with 95% Wilson score intervals; a difference between this run and the
 earlier runs pooled (:func:`run_differences`) comes with Newcombe's hybrid score
-interval (built from the two Wilson intervals). Counts under ``min_count`` (10) are
+interval (built from the two Wilson intervals). Counts under ``min_learners`` (10) are
 never shown: their shares are left empty. The sentences about the differences are
 written by the findings layer (:func:`flbook.findings.run_findings`).
 """
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,9 @@ from ._groups import learner_flags
 from ._newer import sentiment_by_week
 from ._quiz import nth_attempt_stats
 from ._steps import step_funnel
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "RUN_MEASURES",
@@ -108,7 +112,7 @@ def difference_interval(
     return d, low, high
 
 
-def _runs(course, previous: Sequence) -> list[tuple[str, bool, object]]:
+def _runs(course: Course, previous: Sequence) -> list[tuple[str, bool, object]]:
     out = []
     for i, c in enumerate([course, *previous]):
         cfg = c.config
@@ -117,7 +121,7 @@ def _runs(course, previous: Sequence) -> list[tuple[str, bool, object]]:
     return out
 
 
-def run_labels(course, previous: Sequence = ()) -> pd.DataFrame:
+def run_labels(course: Course, previous: Sequence = ()) -> pd.DataFrame:
     """The runs compared: this run first, then the earlier runs in the order given.
 
     Returns
@@ -140,7 +144,7 @@ def run_labels(course, previous: Sequence = ()) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def step_alignment(course, previous: Sequence = ()) -> pd.DataFrame:
+def step_alignment(course: Course, previous: Sequence = ()) -> pd.DataFrame:
     """Which steps each run has, matched by study week and step number.
 
     Returns
@@ -162,7 +166,7 @@ def step_alignment(course, previous: Sequence = ()) -> pd.DataFrame:
     return out
 
 
-def step_differences(course, previous: Sequence = ()) -> list[str]:
+def step_differences(course: Course, previous: Sequence = ()) -> list[str]:
     """How the step lists differ, in sentences (empty when every run has the same steps).
 
     Examples
@@ -207,7 +211,7 @@ def _list(steps: list[str], most: int = 6) -> str:
     return ", ".join(steps[:most]) + (f" and {len(steps) - most} more" if len(steps) > most else "")
 
 
-def enrolment_curves(course, previous: Sequence = ()) -> pd.DataFrame:
+def enrolment_curves(course: Course, previous: Sequence = ()) -> pd.DataFrame:
     """Running total of learners enrolled, by day counted from each run's start.
 
     Returns
@@ -256,18 +260,18 @@ def enrolment_curves(course, previous: Sequence = ()) -> pd.DataFrame:
 
 
 def _per_run(
-    course,
+    course: Course,
     previous: Sequence,
     table: Callable[[object], pd.DataFrame | None],
     columns: list[str],
     k: str,
     n: str,
     count: str,
-    min_count: int,
+    min_learners: int,
 ) -> pd.DataFrame:
     """One recipe run by run: ``table(run)`` gives a run's rows with a count of
     successes ``k`` out of ``n``; each row gets the share ``pct`` and its 95% Wilson
-    interval, ``run`` and ``current`` go first, and shares of fewer than ``min_count``
+    interval, ``run`` and ``current`` go first, and shares of fewer than ``min_learners``
     (``count`` column) are emptied. ``columns`` names the columns of the empty result.
     """
     frames = []
@@ -285,10 +289,10 @@ def _per_run(
         frames.append(f)
     if not frames:
         return _empty_long(columns)
-    return _hide_small(pd.concat(frames, ignore_index=True), count, min_count)
+    return _hide_small(pd.concat(frames, ignore_index=True), count, min_learners)
 
 
-def run_funnels(course, previous: Sequence = (), *, min_count: int = 10) -> pd.DataFrame:
+def run_funnels(course: Course, previous: Sequence = (), *, min_learners: int = 10) -> pd.DataFrame:
     """Each run's step funnel: of its starters (visited the first step), who visited each step.
 
     Steps are matched by label across runs; the first step of *this* run defines the
@@ -299,7 +303,7 @@ def run_funnels(course, previous: Sequence = (), *, min_count: int = 10) -> pd.D
     DataFrame with ``run``, ``current``, ``step`` (str), ``starters``, ``learners``
     (starters who visited the step), ``pct`` (of starters), ``ci_low``, ``ci_high``
     (95% Wilson interval). ``pct`` and the interval are empty when fewer than
-    ``min_count`` learners are counted.
+    ``min_learners`` learners are counted.
     """
     first = str(course.steps["step"].iloc[0]) if len(course.steps) else None
 
@@ -319,7 +323,7 @@ def run_funnels(course, previous: Sequence = (), *, min_count: int = 10) -> pd.D
 
     columns = ["step", "starters", "learners", "pct", "ci_low", "ci_high"]
     return _per_run(
-        course, previous, funnel, columns, "learners", "starters", "learners", min_count
+        course, previous, funnel, columns, "learners", "starters", "learners", min_learners
     )
 
 
@@ -332,21 +336,21 @@ def _empty_long(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def _hide_small(frame: pd.DataFrame, count: str, min_count: int) -> pd.DataFrame:
-    small = frame[count] < min_count
+def _hide_small(frame: pd.DataFrame, count: str, min_learners: int) -> pd.DataFrame:
+    small = frame[count] < min_learners
     for col in ("pct", "ci_low", "ci_high"):
         frame[col] = frame[col].where(~small)
     return frame
 
 
-def run_shares(course, previous: Sequence = (), *, min_count: int = 10) -> pd.DataFrame:
+def run_shares(course: Course, previous: Sequence = (), *, min_learners: int = 10) -> pd.DataFrame:
     """Visited, completed, fully participated and purchased shares of each run's learners.
 
     Returns
     -------
     DataFrame, one row per run and measure: ``run``, ``current``, ``measure`` (a key of
     :data:`RUN_MEASURES`), ``enrolled`` (learners), ``learners`` (in the measure),
-    ``pct``, ``ci_low``, ``ci_high`` (95% Wilson interval; empty under ``min_count``).
+    ``pct``, ``ci_low``, ``ci_high`` (95% Wilson interval; empty under ``min_learners``).
     """
 
     def shares(c) -> pd.DataFrame:
@@ -362,11 +366,13 @@ def run_shares(course, previous: Sequence = (), *, min_count: int = 10) -> pd.Da
 
     columns = ["measure", "enrolled", "learners", "pct", "ci_low", "ci_high"]
     return _per_run(
-        course, previous, shares, columns, "learners", "enrolled", "learners", min_count
+        course, previous, shares, columns, "learners", "enrolled", "learners", min_learners
     )
 
 
-def first_try_by_run(course, previous: Sequence = (), *, min_count: int = 10) -> pd.DataFrame:
+def first_try_by_run(
+    course: Course, previous: Sequence = (), *, min_learners: int = 10
+) -> pd.DataFrame:
     """Share of learners right at their first try, per question and run.
 
     Questions are matched by their number (``week.step.question``).
@@ -375,11 +381,11 @@ def first_try_by_run(course, previous: Sequence = (), *, min_count: int = 10) ->
     -------
     DataFrame with ``run``, ``current``, ``quiz_question`` (str), ``learners`` (with a
     first try), ``correct``, ``pct`` (% right), ``ci_low``, ``ci_high``; the share is
-    empty when fewer than ``min_count`` learners answered.
+    empty when fewer than ``min_learners`` learners answered.
     """
 
     def first_try(c) -> pd.DataFrame:
-        s = nth_attempt_stats(c, 1)
+        s = nth_attempt_stats(c, attempt=1)
         s = s[s["learners"] > 0]
         return pd.DataFrame(
             {
@@ -391,18 +397,20 @@ def first_try_by_run(course, previous: Sequence = (), *, min_count: int = 10) ->
 
     columns = ["quiz_question", "learners", "correct", "pct", "ci_low", "ci_high"]
     return _per_run(
-        course, previous, first_try, columns, "correct", "learners", "learners", min_count
+        course, previous, first_try, columns, "correct", "learners", "learners", min_learners
     )
 
 
-def sentiment_by_run(course, previous: Sequence = (), *, min_count: int = 10) -> pd.DataFrame:
+def sentiment_by_run(
+    course: Course, previous: Sequence = (), *, min_learners: int = 10
+) -> pd.DataFrame:
     """Share of each week's sentiment answers that were "good", per run.
 
     Returns
     -------
     DataFrame with ``run``, ``current``, ``week_number``, ``responses`` (answers that
     week), ``good``, ``pct`` (% good), ``ci_low``, ``ci_high``; empty share when the
-    week has fewer than ``min_count`` answers.
+    week has fewer than ``min_learners`` answers.
     """
 
     def weekly(c) -> pd.DataFrame | None:
@@ -420,29 +428,31 @@ def sentiment_by_run(course, previous: Sequence = (), *, min_count: int = 10) ->
         )
 
     columns = ["week_number", "responses", "good", "pct", "ci_low", "ci_high"]
-    return _per_run(course, previous, weekly, columns, "good", "responses", "responses", min_count)
+    return _per_run(
+        course, previous, weekly, columns, "good", "responses", "responses", min_learners
+    )
 
 
 def run_differences(
-    frame: pd.DataFrame, key: str, k: str, n: str, *, min_count: int = 10
+    frame: pd.DataFrame, key: str, k: str, n: str, *, min_learners: int = 10
 ) -> pd.DataFrame:
     """This run against the earlier runs pooled, per ``key``: difference and interval.
 
     Parameters
     ----------
     frame : a long table of :func:`run_shares`, :func:`run_funnels`,
-        :func:`first_try_by_run` or :func:`sentiment_by_run` (built with ``min_count=0``).
+        :func:`first_try_by_run` or :func:`sentiment_by_run` (built with ``min_learners=0``).
     key : the column compared on (``"measure"``, ``"step"``, ``"quiz_question"``,
         ``"week_number"``).
     k, n : the columns of successes and of trials.
-    min_count : rows are kept only when successes and failures are each at least this
+    min_learners : rows are kept only when successes and failures are each at least this
         many, in this run and in the earlier runs pooled.
 
     Returns
     -------
     DataFrame indexed by ``key``: the counts (``{k}_this``, ``{n}_this``,
     ``{k}_earlier``, ``{n}_earlier``), ``runs`` (earlier runs that have it),
-    ``this_pct``, ``earlier_pct``, ``difference`` (points, this minus earlier) and its
+    ``pct_this``, ``pct_earlier``, ``difference`` (points, this minus earlier) and its
     95% Newcombe interval ``low``, ``high``.
     """
     cur = frame[frame["current"]].groupby(key, sort=False)[[k, n]].sum()
@@ -451,18 +461,18 @@ def run_differences(
     old = old.groupby(key, sort=False)[[k, n]].sum()
     both = cur.add_suffix("_this").join(old.add_suffix("_earlier"), how="inner")
     both = both[
-        (both[f"{k}_this"] >= min_count)
-        & (both[f"{k}_earlier"] >= min_count)
-        & (both[f"{n}_this"] - both[f"{k}_this"] >= min_count)
-        & (both[f"{n}_earlier"] - both[f"{k}_earlier"] >= min_count)
+        (both[f"{k}_this"] >= min_learners)
+        & (both[f"{k}_earlier"] >= min_learners)
+        & (both[f"{n}_this"] - both[f"{k}_this"] >= min_learners)
+        & (both[f"{n}_earlier"] - both[f"{k}_earlier"] >= min_learners)
     ]
     d, lo, hi = difference_interval(
         both[f"{k}_this"], both[f"{n}_this"], both[f"{k}_earlier"], both[f"{n}_earlier"]
     )
     return both.assign(
         runs=runs.reindex(both.index).to_numpy(),
-        this_pct=both[f"{k}_this"] / both[f"{n}_this"] * 100,
-        earlier_pct=both[f"{k}_earlier"] / both[f"{n}_earlier"] * 100,
+        pct_this=both[f"{k}_this"] / both[f"{n}_this"] * 100,
+        pct_earlier=both[f"{k}_earlier"] / both[f"{n}_earlier"] * 100,
         difference=d,
         low=lo,
         high=hi,
@@ -470,7 +480,7 @@ def run_differences(
 
 
 def run_findings(
-    course, previous: Sequence = (), *, top: int = 3, min_count: int = 10
+    course: Course, previous: Sequence = (), *, top: int = 3, min_learners: int = 10
 ) -> list[str]:
     """Findings in words: where this run differs most from its earlier runs pooled.
 
@@ -484,4 +494,4 @@ def run_findings(
     """
     from ..findings import run_findings as _found
 
-    return [f.text for f in _found(course, previous, top=top, min_count=min_count)]
+    return [f.text for f in _found(course, previous, top=top, min_learners=min_learners)]

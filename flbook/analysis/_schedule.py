@@ -2,21 +2,26 @@
 
 Counts of activity by day of week and hour of day, for planning when moderators and
 educators should be on hand. Times are converted to the chosen time zone *before*
-the day and hour are read off (``tz="Europe/London"`` follows British summer time).
+the day and hour are read off (``timezone="Europe/London"`` follows British summer time).
 The counts add up every week of the data, so the first, busiest weeks weigh most.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ._events import EVENT_SOURCES, event_times
+from ._groups import Group
 from ._sessions import role_mask
-from ._steps import Group, group_mask
+from ._steps import group_mask
 from .arrays import empty_frame
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "WEEKDAYS",
@@ -40,19 +45,19 @@ def _day_dtype() -> pd.CategoricalDtype:
     return pd.CategoricalDtype(list(WEEKDAYS), ordered=True)
 
 
-def _local_ns(ns: np.ndarray, tz: str) -> np.ndarray:
-    """UTC nanoseconds → wall-clock nanoseconds in ``tz`` (same number for UTC)."""
-    if tz in ("UTC", "utc", "Etc/UTC") or len(ns) == 0:
+def _local_ns(ns: np.ndarray, timezone: str) -> np.ndarray:
+    """UTC nanoseconds → wall-clock nanoseconds in ``timezone`` (same number for UTC)."""
+    if timezone in ("UTC", "utc", "Etc/UTC") or len(ns) == 0:
         return ns
-    idx = pd.DatetimeIndex(ns.view("M8[ns]")).tz_localize("UTC").tz_convert(tz)
+    idx = pd.DatetimeIndex(ns.view("M8[ns]")).tz_localize("UTC").tz_convert(timezone)
     return np.asarray(idx.tz_localize(None).asi8)
 
 
 def activity_by_hour(
-    course,
+    course: Course,
     *,
     events: Sequence[str] = ("visited", "completed", "commented", "answered"),
-    tz: str = "UTC",
+    timezone: str = "UTC",
     roles: Sequence[str] | None = ("learner",),
 ) -> pd.DataFrame:
     """How much activity falls in each hour of each day of the week.
@@ -65,7 +70,7 @@ def activity_by_hour(
     events : sequence of str
         Event types to count, from :data:`EVENTS` (default: step visits, step
         completions, comments, quiz answers).
-    tz : str
+    timezone : str
         Time zone the day and hour are read in (an IANA name such as
         ``"Europe/London"``; a course's setting is ``course.config.timezone``).
     roles : tuple of str or None
@@ -77,7 +82,7 @@ def activity_by_hour(
     DataFrame with 7 × 24 rows per event type (every day and hour, zeros included):
     ``event`` (Categorical in the order given), ``day_of_week`` (ordered Categorical
     Mon … Sun), ``hour`` (0–23, start of the hour), ``count`` (events). Empty when
-    there is no activity at all. ``attrs["tz"]`` records the time zone.
+    there is no activity at all. ``attrs["timezone"]`` records the time zone.
 
     Examples
     --------
@@ -101,7 +106,7 @@ def activity_by_hour(
     counts = []
     for event in events:  # a handful of event types
         _, ns = event_times(course, event, mask)
-        local = _local_ns(ns, tz)
+        local = _local_ns(ns, timezone)
         hour = (local // _NS_PER_HOUR) % 24
         dow = (local // _NS_PER_DAY + 3) % 7  # 1970-01-01 was a Thursday (Mon = 0)
         counts.append(np.bincount(dow * 24 + hour, minlength=168))
@@ -128,14 +133,14 @@ def activity_by_hour(
                 "count": total.astype(np.int64),
             }
         )
-    out.attrs["tz"] = tz
+    out.attrs["timezone"] = timezone
     return out
 
 
-def _activity(data, events, tz) -> pd.DataFrame:
+def _activity(data, events, timezone) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):
         return data
-    kwargs = {"tz": tz}
+    kwargs = {"timezone": timezone}
     if events is not None:
         kwargs["events"] = events
     return activity_by_hour(data, **kwargs)
@@ -153,7 +158,7 @@ def _summary(activity: pd.DataFrame, by: str, dtype) -> pd.DataFrame:
         totals = out.groupby("event", observed=True)["count"].transform("sum").to_numpy()
         out["count"] = out["count"].astype(np.int64)
         out["pct"] = np.where(totals > 0, 100.0 * out["count"] / np.maximum(totals, 1), 0.0)
-    out.attrs["tz"] = activity.attrs.get("tz", "UTC")
+    out.attrs["timezone"] = activity.attrs.get("timezone", "UTC")
     return out
 
 
@@ -161,7 +166,7 @@ def hourly_summary(
     activity_or_course,
     *,
     events: Sequence[str] | None = None,
-    tz: str = "UTC",
+    timezone: str = "UTC",
 ) -> pd.DataFrame:
     """Activity by hour of day, all days together.
 
@@ -169,21 +174,21 @@ def hourly_summary(
     ----------
     activity_or_course : DataFrame or Course
         The output of :func:`activity_by_hour`, or a course (then ``events`` and
-        ``tz`` are passed to it).
+        ``timezone`` are passed to it).
 
     Returns
     -------
     DataFrame, one row per event type and hour: ``event``, ``hour`` (0–23), ``count``,
     ``pct`` (share of that event type's activity falling in the hour, %).
     """
-    return _summary(_activity(activity_or_course, events, tz), "hour", "int64")
+    return _summary(_activity(activity_or_course, events, timezone), "hour", "int64")
 
 
 def weekday_summary(
     activity_or_course,
     *,
     events: Sequence[str] | None = None,
-    tz: str = "UTC",
+    timezone: str = "UTC",
 ) -> pd.DataFrame:
     """Activity by day of week, all hours together.
 
@@ -192,7 +197,7 @@ def weekday_summary(
     DataFrame, one row per event type and day: ``event``, ``day_of_week`` (Mon … Sun),
     ``count``, ``pct`` (share of that event type's activity falling on the day, %).
     """
-    return _summary(_activity(activity_or_course, events, tz), "day_of_week", _day_dtype())
+    return _summary(_activity(activity_or_course, events, timezone), "day_of_week", _day_dtype())
 
 
 def peak_hours(activity: pd.DataFrame, *, event: str = "commented", top: int = 10) -> pd.DataFrame:
@@ -228,11 +233,11 @@ DAILY_EVENTS: tuple[str, ...] = (
 
 
 def daily_activity(
-    course,
+    course: Course,
     *,
     events: Sequence[str] = DAILY_EVENTS,
     group: Group = "enrolled",
-    tz: str = "UTC",
+    timezone: str = "UTC",
 ) -> pd.DataFrame:
     """How much of each kind of activity happened on each day of the run?
 
@@ -244,15 +249,15 @@ def daily_activity(
         comments, quiz answers).
     group : count only these learners (a group name, a collection of ids, or ``None``
         for everybody, course team included); default ``"enrolled"`` (role learner).
-    tz : the time zone the days are read in.
+    timezone : the time zone the days are read in.
 
     Returns
     -------
     DataFrame, one row per event type and day (event types in the order given, every
     day from the first to the last day with any of them, zeros included): ``event``
-    (Categorical), ``date`` (the day, midnight in ``tz``, time-zone naive), ``count``
+    (Categorical), ``date`` (the day, midnight in ``timezone``, time-zone naive), ``count``
     (events), ``learners`` (distinct people behind them). Empty when nothing
-    happened. ``attrs["tz"]`` records the time zone.
+    happened. ``attrs["timezone"]`` records the time zone.
 
     Examples
     --------
@@ -276,7 +281,7 @@ def daily_activity(
         raise ValueError(f"unknown event type(s) {unknown}; known: {', '.join(EVENT_SOURCES)}")
     mask = group_mask(course, group)
     found = {e: event_times(course, e, mask) for e in events}  # a handful of event types
-    days = {e: _local_ns(ns, tz) // _NS_PER_DAY for e, (_, ns) in found.items()}
+    days = {e: _local_ns(ns, timezone) // _NS_PER_DAY for e, (_, ns) in found.items()}
     present = [d for d in days.values() if len(d)]
     if not present:
         out = empty_frame(
@@ -288,7 +293,7 @@ def daily_activity(
                 "learners": "int64",
             },
         )
-        out.attrs["tz"] = tz
+        out.attrs["timezone"] = timezone
         return out
     lo = min(int(d.min()) for d in present)
     n_days = max(int(d.max()) for d in present) - lo + 1
@@ -310,5 +315,5 @@ def daily_activity(
             "learners": np.concatenate(learners).astype(np.int64),
         }
     )
-    out.attrs["tz"] = tz
+    out.attrs["timezone"] = timezone
     return out

@@ -22,12 +22,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from ._groups import group_members, learner_flags, pick_learner, pseudonyms
+from ._groups import Group, group_members, learner_flags, pick_learner, pseudonyms
 from .arrays import NAT, as_time, empty_frame, ns
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "STEP_EVENTS",
@@ -81,7 +85,7 @@ _TRAJECTORY_COLUMNS = ["pseudonym", "time", "step", "session", "event"]
 # (shared with _events and _schedule)
 
 
-def role_mask(course, roles: Iterable[str] | None) -> np.ndarray | None:
+def role_mask(course: Course, roles: Iterable[str] | None) -> np.ndarray | None:
     """Boolean per person code (plus a trailing False for code -1): has one of ``roles``."""
     if roles is None:
         return None
@@ -93,7 +97,7 @@ def role_mask(course, roles: Iterable[str] | None) -> np.ndarray | None:
     return mask
 
 
-def ids_mask(course, learners) -> np.ndarray:
+def ids_mask(course: Course, learners) -> np.ndarray:
     """Boolean per person code for an iterable of ids or a learner-group expression."""
     if isinstance(learners, str):
         learners = group_members(course, learners)
@@ -225,14 +229,14 @@ def _step_events(
 def _sessionise_events(
     data,
     *,
-    gap_minutes: float,
+    session_gap_minutes: float,
     roles: Iterable[str] | None = ("learner",),
     only: np.ndarray | None = None,
 ) -> _Events:
     if only is None and not isinstance(data, pd.DataFrame) and hasattr(data, "derived"):
-        key = ("sessionise", float(gap_minutes), None if roles is None else tuple(roles))
-        return data.derived(key, lambda: _shared_events(data, gap_minutes, roles))
-    return _cut_sessions(data, gap_minutes, roles, only)
+        key = ("sessionise", float(session_gap_minutes), None if roles is None else tuple(roles))
+        return data.derived(key, lambda: _shared_events(data, session_gap_minutes, roles))
+    return _cut_sessions(data, session_gap_minutes, roles, only)
 
 
 _EVENT_ARRAYS = (
@@ -247,7 +251,7 @@ _EVENT_ARRAYS = (
 )
 
 
-def _shared_events(course, gap_minutes: float, roles) -> _Events:
+def _shared_events(course: Course, session_gap_minutes: float, roles) -> _Events:
     """A course's sessionised events, read-only: shared by every recipe of the process.
 
     With the course's own session gap and learners only (what most chapters ask for),
@@ -256,23 +260,27 @@ def _shared_events(course, gap_minutes: float, roles) -> _Events:
     config = getattr(course, "config", None)
     learners = roles is not None and tuple(roles) == ("learner",)
     usual = (
-        config is not None and learners and float(gap_minutes) == float(config.session_gap_minutes)
+        config is not None
+        and learners
+        and float(session_gap_minutes) == float(config.session_gap_minutes)
     )
     if config is not None and learners and not usual:
         # another gap: the events' order and the gaps between them do not depend on the
         # session gap, so only the session numbers are cut again, from the usual events
         # (chapter 11 compares three gaps: 8.7 s became about 1 s at 200,000 learners)
-        base = _sessionise_events(course, gap_minutes=config.session_gap_minutes, roles=roles)
-        new_session, session = _number_sessions(base.new_learner, base.gaps, gap_minutes)
+        base = _sessionise_events(
+            course, session_gap_minutes=config.session_gap_minutes, roles=roles
+        )
+        new_session, session = _number_sessions(base.new_learner, base.gaps, session_gap_minutes)
         ev = _Events(
             base.people, base.step_dtype, base.codes, base.steps, base.events, base.times,
             base.gaps, base.new_learner, new_session, session,
         )  # fmt: skip
     elif usual:
-        key = ("sessionised-events", float(gap_minutes), tuple(roles))
+        key = ("sessionised-events", float(session_gap_minutes), tuple(roles))
 
         def compute() -> pd.DataFrame:
-            ev = _cut_sessions(course, gap_minutes, roles, None)
+            ev = _cut_sessions(course, session_gap_minutes, roles, None)
             return pd.DataFrame({name: getattr(ev, name) for name in _EVENT_ARRAYS})
 
         table = course.derived(key, compute, stored=True)
@@ -282,13 +290,13 @@ def _shared_events(course, gap_minutes: float, roles) -> _Events:
             *(table[name].to_numpy() for name in _EVENT_ARRAYS),
         )
     else:
-        ev = _cut_sessions(course, gap_minutes, roles, None)
+        ev = _cut_sessions(course, session_gap_minutes, roles, None)
     for name in _EVENT_ARRAYS:
         getattr(ev, name).flags.writeable = False
     return ev
 
 
-def _cut_sessions(data, gap_minutes: float, roles, only) -> _Events:
+def _cut_sessions(data, session_gap_minutes: float, roles, only) -> _Events:
     people, step_dtype, codes, steps, events, times = _step_events(data, roles=roles, only=only)
     n_steps = max(len(step_dtype.categories), 1) + 1  # +1: code -1 (no step) shifted to 0
     order = person_time_order(codes, times, (steps.astype(np.int32) + 1, n_steps), (events, 2))
@@ -299,18 +307,18 @@ def _cut_sessions(data, gap_minutes: float, roles, only) -> _Events:
     gaps = np.zeros(n, dtype=np.int64)
     gaps[1:] = np.diff(times)
     gaps[new_learner] = 0
-    new_session, session = _number_sessions(new_learner, gaps, gap_minutes)
+    new_session, session = _number_sessions(new_learner, gaps, session_gap_minutes)
     return _Events(
         people, step_dtype, codes, steps, events, times, gaps, new_learner, new_session, session
     )
 
 
 def _number_sessions(
-    new_learner: np.ndarray, gaps: np.ndarray, gap_minutes: float
+    new_learner: np.ndarray, gaps: np.ndarray, session_gap_minutes: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """(new_session, session): where sessions start, and each event's session number
     (1, 2, ... within its learner), for events in person-time order."""
-    threshold = int(round(float(gap_minutes) * _NS_PER_MINUTE))
+    threshold = int(round(float(session_gap_minutes) * _NS_PER_MINUTE))
     new_session = new_learner | (gaps > threshold)
     overall = np.cumsum(new_session)
     if not len(overall):
@@ -325,8 +333,8 @@ def _event_dtype() -> pd.CategoricalDtype:
 
 
 def _sessions_frame(ev: _Events) -> pd.DataFrame:
-    gap_minutes = ev.gaps / _NS_PER_MINUTE
-    gap_minutes[ev.new_learner] = np.nan
+    session_gap_minutes = ev.gaps / _NS_PER_MINUTE
+    session_gap_minutes[ev.new_learner] = np.nan
     return pd.DataFrame(
         {
             "learner_id": pd.Categorical.from_codes(ev.codes, categories=ev.people, validate=False),
@@ -334,7 +342,7 @@ def _sessions_frame(ev: _Events) -> pd.DataFrame:
             "event": pd.Categorical.from_codes(ev.events, dtype=_event_dtype(), validate=False),
             "time": as_time(ev.times),
             "session": ev.session,
-            "gap_minutes": gap_minutes,
+            "session_gap_minutes": session_gap_minutes,
         }
     )
 
@@ -345,14 +353,14 @@ def _sessions_frame(ev: _Events) -> pd.DataFrame:
 def sessionise(
     course_or_step_activity,
     *,
-    gap_minutes: float = 65,
+    session_gap_minutes: float = 65,
     roles: Sequence[str] | None = ("learner",),
 ) -> pd.DataFrame:
     """Cut every learner's step events into study sessions (all learners at once).
 
     Answers: *when did each learner work on the course, and in how many sittings?*
     Step events are first visits (``first_visited_at``) and completions
-    (``last_completed_at``) of steps. A gap **longer** than ``gap_minutes`` between
+    (``last_completed_at``) of steps. A gap **longer** than ``session_gap_minutes`` between
     two events of the same learner starts a new session; a gap exactly equal to it
     does not.
 
@@ -361,7 +369,7 @@ def sessionise(
     course_or_step_activity : Course or DataFrame
         A course (only people with one of ``roles`` in the enrolments are used) or a
         step-activity table (every row is used).
-    gap_minutes : float
+    session_gap_minutes : float
         The session gap; a course's setting is ``course.config.session_gap_minutes``.
     roles : tuple of str or None
         With a course: the enrolment roles counted (default learners only; None: all).
@@ -377,7 +385,7 @@ def sessionise(
     - ``event``: ``"visited"`` or ``"completed"`` (Categorical).
     - ``time``: when (UTC).
     - ``session``: the learner's session number, from 1.
-    - ``gap_minutes``: minutes since the learner's previous event (NaN for the first).
+    - ``session_gap_minutes``: minutes since the learner's previous event (NaN for the first).
 
     Examples
     --------
@@ -392,7 +400,9 @@ def sessionise(
     1  1.2        1
     2  1.3        2
     """
-    ev = _sessionise_events(course_or_step_activity, gap_minutes=gap_minutes, roles=roles)
+    ev = _sessionise_events(
+        course_or_step_activity, session_gap_minutes=session_gap_minutes, roles=roles
+    )
     return _sessions_frame(ev)
 
 
@@ -437,15 +447,15 @@ def _per_learner(ev: _Events) -> pd.DataFrame:
 
 
 def learner_sessions(
-    course,
+    course: Course | pd.DataFrame,
     *,
-    gap_minutes: float = 65,
-    group: str | None = None,
+    session_gap_minutes: float = 65,
+    group: Group = None,
 ) -> pd.DataFrame:
     """Per learner: how many study sessions, how long in the course, how long studying.
 
     Answers: *how do learners pace themselves?* Built on :func:`sessionise` (a gap
-    longer than ``gap_minutes`` starts a new session). This is a learner-level table
+    longer than ``session_gap_minutes`` starts a new session). This is a learner-level table
     for analysis; charts should get :func:`session_distribution`,
     :func:`session_summary` or :func:`compare_groups` instead.
 
@@ -453,7 +463,7 @@ def learner_sessions(
     ----------
     course : Course or DataFrame
         A course (learners with role ``learner``) or a step-activity table.
-    gap_minutes : float
+    session_gap_minutes : float
         The session gap (``course.config.session_gap_minutes``).
     group : str, optional
         Only learners of this group (any expression :func:`group_members` accepts,
@@ -495,7 +505,7 @@ def learner_sessions(
         if isinstance(course, pd.DataFrame):
             raise ValueError("group= needs a course (learner groups come from its enrolments)")
         only = ids_mask(course, group)
-    ev = _sessionise_events(course, gap_minutes=gap_minutes, only=only)
+    ev = _sessionise_events(course, session_gap_minutes=session_gap_minutes, only=only)
     if len(ev) == 0:
         return empty_frame(_LEARNER_COLUMNS, _learner_dtypes(ev.people))
     return _per_learner(ev)
@@ -720,10 +730,10 @@ def session_distribution(
 
 
 def compare_groups(
-    course,
-    groups: Sequence[str] = ("fully_participated", "unenrolled"),
+    course: Course,
     *,
-    gap_minutes: float = 65,
+    groups: Sequence[str] = ("fully_participated", "unenrolled"),
+    session_gap_minutes: float = 65,
     measures: str | Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Session measures compared across learner groups (quartiles per group).
@@ -737,7 +747,7 @@ def compare_groups(
     course : Course
     groups : sequence of str
         Group expressions (see :data:`GROUPS` and :func:`group_members`).
-    gap_minutes : float
+    session_gap_minutes : float
         The session gap.
     measures : str or list of str, optional
         As in :func:`session_summary`.
@@ -765,7 +775,7 @@ def compare_groups(
     0  ~unenrolled  sessions         1     2.0
     1   unenrolled  sessions         1     1.0
     """
-    ls = learner_sessions(course, gap_minutes=gap_minutes)
+    ls = learner_sessions(course, session_gap_minutes=session_gap_minutes)
     if ls.empty:
         return session_summary(ls, measures=measures)
     flags = learner_flags(course)
@@ -776,18 +786,18 @@ def compare_groups(
 # --------------------------------------------------------------------------- one learner
 
 
-def pseudonym_salt(course) -> str:
+def pseudonym_salt(course: Course) -> str:
     """The salt of a course's pseudonyms: its file prefix (``stub``), empty without settings."""
     config = getattr(course, "config", None)
     return config.stub if config is not None else ""
 
 
 def learner_trajectory(
-    course,
+    course: Course,
     *,
     learner=None,
     seed: int = 0,
-    gap_minutes: float = 65,
+    session_gap_minutes: float = 65,
 ) -> pd.DataFrame:
     """One learner's path through the course: which step, when, in which session.
 
@@ -817,7 +827,7 @@ def learner_trajectory(
     [1, 2, 3]
     """
     if learner is None:
-        ev = _sessionise_events(course, gap_minutes=gap_minutes)
+        ev = _sessionise_events(course, session_gap_minutes=session_gap_minutes)
         if len(ev) == 0:
             return _empty_trajectory(ev.step_dtype)
         ends = np.append(np.flatnonzero(ev.new_learner)[1:], len(ev)) - 1
@@ -828,7 +838,7 @@ def learner_trajectory(
     only = np.zeros(len(course.people) + 1, dtype=bool)
     if pos >= 0:
         only[pos] = True
-    ev = _sessionise_events(course, gap_minutes=gap_minutes, roles=None, only=only)
+    ev = _sessionise_events(course, session_gap_minutes=session_gap_minutes, roles=None, only=only)
     if len(ev) == 0:
         return _empty_trajectory(ev.step_dtype)
     name = pseudonyms([learner], salt=pseudonym_salt(course)).iloc[0]

@@ -11,13 +11,13 @@ A course without any comment in scope gives an empty table with the documented c
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from ._groups import pseudonyms
+from ._groups import Group, pseudonyms
 from ._steps import (
-    Group,
     empty_steps,
     group_mask,
     pick_per_person,
@@ -26,6 +26,9 @@ from ._steps import (
     step_frame,
 )
 from .arrays import empty_frame, ns, person_codes
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "AUTHOR_TYPES",
@@ -57,7 +60,7 @@ _COLS = ["id", "author_id", "parent_id", "step", "timestamp", "likes"]
 # --------------------------------------------------------------------------- helpers
 
 
-def _comments(course, group: Group = None) -> pd.DataFrame:
+def _comments(course: Course, group: Group = None) -> pd.DataFrame:
     """The comments table without its text, limited to authors in ``group``."""
     c = course.table("comments", _COLS)
     if group is not None:
@@ -66,7 +69,7 @@ def _comments(course, group: Group = None) -> pd.DataFrame:
     return c
 
 
-def _team(course) -> pd.DataFrame:
+def _team(course: Course) -> pd.DataFrame:
     """Team members, one row per person: ``code`` (person code) and ``team_role`` (str).
 
     team-members may hold one row per role for the same person: every role is kept,
@@ -92,7 +95,7 @@ def _team(course) -> pd.DataFrame:
     )
 
 
-def _author_types(course) -> np.ndarray:
+def _author_types(course: Course) -> np.ndarray:
     """Author type code (0 learner, 1 educator, 2 other) per person code, plus a slot for -1."""
     n = len(course.people)
     kind = np.full(n + 1, 2, dtype=np.int8)
@@ -105,7 +108,7 @@ def _author_types(course) -> np.ndarray:
     return kind
 
 
-def _salt(course, salt: str | None) -> str:
+def _salt(course: Course, salt: str | None) -> str:
     if salt is not None:
         return salt
     return course.config.stub if course.config is not None else ""
@@ -122,7 +125,7 @@ def _likes(c: pd.DataFrame) -> np.ndarray:
 # --------------------------------------------------------------------------- first comment
 
 
-def first_comment_steps(course, *, group: Group = "enrolled") -> pd.DataFrame:
+def first_comment_steps(course: Course, *, group: Group = "enrolled") -> pd.DataFrame:
     """Where do learners start talking? The step of each learner's first comment.
 
     For every learner in ``group`` who posted at least one comment or reply, the step
@@ -188,7 +191,7 @@ _BY = (None, "author_type", "team_role", "educator", "group", "week")
 
 
 def comments_over_time(
-    course,
+    course: Course,
     *,
     by: str | None = None,
     freq: str = "h",
@@ -327,7 +330,7 @@ def comments_over_time(
 # --------------------------------------------------------------------------- kinds
 
 
-def comment_kinds(course, *, per_step: bool = True, group: Group = None) -> pd.DataFrame:
+def comment_kinds(course: Course, *, per_step: bool = True, group: Group = None) -> pd.DataFrame:
     """Conversation or monologue? Top-level comments versus replies.
 
     Parameters
@@ -392,7 +395,7 @@ def comment_kinds(course, *, per_step: bool = True, group: Group = None) -> pd.D
 # --------------------------------------------------------------------------- likes
 
 
-def _by_columns(course, c: pd.DataFrame, by: Iterable[str]) -> dict[str, pd.Categorical]:
+def _by_columns(course: Course, c: pd.DataFrame, by: Iterable[str]) -> dict[str, pd.Categorical]:
     cols = {}
     for name in by:
         if name == "kind":
@@ -419,7 +422,7 @@ _LIKES_SUMMARY = {
 
 
 def likes_summary(
-    course,
+    course: Course,
     *,
     by: Iterable[str] = ("kind", "author_type"),
 ) -> pd.DataFrame:
@@ -494,7 +497,7 @@ def likes_summary(
 
 
 def likes_distribution(
-    course,
+    course: Course,
     *,
     by: str | None = "kind",
     max_likes: int = 10,
@@ -554,7 +557,7 @@ def likes_distribution(
 # --------------------------------------------------------------------------- educators
 
 
-def educator_share(course) -> pd.DataFrame:
+def educator_share(course: Course) -> pd.DataFrame:
     """How much of the conversation is the course team's? Comments by author type.
 
     Counts comments and replies by educators (course team), learners and anyone else,
@@ -637,7 +640,7 @@ _PER_STEP = {
 }
 
 
-def comments_per_step(course, *, group: Group = None) -> pd.DataFrame:
+def comments_per_step(course: Course, *, group: Group = None) -> pd.DataFrame:
     """Where does discussion happen? Comments, replies and distinct commenters per step.
 
     Parameters

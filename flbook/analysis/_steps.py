@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
-from ._groups import group_members, learner_ids
+from ._groups import Group, group_members, learner_ids
 from .arrays import ns, person_codes
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "MEASURES",
@@ -34,13 +38,11 @@ MEASURES: dict[str, str] = {
 }
 """The measures of :func:`step_activity_counts`, in the order they are listed."""
 
-Group = str | Iterable[str] | None
-
 
 # --------------------------------------------------------------------------- helpers
 
 
-def group_mask(course, group: Group) -> np.ndarray | None:
+def group_mask(course: Course, group: Group) -> np.ndarray | None:
     """Boolean mask over course-wide person codes, one extra False slot for code -1.
 
     ``None`` means everybody (no filter). A string is a learner group (see
@@ -65,14 +67,14 @@ def _keep(codes: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
     return mask[codes]
 
 
-def step_frame(course, first: int = 0, **columns) -> pd.DataFrame:
+def step_frame(course: Course, *, first: int = 0, **columns) -> pd.DataFrame:
     """A per-step frame: ``step`` in course order (from step position ``first``), then ``columns``."""
     codes = np.arange(first, len(course.steps), dtype=np.int16)
     step = pd.Categorical.from_codes(codes, dtype=course.step_dtype)
     return pd.DataFrame({"step": step, **columns})
 
 
-def empty_steps(course, columns: dict[str, str]) -> pd.DataFrame:
+def empty_steps(course: Course, columns: dict[str, str]) -> pd.DataFrame:
     """An empty frame with a ``step`` column of the course's step dtype."""
     out = {"step": pd.Categorical([], dtype=course.step_dtype)}
     out.update({c: pd.Series([], dtype=t) for c, t in columns.items()})
@@ -119,7 +121,7 @@ def sorted_distinct(values: np.ndarray) -> np.ndarray:
     return s[np.r_[True, s[1:] != s[:-1]]]
 
 
-def _as_time(course, value, name: str) -> pd.Timestamp | None:
+def _as_time(course: Course, value, name: str) -> pd.Timestamp | None:
     """A window bound as a UTC timestamp: dates are midnight; names use the course settings."""
     if value is None:
         return None
@@ -158,7 +160,7 @@ def step_codes(series: pd.Series) -> np.ndarray:
 # --------------------------------------------------------------------------- furthest
 
 
-def furthest_step(course, *, group: Group = "unenrolled") -> pd.DataFrame:
+def furthest_step(course: Course, *, group: Group = "unenrolled") -> pd.DataFrame:
     """How far did learners get? The furthest step (in course order) each learner visited.
 
     Answers "where had the learners who left got to?" (the default group is learners
@@ -225,7 +227,7 @@ _LAST_COLUMNS = {
 
 
 def last_steps(
-    course,
+    course: Course,
     *,
     group: Group = "enrolled",
     kind: str = "visited",
@@ -305,7 +307,7 @@ def last_steps(
 
 
 def step_activity_counts(
-    course,
+    course: Course,
     *,
     group: Group = "enrolled",
     start=None,
@@ -421,7 +423,7 @@ _FUNNEL_COLUMNS = {"learners": "int64", "pct_of_first": "float64"}
 
 
 def step_funnel(
-    course,
+    course: Course,
     *,
     group: Group = "enrolled",
     first_step: str | None = None,
@@ -485,4 +487,4 @@ def step_funnel(
     counts = counts[first:]
     size = counts[0]
     pct = counts / size * 100 if size else np.full(len(counts), np.nan)
-    return step_frame(course, first, learners=counts, pct_of_first=pct.astype(np.float64))
+    return step_frame(course, first=first, learners=counts, pct_of_first=pct.astype(np.float64))

@@ -9,8 +9,8 @@ name, or ``"5 days before start"``.
 
 Conventions (the same in every function here):
 
-- A date without a time means midnight at the start of that day, in ``tz`` (UTC unless
-  asked otherwise); a timestamp written without a time zone is also read in ``tz``.
+- A date without a time means midnight at the start of that day, in ``timezone`` (UTC unless
+  asked otherwise); a timestamp written without a time zone is also read in ``timezone``.
 - Windows include their start and exclude their end: ``start="week 2", end="week 3"``
   is exactly study week 2, and ``start="start", end="1 day after start"`` is day one.
 - A row whose time is missing (NaT: the event has not happened) is never in a window.
@@ -31,7 +31,7 @@ _ISO = re.compile(r"^\s*\d{4}-\d{2}-\d{2}")
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
 
 
-def resolve_time(value: Any, *, config=None, tz: str = "UTC") -> pd.Timestamp:
+def resolve_time(value: Any, *, config=None, timezone: str = "UTC") -> pd.Timestamp:
     """One bound written any of the accepted ways, as a UTC timestamp.
 
     Parameters
@@ -42,7 +42,7 @@ def resolve_time(value: Any, *, config=None, tz: str = "UTC") -> pd.Timestamp:
         ``"start"`` or ``"5 days before start"`` (needs ``config``).
     config : course settings (:class:`~flbook.config.CourseConfig`) used to resolve
         named and relative dates.
-    tz : time zone in which dates and times written without a zone are read.
+    timezone : time zone in which dates and times written without a zone are read.
 
     Returns
     -------
@@ -95,7 +95,7 @@ def resolve_time(value: Any, *, config=None, tz: str = "UTC") -> pd.Timestamp:
     if ts is pd.NaT:
         raise ValueError(f"cannot use a missing time ({value!r}) as a bound")
     if ts.tzinfo is None:
-        ts = ts.tz_localize(tz)
+        ts = ts.tz_localize(timezone)
     return ts.tz_convert("UTC")
 
 
@@ -109,14 +109,14 @@ def _as_utc(values: pd.Series) -> pd.Series:
     return s.dt.tz_convert("UTC")
 
 
-def window_mask(times: pd.Series, start, end, *, config=None, tz: str = "UTC") -> np.ndarray:
+def window_mask(times: pd.Series, start, end, *, config=None, timezone: str = "UTC") -> np.ndarray:
     """Boolean mask ``start <= t < end`` (NaT never inside)."""
     t = _as_utc(times)
     mask = t.notna().to_numpy(copy=True)
     if start is not None:
-        mask &= (t >= resolve_time(start, config=config, tz=tz)).to_numpy()
+        mask &= (t >= resolve_time(start, config=config, timezone=timezone)).to_numpy()
     if end is not None:
-        mask &= (t < resolve_time(end, config=config, tz=tz)).to_numpy()
+        mask &= (t < resolve_time(end, config=config, timezone=timezone)).to_numpy()
     return mask
 
 
@@ -127,7 +127,7 @@ def in_window(
     start: Any = None,
     end: Any = None,
     config=None,
-    tz: str = "UTC",
+    timezone: str = "UTC",
 ) -> pd.DataFrame:
     """The rows of ``table`` whose ``column`` time falls in a date/time window.
 
@@ -143,7 +143,7 @@ def in_window(
         expressions resolved with ``config.date`` (``"start"``, ``"week 2"`` = the first
         day of week 2, ``"5 days before start"``, a notable date's name).
     config : course settings (``course.config``), needed for date expressions.
-    tz : time zone of bounds written without one (a date is midnight in ``tz``).
+    timezone : time zone of bounds written without one (a date is midnight in ``timezone``).
 
     Returns
     -------
@@ -167,7 +167,7 @@ def in_window(
     """
     if column not in table.columns:
         raise KeyError(f"no column {column!r} in the table; columns: {list(table.columns)}")
-    mask = window_mask(table[column], start, end, config=config, tz=tz)
+    mask = window_mask(table[column], start, end, config=config, timezone=timezone)
     return table.loc[mask].reset_index(drop=True)
 
 
@@ -190,14 +190,14 @@ def at_time_of_day(
     *,
     start: str | dt.time = "05:00",
     end: str | dt.time = "09:00",
-    tz: str = "UTC",
+    timezone: str = "UTC",
 ) -> pd.DataFrame:
     """The rows of ``table`` whose ``column`` time is in a daily time window (any day).
 
     Answers "who studies early in the morning?" (the default, 05:00 to 09:00) or, with
     a window that wraps past midnight (``start="22:00", end="02:00"``), "who studies
     late at night?". The window includes ``start`` and excludes ``end``, on the clock
-    of ``tz`` (e.g. ``course.config.timezone``). Rows whose time is missing are left out.
+    of ``timezone`` (e.g. ``course.config.timezone``). Rows whose time is missing are left out.
 
     Combine with :func:`in_window` for one day, e.g. the early-morning starters on day one.
 
@@ -207,7 +207,7 @@ def at_time_of_day(
     column : the timestamp column, e.g. ``"first_visited_at"``.
     start, end : times of day, ``"HH:MM"`` (or ``"HH:MM:SS"``, or ``datetime.time``);
         ``end="24:00"`` means midnight at the end of the day.
-    tz : the time zone whose clock is meant (an IANA name such as ``"Europe/London"``).
+    timezone : the time zone whose clock is meant (an IANA name such as ``"Europe/London"``).
 
     Returns
     -------
@@ -233,7 +233,7 @@ def at_time_of_day(
     lo, hi = _clock(start, "start"), _clock(end, "end")
     if lo == hi:
         raise ValueError(f"start and end are the same time ({start!r}): the window is empty")
-    t = _as_utc(table[column]).dt.tz_convert(tz)
+    t = _as_utc(table[column]).dt.tz_convert(timezone)
     seconds = (
         t.dt.hour.to_numpy(dtype="float64", na_value=np.nan) * 3600
         + t.dt.minute.to_numpy(dtype="float64", na_value=np.nan) * 60
@@ -248,33 +248,35 @@ def at_time_of_day(
     return table.loc[mask].reset_index(drop=True)
 
 
-def _local_days(timestamps, start, tz: str) -> tuple[pd.Series, np.ndarray]:
-    """Whole calendar days (on ``tz``'s clock) from ``start``'s date to each timestamp."""
+def _local_days(timestamps, start, timezone: str) -> tuple[pd.Series, np.ndarray]:
+    """Whole calendar days (on ``timezone``'s clock) from ``start``'s date to each timestamp."""
     if isinstance(timestamps, pd.Series):
         s = timestamps
     else:
         s = pd.Series(timestamps)
     s = _as_utc(s)
-    local = s.dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
-    first = resolve_time(start, tz=tz).tz_convert(tz).tz_localize(None).normalize()
+    local = s.dt.tz_convert(timezone).dt.tz_localize(None).dt.normalize()
+    first = (
+        resolve_time(start, timezone=timezone).tz_convert(timezone).tz_localize(None).normalize()
+    )
     delta = (local - first).to_numpy()
     days = delta.astype("timedelta64[D]").astype("int64")
     return s, np.where(np.isnat(delta), np.nan, days.astype("float64"))
 
 
-def week_of(timestamps, start, *, tz: str = "UTC") -> pd.Series:
+def week_of(timestamps, start, *, timezone: str = "UTC") -> pd.Series:
     """Study week of each timestamp: week 1 starts on the course start date.
 
     Days 1-7 (the start date and the six days after it) are week 1, days 8-14 week 2,
     and so on. Before the start the count goes on downwards: the 7 days before the
     start date are week 0, the 7 days before those week -1. Weeks follow calendar days
-    on ``tz``'s clock (UTC unless asked).
+    on ``timezone``'s clock (UTC unless asked).
 
     Parameters
     ----------
     timestamps : a Series (or array, DatetimeIndex) of times; tz-naive times are UTC.
     start : the course start date (``course.config.start``): a date or ISO string.
-    tz : the time zone whose calendar days count.
+    timezone : the time zone whose calendar days count.
 
     Returns
     -------
@@ -290,22 +292,22 @@ def week_of(timestamps, start, *, tz: str = "UTC") -> pd.Series:
     >>> week_of(t, "2024-02-05").tolist()
     [0, 1, 1, 2]
     """
-    s, days = _local_days(timestamps, start, tz)
+    s, days = _local_days(timestamps, start, timezone)
     week = np.floor_divide(days, 7) + 1
     return pd.Series(week, index=s.index, name="week").astype("Int32")
 
 
-def study_day(timestamps, start, *, tz: str = "UTC") -> pd.Series:
+def study_day(timestamps, start, *, timezone: str = "UTC") -> pd.Series:
     """Study day of each timestamp: the course start date is day 1.
 
     The day before the start is day 0, two days before day -1, and so on; day 8 is the
-    first day of week 2. Days are calendar days on ``tz``'s clock (UTC unless asked).
+    first day of week 2. Days are calendar days on ``timezone``'s clock (UTC unless asked).
 
     Parameters
     ----------
     timestamps : a Series (or array, DatetimeIndex) of times; tz-naive times are UTC.
     start : the course start date (``course.config.start``): a date or ISO string.
-    tz : the time zone whose calendar days count.
+    timezone : the time zone whose calendar days count.
 
     Returns
     -------
@@ -321,5 +323,5 @@ def study_day(timestamps, start, *, tz: str = "UTC") -> pd.Series:
     >>> study_day(t, "2024-02-05").tolist()
     [0, 1, 8]
     """
-    s, days = _local_days(timestamps, start, tz)
+    s, days = _local_days(timestamps, start, timezone)
     return pd.Series(days + 1, index=s.index, name="study_day").astype("Int32")

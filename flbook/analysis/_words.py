@@ -31,6 +31,7 @@ import importlib.util
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._groups import pseudonyms
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "NEGATIONS",
@@ -94,7 +98,7 @@ def sentiment_lexicon() -> pd.Series:
     return table.drop_duplicates("word").set_index("word")["rating"]
 
 
-def _learner_comments(course) -> pd.DataFrame:
+def _learner_comments(course: Course) -> pd.DataFrame:
     c = course.table("comments", ["author_id", "step", "text"])
     enr = course.table("enrolments", ["learner_id", "role"])
     learners = enr.loc[enr["role"].astype("object") == "learner", "learner_id"]
@@ -209,7 +213,7 @@ def comment_sentiment(text: pd.Series, tokens: pd.DataFrame | None = None) -> pd
     )
 
 
-def comment_measures(course, *, by: str = "step") -> pd.DataFrame:
+def comment_measures(course: Course, *, by: str = "step") -> pd.DataFrame:
     """Per step (or week): how long are learners' comments, how many ask, how do they feel?
 
     Parameters
@@ -293,7 +297,7 @@ def comment_measures(course, *, by: str = "step") -> pd.DataFrame:
         )
 
 
-def _team_names(course) -> set[str]:
+def _team_names(course: Course) -> set[str]:
     """Words never shown: the course team's first and last names, word by word."""
     team = course.table("team-members", ["first_name", "last_name"])
     names = pd.concat([team["first_name"], team["last_name"]]).dropna().astype(str)
@@ -307,9 +311,9 @@ def _pseudonym_code_pattern() -> str:
 
 
 def top_words(
-    course,
+    course: Course,
     *,
-    n: int = 15,
+    top: int = 15,
     min_learners: int = MIN_LEARNERS_PER_WORD,
     extra_stop_words: Iterable[str] = (),
 ) -> pd.DataFrame:
@@ -326,7 +330,7 @@ def top_words(
     Parameters
     ----------
     course : the Course.
-    n : at most this many words per week.
+    top : at most this many words per week.
     min_learners : a word is shown only if at least this many learners used it; less
         than :data:`MIN_LEARNERS_PER_WORD` (10) is refused (ValueError): a word few
         learners used can point at a person.
@@ -396,5 +400,5 @@ def top_words(
     out["word"] = np.asarray(vocab, dtype=object)[out["word"].to_numpy()]
     out = out.sort_values(["week", "learners", "word"], ascending=[True, False, True])
     out["rank"] = out.groupby("week").cumcount() + 1
-    out = out[out["rank"] <= n]
+    out = out[out["rank"] <= top]
     return out[list(columns)].astype(columns).reset_index(drop=True)

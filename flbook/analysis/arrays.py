@@ -14,10 +14,13 @@ timestamps; these are the conversions they share. They are public inside the pac
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = ["NAT", "as_time", "empty_frame", "ns", "person_codes"]
 
@@ -67,7 +70,7 @@ def as_time(values: np.ndarray) -> pd.Series:
     )
 
 
-def person_codes(course: Any, ids: pd.Series) -> np.ndarray:
+def person_codes(course: Course, ids: pd.Series) -> np.ndarray:
     """Course-wide person codes of an id column: positions in ``course.people``.
 
     The same person has the same code in every table of the course, so codes from

@@ -48,7 +48,7 @@ class Finding:
     detail: str = ""
 
 
-def wilson_interval(k: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
+def wilson_interval(k: int, n: int, *, confidence: float = CONFIDENCE) -> tuple[float, float]:
     """The Wilson score interval of the share ``k / n``, as percentages.
 
     Parameters

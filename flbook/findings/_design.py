@@ -19,11 +19,16 @@ Every threshold is a named constant; no finding rests on fewer than
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from .. import analysis as A
 from ._core import MIN_LEARNERS, Finding, interval_text, pct, wilson_interval
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "LOW_DISCRIMINATION",
@@ -86,7 +91,7 @@ def _r(x: float) -> str:
 
 
 # ----------------------------------------------------------------------------- quizzes
-def item_findings(course) -> list[Finding]:
+def item_findings(course: Course) -> list[Finding]:
     """Questions that hardly discriminate, suspicious distractors, misfitting questions.
 
     Computed on the first answers of enrolled learners, as chapter 8's item analysis.
@@ -102,7 +107,7 @@ def item_findings(course) -> list[Finding]:
     return _discrimination(course) + _misfits(course)
 
 
-def _discrimination(course) -> list[Finding]:
+def _discrimination(course: Course) -> list[Finding]:
     """``low_discrimination`` and ``upper_group_distractor`` (no Rasch fit)."""
     fa = A.first_answers(course, group="enrolled")
     if len(fa) == 0:
@@ -180,7 +185,7 @@ def _distractors(fa: pd.DataFrame, items: pd.DataFrame) -> list[Finding]:
     return out
 
 
-def _misfits(course) -> list[Finding]:
+def _misfits(course: Course) -> list[Finding]:
     """``misfit_question``, from a Rasch fit to the first answers of enrolled learners."""
     fa = A.first_answers(course, group="enrolled")
     if len(fa) == 0:
@@ -232,7 +237,7 @@ def _m(minutes: float) -> str:
     return f"{minutes:.1f}" if minutes < 10 else f"{minutes:.0f}"
 
 
-def flow_findings(course) -> list[Finding]:
+def flow_findings(course: Course) -> list[Finding]:
     """Steps far longer or shorter than designed (or than their week), and jumps.
 
     Returns
@@ -244,7 +249,7 @@ def flow_findings(course) -> list[Finding]:
     return _step_times(course) + _jumps(course)
 
 
-def _jumps(course) -> list[Finding]:
+def _jumps(course: Course) -> list[Finding]:
     """``most_gone_back_to`` and ``most_skipped_over``."""
     out: list[Finding] = []
     transitions = A.step_transitions(course)
@@ -294,7 +299,7 @@ def _jumps(course) -> list[Finding]:
     return out
 
 
-def _step_times(course) -> list[Finding]:
+def _step_times(course: Course) -> list[Finding]:
     t = A.time_on_step(course)
     t = t[(t["learners"] >= MIN_LEARNERS) & t["median_minutes"].notna()]
     if t.empty:
@@ -341,7 +346,7 @@ def _step_times(course) -> list[Finding]:
 
 
 # ----------------------------------------------------------------------------- social
-def comment_findings(course) -> list[Finding]:
+def comment_findings(course: Course) -> list[Finding]:
     """Words per comment by week; where comments asked most, and read most negative.
 
     Only learners' comments count, and only weeks (steps) whose comments come from at

@@ -7,6 +7,7 @@ with its Wilson interval; a finding rests on at least :data:`MIN_LEARNERS` learn
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,9 @@ from .. import analysis as A
 from ._core import MIN_LEARNERS, Finding, interval_text, pct, wilson_interval
 from ._design import COMMENT_KINDS, FLOW_PARTS, ITEM_PARTS, comment_findings
 from ._runs import RUN_KINDS, run_findings
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "SKIP_RATIO",
@@ -96,7 +100,7 @@ def _ok(n) -> bool:
 
 
 # ----------------------------------------------------------------------------- steps
-def step_findings(course) -> list[Finding]:
+def step_findings(course: Course) -> list[Finding]:
     """Skipped steps, steps completed far less than visited, and where learners stopped.
 
     Returns
@@ -186,7 +190,7 @@ def step_findings(course) -> list[Finding]:
 
 
 # ----------------------------------------------------------------------------- quizzes
-def quiz_findings(course) -> list[Finding]:
+def quiz_findings(course: Course) -> list[Finding]:
     """The hardest questions, and questions whose most chosen first answer is wrong.
 
     A wrong answer chosen more often than the key is a *distractor that beats the key*;
@@ -269,7 +273,7 @@ def quiz_findings(course) -> list[Finding]:
 
 
 # ----------------------------------------------------------------------------- surveys
-def survey_findings(course) -> list[Finding]:
+def survey_findings(course: Course) -> list[Finding]:
     """The number of weekly ratings, and the best- and worst-rated week, with n.
 
     Weeks rated by fewer than :data:`MIN_LEARNERS` learners are left out.
@@ -361,7 +365,7 @@ def _day(day: dt.date, *, year: bool = True) -> str:
     return f"{day.day} {day:%B}" + (f" {day.year}" if year else "")
 
 
-def enrolment_findings(course) -> list[Finding]:
+def enrolment_findings(course: Course) -> list[Finding]:
     """The busiest enrolment days and week, when they fell, and cohorts by enrolment time.
 
     Returns
@@ -376,7 +380,7 @@ def enrolment_findings(course) -> list[Finding]:
     total = int(daily["learners"].sum())
     if total < MIN_LEARNERS:
         return out
-    busiest = A.busiest_days(course, n=BUSIEST_DAYS)
+    busiest = A.busiest_days(course, top=BUSIEST_DAYS)
     for rank, row in enumerate(busiest.itertuples(index=False)):
         if row.learners < MIN_LEARNERS:
             continue
@@ -458,7 +462,7 @@ def enrolment_findings(course) -> list[Finding]:
     return out
 
 
-def _leavers(course) -> list[Finding]:
+def _leavers(course: Course) -> list[Finding]:
     """How many learners who unenrolled left on the day they enrolled."""
     hist = A.time_to_unenrol(course)
     hist = hist[hist["measure"] == "days"]
@@ -492,7 +496,7 @@ def _leavers(course) -> list[Finding]:
     ]
 
 
-def _finishing(course) -> list[Finding]:
+def _finishing(course: Course) -> list[Finding]:
     """Did anyone fully participate before the last study week opened?"""
     cfg = course.config
     hist = A.time_to_full_participation(course)
@@ -536,7 +540,7 @@ def _finishing(course) -> list[Finding]:
 
 
 # ----------------------------------------------------------------------------- sessions
-def study_time_peaks(course) -> pd.DataFrame:
+def study_time_peaks(course: Course) -> pd.DataFrame:
     """The peaks of the study-time distribution, when it has two or more (else none).
 
     Study minutes per learner (sessions cut at the course's ``session_gap_minutes``) are
@@ -565,12 +569,12 @@ def study_time_peaks(course) -> pd.DataFrame:
     return pd.DataFrame(shape[1], columns=columns)
 
 
-def _study_time_shape(course) -> tuple[np.ndarray, list[tuple[float, float, float]]] | None:
+def _study_time_shape(course: Course) -> tuple[np.ndarray, list[tuple[float, float, float]]] | None:
     """Study minutes per learner, and the peaks kept ``(minutes, pct, divide)``."""
     from scipy.signal import find_peaks
     from scipy.stats import gaussian_kde
 
-    ls = A.learner_sessions(course, gap_minutes=course.config.session_gap_minutes)
+    ls = A.learner_sessions(course, session_gap_minutes=course.config.session_gap_minutes)
     minutes = ls["study_minutes"].dropna().to_numpy(dtype=float)
     if len(minutes) < MIN_LEARNERS:
         return None
@@ -603,7 +607,7 @@ def _study_time_shape(course) -> tuple[np.ndarray, list[tuple[float, float, floa
     ]
 
 
-def session_findings(course) -> list[Finding]:
+def session_findings(course: Course) -> list[Finding]:
     """The shape of the study-time distribution: one peak or several, and where.
 
     Study minutes per learner are smoothed on a log scale (a Gaussian kernel density of
@@ -659,7 +663,7 @@ def _minutes(m: float) -> str:
 
 
 # ----------------------------------------------------------------------------- social
-def social_findings(course) -> list[Finding]:
+def social_findings(course: Course) -> list[Finding]:
     """The course team's share of the comments, and the step where discussion concentrated.
 
     Returns
@@ -732,7 +736,7 @@ def social_findings(course) -> list[Finding]:
 
 
 # ----------------------------------------------------------------------------- notebooks
-def notebook_findings(course) -> list[Finding]:
+def notebook_findings(course: Course) -> list[Finding]:
     """Notebook cells with the most failed runs, and the cell most often given up on.
 
     Returns
@@ -752,11 +756,11 @@ def notebook_findings(course) -> list[Finding]:
                 "notebooks",
                 "cell_errors",
                 f"{row.notebook}, {row.cell}",
-                float(row.error_rate_pct),
+                float(row.pct_error_rate),
                 "pct",
                 int(row.learners_failed),
                 f"{row.notebook}, {row.cell}: {int(row.failed):,} failed runs "
-                f"({pct(row.error_rate_pct)} of its runs) by {int(row.learners_failed):,} "
+                f"({pct(row.pct_error_rate)} of its runs) by {int(row.learners_failed):,} "
                 f"learners" + (f", most often {row.top_error}" if row.top_error else "") + ".",
                 detail=f"{row.notebook}, {row.cell} ({int(row.failed):,} failed runs by "
                 f"{int(row.learners_failed):,} learners)",
@@ -787,7 +791,7 @@ def notebook_findings(course) -> list[Finding]:
 
 
 # ----------------------------------------------------------------------------- data
-def data_findings(course) -> list[Finding]:
+def data_findings(course: Course) -> list[Finding]:
     """Re-enrolments, and every other row the load report excluded or repaired.
 
     Counts of rows under :data:`MIN_LEARNERS` are given as "fewer than 10".
@@ -815,7 +819,7 @@ def data_findings(course) -> list[Finding]:
 
 
 # ----------------------------------------------------------------------------- schedule
-def schedule_findings(course) -> list[Finding]:
+def schedule_findings(course: Course) -> list[Finding]:
     """The busiest and quietest day of the week, and the busiest hour, for step visits.
 
     Days and hours are in the course's time zone (``course.config.timezone``).
@@ -825,11 +829,11 @@ def schedule_findings(course) -> list[Finding]:
     list of Finding
         kinds ``busiest_weekday`` and ``busiest_hour``.
     """
-    tz = course.config.timezone
+    timezone = course.config.timezone
     visitors = int(A.learner_flags(course)["visited"].sum())
     if visitors < MIN_LEARNERS:
         return []
-    act = A.activity_by_hour(course, tz=tz, events=["visited"])
+    act = A.activity_by_hour(course, timezone=timezone, events=["visited"])
     if act.empty or int(act["count"].sum()) == 0:
         return []
     days = A.weekday_summary(act)
@@ -867,14 +871,14 @@ def schedule_findings(course) -> list[Finding]:
             "pct",
             visitors,
             f"The busiest hour of the day was {int(h['hour']):02d}:00–"
-            f"{(int(h['hour']) + 1) % 24:02d}:00 ({tz}), with {pct(h['pct'])} of the visits.",
+            f"{(int(h['hour']) + 1) % 24:02d}:00 ({timezone}), with {pct(h['pct'])} of the visits.",
         )
     )
     return out
 
 
 # ----------------------------------------------------------------------------- events
-def event_findings(course) -> list[Finding]:
+def event_findings(course: Course) -> list[Finding]:
     """How many learners did each kind of thing, and the largest drop between kinds.
 
     Returns
@@ -949,7 +953,7 @@ PARTS: dict[str, list[tuple]] = {
 :func:`~flbook.findings.find` with ``kinds`` calls only the parts that can find them."""
 
 
-def family_findings(course, family: str, kinds=None) -> list[Finding]:
+def family_findings(course: Course, family: str, *, kinds=None) -> list[Finding]:
     """The findings of one family, calling only the parts that can find ``kinds``.
 
     Parameters
@@ -970,7 +974,7 @@ def family_findings(course, family: str, kinds=None) -> list[Finding]:
 
 
 def _whole(family: str):
-    def findings(course) -> list[Finding]:
+    def findings(course: Course) -> list[Finding]:
         return family_findings(course, family)
 
     findings.__name__ = f"{family}_findings"

@@ -200,21 +200,21 @@ def prediction_verdict(
     Returns
     -------
     DataFrame
-        ``week``, ``paradigm``, ``learners`` (scored), ``disengaged_pct``, ``auc``,
+        ``week``, ``paradigm``, ``learners`` (scored), ``pct_disengaged``, ``auc``,
         ``baseline_auc``, ``gain``, ``low``, ``high``, ``verdict`` (``"better"``,
         ``"worse"`` or ``"no clear difference"``: the interval excludes 0 or not),
         ``baseline_flags_nobody`` (the rule "inactive this week" flagged no learner, so
-        its AUC comes only from its tie-break), ``recall_ceiling_pct`` (the most that
+        its AUC comes only from its tie-break), ``pct_recall_ceiling`` (the most that
         recall in the list can reach: list size over learners who disengaged).
     """
     rows = []
     ev = evaluation[evaluation["model"].isin([model, "rule"])]
     for week in sorted(ev["week"].unique()):
         base = ev[(ev["week"] == week) & (ev["paradigm"] == "baseline")]
-        flags_nobody = bool(len(base)) and float(base["mean_risk_pct"].iloc[0]) == 0.0
+        flags_nobody = bool(len(base)) and float(base["pct_mean_risk"].iloc[0]) == 0.0
         for r in ev[(ev["week"] == week) & (ev["model"] == model)].itertuples(index=False):
             g = auc_gain(predictions, week=week, paradigm=r.paradigm, model=model, samples=samples)
-            disengaged = r.learners * r.disengaged_pct / 100
+            disengaged = r.learners * r.pct_disengaged / 100
             ceiling = 100 * min(1.0, r.flagged / disengaged) if disengaged else float("nan")
             if not np.isfinite(g["low"]):
                 verdict = "no clear difference"
@@ -229,13 +229,13 @@ def prediction_verdict(
                     "week": int(week),
                     "paradigm": r.paradigm,
                     "learners": int(r.learners),
-                    "disengaged_pct": float(r.disengaged_pct),
+                    "pct_disengaged": float(r.pct_disengaged),
                     **{k: g[k] for k in ("auc", "baseline_auc", "gain", "low", "high")},
                     "verdict": verdict,
                     "baseline_flags_nobody": flags_nobody,
                     "flagged": int(r.flagged),
-                    "recall_pct": float(r.recall_pct),
-                    "recall_ceiling_pct": ceiling,
+                    "pct_recall": float(r.pct_recall),
+                    "pct_recall_ceiling": ceiling,
                 }
             )
     return pd.DataFrame(rows)
@@ -262,7 +262,7 @@ def verdict_text(verdict: pd.DataFrame) -> str:
         parts = [
             f"**End of week {week}** ({count_text(first['learners'])} learners scored"
             + (
-                f", {pct(first['disengaged_pct'])} of whom did nothing the following week)."
+                f", {pct(first['pct_disengaged'])} of whom did nothing the following week)."
                 if first["learners"] >= MIN_COUNT
                 else ")."
             )
@@ -294,7 +294,7 @@ def verdict_text(verdict: pd.DataFrame) -> str:
                 f"In-situ training here rests on the finished weeks only: "
                 f"{finished} week{'s' if finished != 1 else ''} whose following week was over."
             )
-        ceil = first["recall_ceiling_pct"]
+        ceil = first["pct_recall_ceiling"]
         if np.isfinite(ceil) and ceil < 100:
             parts.append(
                 f"The list holds {count_text(first['flagged'])} learners, so it can reach at most "

@@ -7,6 +7,8 @@ all come from the data.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..analysis._groups import GROUPS, group_members, learner_flags
 from ._core import Finding, pct
 from ._design import (
@@ -18,6 +20,11 @@ from ._design import (
     SHORT_STEP_RATIO,
 )
 from ._families import FAMILIES, family_findings
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from flbook.store import Course
 
 __all__ = [
     "headline_summary",
@@ -36,7 +43,7 @@ __all__ = [
 ]
 
 
-def _flags(course, roles):
+def _flags(course: Course | pd.DataFrame, roles):
     import pandas as pd
 
     if isinstance(course, pd.DataFrame):
@@ -50,7 +57,9 @@ def _people(n: int, noun: str = "learner") -> str:
     return f"{count_text(n)} {noun}" + ("" if n == 1 and count_text(n) == "1" else "s")
 
 
-def headline_summary(course, *, roles: tuple[str, ...] = ("learner",)) -> str:
+def headline_summary(
+    course: Course | pd.DataFrame, *, roles: tuple[str, ...] = ("learner",)
+) -> str:
     """A short paragraph of the headline numbers, written from the data.
 
     Answers "what happened on this run, in a few sentences?": how many learners
@@ -235,7 +244,7 @@ NO_KIND: dict[str, str] = {
 """What "In this run" says when a section asks for kinds that this run does not show."""
 
 
-def find(course, families=None, *, kinds=None) -> list[Finding]:
+def find(course: Course, families=None, *, kinds=None) -> list[Finding]:
     """All findings of the given families (default every family), in family order.
 
     Parameters
@@ -261,13 +270,13 @@ def find(course, families=None, *, kinds=None) -> list[Finding]:
         kinds = {kinds}
     out: list[Finding] = []
     for name in names:
-        out += family_findings(course, name, None if kinds is None else set(kinds))
+        out += family_findings(course, name, kinds=None if kinds is None else set(kinds))
     if kinds is not None:
         out = [f for f in out if f.kind in kinds]
     return out
 
 
-def in_this_run(course, families=None, *, kinds=None, title: str = "In this run"):
+def in_this_run(course: Course, families=None, *, kinds=None, title: str = "In this run"):
     """A few sentences, generated from the findings, on what this run shows.
 
     Parameters
@@ -288,7 +297,9 @@ def in_this_run(course, families=None, *, kinds=None, title: str = "In this run"
     return Markdown(in_this_run_text(course, families, kinds=kinds, title=title))
 
 
-def in_this_run_text(course, families=None, *, kinds=None, title: str = "In this run") -> str:
+def in_this_run_text(
+    course: Course | list[Finding], families=None, *, kinds=None, title: str = "In this run"
+) -> str:
     """The text of :func:`in_this_run`, as a string (for tests and for reports)."""
     if isinstance(families, str):
         families = [families]
@@ -448,7 +459,7 @@ def coverage_text(daily, config) -> str:
     return "**In this run.** " + " ".join(parts)
 
 
-def survivor_text(course) -> str:
+def survivor_text(course: Course) -> str:
     """The caution about who rates the later weeks, with what this run's ratings show.
 
     Returns
@@ -559,7 +570,9 @@ def readable_value(column: str, value) -> str:
     return value.replace("_", " ")
 
 
-def follow_along_cut_text(course, *, before_minutes: float = 60, after_minutes: float = 180) -> str:
+def follow_along_cut_text(
+    course: Course, *, before_minutes: float = 60, after_minutes: float = 180
+) -> str:
     """How many of the placed cell runs fall outside the window of the follow-along chart.
 
     Parameters

@@ -10,9 +10,13 @@ the earlier runs) is at least :data:`~flbook.findings.MIN_LEARNERS`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .. import analysis as A
 from ._core import MIN_LEARNERS, Finding
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = ["MAX_RUN_DIFFERENCES", "RUN_KINDS", "run_findings"]
 
@@ -83,11 +87,11 @@ _COMPARED = {
 
 
 def run_findings(
-    course,
+    course: Course,
     previous: Sequence | None = None,
     *,
     top: int = MAX_RUN_DIFFERENCES,
-    min_count: int = MIN_LEARNERS,
+    min_learners: int = MIN_LEARNERS,
 ) -> list[Finding]:
     """Where this run differs from its earlier runs pooled, beyond chance.
 
@@ -97,7 +101,7 @@ def run_findings(
     previous : the earlier runs (Courses); default those of the ``previous_runs``
         setting (:func:`flbook.predict.load_previous_runs`).
     top : at most this many steps and this many questions (largest difference first).
-    min_count : every count behind a difference is at least this (never under
+    min_learners : every count behind a difference is at least this (never under
         :data:`~flbook.findings.MIN_LEARNERS`).
 
     Returns
@@ -115,23 +119,23 @@ def run_findings(
         previous = load_previous_runs(course)
     if not previous:
         return []
-    min_count = max(int(min_count), MIN_LEARNERS)
+    min_learners = max(int(min_learners), MIN_LEARNERS)
     out: list[Finding] = []
     for kind, (recipe, key, k, n, prefix, limited) in _COMPARED.items():
-        table = recipe(course, previous, min_count=0)
+        table = recipe(course, previous, min_learners=0)
         if kind == "run_step_differs" and not table.empty:
             table = table[table["step"] != table["step"].iloc[0]]  # every starter visited it
         if table.empty:
             continue
-        comp = A.run_differences(table, key, k, n, min_count=min_count)
+        comp = A.run_differences(table, key, k, n, min_learners=min_learners)
         for value, r in _clear(comp, top if limited else None).iterrows():
             size, interval = _points(r["difference"], r["low"], r["high"])
-            this, earlier = _shares(r["this_pct"], r["earlier_pct"], r["difference"])
+            this, earlier = _shares(r["pct_this"], r["pct_earlier"], r["difference"])
             text = _SAYS[kind].format(
                 key=value,
                 measure=A.RUN_MEASURES.get(str(value), ""),
                 this=this,
-                alone=f"{r['this_pct']:.0f}%",  # a share said without the other one
+                alone=f"{r['pct_this']:.0f}%",  # a share said without the other one
                 earlier=earlier,
                 size=size,
                 interval=interval,

@@ -21,6 +21,7 @@ from ._base import (
     thousands,
     week_shading,
 )
+from ._docs import shared_docs
 
 __all__ = ["plot_enrolment_timeline", "plot_daily_enrolments", "plot_duration_histogram"]
 
@@ -46,12 +47,13 @@ def _measures(data: pd.DataFrame) -> list[str]:
     return [x for x in order if x in present]
 
 
+@shared_docs
 def plot_enrolment_timeline(
     data: pd.DataFrame,
     *,
     notable_dates: dict | None = None,
     week_starts: Sequence | None = None,
-    value: str = "cumulative",
+    y: str = "cumulative",
     ax: Axes | None = None,
 ) -> Axes:
     """One line per measure: cumulative enrolments, unenrolments, full participation, purchases.
@@ -59,15 +61,31 @@ def plot_enrolment_timeline(
     Parameters
     ----------
     data : the table :func:`~flbook.analysis.enrolment_timeline` returned.
-    notable_dates : ``{label: date}`` drawn as labelled dashed lines
-        (e.g. ``course.config.notable_dates``, or ``named_dates``).
-    week_starts : first day of each study week (``course.config.week_starts``), shaded.
-    value : ``"cumulative"`` (running totals, default) or ``"learners"`` (per period).
-    ax : the Axes to draw on (default: the current Axes).
+    {notable_dates}
+    {week_starts}
+    y : ``"cumulative"`` (running totals, default) or ``"learners"`` (per period).
+    {ax}
 
-    Returns
-    -------
-    Axes
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import enrolment_timeline
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_enrolment_timeline(
+    ...     enrolment_timeline(course),
+    ...     week_starts=course.config.week_starts,
+    ...     ax=ax,
+    ... ) is ax
+    True
+    >>> ax.get_ylabel()
+    'Learners (cumulative)'
+    >>> len(ax.lines) >= 4
+    True
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0:
@@ -77,11 +95,11 @@ def plot_enrolment_timeline(
         label, color = MEASURE_STYLE.get(m, (m.replace("_", " ").capitalize(), COLORS["muted"]))
         ax.plot(
             part["date"],
-            part[value].to_numpy(),
+            part[y].to_numpy(),
             label=label,
             color=color,
             lw=1.8,
-            drawstyle="steps-post" if value == "cumulative" else "default",
+            drawstyle="steps-post" if y == "cumulative" else "default",
         )
     if week_starts:
         week_shading(ax, week_starts)
@@ -92,18 +110,19 @@ def plot_enrolment_timeline(
         headroom(ax)  # the week names and date labels sit above the lines
     thousands(ax, "y")
     _date_axis(ax)
-    ax.set_ylabel("Learners (cumulative)" if value == "cumulative" else "Learners")
+    ax.set_ylabel("Learners (cumulative)" if y == "cumulative" else "Learners")
     ax.set_xlabel("Date (UTC)")
     legend_above(ax)
     return ax
 
 
+@shared_docs
 def plot_daily_enrolments(
     data: pd.DataFrame,
     *,
     notable_dates: dict | None = None,
     week_starts: Sequence | None = None,
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """Bars per day: enrolments upwards, unenrolments downwards.
@@ -111,22 +130,37 @@ def plot_daily_enrolments(
     Parameters
     ----------
     data : the table :func:`~flbook.analysis.daily_enrolments` returned.
-    notable_dates : ``{label: date}`` drawn as labelled dashed lines.
-    week_starts : first day of each study week, shaded.
-    min_count : the small-count rule (:mod:`flbook.privacy`): a day with 1 to
-        ``min_count - 1`` learners has no bar, and the x label says how many such days.
-    ax : the Axes to draw on (default: the current Axes).
+    {notable_dates}
+    {week_starts}
+    min_learners : the small-count rule (:mod:`flbook.privacy`): a day with 1 to
+        ``min_learners - 1`` learners has no bar, and the x label says how many such days.
+    {ax}
 
-    Returns
-    -------
-    Axes
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import daily_enrolments
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_daily_enrolments(
+    ...     daily_enrolments(course),
+    ...     week_starts=course.config.week_starts,
+    ...     ax=ax,
+    ... ) is ax
+    True
+    >>> ax.get_ylabel()
+    'Learners per day\\n(unenrolled below the line)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0:
         return no_data(ax)
     m = data["measure"].astype("str")
     counts = data["learners"].to_numpy()
-    small = (counts > 0) & (counts < min_count)
+    small = (counts > 0) & (counts < min_learners)
     up = data[(m == "enrolled").to_numpy() & ~small]
     down = data[(m == "unenrolled").to_numpy() & ~small]
     width = 0.85  # days
@@ -163,17 +197,18 @@ def plot_daily_enrolments(
     if small.any():
         days = int(data.loc[small, "date"].nunique())
         ax.set_xlabel(
-            f"Date (UTC)\n{days:,} day(s) with 1 to {min_count - 1} learners enrolling or "
-            f"unenrolling have no bar (counts under {min_count} are not shown)"
+            f"Date (UTC)\n{days:,} day(s) with 1 to {min_learners - 1} learners enrolling or "
+            f"unenrolling have no bar (counts under {min_learners} are not shown)"
         )
     legend_above(ax)
     return ax
 
 
+@shared_docs
 def plot_duration_histogram(
     data: pd.DataFrame,
     *,
-    unit: str = "study_days",
+    measure: str = "study_days",
     weeks: int | None = None,
     ax: Axes | None = None,
 ) -> Axes:
@@ -188,29 +223,40 @@ def plot_duration_histogram(
     ----------
     data : the table :func:`~flbook.analysis.time_to_unenrol` or
         :func:`~flbook.analysis.time_to_full_participation` returned.
-    unit : ``"study_days"`` (from the later of enrolment and course start, default) or
+    measure : ``"study_days"`` (from the later of enrolment and course start, default) or
         ``"days"`` (from enrolment).
     weeks : the course's number of study weeks (``course.config.weeks``): a dotted line
         ends each of them. ``None``: no week lines.
-    ax : the Axes to draw on (default: the current Axes).
+    {ax}
 
-    Returns
-    -------
-    Axes
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import time_to_unenrol
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_duration_histogram(time_to_unenrol(course), measure="days", ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Days from enrolment'
+    >>> plt.close(fig)
     """
-    if unit not in ("days", "study_days"):
-        raise ValueError(f"unit must be 'days' or 'study_days', got {unit!r}")
+    if measure not in ("days", "study_days"):
+        raise ValueError(f"measure must be 'days' or 'study_days', got {measure!r}")
     ax = get_ax(ax)
     if data is None or len(data) == 0:
         return no_data(ax)
-    part = data[data["measure"].astype("str") == unit].sort_values("days")
+    part = data[data["measure"].astype("str") == measure].sort_values("days")
     if len(part) == 0 or part["learners"].sum() == 0:
-        return no_data(ax, "No data" if unit == "days" else "No study days (start date unknown)")
+        return no_data(ax, "No data" if measure == "days" else "No study days (start date unknown)")
     days = part["days"].to_numpy(dtype="float64")
     counts = part["learners"].to_numpy(dtype="float64")
     bars = ax.bar(days, counts, width=0.9, color=COLORS["primary"], label="Learners")
     last = days.max()
-    if unit == "study_days" and weeks:
+    if measure == "study_days" and weeks:
         for w in np.arange(7, min(last, 7 * weeks) + 1, 7):  # a line per study week
             ax.axvline(w - 0.5, color=COLORS["muted"], lw=0.8, ls=":", zorder=0, gid="week-end")
     cum = np.cumsum(counts)
@@ -225,7 +271,7 @@ def plot_duration_histogram(
     ax.set_ylabel("Learners")
     ax.set_xlabel(
         "Study days (from the later of enrolment and course start)"
-        if unit == "study_days"
+        if measure == "study_days"
         else "Days from enrolment"
     )
     legend_above(ax, [bars, line])

@@ -11,6 +11,7 @@ from matplotlib.colors import to_rgb
 
 from ..privacy import MIN_COUNT, small_label, small_rows
 from ._base import COLORS, STRONG_PALETTE, get_ax, no_data, thousands, week_shading
+from ._docs import shared_docs
 from ._sessions import date_axis, naive_utc
 
 __all__ = ["plot_learner_timeline", "plot_event_counts"]
@@ -29,6 +30,7 @@ def _marker_colors(i: int) -> tuple[str, tuple[float, float, float]]:
     return face, edge
 
 
+@shared_docs
 def plot_learner_timeline(
     data: pd.DataFrame,
     *,
@@ -45,11 +47,30 @@ def plot_learner_timeline(
     week_starts : sequence of dates, optional
         Study-week start dates (``course.config.week_starts``): alternate weeks are
         shaded and labelled.
-    ax : Axes, optional
+    {ax}
 
     Every event type of the log's Categorical has a row (in its order, top to
     bottom), so timelines of different learners line up. One set of markers per
     event type that occurred (gid ``"event"``).
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import learner_timeline
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_learner_timeline(
+    ...     learner_timeline(course, seed=1),
+    ...     week_starts=course.config.week_starts,
+    ...     ax=ax,
+    ... ) is ax
+    True
+    >>> len(ax.collections) > 0
+    True
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0:
@@ -101,11 +122,12 @@ def plot_learner_timeline(
     return ax
 
 
+@shared_docs
 def plot_event_counts(
     data: pd.DataFrame,
     *,
-    value: str = "events",
-    min_count: int = MIN_COUNT,
+    y: str = "events",
+    min_learners: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """Horizontal bars: how many events (or learners) of each type.
@@ -114,19 +136,34 @@ def plot_event_counts(
     ----------
     data : DataFrame
         The output of :func:`~flbook.analysis.event_counts`.
-    value : {"events", "learners"}
+    y : {"events", "learners"}
         Count events, or learners with at least one event of the type.
-    min_count : int
+    min_learners : int
         An event type of fewer learners is not drawn and says so (:mod:`flbook.privacy`).
-    ax : Axes, optional
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import event_counts, event_log
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_event_counts(event_counts(event_log(course)), y="learners", ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Learners'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0 or data[value].sum() == 0:
+    if data is None or len(data) == 0 or data[y].sum() == 0:
         return no_data(ax)
     labels = [_label(e) for e in data["event"]]
-    vals = data[value].to_numpy(dtype=float)
+    vals = data[y].to_numpy(dtype=float)
     small = (
-        small_rows(data, ["learners"], min_count=min_count)
+        small_rows(data, columns=["learners"], min_learners=min_learners)
         if "learners" in data
         else np.zeros(len(data), bool)
     )
@@ -134,10 +171,10 @@ def plot_event_counts(
     ax.set_yticks(range(len(data)))
     ax.set_yticklabels(labels)
     ax.set_ylim(len(data) - 0.5, -0.5)
-    ax.set_xlabel("Events" if value == "events" else "Learners")
+    ax.set_xlabel("Events" if y == "events" else "Learners")
     if small.any():  # events of under 10 learners are not drawn
         labels = [
-            f"{lab} ({small_label(min_count)} learners)" if hide else lab
+            f"{lab} ({small_label(min_learners)} learners)" if hide else lab
             for lab, hide in zip(labels, small, strict=True)
         ]
         ax.set_yticklabels(labels)

@@ -13,14 +13,16 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ._base import COLORS, get_ax, no_data, step_axis
+from ._docs import shared_docs
 
 __all__ = ["plot_transition_matrix", "plot_step_jumps", "plot_time_on_step"]
 
 
+@shared_docs
 def plot_transition_matrix(
     data: pd.DataFrame,
     *,
-    value: str = "pct",
+    y: str = "pct",
     cmap: str = "Blues",
     ax: Axes | None = None,
 ) -> Axes:
@@ -33,9 +35,24 @@ def plot_transition_matrix(
     Parameters
     ----------
     data : :func:`flbook.analysis.step_transitions` output.
-    value : ``"pct"`` (share of the moves out of the row's step) or ``"learners"``.
+    y : ``"pct"`` (share of the moves out of the row's step) or ``"learners"``.
     cmap : matplotlib colour map.
-    ax : Axes to draw on (default: current Axes).
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import step_transitions
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_transition_matrix(step_transitions(course), ax=ax) is ax
+    True
+    >>> len(ax.images)
+    1
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if len(data) == 0 or data["learners"].sum() == 0:
@@ -45,7 +62,7 @@ def plot_transition_matrix(
     grid = np.full((n, n), np.nan)
     f = data["from_step"].cat.codes.to_numpy()
     t = data["to_step"].cat.codes.to_numpy()
-    grid[f, t] = data[value].to_numpy(dtype=float)
+    grid[f, t] = data[y].to_numpy(dtype=float)
     positive = grid[np.isfinite(grid) & (grid > 0)]
     norm = LogNorm(vmin=max(positive.min(), 1e-3), vmax=positive.max())
     image = ax.imshow(
@@ -60,17 +77,33 @@ def plot_transition_matrix(
     cax = ax.inset_axes([0.55, 0.9, 0.4, 0.03])
     bar = ax.figure.colorbar(image, cax=cax, orientation="horizontal")
     bar.ax.tick_params(labelsize=7)
-    bar.set_label("% of moves out of the step" if value == "pct" else "learners", fontsize=7)
+    bar.set_label("% of moves out of the step" if y == "pct" else "learners", fontsize=7)
     return ax
 
 
+@shared_docs
 def plot_step_jumps(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Per step: moves that skipped forward over it (up) and moves back to it (down).
 
     Parameters
     ----------
     data : :func:`flbook.analysis.step_jumps` output.
-    ax : Axes to draw on (default: current Axes).
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import step_jumps, step_transitions
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_step_jumps(step_jumps(step_transitions(course)), ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Step (week.step)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if len(data) == 0 or (data["skipped_over"].sum() + data["back_to"].sum()) == 0:
@@ -97,6 +130,7 @@ def plot_step_jumps(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
+@shared_docs
 def plot_time_on_step(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Median time on each step (dot) and its quartiles (line), against what is expected.
 
@@ -108,7 +142,22 @@ def plot_time_on_step(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     Parameters
     ----------
     data : :func:`flbook.analysis.time_on_step` output.
-    ax : Axes to draw on (default: current Axes).
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import time_on_step
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_time_on_step(time_on_step(course), ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Step (week.step)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     d = data.reset_index(drop=True)

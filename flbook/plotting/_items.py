@@ -11,10 +11,12 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
 from ._base import COLORS, get_ax, no_data
+from ._docs import shared_docs
 
 __all__ = ["plot_item_person_map", "plot_item_discrimination"]
 
 
+@shared_docs
 def plot_item_person_map(
     items: pd.DataFrame,
     abilities: pd.DataFrame,
@@ -38,7 +40,23 @@ def plot_item_person_map(
         :class:`~flbook.analysis.RaschFit`.
     bin_width : width of the ability bins, in logits.
     label : write the question on each row; default when there are at most 40 questions.
-    ax : Axes to draw on (default: current Axes).
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import rasch_fit
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> rasch = rasch_fit(course, group="enrolled")
+    >>> fig, ax = plt.subplots()
+    >>> plot_item_person_map(rasch.items, rasch.abilities, ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Logits: learner ability (bars) and question difficulty (markers)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if len(items) == 0 or len(abilities) == 0:
@@ -94,6 +112,7 @@ def plot_item_person_map(
     return ax
 
 
+@shared_docs
 def plot_item_discrimination(
     data: pd.DataFrame,
     *,
@@ -111,7 +130,22 @@ def plot_item_discrimination(
     data : :func:`flbook.analysis.item_analysis` output.
     threshold : the discrimination called low.
     label : write the question next to each marker; default when at most 40 questions.
-    ax : Axes to draw on (default: current Axes).
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import item_analysis
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_item_discrimination(item_analysis(course, group="enrolled"), ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    '% right at the first try (difficulty: higher is easier)'
+    >>> plt.close(fig)
     """
     from ..analysis import LOW_DISCRIMINATION
 

@@ -87,7 +87,7 @@ def plot_leaving_reasons(
     ax = get_ax(ax)
     if no_rows(data):
         return no_data(ax)
-    data = hide_small(data, ["responses"], min_count=min_count, drop=True)
+    data = hide_small(data, columns=["responses"], min_learners=min_count, drop=True)
     hidden = data.attrs["hidden_people"]
     if data.empty:
         return no_data(ax, f"Every group of answers is smaller than {min_count}")
@@ -110,7 +110,7 @@ def plot_leaving_reasons(
         where = "step" if key == "last_completed_step" else "week"
         message = f"No {where} has {min_count} or more leavers giving one reason"
         if hidden:
-            message += f"\n({count_text(hidden, min_count)} answers are not shown)"
+            message += f"\n({count_text(hidden, min_learners=min_count)} answers are not shown)"
         if none:
             message += f"\n{none:,} leavers had completed no step"
         return no_data(ax, message)
@@ -167,9 +167,7 @@ def plot_leaving_reasons(
 def _hidden_note(ax: Axes, hidden: int, what: str, min_count: int = MIN_COUNT) -> None:
     """Add to the x label what the small-count rule left out of the chart."""
     if hidden:
-        note = (
-            f"Not shown: {count_text(hidden, min_count)} {what} in groups of fewer than {min_count}"
-        )
+        note = f"Not shown: {count_text(hidden, min_learners=min_count)} {what} in groups of fewer than {min_count}"
         label = ax.get_xlabel()
         ax.set_xlabel(f"{label}\n{note}" if label else note)
 
@@ -201,7 +199,7 @@ def plot_archetypes(
         "pct_purchased": "bought a certificate",
         "pct_unenrolled": "left the course",
     }
-    small = small_rows(data, ["learners"], min_count=min_count)  # too few: not drawn
+    small = small_rows(data, columns=["learners"], min_learners=min_count)  # too few: not drawn
     y = np.arange(len(data))
     k = len(measures)
     h = 0.8 / k
@@ -249,7 +247,7 @@ def plot_sentiment(
     table = table[[c for c in ("bad", "neutral", "good") if c in table.columns]]
     x = np.arange(len(table))
     totals = data.groupby("week_number")["responses"].sum().reindex(table.index)
-    small = small_rows(totals.to_frame("responses"), ["responses"], min_count=min_count)
+    small = small_rows(totals.to_frame("responses"), columns=["responses"], min_learners=min_count)
     table.loc[small] = 0.0  # a week rated by under 10 learners is not drawn
     _stacked(ax, x, table, SENTIMENT_COLORS)
     for xi, n, hide in zip(x, totals, small, strict=True):
@@ -385,7 +383,7 @@ def plot_campaigns(
     hidden = False
     for j, m in enumerate(measures):
         vals = data[m].astype("Float64").to_numpy(dtype=float, na_value=0.0)
-        small = small_rows(data, [m], min_count=min_count)  # too few learners: not drawn
+        small = small_rows(data, columns=[m], min_learners=min_count)  # too few learners: not drawn
         hidden = hidden or bool(small.any())
         ax.barh(
             y - 0.4 + h * (j + 0.5),

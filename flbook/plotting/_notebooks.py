@@ -16,6 +16,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentF
 
 from ..privacy import MIN_COUNT, small_label, small_rows
 from ._base import COLORS, PALETTE, get_ax, no_data, no_rows, thousands, week_shading
+from ._docs import shared_docs
 
 __all__ = [
     "plot_cell_executions",
@@ -58,6 +59,7 @@ def _short(name) -> str:
     return text[:-6] if text.endswith(".ipynb") else text
 
 
+@shared_docs
 def plot_cell_executions(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Executions of every cell, notebook by notebook: successful and failed, stacked.
 
@@ -66,10 +68,28 @@ def plot_cell_executions(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     data : DataFrame
         The output of :func:`~flbook.analysis.cell_summary` (``notebook``, ``cell``,
         ``executions``, ``failed``).
-    ax : Axes, optional
+    {ax}
 
     One bar per cell in notebook order (bars of gid ``"ok"`` and ``"failed"``); thin
     lines separate the notebooks, whose names sit under their cells.
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import cell_summary
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_cell_executions(
+    ...     cell_summary(course, notebooks=course.config.notebooks),
+    ...     ax=ax,
+    ... ) is ax
+    True
+    >>> ax.get_ylabel()
+    'Executions'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if no_rows(data):
@@ -112,6 +132,7 @@ def plot_cell_executions(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
+@shared_docs
 def plot_cell_error_rates(
     data: pd.DataFrame, *, top: int = 12, min_learners: int = MIN_COUNT, ax: Axes | None = None
 ) -> Axes:
@@ -124,20 +145,38 @@ def plot_cell_error_rates(
     top : how many cells to show.
     min_learners : cells run by fewer learners are not shown (their rate is noise);
         pooled "own cells" are never shown.
-    ax : Axes, optional
+    {ax}
 
     Horizontal bars (gid ``"rate"``) labelled ``notebook · cell N``, each annotated
     with its learners and most common error name.
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import cell_summary
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_cell_error_rates(
+    ...     cell_summary(course, notebooks=course.config.notebooks),
+    ...     ax=ax,
+    ... ) is ax
+    True
+    >>> ax.get_xlabel()
+    'Executions that ended in an error (%)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if no_rows(data):
         return no_data(ax, _NO_LOGS)
     d = data[(data["cell"] != "own cells") & (data["learners"] >= min_learners)]
-    d = d.sort_values("error_rate_pct", ascending=False, kind="stable").head(top)
+    d = d.sort_values("pct_error_rate", ascending=False, kind="stable").head(top)
     if d.empty:
         return no_data(ax)
     y = np.arange(len(d))
-    rate = d["error_rate_pct"].to_numpy(dtype=float)
+    rate = d["pct_error_rate"].to_numpy(dtype=float)
     ax.barh(y, rate, color=COLORS["bad"], gid="rate")
     labels = [f"{_short(n)} · {c}" for n, c in zip(d["notebook"], d["cell"], strict=True)]
     ax.set_yticks(y)
@@ -152,6 +191,7 @@ def plot_cell_error_rates(
     return ax
 
 
+@shared_docs
 def plot_error_names(data: pd.DataFrame, *, top: int = 10, ax: Axes | None = None) -> Axes:
     """The most common error names: failed executions, with how many learners met each.
 
@@ -160,14 +200,29 @@ def plot_error_names(data: pd.DataFrame, *, top: int = 10, ax: Axes | None = Non
     data : DataFrame
         The output of :func:`~flbook.analysis.error_names` (``by_notebook=False``).
     top : how many names to show (the rest are left out).
-    ax : Axes, optional
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import error_names
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_error_names(error_names(course), ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Failed executions'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if no_rows(data):
         return no_data(ax, "No data: no failed runs in the notebook logs")
     d = data.head(top)
     y = np.arange(len(d))
-    small = small_rows(d, ["learners"])  # an error met by under 10 learners: not drawn
+    small = small_rows(d, columns=["learners"])  # an error met by under 10 learners: not drawn
     failed = np.where(small, 0.0, d["failed"].to_numpy(dtype=float))
     ax.barh(y, failed, color=COLORS["secondary"], gid="errors")
     ax.set_yticks(y)
@@ -182,6 +237,7 @@ def plot_error_names(data: pd.DataFrame, *, top: int = 10, ax: Axes | None = Non
     return ax
 
 
+@shared_docs
 def plot_retries(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """After a first error on a cell: runs until it worked, or never.
 
@@ -189,10 +245,25 @@ def plot_retries(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ----------
     data : DataFrame
         The output of :func:`~flbook.analysis.retries_until_success`.
-    ax : Axes, optional
+    {ax}
 
     One bar per category (gid ``"retries"``), "never" in red; each labelled with its
     share.
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import retries_until_success
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_retries(retries_until_success(course), ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Runs after the first error until the cell ran without error'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if no_rows(data):
@@ -264,6 +335,7 @@ def _stacked_shares(ax: Axes, data: pd.DataFrame, category: str, colors: dict) -
     return ax
 
 
+@shared_docs
 def plot_after_error(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """What learners did right after a failed execution, per notebook (shares).
 
@@ -271,10 +343,25 @@ def plot_after_error(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ----------
     data : DataFrame
         The output of :func:`~flbook.analysis.after_error`.
-    ax : Axes, optional
+    {ax}
 
     One 100% bar per notebook and one for all notebooks; segments (gid = the outcome)
     in :data:`~flbook.analysis.AFTER_ERROR_OUTCOMES` order.
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import after_error
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_after_error(after_error(course, notebooks=course.config.notebooks), ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Failed executions (%)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if no_rows(data):
@@ -284,6 +371,7 @@ def plot_after_error(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
+@shared_docs
 def plot_execution_order(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """How each run relates to the previous one in the session, per notebook (shares).
 
@@ -291,7 +379,25 @@ def plot_execution_order(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ----------
     data : DataFrame
         The output of :func:`~flbook.analysis.execution_order`.
-    ax : Axes, optional
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import execution_order
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_execution_order(
+    ...     execution_order(course, notebooks=course.config.notebooks),
+    ...     ax=ax,
+    ... ) is ax
+    True
+    >>> ax.get_xlabel()
+    'Executions (%)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if no_rows(data):
@@ -301,6 +407,7 @@ def plot_execution_order(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
+@shared_docs
 def plot_follow_along_share(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """When learners first ran each notebook, against their first visit of its step (shares).
 
@@ -308,7 +415,25 @@ def plot_follow_along_share(data: pd.DataFrame, *, ax: Axes | None = None) -> Ax
     ----------
     data : DataFrame
         The output of :func:`~flbook.analysis.follow_along`.
-    ax : Axes, optional
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import follow_along
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_follow_along_share(
+    ...     follow_along(course, notebooks=course.config.notebooks),
+    ...     ax=ax,
+    ... ) is ax
+    True
+    >>> ax.get_xlabel()
+    'Learners (%)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if no_rows(data):
@@ -318,6 +443,7 @@ def plot_follow_along_share(data: pd.DataFrame, *, ax: Axes | None = None) -> Ax
     return ax
 
 
+@shared_docs
 def plot_first_executions(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Minutes from opening a notebook to running a first cell, per notebook (box plots).
 
@@ -326,11 +452,29 @@ def plot_first_executions(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     data : DataFrame
         The output of :func:`~flbook.analysis.notebook_sessions`
         (``notebook``, ``minutes_to_first_execution``, ``executed``, ``opened``).
-    ax : Axes, optional
+    {ax}
 
     One horizontal box per notebook (log scale; whiskers at the 5th and 95th
     percentiles, no outliers drawn); at the right, the share of sessions in which
     nothing was run.
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import notebook_sessions
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_first_executions(
+    ...     notebook_sessions(course, notebooks=course.config.notebooks),
+    ...     ax=ax,
+    ... ) is ax
+    True
+    >>> ax.get_xlabel()
+    'Minutes from opening the notebook to the first run (log scale)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if no_rows(data):
@@ -379,6 +523,7 @@ def plot_first_executions(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     return ax
 
 
+@shared_docs
 def plot_executions_by_day(
     data: pd.DataFrame, *, week_starts: Sequence = (), ax: Axes | None = None
 ) -> Axes:
@@ -389,7 +534,23 @@ def plot_executions_by_day(
     data : DataFrame
         The output of :func:`~flbook.analysis.executions_by_day`.
     week_starts : study-week start dates (``course.config.week_starts``), shaded.
-    ax : Axes, optional
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import executions_by_day
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> days = executions_by_day(course, notebooks=course.config.notebooks)
+    >>> fig, ax = plt.subplots()
+    >>> plot_executions_by_day(days, week_starts=course.config.week_starts, ax=ax) is ax
+    True
+    >>> ax.get_ylabel()
+    'Executions per day'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if no_rows(data):
@@ -419,6 +580,7 @@ def plot_executions_by_day(
     return ax
 
 
+@shared_docs
 def plot_follow_along(
     data: pd.DataFrame,
     *,
@@ -434,10 +596,28 @@ def plot_follow_along(
         The output of :func:`~flbook.analysis.follow_along_times`.
     window_minutes : the "while on the step" window, shaded after 0.
     by_notebook : one line per notebook instead of their sum.
-    ax : Axes, optional
+    {ax}
 
     A step line of executions per bin (gid ``"executions"``); a vertical line at 0
     (the first visit of the step) and the window shaded.
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import follow_along_times
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_follow_along(
+    ...     follow_along_times(course, notebooks=course.config.notebooks),
+    ...     ax=ax,
+    ... ) is ax
+    True
+    >>> ax.get_xlabel()
+    "Minutes from the learner's first visit of the notebook's step"
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if no_rows(data):

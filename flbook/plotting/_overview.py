@@ -7,10 +7,12 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
 from ._base import PALETTE, get_ax, no_data, week_shading
+from ._docs import shared_docs
 
 __all__ = ["plot_daily_records"]
 
 
+@shared_docs
 def plot_daily_records(
     data: pd.DataFrame, *, week_starts=(), top: int = 4, ax: Axes | None = None
 ) -> Axes:
@@ -20,6 +22,34 @@ def plot_daily_records(
     chart. Each line runs from its dataset's first day to its last; a day without rows
     in between is drawn as zero (the scale is linear from 0 to 1), so a gap shows as a
     drop to the bottom and a sudden end as the line stopping.
+
+    Parameters
+    ----------
+    data : the table :func:`~flbook.analysis.daily_records` returned.
+    {week_starts}
+    top : the datasets drawn: the ``top`` with the most rows.
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import daily_records
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_daily_records(
+    ...     daily_records(course),
+    ...     week_starts=course.config.week_starts,
+    ...     ax=ax,
+    ... ) is ax
+    True
+    >>> ax.get_yscale()
+    'symlog'
+    >>> len(ax.lines) > 0
+    True
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data.empty:

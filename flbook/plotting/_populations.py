@@ -9,6 +9,7 @@ from matplotlib.ticker import FuncFormatter
 
 from ..privacy import MIN_COUNT, small_label, small_rows
 from ._base import COLORS, get_ax, no_data, thousands
+from ._docs import shared_docs
 
 __all__ = ["plot_population_summary", "plot_demographics"]
 
@@ -20,8 +21,9 @@ def _group_label(group: str) -> str:
     return str(group).replace("~", "not ").replace("_", " ")
 
 
+@shared_docs
 def plot_population_summary(
-    data: pd.DataFrame, *, min_count: int = MIN_COUNT, ax: Axes | None = None
+    data: pd.DataFrame, *, min_learners: int = MIN_COUNT, ax: Axes | None = None
 ) -> Axes:
     """Horizontal bars: learners in each group, labelled with the count and share.
 
@@ -30,13 +32,24 @@ def plot_population_summary(
     data : the table :func:`~flbook.analysis.population_summary` returned (``group``,
         ``learners``, ``pct_of_enrolled``). Groups are drawn top to bottom in its order;
         single groups in blue, combinations (``&``, ``|``, ``~``) in orange.
-    min_count : a group of fewer learners gets no bar and reads "<10"
+    min_learners : a group of fewer learners gets no bar and reads "<10"
         (:mod:`flbook.privacy`).
-    ax : the Axes to draw on (default: the current Axes).
+    {ax}
 
-    Returns
-    -------
-    Axes
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import population_summary
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_population_summary(population_summary(course), ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Learners'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0:
@@ -47,10 +60,14 @@ def plot_population_summary(
     combo = data["group"].astype("str").str.contains(r"[&|~]").to_numpy()
     colors = np.where(combo, COLORS["secondary"], COLORS["primary"])
     pos = np.arange(len(data))
-    small = small_rows(data, ["learners"], min_count=min_count)  # too few: no bar, no number
+    small = small_rows(
+        data, columns=["learners"], min_learners=min_learners
+    )  # too few: no bar, no number
     bars = ax.barh(pos, np.where(small, 0.0, counts), color=colors, height=0.7)
     texts = [
-        small_label(min_count) if hide else f"{int(c):,}" + ("" if np.isnan(p) else f" ({p:.0f}%)")
+        small_label(min_learners)
+        if hide
+        else f"{int(c):,}" + ("" if np.isnan(p) else f" ({p:.0f}%)")
         for c, p, hide in zip(counts, pct, small, strict=True)
     ]
     ax.bar_label(bars, labels=texts, padding=3, fontsize=8)
@@ -80,11 +97,12 @@ def _all_hidden_message(labels: pd.Series) -> str:
     return "Every group is too small to show"
 
 
+@shared_docs
 def plot_demographics(
     data: pd.DataFrame,
     *,
-    value: str = "pct",
-    max_bars: int = 20,
+    y: str = "pct",
+    top: int = 20,
     ax: Axes | None = None,
 ) -> Axes:
     """Horizontal bars: the share of learners holding each value of a demographic column.
@@ -97,29 +115,40 @@ def plot_demographics(
     Parameters
     ----------
     data : the table :func:`~flbook.analysis.demographics` returned.
-    value : ``"pct"`` (share of all learners, default) or ``"pct_of_known"`` (share of
+    y : ``"pct"`` (share of all learners, default) or ``"pct_of_known"`` (share of
         those who answered).
-    max_bars : draw at most this many rows (the table's first ones); the chart says
+    top : draw at most this many rows (the table's first ones); the chart says
         how many were left out.
-    ax : the Axes to draw on (default: the current Axes).
+    {ax}
 
-    Returns
-    -------
-    Axes
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import demographics
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_demographics(demographics(course, "gender"), ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    '% of learners'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0:
         return no_data(ax)
     column = _value_column(data)
     shown_all = data
-    if value == "pct_of_known":
+    if y == "pct_of_known":
         shown_all = data[data[column].astype("str") != "Unknown"]
         if len(shown_all) == 0:
             return no_data(ax, "No known values")
-    rows = shown_all.head(max_bars)
+    rows = shown_all.head(top)
     left_out = len(shown_all) - len(rows)
     names = rows[column].astype("str").tolist()
-    vals = rows[value].to_numpy(dtype="float64")
+    vals = rows[y].to_numpy(dtype="float64")
     suppressed = rows["suppressed"].to_numpy(dtype=bool) | np.isnan(vals)
     unknown = rows[column].astype("str").to_numpy() == "Unknown"
     pos = np.arange(len(rows))
@@ -135,11 +164,11 @@ def plot_demographics(
     ax.set_yticks(pos)
     ax.set_yticklabels([n.replace("_", " ") for n in names])
     ax.set_ylim(len(rows) - 0.4, -0.6)
-    top = np.nanmax(vals) if keep.any() else 0
-    ax.set_xlim(0, max(top, 1) * 1.2)
-    digits = 0 if top >= 5 else 1
+    largest = np.nanmax(vals) if keep.any() else 0
+    ax.set_xlim(0, max(largest, 1) * 1.2)
+    digits = 0 if largest >= 5 else 1
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.{digits}f}%"))
-    ax.set_xlabel("% of learners" if value == "pct" else "% of learners who answered")
+    ax.set_xlabel("% of learners" if y == "pct" else "% of learners who answered")
     ax.set_ylabel(str(column).replace("_", " ").capitalize())
     if left_out > 0:
         ax.text(

@@ -3,7 +3,7 @@
 Each function draws a table from :mod:`flbook.predict` (``evaluate``, ``calibration``,
 ``risk_distribution``, ``driver_summary``) on one Axes. None of them sees a learner id.
 Each applies the small-count rule (:mod:`flbook.privacy`): a bar, point or score that
-rests on fewer than ``min_count`` learners is not drawn, and the chart says so.
+rests on fewer than ``min_learners`` learners is not drawn, and the chart says so.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from matplotlib.ticker import PercentFormatter
 
 from ..privacy import MIN_COUNT
 from ._base import COLORS, PALETTE, get_ax, no_data, thousands
+from ._docs import shared_docs
 
 __all__ = [
     "plot_prediction_scores",
@@ -32,11 +33,11 @@ _PARADIGM_LABELS = {
 }
 _METRIC_LABELS = {
     "auc": "ROC AUC",
-    "precision_pct": "Flagged who disengaged (%)",
-    "recall_pct": "Disengaged who were flagged (%)",
+    "pct_precision": "Flagged who disengaged (%)",
+    "pct_recall": "Disengaged who were flagged (%)",
     "brier": "Brier score (lower is better)",
-    "calibration_error_pct": "Calibration error (points)",
-    "mean_risk_pct": "Mean predicted risk (%)",
+    "pct_calibration_error": "Calibration error (points)",
+    "pct_mean_risk": "Mean predicted risk (%)",
 }
 _BASELINE = "baseline"
 
@@ -53,12 +54,13 @@ def _model_of(data: pd.DataFrame, model: str | None) -> str | None:
     return models[0] if models else None
 
 
+@shared_docs
 def plot_prediction_scores(
     data: pd.DataFrame,
     *,
-    metric: str = "auc",
+    y: str = "auc",
     model: str | None = "logistic",
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """Grouped bars: one score per study week, one bar per paradigm, beside the baseline.
@@ -66,37 +68,53 @@ def plot_prediction_scores(
     Parameters
     ----------
     data : :func:`flbook.predict.evaluate` output.
-    metric : a column of it: ``"auc"``, ``"precision_pct"``, ``"recall_pct"``,
-        ``"brier"``, ``"calibration_error_pct"``.
+    y : a column of it: ``"auc"``, ``"pct_precision"``, ``"pct_recall"``,
+        ``"brier"``, ``"pct_calibration_error"``.
     model : the model whose scores are drawn (``None``: the first one present); the
         baseline is always drawn, hatched grey.
-    min_count : a score of fewer learners is not drawn: fewer scored learners, and for
-        ``precision_pct`` fewer flagged, for ``recall_pct`` fewer who disengaged.
-    ax : the Axes to draw on (default: the current one).
+    min_learners : a score of fewer learners is not drawn: fewer scored learners, and for
+        ``pct_precision`` fewer flagged, for ``pct_recall`` fewer who disengaged.
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> scores = pd.DataFrame({"week": [1, 1, 2, 2], "paradigm": ["post-hoc", "baseline"] * 2,
+    ...                        "model": ["logistic", "rule"] * 2, "learners": [300, 300, 250, 250],
+    ...                        "auc": [0.81, 0.70, 0.78, 0.66]})
+    >>> fig, ax = plt.subplots()
+    >>> plot_prediction_scores(scores, y="auc", ax=ax) is ax
+    True
+    >>> ax.get_ylabel()
+    'ROC AUC'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or data.empty or metric not in data.columns:
+    if data is None or data.empty or y not in data.columns:
         return no_data(ax, "No weeks to evaluate")
     model = _model_of(data, model)
     par = data["paradigm"].astype(str)
     keep = (data["model"].astype(str) == model) | (par == _BASELINE)
-    d = data[keep & data[metric].notna()]
+    d = data[keep & data[y].notna()]
     if d.empty:
         return no_data(ax, "No weeks to evaluate")
     base = d["learners"].to_numpy(dtype=float)
-    if metric == "precision_pct" and "flagged" in d:
+    if y == "pct_precision" and "flagged" in d:
         base = d["flagged"].to_numpy(dtype=float)
-    elif metric == "recall_pct" and "disengaged_pct" in d:
-        base = np.round(base * d["disengaged_pct"].fillna(0).to_numpy(dtype=float) / 100)
-    few = base < min_count
+    elif y == "pct_recall" and "pct_disengaged" in d:
+        base = np.round(base * d["pct_disengaged"].fillna(0).to_numpy(dtype=float) / 100)
+    few = base < min_learners
     d = d[~few]
     if d.empty:
-        return no_data(ax, f"Every score rests on fewer than {min_count} learners")
+        return no_data(ax, f"Every score rests on fewer than {min_learners} learners")
     weeks = sorted(pd.unique(d["week"]))
     order = [p for p in ("post-hoc", "transfer", "in-situ", _BASELINE) if p in set(par[d.index])]
     width = 0.8 / len(order)
     for i, p in enumerate(order):
-        rows = d[d["paradigm"].astype(str) == p].set_index("week")[metric]
+        rows = d[d["paradigm"].astype(str) == p].set_index("week")[y]
         x = np.array([weeks.index(w) for w in rows.index]) - 0.4 + width * (i + 0.5)
         base = p == _BASELINE
         ax.bar(
@@ -111,23 +129,24 @@ def plot_prediction_scores(
     ax.set_xticks(np.arange(len(weeks)))
     ax.set_xticklabels([f"End of week {w}" for w in weeks])
     ax.set_xlim(-0.6, len(weeks) - 0.4)
-    ax.set_ylabel(_METRIC_LABELS.get(metric, metric))
-    if metric == "auc":
+    ax.set_ylabel(_METRIC_LABELS.get(y, y))
+    if y == "auc":
         ax.axhline(0.5, color=COLORS["muted"], lw=0.8, ls=":")
         ax.set_ylim(0, 1.0)  # bars start at 0, so their lengths compare honestly
-    elif metric.endswith("_pct"):
+    elif y.startswith("pct_"):
         ax.set_ylim(0, 100)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     if few.any():
-        _note(ax, f"Scores resting on fewer than {min_count} learners are not drawn")
+        _note(ax, f"Scores resting on fewer than {min_learners} learners are not drawn")
     return ax
 
 
+@shared_docs
 def plot_calibration(
     data: pd.DataFrame,
     *,
     model: str | None = "logistic",
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """Predicted risk against the share who disengaged, one line per paradigm.
@@ -140,17 +159,33 @@ def plot_calibration(
     data : :func:`flbook.predict.calibration` output.
     model : the model drawn (``None``: the first one present); the baseline (two
         points: active and inactive this week) is drawn as grey crosses.
-    min_count : a risk band of fewer learners is not drawn (its share who disengaged
+    min_learners : a risk band of fewer learners is not drawn (its share who disengaged
         would describe a few people).
-    ax : the Axes to draw on.
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> bands = pd.DataFrame({"paradigm": ["post-hoc"] * 3, "model": ["logistic"] * 3,
+    ...                       "learners": [120, 60, 30], "pct_mean_risk": [10.0, 45.0, 80.0],
+    ...                       "pct_disengaged": [12.0, 40.0, 85.0]})
+    >>> fig, ax = plt.subplots()
+    >>> plot_calibration(bands, ax=ax) is ax
+    True
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('Predicted risk of disengaging', 'Learners who disengaged')
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or data.empty:
         return no_data(ax, "No predictions to compare")
-    few = data["learners"].to_numpy(dtype=float) < min_count
+    few = data["learners"].to_numpy(dtype=float) < min_learners
     data = data[~few]
     if data.empty:
-        return no_data(ax, f"Every risk band holds fewer than {min_count} learners")
+        return no_data(ax, f"Every risk band holds fewer than {min_learners} learners")
     model = _model_of(data, model)
     ax.plot([0, 100], [0, 100], color=COLORS["muted"], lw=0.8, ls=":", zorder=0)
     par = data["paradigm"].astype(str)
@@ -161,8 +196,8 @@ def plot_calibration(
         if d.empty:
             continue
         ax.plot(
-            d["mean_risk_pct"],
-            d["disengaged_pct"],
+            d["pct_mean_risk"],
+            d["pct_disengaged"],
             color=_PARADIGM_COLORS[p],
             lw=1.5,
             marker="o",
@@ -170,8 +205,8 @@ def plot_calibration(
             label=_PARADIGM_LABELS[p],
         )
         ax.scatter(
-            d["mean_risk_pct"],
-            d["disengaged_pct"],
+            d["pct_mean_risk"],
+            d["pct_disengaged"],
             s=10 + d["learners"].to_numpy(dtype=float) * scale,
             color=_PARADIGM_COLORS[p],
             alpha=0.7,
@@ -180,8 +215,8 @@ def plot_calibration(
     b = data[par == _BASELINE]
     if not b.empty:
         ax.scatter(
-            b["mean_risk_pct"],
-            b["disengaged_pct"],
+            b["pct_mean_risk"],
+            b["pct_disengaged"],
             marker="X",
             s=70,
             color=COLORS["muted"],
@@ -197,31 +232,47 @@ def plot_calibration(
     ax.set_aspect("equal", adjustable="box")
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8)
     if few.any():
-        _note(ax, f"Risk bands of fewer than {min_count} learners are not drawn")
+        _note(ax, f"Risk bands of fewer than {min_learners} learners are not drawn")
     return ax
 
 
+@shared_docs
 def plot_risk_distribution(
-    data: pd.DataFrame, *, min_count: int = MIN_COUNT, ax: Axes | None = None
+    data: pd.DataFrame, *, min_learners: int = MIN_COUNT, ax: Axes | None = None
 ) -> Axes:
     """Learners per risk band, the flagged ones highlighted.
 
     Parameters
     ----------
     data : :func:`flbook.predict.risk_distribution` output.
-    min_count : a segment (flagged or not, in one band) of fewer learners is not drawn.
-    ax : the Axes to draw on.
+    min_learners : a segment (flagged or not, in one band) of fewer learners is not drawn.
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> bands = pd.DataFrame({"pct_bin_left": [0.0, 50.0], "pct_bin_right": [50.0, 100.0],
+    ...                       "learners": [180, 40], "flagged": [0, 22]})
+    >>> fig, ax = plt.subplots()
+    >>> plot_risk_distribution(bands, ax=ax) is ax
+    True
+    >>> len(ax.patches)
+    4
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or data.empty or int(data["learners"].sum()) == 0:
         return no_data(ax, "No learners scored")
-    left = data["bin_left_pct"].to_numpy(dtype=float)
-    width = (data["bin_right_pct"] - data["bin_left_pct"]).to_numpy(dtype=float)
+    left = data["pct_bin_left"].to_numpy(dtype=float)
+    width = (data["pct_bin_right"] - data["pct_bin_left"]).to_numpy(dtype=float)
     flagged = data["flagged"].to_numpy(dtype=float)
     rest = data["learners"].to_numpy(dtype=float) - flagged
-    few = ((flagged > 0) & (flagged < min_count)) | ((rest > 0) & (rest < min_count))
-    flagged = np.where((flagged > 0) & (flagged < min_count), 0.0, flagged)
-    rest = np.where((rest > 0) & (rest < min_count), 0.0, rest)
+    few = ((flagged > 0) & (flagged < min_learners)) | ((rest > 0) & (rest < min_learners))
+    flagged = np.where((flagged > 0) & (flagged < min_learners), 0.0, flagged)
+    rest = np.where((rest > 0) & (rest < min_learners), 0.0, rest)
     ax.bar(left, rest, width=width * 0.95, align="edge", color=PALETTE[5], label="Not flagged")
     ax.bar(
         left,
@@ -239,12 +290,13 @@ def plot_risk_distribution(
     thousands(ax, "y")
     ax.legend(loc="upper center")
     if few.any():
-        _note(ax, f"Bars of 1 to {min_count - 1} learners are not drawn")
+        _note(ax, f"Bars of 1 to {min_learners - 1} learners are not drawn")
     return ax
 
 
+@shared_docs
 def plot_risk_drivers(
-    data: pd.DataFrame, *, top: int = 8, min_count: int = MIN_COUNT, ax: Axes | None = None
+    data: pd.DataFrame, *, top: int = 8, min_learners: int = MIN_COUNT, ax: Axes | None = None
 ) -> Axes:
     """Horizontal bars: how many flagged learners each feature drove, by its signal.
 
@@ -252,15 +304,30 @@ def plot_risk_drivers(
     ----------
     data : :func:`flbook.predict.driver_summary` output.
     top : at most this many features, the most frequent.
-    min_count : a feature that drove fewer flagged learners is not drawn.
-    ax : the Axes to draw on.
+    min_learners : a feature that drove fewer flagged learners is not drawn.
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> drivers = pd.DataFrame({"feature": ["steps_visited", "comments", "days_since_active"],
+    ...                         "signal": ["activity", "social", "activity"], "learners": [40, 12, 3]})
+    >>> fig, ax = plt.subplots()
+    >>> plot_risk_drivers(drivers, ax=ax) is ax
+    True
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['comments', 'steps_visited']
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or data.empty:
         return no_data(ax, "No risk drivers")
-    few = data["learners"].to_numpy(dtype=float) < min_count
+    few = data["learners"].to_numpy(dtype=float) < min_learners
     if few.all():
-        return no_data(ax, f"Every risk driver drove fewer than {min_count} flagged learners")
+        return no_data(ax, f"Every risk driver drove fewer than {min_learners} flagged learners")
     d = data[~few].head(int(top)).iloc[::-1]
     signals = list(dict.fromkeys(data["signal"]))
     color = {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(signals)}
@@ -278,5 +345,5 @@ def plot_risk_drivers(
         loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, title="Signal", title_fontsize=8
     )
     if few.any():
-        _note(ax, f"Drivers of fewer than {min_count} flagged learners are not drawn")
+        _note(ax, f"Drivers of fewer than {min_learners} flagged learners are not drawn")
     return ax

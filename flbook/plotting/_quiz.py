@@ -12,6 +12,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from ..privacy import MIN_COUNT, small_label
 from ._base import COLORS, PALETTE, get_ax, legend_above, no_data, thousands, unstick
+from ._docs import shared_docs
 
 __all__ = [
     "plot_response_heatmap",
@@ -61,14 +62,15 @@ def _present(categorical: pd.Series) -> list:
     return list(pd.unique(s))
 
 
+@shared_docs
 def plot_response_heatmap(
     data: pd.DataFrame,
     *,
-    value: str = "pct",
+    y: str = "pct",
     annotate: bool | None = None,
     cmap: str = "Blues",
     colorbar: bool = True,
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """Heatmap of answers chosen (question × answer), the keyed answer marked ✓ and outlined.
@@ -76,20 +78,35 @@ def plot_response_heatmap(
     Parameters
     ----------
     data : :func:`flbook.analysis.response_matrix` output.
-    value : ``"pct"`` (share of the question's answers; compares questions answered by
+    y : ``"pct"`` (share of the question's answers; compares questions answered by
         different numbers of learners) or ``"responses"`` (counts).
     annotate : write the count in each cell; default when there are at most 400 cells.
     cmap : matplotlib colour map.
     colorbar : draw a colour bar inside the Axes' area (an inset, nothing outside ``ax``).
-    min_count : the small-count rule (:mod:`flbook.privacy`): a cell of fewer answers is
+    min_learners : the small-count rule (:mod:`flbook.privacy`): a cell of fewer answers is
         left blank and reads "<10".
-    ax : Axes to draw on (default: current Axes).
+    {ax}
 
     Each correct (keyed) cell is outlined in green by a
     :class:`~matplotlib.patches.Rectangle` with ``gid == "flbook-correct"`` and carries a
     ✓ (a text with ``gid == "flbook-key-tick"``: "✓ 123" with the count, or "✓" alone
     when cells are not annotated), so that the key reads without colour too. The legend
     says what both marks mean.
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import response_matrix
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_response_heatmap(response_matrix(course, attempt=1, group="enrolled"), ax=ax) is ax
+    True
+    >>> len(ax.images)
+    1
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0:
@@ -99,12 +116,12 @@ def plot_response_heatmap(
     qi = pd.Index(questions).get_indexer(data["quiz_question"])
     ri = pd.Index(answers).get_indexer(data["response"])
     grid = np.full((len(questions), len(answers)), np.nan)
-    grid[qi, ri] = data[value].to_numpy(dtype=float)
+    grid[qi, ri] = data[y].to_numpy(dtype=float)
     counts = np.zeros_like(grid)
     counts[qi, ri] = data["responses"].to_numpy(dtype=float)
-    small = (counts > 0) & (counts < min_count)
+    small = (counts > 0) & (counts < min_learners)
     grid[small] = np.nan  # too few answers: no colour, no number
-    vmax = 100.0 if value == "pct" else max(float(np.nanmax(grid, initial=0.0)), 1.0)
+    vmax = 100.0 if y == "pct" else max(float(np.nanmax(grid, initial=0.0)), 1.0)
     im = ax.imshow(
         np.ma.masked_invalid(grid),
         aspect="auto",
@@ -114,10 +131,10 @@ def plot_response_heatmap(
         interpolation="nearest",
     )
     ok = data["is_correct"].to_numpy(dtype=bool)
-    for y, x in zip(qi[ok], ri[ok], strict=True):
+    for row, x in zip(qi[ok], ri[ok], strict=True):
         ax.add_patch(
             Rectangle(
-                (x - 0.5, y - 0.5),
+                (x - 0.5, row - 0.5),
                 1,
                 1,
                 fill=False,
@@ -130,21 +147,21 @@ def plot_response_heatmap(
     if annotate is None:
         annotate = grid.size <= 400
     norm_vals = np.nan_to_num(grid) / vmax
-    for y, x, key in zip(qi, ri, ok, strict=True):
+    for row, x, key in zip(qi, ri, ok, strict=True):
         if not (annotate or key):
             continue
-        label = small_label(min_count) if small[y, x] else f"{int(counts[y, x]):,}"
+        label = small_label(min_learners) if small[row, x] else f"{int(counts[row, x]):,}"
         if key:
             label = f"{KEY_TICK} {label}" if annotate else KEY_TICK
         ax.text(
             x,
-            y,
+            row,
             label,
             ha="center",
             va="center",
             fontsize=7,
             fontweight="bold" if key else "normal",
-            color="white" if norm_vals[y, x] > 0.6 else "#222222",
+            color="white" if norm_vals[row, x] > 0.6 else "#222222",
             gid=KEY_TICK_GID if key else None,
         )
     ax.set_xticks(np.arange(len(answers)))
@@ -157,7 +174,7 @@ def plot_response_heatmap(
     ax.set_xlim(-0.5, len(answers) - 0.5)
     if colorbar:
         cax = ax.inset_axes([1.02, 0.0, 0.025, 1.0])
-        label = "% of the question's answers" if value == "pct" else "Answers"
+        label = "% of the question's answers" if y == "pct" else "Answers"
         ax.figure.colorbar(im, cax=cax, label=label)
     ax.legend(
         handles=[
@@ -176,13 +193,29 @@ def plot_response_heatmap(
     return ax
 
 
+@shared_docs
 def plot_correct_stacked(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Stacked bars per question: learners right (green) and wrong (orange) at one try.
 
     Parameters
     ----------
     data : :func:`flbook.analysis.nth_attempt_stats` output.
-    ax : Axes to draw on (default: current Axes).
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import nth_attempt_stats
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_correct_stacked(nth_attempt_stats(course, group="enrolled"), ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Question (week.step.question)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0 or data["learners"].sum() == 0:
@@ -201,16 +234,32 @@ def plot_correct_stacked(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
+@shared_docs
 def plot_question_probe(
-    data: pd.DataFrame, *, value: str = "responses", ax: Axes | None = None
+    data: pd.DataFrame, *, y: str = "responses", ax: Axes | None = None
 ) -> Axes:
     """Answers to one question, grouped by try (1st, 2nd, ...); the correct answer marked ✓.
 
     Parameters
     ----------
     data : :func:`flbook.analysis.question_probe` output.
-    value : ``"responses"`` (counts) or ``"pct"`` (% of each try's answers).
-    ax : Axes to draw on (default: current Axes).
+    y : ``"responses"`` (counts) or ``"pct"`` (% of each try's answers).
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import question_probe
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_question_probe(question_probe(course, group="enrolled"), ax=ax) is ax
+    True
+    >>> ax.get_ylabel()
+    'Answers'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0:
@@ -224,7 +273,7 @@ def plot_question_probe(
         sel = (data["attempt"] == att).to_numpy()
         ax.bar(
             ri[sel] - 0.4 + width * (j + 0.5),
-            data.loc[sel, value].to_numpy(dtype=float),
+            data.loc[sel, y].to_numpy(dtype=float),
             width=width,
             color=PALETTE[j % len(PALETTE)],
             label=f"try {att}",
@@ -237,7 +286,7 @@ def plot_question_probe(
             lab.set_color(COLORS["good"])
             lab.set_fontweight("bold")
     ax.set_xlabel("Answer (✓ correct)")
-    if value == "pct":
+    if y == "pct":
         ax.set_ylabel("% of the try's answers")
     else:
         ax.set_ylabel("Answers")
@@ -251,13 +300,29 @@ def plot_question_probe(
     return ax
 
 
+@shared_docs
 def plot_attempts_per_question(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Per question, % of learners right at the first try and % right at some try.
 
     Parameters
     ----------
     data : :func:`flbook.analysis.attempts_per_question` output.
-    ax : Axes to draw on (default: current Axes).
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import attempts_per_question
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_attempts_per_question(attempts_per_question(course, group="enrolled"), ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Question (week.step.question)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0:
@@ -274,13 +339,29 @@ def plot_attempts_per_question(data: pd.DataFrame, *, ax: Axes | None = None) ->
     return ax
 
 
+@shared_docs
 def plot_recovered_learners(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Learners wrong at their first try, per question: right later (green) or never (orange).
 
     Parameters
     ----------
     data : :func:`flbook.analysis.recovered_learners` output.
-    ax : Axes to draw on (default: current Axes).
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import recovered_learners
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_recovered_learners(recovered_learners(course, group="enrolled"), ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Question (week.step.question)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0 or data["wrong_first"].sum() == 0:
@@ -299,31 +380,32 @@ def plot_recovered_learners(data: pd.DataFrame, *, ax: Axes | None = None) -> Ax
     return ax
 
 
-def shown_answer_counts(data: pd.DataFrame, *, min_count: int = MIN_COUNT) -> pd.DataFrame:
+def shown_answer_counts(data: pd.DataFrame, *, min_learners: int = MIN_COUNT) -> pd.DataFrame:
     """An :func:`~flbook.analysis.answer_counts` table as a chart may draw it.
 
     The small-count rule (:mod:`flbook.privacy`): ``first_try`` (one per learner) is NaN
-    when it is 1 to ``min_count - 1``, and ``later_tries`` is NaN when they come from
+    when it is 1 to ``min_learners - 1``, and ``later_tries`` is NaN when they come from
     that few learners (``learners_later``). ``attrs["hidden"]`` counts the hidden
     values.
     """
     out = data.copy()
     first = out["first_try"].to_numpy(dtype=float)
     later = out["later_tries"].to_numpy(dtype=float)
-    small_first = (first > 0) & (first < min_count)
+    small_first = (first > 0) & (first < min_learners)
     who = out["learners_later"].to_numpy()
-    small_later = (who > 0) & (who < min_count)
+    small_later = (who > 0) & (who < min_learners)
     out["first_try"] = np.where(small_first, np.nan, first)
     out["later_tries"] = np.where(small_later, np.nan, later)
     out.attrs["hidden"] = int(small_first.sum() + small_later.sum())
     return out
 
 
+@shared_docs
 def plot_answer_counts(
     data: pd.DataFrame,
     *,
     question: str | None = None,
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """Answers to one question: first tries with later tries stacked on top, correct ✓.
@@ -332,21 +414,31 @@ def plot_answer_counts(
     ----------
     data : :func:`~flbook.analysis.answer_counts` output.
     question : the question drawn (``"W.S.Q"``); default the first in ``data``.
-    min_count : the small-count rule (:mod:`flbook.privacy`): a bar part about fewer
+    min_learners : the small-count rule (:mod:`flbook.privacy`): a bar part about fewer
         learners is not drawn (see :func:`shown_answer_counts`), and the x label says so.
-    ax : Axes to draw on (default: current Axes).
+    {ax}
 
-    Returns
-    -------
-    The Axes drawn on; the correct answers are outlined in green and their labels
-    end in ✓. Empty data draws "No data".
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import answer_counts
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_answer_counts(answer_counts(course), ax=ax) is ax
+    True
+    >>> ax.get_ylabel()
+    'Answers'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0:
         return no_data(ax)
     questions = data["quiz_question"].astype(str)
     question = questions.iloc[0] if question is None else str(question)
-    part = shown_answer_counts(data[(questions == question).to_numpy()], min_count=min_count)
+    part = shown_answer_counts(data[(questions == question).to_numpy()], min_learners=min_learners)
     if part.empty:
         return no_data(ax)
     x = np.arange(len(part))
@@ -367,7 +459,9 @@ def plot_answer_counts(
             t.set_fontweight("bold")
     ax.set_xlabel("Answer (✓ correct)")
     if part.attrs["hidden"]:
-        ax.set_xlabel(f"Answer (✓ correct)\nBars about 1 to {min_count - 1} learners are not drawn")
+        ax.set_xlabel(
+            f"Answer (✓ correct)\nBars about 1 to {min_learners - 1} learners are not drawn"
+        )
     ax.set_ylabel("Answers")
     ax.set_title(f"Question {question}", fontsize=10)
     thousands(ax, "y")

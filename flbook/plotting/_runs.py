@@ -11,6 +11,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from ._base import COLORS, STRONG_PALETTE, get_ax, no_data
+from ._docs import shared_docs
 
 __all__ = [
     "plot_run_enrolment",
@@ -66,8 +67,30 @@ def _lines(data: pd.DataFrame, x: str, y: str, ax: Axes, *, band: bool) -> None:
     ax.legend(loc="best", fontsize=8)
 
 
+@shared_docs
 def plot_run_enrolment(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Enrolment curves rebased to each run's start (share of the final enrolment)."""
+    """Enrolment curves rebased to each run's start (share of the final enrolment).
+
+    Parameters
+    ----------
+    data : the table :func:`~flbook.analysis.enrolment_curves` returned.
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import enrolment_curves
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_run_enrolment(enrolment_curves(course), ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'days from the start of week 1'
+    >>> plt.close(fig)
+    """
     ax = get_ax(ax)
     if data is None or data.empty:
         return no_data(ax, "No enrolments")
@@ -79,8 +102,30 @@ def plot_run_enrolment(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
+@shared_docs
 def plot_run_funnels(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Each run's step funnel on this run's step axis (steps matched by label)."""
+    """Each run's step funnel on this run's step axis (steps matched by label).
+
+    Parameters
+    ----------
+    data : the table :func:`~flbook.analysis.run_funnels` returned.
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import run_funnels
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_run_funnels(run_funnels(course), ax=ax) is ax
+    True
+    >>> ax.get_ylabel()
+    '% of starters who visited'
+    >>> plt.close(fig)
+    """
     ax = get_ax(ax)
     if data is None or data.empty:
         return no_data(ax, "No step activity")
@@ -127,8 +172,30 @@ def _dodged(
     ax.legend(loc="best", fontsize=8)
 
 
+@shared_docs
 def plot_run_shares(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Visited, completed, fully participated and purchased shares, run beside run."""
+    """Visited, completed, fully participated and purchased shares, run beside run.
+
+    Parameters
+    ----------
+    data : the table :func:`~flbook.analysis.run_shares` returned.
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import run_shares
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_run_shares(run_shares(course), ax=ax) is ax
+    True
+    >>> ax.get_ylabel()
+    '% of enrolled learners'
+    >>> plt.close(fig)
+    """
     ax = get_ax(ax)
     if data is None or data.empty or data["pct"].isna().all():
         return no_data(ax, "No learners")
@@ -139,8 +206,30 @@ def plot_run_shares(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
+@shared_docs
 def plot_run_first_try(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """First-try correctness per question, run beside run (horizontal bars)."""
+    """First-try correctness per question, run beside run (horizontal bars).
+
+    Parameters
+    ----------
+    data : the table :func:`~flbook.analysis.first_try_by_run` returned.
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import first_try_by_run
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_run_first_try(first_try_by_run(course), ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    '% right at the first try'
+    >>> plt.close(fig)
+    """
     ax = get_ax(ax)
     if data is None or data.empty or data["pct"].isna().all():
         return no_data(ax, "No quiz answers")
@@ -152,8 +241,30 @@ def plot_run_first_try(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
+@shared_docs
 def plot_run_sentiment(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Share of each week's sentiment answers rating the week good, per run."""
+    """Share of each week's sentiment answers rating the week good, per run.
+
+    Parameters
+    ----------
+    data : the table :func:`~flbook.analysis.sentiment_by_run` returned.
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import sentiment_by_run
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_run_sentiment(sentiment_by_run(course), ax=ax) is ax
+    True
+    >>> ax.get_ylabel()
+    '% of answers rating the week good'
+    >>> plt.close(fig)
+    """
     ax = get_ax(ax)
     if data is None or data.empty or data["pct"].isna().all():
         return no_data(ax, "No sentiment answers")

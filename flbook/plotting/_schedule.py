@@ -19,6 +19,7 @@ from ._base import (
     thousands,
     week_shading,
 )
+from ._docs import shared_docs
 
 __all__ = [
     "plot_activity_heatmap",
@@ -47,8 +48,8 @@ def _label(event) -> str:
     return str(event).replace("_", " ")
 
 
-def _tz(data: pd.DataFrame, tz: str | None) -> str:
-    return tz or data.attrs.get("tz", "UTC")
+def _tz(data: pd.DataFrame, timezone: str | None) -> str:
+    return timezone or data.attrs.get("timezone", "UTC")
 
 
 def _grid(data: pd.DataFrame, event: str) -> np.ndarray | None:
@@ -64,21 +65,22 @@ def _grid(data: pd.DataFrame, event: str) -> np.ndarray | None:
     return grid
 
 
-def _week_axes(ax: Axes, tz: str) -> None:
+def _week_axes(ax: Axes, timezone: str) -> None:
     ax.set_yticks(np.arange(7) + 0.5)
     ax.set_yticklabels(_DAYS)
     ax.set_ylim(7, 0)
     ax.set_xticks(np.arange(0, 24, 3) + 0.5)
     ax.set_xticklabels([f"{h:02d}" for h in range(0, 24, 3)])
     ax.set_xlim(0, 24)
-    ax.set_xlabel(f"Hour of day ({tz})")
+    ax.set_xlabel(f"Hour of day ({timezone})")
 
 
+@shared_docs
 def plot_activity_heatmap(
     data: pd.DataFrame,
     *,
     event: str = "visited",
-    tz: str | None = None,
+    timezone: str | None = None,
     cmap: str = "Blues",
     ax: Axes | None = None,
 ) -> Axes:
@@ -90,13 +92,28 @@ def plot_activity_heatmap(
         The output of :func:`~flbook.analysis.activity_by_hour`.
     event : str
         Which event type (e.g. ``"visited"``, ``"commented"``).
-    tz : str, optional
+    timezone : str, optional
         Time zone named on the hour axis (default: the one the data was made in).
     cmap : str
         A sequential colour map.
-    ax : Axes, optional
+    {ax}
 
     Draws 7 × 24 cells (one QuadMesh) and a colour bar of counts beside ``ax``.
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import activity_by_hour
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_activity_heatmap(activity_by_hour(course), event="visited", ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Hour of day (UTC)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     grid = _grid(data, event)
@@ -105,7 +122,7 @@ def plot_activity_heatmap(
     mesh = ax.pcolormesh(
         np.arange(25), np.arange(8), grid, cmap=cmap, edgecolors="white", linewidth=0.3
     )
-    _week_axes(ax, _tz(data, tz))
+    _week_axes(ax, _tz(data, timezone))
     bar = ax.figure.colorbar(mesh, ax=ax, fraction=0.04, pad=0.02)
     bar.set_label(f"{_label(event).capitalize()} (count)")
     bar.locator = MaxNLocator(nbins=6, integer=True)
@@ -114,11 +131,12 @@ def plot_activity_heatmap(
     return ax
 
 
+@shared_docs
 def plot_activity_bubbles(
     data: pd.DataFrame,
     *,
     event: str = "visited",
-    tz: str | None = None,
+    timezone: str | None = None,
     max_size: float = 400.0,
     ax: Axes | None = None,
 ) -> Axes:
@@ -126,6 +144,29 @@ def plot_activity_bubbles(
 
     The busiest hour of the week has a bubble of area ``max_size`` (points²); a
     small size key is given in the legend.
+
+    Parameters
+    ----------
+    data : the table :func:`~flbook.analysis.activity_by_hour` returned.
+    event : which event type (e.g. ``"visited"``, ``"commented"``).
+    timezone : time zone named on the hour axis (default: the one the data was made in).
+    max_size : the area (points²) of the busiest hour's bubble.
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import activity_by_hour
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_activity_bubbles(activity_by_hour(course), event="visited", ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Hour of day (UTC)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     grid = _grid(data, event)
@@ -136,7 +177,7 @@ def plot_activity_bubbles(
     top = counts.max()
     sizes = max_size * counts / top
     ax.scatter(hour + 0.5, day + 0.5, s=sizes, color=COLORS["primary"], alpha=0.7, lw=0)
-    _week_axes(ax, _tz(data, tz))
+    _week_axes(ax, _tz(data, timezone))
     ax.grid(color="#eeeeee", lw=0.5)
     key = _size_key(top)
     handles = [
@@ -200,8 +241,9 @@ def _per_event(data: pd.DataFrame, by: str) -> pd.DataFrame:
     return out
 
 
+@shared_docs
 def plot_hourly(
-    data: pd.DataFrame, *, y: str = "pct", tz: str | None = None, ax: Axes | None = None
+    data: pd.DataFrame, *, y: str = "pct", timezone: str | None = None, ax: Axes | None = None
 ) -> Axes:
     """Activity by hour of day: one line per event type with any activity.
 
@@ -212,11 +254,27 @@ def plot_hourly(
         :func:`~flbook.analysis.activity_by_hour`, summed over days here).
     y : {"pct", "count"}
         Share of each event type's activity (%, comparable across types), or counts.
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import activity_by_hour, hourly_summary
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_hourly(hourly_summary(activity_by_hour(course)), ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Hour of day (UTC)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0 or data["count"].sum() == 0:
         return no_data(ax)
-    tz = _tz(data, tz)
+    timezone = _tz(data, timezone)
     d = _per_event(data, "hour")
     labels = d["event"].astype(str).to_numpy()
     for i, event in _active_events(d):  # event types: a handful
@@ -231,7 +289,7 @@ def plot_hourly(
         )
     ax.set_xticks(range(0, 24, 3))
     ax.set_xlim(-0.5, 23.5)
-    ax.set_xlabel(f"Hour of day ({tz})")
+    ax.set_xlabel(f"Hour of day ({timezone})")
     ax.set_ylabel("Share of the activity (%)" if y == "pct" else "Events")
     if y == "count":
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
@@ -240,14 +298,36 @@ def plot_hourly(
     return ax
 
 
+@shared_docs
 def plot_weekday(data: pd.DataFrame, *, y: str = "pct", ax: Axes | None = None) -> Axes:
     """Activity by day of week: grouped bars, one colour per event type.
 
     Event types without any activity are left out (their colour stays reserved, so each
     type has the same colour here and in :func:`plot_hourly`).
 
-    ``data`` is the output of :func:`~flbook.analysis.weekday_summary` (or of
-    :func:`~flbook.analysis.activity_by_hour`, summed over hours here).
+    :func:`~flbook.analysis.activity_by_hour` is summed over hours here.
+
+    Parameters
+    ----------
+    data : the table :func:`~flbook.analysis.weekday_summary` (or
+        :func:`~flbook.analysis.activity_by_hour`) returned.
+    y : ``"pct"`` (share of each event type's activity) or ``"count"``.
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import activity_by_hour, weekday_summary
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_weekday(weekday_summary(activity_by_hour(course)), ax=ax) is ax
+    True
+    >>> ax.get_ylabel()
+    'Share of the activity (%)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0 or data["count"].sum() == 0:
@@ -275,19 +355,19 @@ def plot_weekday(data: pd.DataFrame, *, y: str = "pct", ax: Axes | None = None) 
 
 
 def daily_series(
-    data: pd.DataFrame, *, cumulative: bool = False, min_count: int = MIN_COUNT
+    data: pd.DataFrame, *, cumulative: bool = False, min_learners: int = MIN_COUNT
 ) -> dict[str, np.ndarray]:
     """The drawn values of each event type of a :func:`~flbook.analysis.daily_activity` table.
 
     The small-count rule (:mod:`flbook.privacy`): a day whose count is about 1 to
-    ``min_count - 1`` learners is NaN (not drawn); cumulative counts add up the days
+    ``min_learners - 1`` learners is NaN (not drawn); cumulative counts add up the days
     that are drawn. Event types in the table's order, days in date order.
     """
     out: dict[str, np.ndarray] = {}
     for event, part in data.groupby("event", observed=True, sort=True):
         learners = part["learners"].to_numpy()
         values = part["count"].to_numpy(dtype=float)
-        hidden = (learners > 0) & (learners < min_count)
+        hidden = (learners > 0) & (learners < min_learners)
         if cumulative:
             out[str(event)] = np.cumsum(np.where(hidden, 0.0, values))
         else:
@@ -295,13 +375,14 @@ def daily_series(
     return out
 
 
+@shared_docs
 def plot_daily_activity(
     data: pd.DataFrame,
     *,
     events=None,
     cumulative: bool = False,
     week_starts=(),
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """One line per event type: its count on each day of the run.
@@ -313,20 +394,31 @@ def plot_daily_activity(
         :data:`DAILY_LABELS`; each keeps the colour of its place in ``data``.
     cumulative : draw running totals instead of daily counts.
     week_starts : start dates of the study weeks, shaded and labelled W1, W2, ...
-    min_count : the small-count rule (:mod:`flbook.privacy`): a day about fewer learners
+    min_learners : the small-count rule (:mod:`flbook.privacy`): a day about fewer learners
         is not drawn (nor added up in running totals), and the x label says so.
-    ax : the Axes to draw on (default: the current Axes).
+    {ax}
 
-    Returns
-    -------
-    The Axes drawn on. Empty data draws "No data".
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import daily_activity
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_daily_activity(daily_activity(course), ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Date (UTC)\\nDays with 1 to 9 learners are not drawn'
+    >>> plt.close(fig)
     """
     import matplotlib.dates as mdates
 
     ax = get_ax(ax)
     if data is None or len(data) == 0:
         return no_data(ax)
-    series = daily_series(data, cumulative=cumulative, min_count=min_count)
+    series = daily_series(data, cumulative=cumulative, min_learners=min_learners)
     order = list(series)
     wanted = order if events is None else [str(e) for e in events]
     dates = pd.DatetimeIndex(data["date"].drop_duplicates().sort_values())
@@ -334,7 +426,7 @@ def plot_daily_activity(
     for event in wanted:
         i = order.index(event)
         part = data[data["event"].astype("object") == event]
-        small = ((part["learners"] > 0) & (part["learners"] < min_count)).any()
+        small = ((part["learners"] > 0) & (part["learners"] < min_learners)).any()
         hidden = hidden or bool(small)
         ax.plot(
             dates,
@@ -345,10 +437,10 @@ def plot_daily_activity(
     if len(week_starts):
         week_shading(ax, [pd.Timestamp(w) for w in week_starts])
     ax.set_ylabel("Cumulative" if cumulative else "Per day")
-    ax.set_xlabel(f"Date ({data.attrs.get('tz', 'UTC')})")
+    ax.set_xlabel(f"Date ({data.attrs.get('timezone', 'UTC')})")
     if hidden:
         ax.set_xlabel(
-            f"{ax.get_xlabel()}\nDays with 1 to {min_count - 1} learners are not drawn"
+            f"{ax.get_xlabel()}\nDays with 1 to {min_learners - 1} learners are not drawn"
             + (" nor added up" if cumulative else "")
         )
     thousands(ax, "y")

@@ -26,6 +26,7 @@ from ._base import (
     step_axis,
     thousands,
 )
+from ._docs import shared_docs
 
 __all__ = [
     "SESSION_MEASURE_LABELS",
@@ -69,7 +70,8 @@ def date_axis(ax: Axes) -> None:
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
-def plot_trajectory(data: pd.DataFrame, *, max_legend: int = 12, ax: Axes | None = None) -> Axes:
+@shared_docs
+def plot_trajectory(data: pd.DataFrame, *, top: int = 12, ax: Axes | None = None) -> Axes:
     """One learner's path: step (course order, top to bottom) against time, by session.
 
     Parameters
@@ -77,12 +79,27 @@ def plot_trajectory(data: pd.DataFrame, *, max_legend: int = 12, ax: Axes | None
     data : DataFrame
         The output of :func:`~flbook.analysis.learner_trajectory` (``pseudonym``,
         ``time``, ``step``, ``session``).
-    max_legend : int
+    top : int
         Sessions listed in the legend at most (later ones are still drawn).
-    ax : Axes, optional
+    {ax}
 
     One line with markers per session (gid ``"session"``), coloured in turn; the
     pseudonym is the title.
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import learner_trajectory
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_trajectory(learner_trajectory(course, seed=1), ax=ax) is ax
+    True
+    >>> len(ax.lines) > 0
+    True
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0:
@@ -105,7 +122,7 @@ def plot_trajectory(data: pd.DataFrame, *, max_legend: int = 12, ax: Axes | None
             markersize=4,
             lw=1.2,
             color=STRONG_PALETTE[i % len(STRONG_PALETTE)],
-            label=f"Session {s}" if i < max_legend else "_nolegend_",
+            label=f"Session {s}" if i < top else "_nolegend_",
             gid="session",
         )
     step_axis(ax, steps, axis="y")
@@ -115,9 +132,9 @@ def plot_trajectory(data: pd.DataFrame, *, max_legend: int = 12, ax: Axes | None
     if "pseudonym" in data.columns:
         ax.set_title(f"{data['pseudonym'].iloc[0]}: {n} study session{'s' * (n != 1)}")
     handles, labels = ax.get_legend_handles_labels()
-    if n > max_legend:
+    if n > top:
         handles.append(Line2D([], [], ls="none"))
-        labels.append(f"… and {n - max_legend} more")
+        labels.append(f"… and {n - top} more")
     # beside the plot, past the "Week N" labels on the right: never over the path
     ax.legend(
         handles,
@@ -142,11 +159,12 @@ def _is_log_bins(left: np.ndarray, right: np.ndarray) -> bool:
     return bool(np.allclose(ratio, ratio[0], rtol=1e-3) and not np.allclose(widths, widths[-1]))
 
 
+@shared_docs
 def plot_session_distribution(
     data: pd.DataFrame,
     *,
     log_x: bool | None = None,
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
     peaks: pd.DataFrame | Sequence[float] | None = None,
     ax: Axes | None = None,
 ) -> Axes:
@@ -160,7 +178,7 @@ def plot_session_distribution(
         Log-scaled x axis; default: when the bins are log-spaced (heavy-tailed
         measures). Learners in the ``[0, …)`` bin cannot be drawn on a log axis; the
         chart says how many there are.
-    min_count : int
+    min_learners : int
         The small-count rule (:mod:`flbook.privacy`): with one group, a bar of fewer
         learners is not drawn; with several, a bin of fewer learners is drawn at 0 and
         a group of fewer learners gets no outline. The x label says so.
@@ -169,7 +187,22 @@ def plot_session_distribution(
         and ``pct_learners``). Each is marked with an arrow and "peak near …" (gid
         ``"flbook-peak"``); none by default. Give them only when there are two or more:
         a single peak needs no name.
-    ax : Axes, optional
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import learner_sessions, session_distribution
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_session_distribution(session_distribution(learner_sessions(course)), ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Study sessions\\nBars of 1 to 9 learners are not drawn (counts under 10 are not shown)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0 or data["learners"].sum() == 0:
@@ -189,7 +222,7 @@ def plot_session_distribution(
         d = data[data["group"] == g]
         if len(groups) == 1:
             heights = d["learners"].to_numpy(dtype=float)
-            small = (heights > 0) & (heights < min_count)
+            small = (heights > 0) & (heights < min_learners)
             small_bars = bool(small[keep].any())
             ax.bar(
                 d["bin_left"].to_numpy()[keep],
@@ -202,10 +235,10 @@ def plot_session_distribution(
             )
         else:
             counts = d["learners"].to_numpy(dtype=float)
-            if 0 < counts.sum() < min_count:  # a group of a few: no outline at all
+            if 0 < counts.sum() < min_learners:  # a group of a few: no outline at all
                 small_groups.append(str(g))
                 continue
-            small = (counts > 0) & (counts < min_count)  # a share of a few points at them
+            small = (counts > 0) & (counts < min_learners)  # a share of a few points at them
             small_bars = small_bars or bool(small[keep].any())
             edges = np.append(d["bin_left"].to_numpy()[keep], d["bin_right"].to_numpy()[keep][-1:])
             ax.stairs(
@@ -217,7 +250,7 @@ def plot_session_distribution(
             )
         n_hidden = int(d["learners"].to_numpy()[~keep].sum())
         if n_hidden:
-            n_text = count_text(n_hidden, min_count)
+            n_text = count_text(n_hidden, min_learners=min_learners)
             hidden.append(f"{g}: {n_text}" if len(groups) > 1 else n_text)
     if log_x:
         ax.set_xscale("log")
@@ -232,13 +265,13 @@ def plot_session_distribution(
     if small_bars:
         what = "Bars" if len(groups) == 1 else "Bins"
         ax.set_xlabel(
-            f"{ax.get_xlabel()}\n{what} of 1 to {min_count - 1} learners are "
+            f"{ax.get_xlabel()}\n{what} of 1 to {min_learners - 1} learners are "
             f"{'not drawn' if len(groups) == 1 else 'drawn at 0'} "
-            f"(counts under {min_count} are not shown)"
+            f"(counts under {min_learners} are not shown)"
         )
     if small_groups:
         ax.set_xlabel(
-            f"{ax.get_xlabel()}\nNot drawn, fewer than {min_count} learners: "
+            f"{ax.get_xlabel()}\nNot drawn, fewer than {min_learners} learners: "
             + ", ".join(small_groups)
         )
     if len(groups) == 1:
@@ -307,12 +340,13 @@ def _group_label(group, width: int) -> str:
     return textwrap.fill(text, width=width, break_long_words=False) if width else text
 
 
+@shared_docs
 def plot_group_comparison(
     data: pd.DataFrame,
     *,
     measure: str | None = None,
     wrap: int | None = None,
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """Box-like comparison of one session measure across learner groups.
@@ -332,10 +366,25 @@ def plot_group_comparison(
     wrap : int, optional
         Wrap group names at about this many characters (default: from the Axes' width
         per group, so names do not run into each other).
-    min_count : int
+    min_learners : int
         The small-count rule (:mod:`flbook.privacy`): a group of fewer learners gets no
         box (its quartiles would describe a few people); its label reads "(n < 10)".
-    ax : Axes, optional
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import compare_groups
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_group_comparison(compare_groups(course), measure="sessions", ax=ax) is ax
+    True
+    >>> ax.get_ylabel()
+    'Study sessions'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0:
@@ -349,10 +398,10 @@ def plot_group_comparison(
         slot_pt = ax.get_position().width * ax.figure.get_figwidth() * 72 / len(d)
         wrap = int(max(8, min(24, slot_pt / 5.4)))
     records = d.to_dict("records")  # one record per group: a handful
-    small = [0 < int(r["learners"]) < min_count for r in records]
+    small = [0 < int(r["learners"]) < min_learners for r in records]
     labels = [
         f"{_group_label(r['group'], wrap)}\n"
-        + (f"(n < {min_count})" if few else f"(n = {int(r['learners']):,})")
+        + (f"(n < {min_learners})" if few else f"(n = {int(r['learners']):,})")
         for r, few in zip(records, small, strict=True)
     ]
     stats = [
@@ -390,13 +439,14 @@ def plot_group_comparison(
     return ax
 
 
+@shared_docs
 def plot_group_comparison_grid(
     data: pd.DataFrame,
     *,
     measures: Sequence[str] | None = None,
     ncols: int | None = None,
     figsize: tuple[float, float] | None = None,
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
 ) -> Figure:
     """Every measure of :func:`~flbook.analysis.compare_groups`, one panel each.
 
@@ -414,11 +464,22 @@ def plot_group_comparison_grid(
         more, rows of three).
     figsize : (width, height) in inches, optional
         Default: about 3.2 × 3.4 inches per panel.
-    min_count : int
+    min_learners : int
         A group of fewer learners gets no box (see :func:`plot_group_comparison`).
 
     Group names are wrapped to fit their panel, so four panels of two or three groups
     stay readable at book width.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import compare_groups
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig = plot_group_comparison_grid(compare_groups(course))
+    >>> len(fig.axes) > 1
+    True
+    >>> plt.close(fig)
     """
     measures = list(dict.fromkeys(data["measure"])) if measures is None else list(measures)
     n = max(len(measures), 1)
@@ -433,7 +494,7 @@ def plot_group_comparison_grid(
     if not measures:
         no_data(flat[0])
     for ax, m in zip(flat, measures, strict=False):  # a handful of measures
-        plot_group_comparison(data, measure=m, min_count=min_count, ax=ax)
+        plot_group_comparison(data, measure=m, min_learners=min_learners, ax=ax)
     for ax in flat[len(measures) if measures else 1 :]:  # empty slots of the last row
         ax.set_visible(False)
     fig.tight_layout()

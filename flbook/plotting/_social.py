@@ -27,6 +27,7 @@ from ._base import (
     unstick,
     week_shading,
 )
+from ._docs import shared_docs
 from ._steps import (
     finish_steps,
     hide_small_bars,
@@ -100,6 +101,7 @@ def _time_decorations(ax: Axes, notable_dates, week_starts) -> None:
 # --------------------------------------------------------------------------- over time
 
 
+@shared_docs
 def plot_comments_over_time(
     data: pd.DataFrame,
     *,
@@ -116,17 +118,30 @@ def plot_comments_over_time(
     data : the table of :func:`~flbook.analysis.comments_over_time` (``time, series,
         comments, cumulative``).
     y : ``"cumulative"`` (running total, default) or ``"comments"`` (per time bin).
-    notable_dates : ``{label: date}`` drawn as labelled vertical lines (e.g.
-        ``course.config.notable_dates``).
+    {notable_dates}
     week_starts : first day of each study week, shaded alternately
         (``course.config.week_starts``).
-    ax : the Axes to draw on (default: the current Axes).
+    {ax}
     **kwargs : passed to :meth:`~matplotlib.axes.Axes.plot`.
 
-    Returns
-    -------
-    The Axes, one line per series (legend when there are several). Empty data draws
-    "No data".
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import comments_over_time
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_comments_over_time(
+    ...     comments_over_time(course, by="author_type"),
+    ...     week_starts=course.config.week_starts,
+    ...     ax=ax,
+    ... ) is ax
+    True
+    >>> ax.get_ylabel()
+    'Comments (cumulative)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0:
@@ -157,6 +172,7 @@ def plot_comments_over_time(
     return ax
 
 
+@shared_docs
 def plot_comment_staircase(
     data: pd.DataFrame,
     *,
@@ -176,12 +192,27 @@ def plot_comment_staircase(
     data : the table of :func:`~flbook.analysis.comments_over_time`.
     normalise : draw each series as % of its final total.
     week_starts : first day of each study week, shaded alternately.
-    ax : the Axes to draw on (default: the current Axes).
+    {ax}
     **kwargs : passed to :meth:`~matplotlib.axes.Axes.step`.
 
-    Returns
-    -------
-    The Axes, one step line per series. Empty data draws "No data".
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import comments_over_time
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_comment_staircase(
+    ...     comments_over_time(course, by="week"),
+    ...     week_starts=course.config.week_starts,
+    ...     ax=ax,
+    ... ) is ax
+    True
+    >>> ax.get_ylabel()
+    'Comments (cumulative)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0:
@@ -218,6 +249,7 @@ def plot_comment_staircase(
 # --------------------------------------------------------------------------- per step
 
 
+@shared_docs
 def plot_comments_per_step(
     data: pd.DataFrame,
     *,
@@ -232,16 +264,32 @@ def plot_comments_per_step(
     ----------
     data : the table of :func:`~flbook.analysis.comments_per_step` (``step, comments,
         top_level, replies, commenters``).
-    exercise_steps, social_steps : steps to shade ("W.S"), named in the legend.
+    {steps}
     commenters : also draw the distinct commenters per step as a line.
-    ax : the Axes to draw on (default: the current Axes).
+    {ax}
 
-    Returns
-    -------
-    The Axes: two stacked bars per step (top-level, replies). Empty data draws "No data".
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import comments_per_step
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_comments_per_step(
+    ...     comments_per_step(course),
+    ...     exercise_steps=course.config.exercise_steps,
+    ...     social_steps=course.config.social_steps,
+    ...     ax=ax,
+    ... ) is ax
+    True
+    >>> ax.get_ylabel()
+    'Comments'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if no_step_rows(data, "comments"):
+    if no_step_rows(data, column="comments"):
         return no_data(ax)
     steps = ordered_steps(data["step"])
     x = np.arange(len(steps))
@@ -270,12 +318,13 @@ def plot_comments_per_step(
     return ax
 
 
+@shared_docs
 def plot_first_comment_steps(
     data: pd.DataFrame,
     *,
     exercise_steps: Iterable[str] = (),
     social_steps: Iterable[str] = (),
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """Where learners posted their first comment: one bar per step.
@@ -283,19 +332,35 @@ def plot_first_comment_steps(
     Parameters
     ----------
     data : the table of :func:`~flbook.analysis.first_comment_steps` (``step, learners``).
-    exercise_steps, social_steps : steps to shade ("W.S"), named in the legend.
-    min_count : a bar of fewer learners is not drawn (:mod:`flbook.privacy`).
-    ax : the Axes to draw on (default: the current Axes).
+    {steps}
+    min_learners : a bar of fewer learners is not drawn (:mod:`flbook.privacy`).
+    {ax}
 
-    Returns
-    -------
-    The Axes, one bar per step. Empty data draws "No data".
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import first_comment_steps
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_first_comment_steps(
+    ...     first_comment_steps(course),
+    ...     exercise_steps=course.config.exercise_steps,
+    ...     social_steps=course.config.social_steps,
+    ...     ax=ax,
+    ... ) is ax
+    True
+    >>> ax.get_ylabel()
+    'Learners (first comment)'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if no_step_rows(data, "learners"):
+    if no_step_rows(data, column="learners"):
         return no_data(ax)
     steps = ordered_steps(data["step"])
-    heights, hidden = hide_small_bars(per_step(data, steps, "learners"), min_count)
+    heights, hidden = hide_small_bars(per_step(data, steps, "learners"), min_learners)
     ax.bar(
         np.arange(len(steps)),
         heights,
@@ -307,13 +372,14 @@ def plot_first_comment_steps(
     thousands(ax, "y")
     finish_steps(ax, steps, exercise_steps, social_steps, legend=True)
     if hidden:
-        note_hidden(ax, min_count)
+        note_hidden(ax, min_learners)
     return ax
 
 
 # --------------------------------------------------------------------------- likes
 
 
+@shared_docs
 def plot_likes(data: pd.DataFrame, *, y: str = "pct", ax: Axes | None = None) -> Axes:
     """The distribution of likes per comment, grouped bars per kind or author type.
 
@@ -322,11 +388,22 @@ def plot_likes(data: pd.DataFrame, *, y: str = "pct", ax: Axes | None = None) ->
     data : the table of :func:`~flbook.analysis.likes_distribution` (``[kind |
         author_type,] likes, comments, pct``).
     y : ``"pct"`` (share of the group's comments, default) or ``"comments"``.
-    ax : the Axes to draw on (default: the current Axes).
+    {ax}
 
-    Returns
-    -------
-    The Axes, one bar per likes bin and group. Empty data draws "No data".
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import likes_distribution
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_likes(likes_distribution(course), ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Likes per comment'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0 or data["comments"].sum() == 0:
@@ -369,6 +446,7 @@ def plot_likes(data: pd.DataFrame, *, y: str = "pct", ax: Axes | None = None) ->
 # --------------------------------------------------------------------------- educators
 
 
+@shared_docs
 def plot_educator_share(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Who is talking: each period's comments split by author type, as 100 % bars.
 
@@ -376,12 +454,22 @@ def plot_educator_share(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ----------
     data : the table of :func:`~flbook.analysis.educator_share` (``period, author_type,
         comments, pct``).
-    ax : the Axes to draw on (default: the current Axes).
+    {ax}
 
-    Returns
-    -------
-    The Axes, one horizontal stacked bar per period (a segment per author type). Empty
-    data draws "No data".
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import educator_share
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_educator_share(educator_share(course), ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    '% of comments'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     if data is None or len(data) == 0 or data["comments"].sum() == 0:

@@ -24,6 +24,7 @@ from ._base import (
     step_axis,
     thousands,
 )
+from ._docs import shared_docs
 
 __all__ = ["plot_step_counts", "plot_stopped_here", "plot_step_funnel", "pool_small_steps"]
 
@@ -69,7 +70,7 @@ def per_step(data: pd.DataFrame, steps: Sequence[str], column: str) -> np.ndarra
     return s.reindex(list(steps), fill_value=0).to_numpy(dtype=float)
 
 
-def no_step_rows(data: pd.DataFrame | None, column: str | None = None) -> bool:
+def no_step_rows(data: pd.DataFrame | None, *, column: str | None = None) -> bool:
     """Whether a per-step table has nothing to draw (no rows, no ``step``, or ``column`` all zero)."""
     if data is None or len(data) == 0 or "step" not in data:
         return True
@@ -114,14 +115,15 @@ def finish_steps(
 # --------------------------------------------------------------------------- step counts
 
 
+@shared_docs
 def plot_step_counts(
     data: pd.DataFrame,
     *,
     measure: str | Sequence[str] | None = None,
-    value: str | None = None,
+    y: str | None = None,
     exercise_steps: Iterable[str] = (),
     social_steps: Iterable[str] = (),
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
     pool: bool = False,
     ax: Axes | None = None,
     **kwargs,
@@ -136,29 +138,48 @@ def plot_step_counts(
         :func:`~flbook.analysis.furthest_step`, :func:`~flbook.analysis.last_steps`, ...).
     measure : with a ``measure`` column, the measure(s) to draw (default all, as grouped
         bars; one name draws one bar per step).
-    value : the column to draw (default ``count`` if present, else ``learners``).
-    exercise_steps, social_steps : steps to shade ("W.S"), named in the legend.
-    min_count : the small-count rule (:mod:`flbook.privacy`): a bar that counts fewer
+    y : the column to draw (default ``count`` if present, else ``learners``).
+    {steps}
+    min_learners : the small-count rule (:mod:`flbook.privacy`): a bar that counts fewer
         learners (measures ``visited`` and ``completed``, or a ``learners`` column) is
         not drawn, and the x label says so.
-    pool : with one series of learners, pool the steps of fewer than ``min_count``
+    pool : with one series of learners, pool the steps of fewer than ``min_learners``
         learners into one hatched "rest of week N" bar per week (drawn when the pool
-        reaches ``min_count``), instead of leaving them out one by one.
-    ax : the Axes to draw on (default: the current Axes).
+        reaches ``min_learners``), instead of leaving them out one by one.
+    {ax}
     **kwargs : passed to :meth:`~matplotlib.axes.Axes.bar`.
 
-    Returns
-    -------
-    The Axes drawn on. Empty data (or only zeros) draws "No data".
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import step_activity_counts
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_step_counts(
+    ...     step_activity_counts(course),
+    ...     measure="visited",
+    ...     exercise_steps=course.config.exercise_steps,
+    ...     social_steps=course.config.social_steps,
+    ...     ax=ax,
+    ... ) is ax
+    True
+    >>> ax.get_ylabel()
+    'First visits'
+    >>> len(ax.patches) >= len(course.steps)
+    True
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is not None and value is None:
-        value = "count" if "count" in data else "learners"
+    if data is not None and y is None:
+        y = "count" if "count" in data else "learners"
     if no_step_rows(data):
         return no_data(ax)
-    if value not in data:
-        raise KeyError(f"column {value!r} not in data (columns: {list(data.columns)})")
-    if no_step_rows(data, value):
+    if y not in data:
+        raise KeyError(f"column {y!r} not in data (columns: {list(data.columns)})")
+    if no_step_rows(data, column=y):
         return no_data(ax)
     if "measure" in data:
         if isinstance(data["measure"].dtype, pd.CategoricalDtype):
@@ -173,15 +194,15 @@ def plot_step_counts(
                 raise ValueError(f"measure(s) {missing} not in data; measures: {order}")
             order = wanted
         data = data[data["measure"].astype(str).isin(order)]
-        if no_step_rows(data, value):
+        if no_step_rows(data, column=y):
             return no_data(ax)
     else:
         order = [None]
     steps = ordered_steps(data["step"])
     k = len(order)
-    if pool and k == 1 and (value == "learners" or order[0] in LEARNER_MEASURES):
+    if pool and k == 1 and (y == "learners" or order[0] in LEARNER_MEASURES):
         part = data if order[0] is None else data[data["measure"].astype(str) == order[0]]
-        pooled = pool_small_steps(steps, per_step(part, steps, value), min_count)
+        pooled = pool_small_steps(steps, per_step(part, steps, y), min_learners)
         ax.bar(
             np.arange(len(pooled)),
             pooled["height"].to_numpy(),
@@ -192,18 +213,18 @@ def plot_step_counts(
             **kwargs,
         )
         _hatch_pools(ax.containers[-1], pooled)
-        ax.set_ylabel("Learners" if value == "count" else value.replace("_", " ").capitalize())
+        ax.set_ylabel("Learners" if y == "count" else y.replace("_", " ").capitalize())
         thousands(ax, "y")
-        _finish_pooled(ax, pooled, exercise_steps, social_steps, min_count)
+        _finish_pooled(ax, pooled, exercise_steps, social_steps, min_learners)
         return ax
     x = np.arange(len(steps))
     width = 0.8 / k
     hidden = False
     for i, m in enumerate(order):
         part = data if m is None else data[data["measure"].astype(str) == m]
-        heights = per_step(part, steps, value)
-        if value == "learners" or m in LEARNER_MEASURES:
-            heights, small = hide_small_bars(heights, min_count)
+        heights = per_step(part, steps, y)
+        if y == "learners" or m in LEARNER_MEASURES:
+            heights, small = hide_small_bars(heights, min_learners)
             hidden = hidden or small
         label = None if (m is None or k == 1) else MEASURE_LABELS.get(m, m)
         color = COLORS["primary"] if k == 1 else PALETTE[i % len(PALETTE)]
@@ -216,7 +237,7 @@ def plot_step_counts(
             zorder=2,
             **kwargs,
         )
-    if value == "count":
+    if y == "count":
         if k == 1 and order[0] is not None:
             ax.set_ylabel(MEASURE_LABELS.get(order[0], order[0]))
         elif order[0] is not None and set(order) <= LEARNER_MEASURES:
@@ -224,35 +245,35 @@ def plot_step_counts(
         else:
             ax.set_ylabel("Count")
     else:
-        ax.set_ylabel(value.replace("_", " ").capitalize())
+        ax.set_ylabel(y.replace("_", " ").capitalize())
     thousands(ax, "y")
     finish_steps(ax, steps, exercise_steps, social_steps, legend=True)
     if hidden:
-        note_hidden(ax, min_count)
+        note_hidden(ax, min_learners)
     return ax
 
 
-def hide_small_bars(heights: np.ndarray, min_count: int) -> tuple[np.ndarray, bool]:
-    """Heights with counts of 1 to ``min_count - 1`` learners set to 0 (not drawn)."""
-    small = (heights > 0) & (heights < min_count)
+def hide_small_bars(heights: np.ndarray, min_learners: int) -> tuple[np.ndarray, bool]:
+    """Heights with counts of 1 to ``min_learners - 1`` learners set to 0 (not drawn)."""
+    small = (heights > 0) & (heights < min_learners)
     return np.where(small, 0.0, heights), bool(small.any())
 
 
-def pool_small_steps(steps: Sequence[str], heights: np.ndarray, min_count: int) -> pd.DataFrame:
-    """Steps of fewer than ``min_count`` learners pooled into one "rest of week N" per week.
+def pool_small_steps(steps: Sequence[str], heights: np.ndarray, min_learners: int) -> pd.DataFrame:
+    """Steps of fewer than ``min_learners`` learners pooled into one "rest of week N" per week.
 
     Parameters
     ----------
     steps : the steps in course order ("W.S").
     heights : learners per step, aligned on ``steps``.
-    min_count : the smallest count of people shown (:mod:`flbook.privacy`).
+    min_learners : the smallest count of people shown (:mod:`flbook.privacy`).
 
     Returns
     -------
     DataFrame
         One row per bar in course order: ``step`` (the step, or ``"W.rest"`` for a
         week's pool, placed after that week's own bars), ``label`` (the step, or
-        ``"rest of week W"``), ``height`` (learners; 0 for a pool under ``min_count``,
+        ``"rest of week W"``), ``height`` (learners; 0 for a pool under ``min_learners``,
         which is not drawn), ``pooled`` (bool), ``last_step`` (the week's last step for a
         pool, else the step itself) and ``pooled_steps`` (how many steps a pool holds).
 
@@ -270,7 +291,7 @@ def pool_small_steps(steps: Sequence[str], heights: np.ndarray, min_count: int) 
     week_of = [str(s).split(".")[0] for s in steps]
     for week in dict.fromkeys(week_of):  # a handful of weeks
         idx = [i for i, w in enumerate(week_of) if w == week]
-        small = [i for i in idx if 0 < heights[i] < min_count]
+        small = [i for i in idx if 0 < heights[i] < min_learners]
         for i in idx:
             if i not in small:
                 rows.append(
@@ -289,7 +310,7 @@ def pool_small_steps(steps: Sequence[str], heights: np.ndarray, min_count: int) 
                 dict(
                     step=f"{week}.rest",
                     label=f"rest of week {week}",
-                    height=total if total >= min_count else 0.0,
+                    height=total if total >= min_learners else 0.0,
                     pooled=True,
                     last_step=str(steps[idx[-1]]),
                     pooled_steps=len(small),
@@ -311,7 +332,7 @@ def _finish_pooled(
     pooled: pd.DataFrame,
     exercise_steps: Iterable[str],
     social_steps: Iterable[str],
-    min_count: int,
+    min_learners: int,
     order: Sequence | None = None,
 ) -> None:
     """The step axis of a pooled chart: each pool named "rest of week N", the rule said."""
@@ -325,28 +346,29 @@ def _finish_pooled(
     ax.set_xticklabels(labels, rotation=90, fontsize=size)
     if pooled["pooled"].any():
         ax.set_xlabel(
-            f"{ax.get_xlabel()}\nSteps with 1 to {min_count - 1} learners are pooled in a "
-            f'hatched "rest of week" bar (drawn when it holds {min_count} or more)'
+            f"{ax.get_xlabel()}\nSteps with 1 to {min_learners - 1} learners are pooled in a "
+            f'hatched "rest of week" bar (drawn when it holds {min_learners} or more)'
         )
 
 
-def note_hidden(ax: Axes, min_count: int) -> None:
-    """Add to the x label that steps with fewer than ``min_count`` learners have no bar."""
+def note_hidden(ax: Axes, min_learners: int) -> None:
+    """Add to the x label that steps with fewer than ``min_learners`` learners have no bar."""
     ax.set_xlabel(
-        f"{ax.get_xlabel()}\nSteps with 1 to {min_count - 1} learners have no bar "
-        f"(counts under {min_count} are not shown)"
+        f"{ax.get_xlabel()}\nSteps with 1 to {min_learners - 1} learners have no bar "
+        f"(counts under {min_learners} are not shown)"
     )
 
 
 # --------------------------------------------------------------------------- stopped here
 
 
+@shared_docs
 def plot_stopped_here(
     data: pd.DataFrame,
     *,
     exercise_steps: Iterable[str] = (),
     social_steps: Iterable[str] = (),
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
     pool: bool = False,
     ax: Axes | None = None,
 ) -> Axes:
@@ -356,34 +378,49 @@ def plot_stopped_here(
     ----------
     data : the table of :func:`~flbook.analysis.last_steps` (``step, learners,
         stopped_cumulative, went_on``).
-    exercise_steps, social_steps : steps to shade ("W.S").
-    min_count : a bar of fewer learners is not drawn (:mod:`flbook.privacy`); the lines
+    {steps}
+    min_learners : a bar of fewer learners is not drawn (:mod:`flbook.privacy`); the lines
         add up every learner.
-    pool : pool the steps of fewer than ``min_count`` learners into one hatched "rest
+    pool : pool the steps of fewer than ``min_learners`` learners into one hatched "rest
         of week N" bar per week, after the week's own steps (see
         :func:`pool_small_steps`); the lines there read as at the week's last step.
-    ax : the Axes to draw on (default: the current Axes).
+    {ax}
 
-    Returns
-    -------
-    The Axes: one bar per step (learners whose last step it is), a line of learners who
-    stopped there or earlier, a line of learners who went on. Empty data draws "No data".
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import last_steps
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_stopped_here(
+    ...     last_steps(course),
+    ...     exercise_steps=course.config.exercise_steps,
+    ...     social_steps=course.config.social_steps,
+    ...     ax=ax,
+    ... ) is ax
+    True
+    >>> ax.get_ylabel()
+    'Learners'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if no_step_rows(data, "learners"):
+    if no_step_rows(data, column="learners"):
         return no_data(ax)
     steps = ordered_steps(data["step"])
     cumulative = per_step(data, steps, "stopped_cumulative")
     going = per_step(data, steps, "went_on")
     pooled = None
     if pool:
-        pooled = pool_small_steps(steps, per_step(data, steps, "learners"), min_count)
+        pooled = pool_small_steps(steps, per_step(data, steps, "learners"), min_learners)
         at = {s: i for i, s in enumerate(steps)}
         where = [at[s] for s in pooled["last_step"]]
         heights, hidden = pooled["height"].to_numpy(), False
         cumulative, going = cumulative[where], going[where]
     else:
-        heights, hidden = hide_small_bars(per_step(data, steps, "learners"), min_count)
+        heights, hidden = hide_small_bars(per_step(data, steps, "learners"), min_learners)
     x = np.arange(len(heights))
     bars = ax.bar(
         x,
@@ -416,26 +453,27 @@ def plot_stopped_here(
     thousands(ax, "y")
     if pooled is not None:
         _finish_pooled(
-            ax, pooled, exercise_steps, social_steps, min_count, order=[bars, stopped, went_on]
+            ax, pooled, exercise_steps, social_steps, min_learners, order=[bars, stopped, went_on]
         )
         return ax
     finish_steps(
         ax, steps, exercise_steps, social_steps, legend=True, order=[bars, stopped, went_on]
     )
     if hidden:
-        note_hidden(ax, min_count)
+        note_hidden(ax, min_learners)
     return ax
 
 
 # --------------------------------------------------------------------------- funnel
 
 
+@shared_docs
 def plot_step_funnel(
     data: pd.DataFrame,
     *,
     exercise_steps: Iterable[str] = (),
     social_steps: Iterable[str] = (),
-    min_count: int = MIN_COUNT,
+    min_learners: int = MIN_COUNT,
     ax: Axes | None = None,
 ) -> Axes:
     """The step funnel: share of the first step's visitors who visited each step.
@@ -444,33 +482,49 @@ def plot_step_funnel(
     ----------
     data : the table of :func:`~flbook.analysis.step_funnel` (``step, learners,
         pct_of_first``).
-    exercise_steps, social_steps : steps to shade ("W.S").
-    min_count : the small-count rule (:mod:`flbook.privacy`): a step visited by fewer
+    {steps}
+    min_learners : the small-count rule (:mod:`flbook.privacy`): a step visited by fewer
         learners has no bar (its percentage would point at them), and when fewer than
-        ``min_count`` learners visited the first step no percentage is drawn at all.
-    ax : the Axes to draw on (default: the current Axes).
+        ``min_learners`` learners visited the first step no percentage is drawn at all.
+    {ax}
 
-    Returns
-    -------
-    The Axes, one bar per step (0-100 %). Empty data draws "No data".
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import step_funnel
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_step_funnel(
+    ...     step_funnel(course),
+    ...     exercise_steps=course.config.exercise_steps,
+    ...     social_steps=course.config.social_steps,
+    ...     ax=ax,
+    ... ) is ax
+    True
+    >>> ax.get_ylabel()
+    '% of learners who visited the first step'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if no_step_rows(data, "learners"):
+    if no_step_rows(data, column="learners"):
         return no_data(ax)
     steps = ordered_steps(data["step"])
     first = per_step(data, steps, "learners")[0]
-    if 0 < first < min_count:
+    if 0 < first < min_learners:
         return no_data(
-            ax, f"Fewer than {min_count} learners visited the first step: too few for shares"
+            ax, f"Fewer than {min_learners} learners visited the first step: too few for shares"
         )
     x = np.arange(len(steps))
     learners = per_step(data, steps, "learners")
-    small = (learners > 0) & (learners < min_count)
+    small = (learners > 0) & (learners < min_learners)
     pct = np.where(small, 0.0, per_step(data, steps, "pct_of_first"))
     ax.bar(x, pct, width=0.8, color=COLORS["primary"], zorder=2)
     ax.set_ylabel("% of learners who visited the first step")
     ax.set_ylim(0, 100)
     finish_steps(ax, steps, exercise_steps, social_steps, legend=True)
     if small.any():
-        note_hidden(ax, min_count)
+        note_hidden(ax, min_learners)
     return ax

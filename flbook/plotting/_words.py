@@ -12,6 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ._base import COLORS, get_ax, no_data, step_axis
+from ._docs import shared_docs
 
 __all__ = ["plot_comment_measures", "plot_top_words", "plot_top_words_by_week"]
 
@@ -22,6 +23,7 @@ _SERIES = {
 }
 
 
+@shared_docs
 def plot_comment_measures(
     data: pd.DataFrame,
     *,
@@ -39,7 +41,22 @@ def plot_comment_measures(
     data : :func:`flbook.analysis.comment_measures` output (``by="step"``).
     measures : the columns drawn, each as a line with markers.
     min_comments : the fewest comments a step needs to be drawn.
-    ax : Axes to draw on (default: current Axes).
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import comment_measures
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_comment_measures(comment_measures(course), ax=ax) is ax
+    True
+    >>> ax.get_ylabel()
+    "% of the step's comments"
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     d = data.reset_index(drop=True)
@@ -58,6 +75,7 @@ def plot_comment_measures(
     return ax
 
 
+@shared_docs
 def plot_top_words(data: pd.DataFrame, *, week: int, ax: Axes | None = None) -> Axes:
     """The most used words of one week: learners who used each (bars, most used on top).
 
@@ -65,7 +83,22 @@ def plot_top_words(data: pd.DataFrame, *, week: int, ax: Axes | None = None) -> 
     ----------
     data : :func:`flbook.analysis.top_words` output (privacy rules already applied).
     week : the study week drawn.
-    ax : Axes to draw on (default: current Axes).
+    {ax}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import top_words
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig, ax = plt.subplots()
+    >>> plot_top_words(top_words(course), week=1, ax=ax) is ax
+    True
+    >>> ax.get_xlabel()
+    'Learners who used the word in week 1'
+    >>> plt.close(fig)
     """
     ax = get_ax(ax)
     d = data[data["week"] == week].sort_values("rank")
@@ -81,6 +114,7 @@ def plot_top_words(data: pd.DataFrame, *, week: int, ax: Axes | None = None) -> 
     return ax
 
 
+@shared_docs
 def plot_top_words_by_week(
     data: pd.DataFrame, *, weeks: int | None = None, panel_width: float = 3.3
 ) -> Figure:
@@ -92,6 +126,17 @@ def plot_top_words_by_week(
     weeks : number of study weeks (panels); default the weeks present in ``data`` (one
         "No data" panel when there are none).
     panel_width : width of each panel in inches.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from flbook.analysis import top_words
+    >>> from flbook.synth import example_course
+    >>> course = example_course()
+    >>> fig = plot_top_words_by_week(top_words(course))
+    >>> len(fig.axes) > 0
+    True
+    >>> plt.close(fig)
     """
     present = sorted(int(w) for w in pd.unique(data["week"]))
     chosen = list(range(1, weeks + 1)) if weeks else (present or [1])

@@ -23,12 +23,15 @@ import tempfile
 import time
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ._catalogue import RunEntry
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = ["SUMMARY_COLUMNS", "run_summary", "run_stamp", "build_run", "output_fs"]
 
@@ -68,7 +71,7 @@ def _is_local(fs) -> bool:
     return isinstance(fs, LocalFileSystem)
 
 
-def run_summary(course) -> dict[str, Any]:
+def run_summary(course: Course) -> dict[str, Any]:
     """The summary numbers of one loaded run (learners, shares' counts, study time, sentiment).
 
     Returns
@@ -80,7 +83,7 @@ def run_summary(course) -> dict[str, Any]:
 
     flags = learner_flags(course)
     gap = course.config.session_gap_minutes if course.config is not None else 65
-    sessions = learner_sessions(course, gap_minutes=gap)
+    sessions = learner_sessions(course, session_gap_minutes=gap)
     senti = sentiment_by_week(course)
     return {
         "learners": int(len(flags)),

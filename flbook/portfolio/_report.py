@@ -51,37 +51,37 @@ def read_summaries(catalogue: Catalogue, out: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _shares(frame: pd.DataFrame, min_count: int) -> pd.DataFrame:
+def _shares(frame: pd.DataFrame, min_learners: int) -> pd.DataFrame:
     out = frame.copy()
     for m in MEASURES:
         k = out[m].astype(float)
         n = out["learners"].astype(float)
-        ok = (k >= min_count) & (n >= min_count)
-        out[f"{m}_pct"] = (k / n * 100).where(ok)
+        ok = (k >= min_learners) & (n >= min_learners)
+        out[f"pct_{m}"] = (k / n * 100).where(ok)
         lo, hi = wilson_interval(k, n)
         out[f"{m}_low"] = pd.Series(lo, index=out.index).where(ok)
         out[f"{m}_high"] = pd.Series(hi, index=out.index).where(ok)
     s = out["sentiment_responses"].astype(float)
     g = out["sentiment_good"].astype(float)
-    out["sentiment_good_pct"] = (g / s * 100).where(s >= min_count)
+    out["pct_sentiment_good"] = (g / s * 100).where(s >= min_learners)
     return out
 
 
-def portfolio_table(summaries: pd.DataFrame, *, min_count: int = MIN_COUNT) -> pd.DataFrame:
+def portfolio_table(summaries: pd.DataFrame, *, min_learners: int = MIN_COUNT) -> pd.DataFrame:
     """One row per run with the shares of its learners (and 95% Wilson intervals).
 
     Returns
     -------
-    The summary columns, plus ``{measure}_pct``, ``{measure}_low``, ``{measure}_high``
-    for each of :data:`MEASURES` and ``sentiment_good_pct``; shares resting on fewer
-    than ``min_count`` learners (or answers) are empty.
+    The summary columns, plus ``pct_{measure}``, ``{measure}_low``, ``{measure}_high``
+    for each of :data:`MEASURES` and ``pct_sentiment_good``; shares resting on fewer
+    than ``min_learners`` learners (or answers) are empty.
     """
     if summaries.empty:
         return summaries
-    return _shares(summaries, min_count)
+    return _shares(summaries, min_learners)
 
 
-def course_table(summaries: pd.DataFrame, *, min_count: int = MIN_COUNT) -> pd.DataFrame:
+def course_table(summaries: pd.DataFrame, *, min_learners: int = MIN_COUNT) -> pd.DataFrame:
     """The courses compared: each course's runs pooled (failed runs left out).
 
     Returns
@@ -100,14 +100,14 @@ def course_table(summaries: pd.DataFrame, *, min_count: int = MIN_COUNT) -> pd.D
         last_start=("start", "max"),
         **{c: (c, "sum") for c in counts},
     )
-    return _shares(pooled.reset_index(), min_count)
+    return _shares(pooled.reset_index(), min_learners)
 
 
-def _count(v: Any, min_count: int = MIN_COUNT) -> str:
+def _count(v: Any, min_learners: int = MIN_COUNT) -> str:
     if v is None or pd.isna(v):
         return "–"
     v = int(v)
-    return f"<{min_count}" if 0 < v < min_count else f"{v:,}"
+    return f"<{min_learners}" if 0 < v < min_learners else f"{v:,}"
 
 
 def _pct(v: Any, lo: Any = None, hi: Any = None) -> str:
@@ -141,7 +141,7 @@ def _course_chart(courses: pd.DataFrame) -> str:
     width = 0.8 / max(1, len(courses))
     x = np.arange(len(MEASURES))
     for i, row in enumerate(courses.itertuples(index=False)):
-        y = np.array([getattr(row, f"{m}_pct") for m in MEASURES], dtype=float)
+        y = np.array([getattr(row, f"pct_{m}") for m in MEASURES], dtype=float)
         lo = np.array([getattr(row, f"{m}_low") for m in MEASURES], dtype=float)
         hi = np.array([getattr(row, f"{m}_high") for m in MEASURES], dtype=float)
         pos = x + (i - (len(courses) - 1) / 2) * width
@@ -153,15 +153,15 @@ def _course_chart(courses: pd.DataFrame) -> str:
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(frameon=False, fontsize=8)
     best = (
-        courses.loc[courses["fully_participated_pct"].idxmax()]
-        if courses["fully_participated_pct"].notna().any()
+        courses.loc[courses["pct_fully_participated"].idxmax()]
+        if courses["pct_fully_participated"].notna().any()
         else None
     )
     alt = "Grouped bars per measure, one bar per course"
     if best is not None:
         alt += (
             f"; {best['course']} has the highest share fully participating "
-            f"({best['fully_participated_pct']:.0f}%)"
+            f"({best['pct_fully_participated']:.0f}%)"
         )
     return _figure(fig, alt + ".")
 
@@ -177,7 +177,7 @@ def _time_chart(runs: pd.DataFrame) -> str:
         part = part.sort_values("start")
         c = PALETTE[i % len(PALETTE)]
         for m, style in (("completed", "-"), ("fully_participated", "--")):
-            ax.plot(part["start"], part[f"{m}_pct"], style, marker="o", color=c, ms=4)
+            ax.plot(part["start"], part[f"pct_{m}"], style, marker="o", color=c, ms=4)
         ax.plot([], [], color=c, label=course)
     ax.plot([], [], "-", color="#666666", label="completed a step")
     ax.plot([], [], "--", color="#666666", label="fully participated")
@@ -186,7 +186,7 @@ def _time_chart(runs: pd.DataFrame) -> str:
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(frameon=False, fontsize=8, ncol=2)
     fig.autofmt_xdate()
-    n = runs["completed_pct"].notna().sum()
+    n = runs["pct_completed"].notna().sum()
     return _figure(
         fig,
         f"Lines over run start dates, one colour per course: the share who completed a step "
@@ -262,11 +262,11 @@ def _page(catalogue: Catalogue, runs: pd.DataFrame) -> str:
                 pd.Timestamp(r.start).strftime("%Y-%m-%d"),
                 _count(r.learners),
                 *[
-                    _pct(getattr(r, f"{m}_pct"), getattr(r, f"{m}_low"), getattr(r, f"{m}_high"))
+                    _pct(getattr(r, f"pct_{m}"), getattr(r, f"{m}_low"), getattr(r, f"{m}_high"))
                     for m in MEASURES
                 ],
                 study,
-                _pct(r.sentiment_good_pct),
+                _pct(r.pct_sentiment_good),
                 e(r.status),
             ]
         )
@@ -284,10 +284,10 @@ def _page(catalogue: Catalogue, runs: pd.DataFrame) -> str:
                 f"{c.runs}",
                 _count(c.learners),
                 *[
-                    _pct(getattr(c, f"{m}_pct"), getattr(c, f"{m}_low"), getattr(c, f"{m}_high"))
+                    _pct(getattr(c, f"pct_{m}"), getattr(c, f"{m}_low"), getattr(c, f"{m}_high"))
                     for m in MEASURES
                 ],
-                _pct(c.sentiment_good_pct),
+                _pct(c.pct_sentiment_good),
             ]
             for c in courses.itertuples(index=False)
         ]
@@ -300,15 +300,15 @@ def _page(catalogue: Catalogue, runs: pd.DataFrame) -> str:
 
 
 def _course_sentence(courses: pd.DataFrame) -> str:
-    c = courses.dropna(subset=["fully_participated_pct"])
+    c = courses.dropna(subset=["pct_fully_participated"])
     if len(c) < 2:
         return ""
-    lo = c.loc[c["fully_participated_pct"].idxmin()]
-    hi = c.loc[c["fully_participated_pct"].idxmax()]
+    lo = c.loc[c["pct_fully_participated"].idxmin()]
+    hi = c.loc[c["pct_fully_participated"].idxmax()]
     return (
         f"<p>Runs pooled, the share of enrolled learners who fully participated ranges from "
-        f"{lo['fully_participated_pct']:.0f}% ({html.escape(lo['course'])}) to "
-        f"{hi['fully_participated_pct']:.0f}% ({html.escape(hi['course'])}).</p>"
+        f"{lo['pct_fully_participated']:.0f}% ({html.escape(lo['course'])}) to "
+        f"{hi['pct_fully_participated']:.0f}% ({html.escape(hi['course'])}).</p>"
     )
 
 

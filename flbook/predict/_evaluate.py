@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -40,6 +40,9 @@ from ._paradigms import (
     model_proba,
     paradigm_splits,
 )
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "BASELINE",
@@ -70,11 +73,11 @@ SIGNALS: dict[str, tuple[str, str]] = {
     "steps_completed_week": ("gone quiet", "a short, friendly reminder of what this week offers"),
     "sessions_week": ("gone quiet", "a short, friendly reminder of what this week offers"),
     "active_days_week": ("gone quiet", "a short, friendly reminder of what this week offers"),
-    "week_steps_done_pct": ("falling behind", "a catch-up route: the week's key steps, what can wait"),
-    "course_steps_done_pct": ("falling behind", "a catch-up route: the week's key steps, what can wait"),
+    "pct_week_steps_done": ("falling behind", "a catch-up route: the week's key steps, what can wait"),
+    "pct_course_steps_done": ("falling behind", "a catch-up route: the week's key steps, what can wait"),
     "steps_visited_total": ("falling behind", "a catch-up route: the week's key steps, what can wait"),
     "steps_completed_total": ("falling behind", "a catch-up route: the week's key steps, what can wait"),
-    "quiz_correct_pct": ("struggling with quizzes", "worked examples, or the discussion where others asked"),
+    "pct_quiz_correct": ("struggling with quizzes", "worked examples, or the discussion where others asked"),
     "quiz_answers_week": ("not trying the quizzes", "a reminder that quizzes are practice, not exams"),
     "quiz_answers_total": ("not trying the quizzes", "a reminder that quizzes are practice, not exams"),
     "comments_week": ("not in the discussion", "an invitation to one discussion step"),
@@ -92,23 +95,23 @@ _EVAL_COLUMNS = [
     "paradigm",
     "model",
     "learners",
-    "disengaged_pct",
+    "pct_disengaged",
     "auc",
     "flagged",
-    "precision_pct",
-    "recall_pct",
-    "mean_risk_pct",
+    "pct_precision",
+    "pct_recall",
+    "pct_mean_risk",
     "brier",
-    "calibration_error_pct",
+    "pct_calibration_error",
 ]
 _CAL_COLUMNS = [
     "paradigm",
     "model",
-    "bin_left_pct",
-    "bin_right_pct",
+    "pct_bin_left",
+    "pct_bin_right",
     "learners",
-    "mean_risk_pct",
-    "disengaged_pct",
+    "pct_mean_risk",
+    "pct_disengaged",
 ]
 
 
@@ -133,13 +136,13 @@ def _baseline_score(table: pd.DataFrame) -> np.ndarray:
 
 
 def replay(
-    course,
+    course: Course,
     previous: Sequence = (),
     *,
     paradigms: Sequence[str] = tuple(PARADIGMS),
     models: Sequence[str] = tuple(MODELS),
     as_of: Any = None,
-    gap_minutes: float = 65,
+    session_gap_minutes: float = 65,
     folds: int = 5,
     seed: int = 0,
 ) -> pd.DataFrame:
@@ -158,7 +161,7 @@ def replay(
     previous : earlier runs (for transfer), e.g. :func:`load_previous_runs`.
     paradigms, models : which to run.
     as_of : the moment of the replay (default: the course's setting or the end of the data).
-    gap_minutes : the study-session gap.
+    session_gap_minutes : the study-session gap.
     folds : post-hoc cross-validation folds (grouped by learner).
     seed : random seed of the models.
 
@@ -172,7 +175,10 @@ def replay(
     learner-level table: feed :func:`evaluate` or :func:`calibration` to a chart.
     """
     table = learning_table(
-        course, previous if "transfer" in paradigms else (), as_of=as_of, gap_minutes=gap_minutes
+        course,
+        previous if "transfer" in paradigms else (),
+        as_of=as_of,
+        session_gap_minutes=session_gap_minutes,
     )
     people = course.people
     y = table["disengaged"].to_numpy()
@@ -234,13 +240,13 @@ def evaluate(predictions: pd.DataFrame, *, top: float = 0.1) -> pd.DataFrame:
     -------
     DataFrame, one row per week, paradigm and model:
 
-    - ``learners``: learners scored; ``disengaged_pct``: % who then disengaged;
+    - ``learners``: learners scored; ``pct_disengaged``: % who then disengaged;
     - ``auc``: ROC AUC (0.5 = chance, 1 = every disengaging learner ranked above every
       other); NaN if everyone (or no one) disengaged;
-    - ``flagged``: learners in the top ``top`` share; ``precision_pct``: % of them who
-      disengaged; ``recall_pct``: % of the disengaging learners who were flagged;
-    - ``mean_risk_pct``: mean predicted risk (compare with ``disengaged_pct``);
-      ``brier``: mean squared error of the risk (0 best); ``calibration_error_pct``:
+    - ``flagged``: learners in the top ``top`` share; ``pct_precision``: % of them who
+      disengaged; ``pct_recall``: % of the disengaging learners who were flagged;
+    - ``pct_mean_risk``: mean predicted risk (compare with ``pct_disengaged``);
+      ``brier``: mean squared error of the risk (0 best); ``pct_calibration_error``:
       mean gap between predicted and observed rates over ten risk bands, weighted by
       learners (0 = well calibrated).
     """
@@ -301,14 +307,14 @@ def evaluate(predictions: pd.DataFrame, *, top: float = 0.1) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "learners": nn.astype("int64"),
-            "disengaged_pct": 100.0 * npos / nn,
+            "pct_disengaged": 100.0 * npos / nn,
             "auc": auc,
             "flagged": agg["flagged"].astype("int64"),
-            "precision_pct": 100.0 * agg["hits"] / agg["flagged"].where(agg["flagged"] > 0),
-            "recall_pct": 100.0 * agg["hits"] / npos.where(npos > 0),
-            "mean_risk_pct": 100.0 * agg["mean_risk"],
+            "pct_precision": 100.0 * agg["hits"] / agg["flagged"].where(agg["flagged"] > 0),
+            "pct_recall": 100.0 * agg["hits"] / npos.where(npos > 0),
+            "pct_mean_risk": 100.0 * agg["mean_risk"],
             "brier": agg["brier"],
-            "calibration_error_pct": 100.0 * ece,
+            "pct_calibration_error": 100.0 * ece,
         }
     ).reset_index()
     out["week"] = out["week"].astype("int32")
@@ -328,9 +334,9 @@ def calibration(predictions: pd.DataFrame, *, bins: int = 10) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame, one row per paradigm, model and band with learners: ``bin_left_pct``,
-    ``bin_right_pct`` (the band), ``learners``, ``mean_risk_pct`` (mean predicted risk
-    in the band) and ``disengaged_pct`` (% who disengaged). A well-calibrated model
+    DataFrame, one row per paradigm, model and band with learners: ``pct_bin_left``,
+    ``pct_bin_right`` (the band), ``learners``, ``pct_mean_risk`` (mean predicted risk
+    in the band) and ``pct_disengaged`` (% who disengaged). A well-calibrated model
     has the two close.
     """
     p = predictions
@@ -361,11 +367,11 @@ def calibration(predictions: pd.DataFrame, *, bins: int = 10) -> pd.DataFrame:
         {
             "paradigm": agg["paradigm"],
             "model": agg["model"],
-            "bin_left_pct": 100.0 * agg["band"] / bins,
-            "bin_right_pct": 100.0 * (agg["band"] + 1) / bins,
+            "pct_bin_left": 100.0 * agg["band"] / bins,
+            "pct_bin_right": 100.0 * (agg["band"] + 1) / bins,
             "learners": agg["learners"].astype("int64"),
-            "mean_risk_pct": 100.0 * agg["mean_risk"],
-            "disengaged_pct": 100.0 * agg["rate"],
+            "pct_mean_risk": 100.0 * agg["mean_risk"],
+            "pct_disengaged": 100.0 * agg["rate"],
         }
     )
 
@@ -374,7 +380,7 @@ def calibration(predictions: pd.DataFrame, *, bins: int = 10) -> pd.DataFrame:
 
 
 def prediction_plan(
-    course, previous: Sequence = (), *, as_of: Any = None, gap_minutes: float = 65
+    course: Course, previous: Sequence = (), *, as_of: Any = None, session_gap_minutes: float = 65
 ) -> pd.DataFrame:
     """What can be predicted on this course, week by week, and by which paradigm?
 
@@ -387,23 +393,27 @@ def prediction_plan(
     is not after ``as_of``: ``week``, ``moment`` (the end of the week, UTC),
     ``learners`` (learners still in the course who had started it), ``next_week_over``
     (whether the following week has ended, so predictions can be scored),
-    ``disengaged_pct`` (% of the learners with no step activity the following week; NaN
+    ``pct_disengaged`` (% of the learners with no step activity the following week; NaN
     if not over), and ``post_hoc``, ``transfer``, ``in_situ`` (bool: whether the
     paradigm could produce a prediction for the week: post-hoc needs the week's
     outcome, transfer an earlier run with outcomes, in-situ an earlier week whose
     following week was over by then).
     """
-    t = build_features(course, as_of=as_of, gap_minutes=gap_minutes, labels=True, features=False)
+    t = build_features(
+        course, as_of=as_of, session_gap_minutes=session_gap_minutes, labels=True, features=False
+    )
     has_previous = False
     for c in previous:  # a few runs
-        lab = build_features(c, gap_minutes=gap_minutes, labels=True, features=False)
+        lab = build_features(
+            c, session_gap_minutes=session_gap_minutes, labels=True, features=False
+        )
         has_previous |= bool(lab["disengaged"].notna().any())
     cols = [
         "week",
         "moment",
         "learners",
         "next_week_over",
-        "disengaged_pct",
+        "pct_disengaged",
         "post_hoc",
         "transfer",
         "in_situ",
@@ -413,7 +423,7 @@ def prediction_plan(
         out["week"] = out["week"].astype("int32")
         out["moment"] = pd.Series([], dtype="datetime64[ns, UTC]")
         out["learners"] = out["learners"].astype("int64")
-        out["disengaged_pct"] = out["disengaged_pct"].astype("float64")
+        out["pct_disengaged"] = out["pct_disengaged"].astype("float64")
         return out
     tmp = pd.DataFrame({"week": t["week"], "moment": t["moment"], "y": t["disengaged"].to_numpy()})
     agg = tmp.groupby(["week", "moment"], sort=True).agg(
@@ -430,7 +440,7 @@ def prediction_plan(
             "moment": agg["moment"],
             "learners": agg["learners"].astype("int64"),
             "next_week_over": over,
-            "disengaged_pct": 100.0 * agg["rate"].where(over),
+            "pct_disengaged": 100.0 * agg["rate"].where(over),
             "post_hoc": over,
             "transfer": np.full(len(agg), has_previous),
             "in_situ": in_situ,
@@ -438,7 +448,7 @@ def prediction_plan(
     )
 
 
-def runs_overview(course, previous: Sequence = ()) -> pd.DataFrame:
+def runs_overview(course: Course, previous: Sequence = ()) -> pd.DataFrame:
     """The current run and the earlier runs beside it: dates, size, and whether the steps match.
 
     Returns
@@ -474,7 +484,7 @@ def runs_overview(course, previous: Sequence = ()) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def prediction_moment(course, *, as_of: Any = None) -> pd.Timestamp | None:
+def prediction_moment(course: Course, *, as_of: Any = None) -> pd.Timestamp | None:
     """The moment a chapter predicts at: ``as_of`` while the course runs, else a replay.
 
     If the prediction moment (``as_of``, the course's setting, or the end of the data)
@@ -484,7 +494,7 @@ def prediction_moment(course, *, as_of: Any = None) -> pd.Timestamp | None:
     one week (or one that has not started): there is no next week to predict.
     """
     start, weeks = feature_calendar(course, None, None)
-    t = resolve_as_of(course, as_of)
+    t = resolve_as_of(course, as_of=as_of)
     if start is None or t is None or weeks < 2:
         return None
     end = start + pd.Timedelta(weeks=weeks)
@@ -566,14 +576,14 @@ def _explain(fitted, x: np.ndarray, reference: np.ndarray, risk: np.ndarray, k: 
 
 
 def predict_risk(
-    course,
+    course: Course,
     previous: Sequence = (),
     *,
     paradigm: str = "transfer",
     model: str = "logistic",
     as_of: Any = None,
     top: float = 0.1,
-    gap_minutes: float = 65,
+    session_gap_minutes: float = 65,
     seed: int = 0,
     drivers: int = 3,
     on_error: str = "raise",
@@ -595,7 +605,7 @@ def predict_risk(
     as_of : the moment of prediction (default: the course's setting, else the end of
         the data). It must fall inside the study weeks.
     top : the share of learners flagged.
-    gap_minutes : the study-session gap.
+    session_gap_minutes : the study-session gap.
     seed : random seed of the model.
     drivers : how many driving features to name per learner.
     on_error : ``"raise"``, or ``"empty"``: when nothing can be predicted, return a
@@ -605,7 +615,7 @@ def predict_risk(
     -------
     Prediction
         ``.table``: one row per learner, highest risk first: ``learner_id``,
-        ``risk_pct``, ``rank``, ``flagged`` (in the top share), ``inactive_this_week``
+        ``pct_risk``, ``rank``, ``flagged`` (in the top share), ``inactive_this_week``
         (the baseline's flag), then ``driver_1``, ``driver_1_value``, … (the labels
         (:data:`FEATURE_LABELS`) and values of the features that raised this
         learner's risk most, compared with the median learner who kept going; empty
@@ -625,12 +635,12 @@ def predict_risk(
     try:
         return _predict_risk(
             course, previous, paradigm=paradigm, model=model, as_of=as_of, top=top,
-            gap_minutes=gap_minutes, seed=seed, drivers=drivers,
+            session_gap_minutes=session_gap_minutes, seed=seed, drivers=drivers,
         )  # fmt: skip
     except PredictionError as e:
         if on_error == "raise":
             raise
-        t = resolve_as_of(course, as_of)
+        t = resolve_as_of(course, as_of=as_of)
         return Prediction(
             table=_empty_prediction(course, drivers),
             as_of=t if t is not None else pd.NaT,
@@ -644,10 +654,10 @@ def predict_risk(
         )
 
 
-def _empty_prediction(course, drivers: int) -> pd.DataFrame:
+def _empty_prediction(course: Course, drivers: int) -> pd.DataFrame:
     out = {
         "learner_id": pd.Categorical([], categories=course.people),
-        "risk_pct": pd.Series([], dtype="float64"),
+        "pct_risk": pd.Series([], dtype="float64"),
         "rank": pd.Series([], dtype="int64"),
         "flagged": pd.Series([], dtype="bool"),
         "inactive_this_week": pd.Series([], dtype="bool"),
@@ -659,7 +669,7 @@ def _empty_prediction(course, drivers: int) -> pd.DataFrame:
 
 
 def _predict_risk(
-    course, previous, *, paradigm, model, as_of, top, gap_minutes, seed, drivers
+    course: Course, previous, *, paradigm, model, as_of, top, session_gap_minutes, seed, drivers
 ) -> Prediction:
     if paradigm not in ("transfer", "in-situ"):
         raise PredictionError(
@@ -668,7 +678,7 @@ def _predict_risk(
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; expected one of {list(MODELS)}")
     start, weeks = feature_calendar(course, None, None)
-    t = resolve_as_of(course, as_of)
+    t = resolve_as_of(course, as_of=as_of)
     if start is None or t is None:
         raise PredictionError("the course has no step activity: nothing to predict")
     end = start + pd.Timedelta(weeks=weeks)
@@ -698,7 +708,7 @@ def _predict_risk(
         previous if paradigm == "transfer" else (),
         as_of=t,
         offset_days=offset,
-        gap_minutes=gap_minutes,
+        session_gap_minutes=session_gap_minutes,
     )
     splits = paradigm_splits(table, paradigm, at=t)
     if not splits:
@@ -742,7 +752,7 @@ def _predict_risk(
         "learner_id": pd.Categorical.from_codes(
             sub["person"].to_numpy().astype(np.int32), categories=course.people
         ),
-        "risk_pct": np.round(100.0 * risk, 1),
+        "pct_risk": np.round(100.0 * risk, 1),
         "rank": rank,
         "flagged": rank <= n_flag,
         "inactive_this_week": _inactive(sub),
@@ -781,14 +791,14 @@ def flag_summary(prediction: Prediction) -> pd.DataFrame:
     DataFrame with two rows, ``flagged`` and ``not flagged``: ``learners``,
     ``inactive_this_week`` (learners with no step activity in the week before the
     moment: the ones the naive rule would flag), ``active_this_week``, and
-    ``mean_risk_pct``. Counts only.
+    ``pct_mean_risk``. Counts only.
     """
     t = prediction.table
     tmp = pd.DataFrame(
         {
             "group": np.where(t["flagged"], "flagged", "not flagged"),
             "inactive": t["inactive_this_week"].astype(int),
-            "risk": t["risk_pct"].astype(float),
+            "risk": t["pct_risk"].astype(float),
         }
     )
     agg = tmp.groupby("group").agg(
@@ -803,7 +813,7 @@ def flag_summary(prediction: Prediction) -> pd.DataFrame:
             "learners": agg["learners"].to_numpy(),
             "inactive_this_week": agg["inactive_this_week"].to_numpy(),
             "active_this_week": (agg["learners"] - agg["inactive_this_week"]).to_numpy(),
-            "mean_risk_pct": agg["mean"].to_numpy(),
+            "pct_mean_risk": agg["mean"].to_numpy(),
         }
     )
 
@@ -866,27 +876,29 @@ def risk_distribution(prediction: Prediction, *, bins: int = 20) -> pd.DataFrame
 
     Returns
     -------
-    DataFrame, one row per band (``bins`` equal bands of 0-100%): ``bin_left_pct``,
-    ``bin_right_pct``, ``learners``, ``flagged`` (of them, in the top share). Counts only.
+    DataFrame, one row per band (``bins`` equal bands of 0-100%): ``pct_bin_left``,
+    ``pct_bin_right``, ``learners``, ``flagged`` (of them, in the top share). Counts only.
     """
     bins = int(bins)
     t = prediction.table
-    risk = t["risk_pct"].to_numpy(dtype=float)
+    risk = t["pct_risk"].to_numpy(dtype=float)
     band = np.minimum((risk / 100.0 * bins).astype(int), bins - 1)
     learners = np.bincount(band, minlength=bins)
     flagged = np.bincount(band, weights=t["flagged"].to_numpy(dtype=float), minlength=bins)
     edges = 100.0 * np.arange(bins + 1) / bins
     return pd.DataFrame(
         {
-            "bin_left_pct": edges[:-1],
-            "bin_right_pct": edges[1:],
+            "pct_bin_left": edges[:-1],
+            "pct_bin_right": edges[1:],
             "learners": learners.astype("int64"),
             "flagged": flagged.astype("int64"),
         }
     )
 
 
-def feature_contrast(course, *, as_of: Any = None, gap_minutes: float = 65) -> pd.DataFrame:
+def feature_contrast(
+    course: Course, *, as_of: Any = None, session_gap_minutes: float = 65
+) -> pd.DataFrame:
     """How learners who then disengaged differed, feature by feature, from those who kept going.
 
     Answers: *at the end of a week, what did the learners who would vanish the next
@@ -899,7 +911,7 @@ def feature_contrast(course, *, as_of: Any = None, gap_minutes: float = 65) -> p
     each outcome, in the feature's unit) and ``ratio`` (disengaged ÷ kept going: below
     1, the disengaging learners had less of it). Empty when no week's outcome is known.
     """
-    t = build_features(course, as_of=as_of, gap_minutes=gap_minutes, labels=True)
+    t = build_features(course, as_of=as_of, session_gap_minutes=session_gap_minutes, labels=True)
     t = t[t["disengaged"].notna()]
     names = list(FEATURES)
     if t.empty:
@@ -933,11 +945,11 @@ def paradigm_summary(evaluation: pd.DataFrame) -> pd.DataFrame:
     -------
     DataFrame, one row per paradigm and model (the baseline last): ``weeks`` (weeks
     predicted), ``auc`` (mean ROC AUC over them), ``auc_gain`` (mean AUC minus the
-    baseline's in the same weeks: above 0 beats the naive rule), ``precision_pct``,
-    ``recall_pct`` and ``calibration_error_pct`` (means over the weeks).
+    baseline's in the same weeks: above 0 beats the naive rule), ``pct_precision``,
+    ``pct_recall`` and ``pct_calibration_error`` (means over the weeks).
     """
-    cols = ["paradigm", "model", "weeks", "auc", "auc_gain", "precision_pct", "recall_pct",
-            "calibration_error_pct"]  # fmt: skip
+    cols = ["paradigm", "model", "weeks", "auc", "auc_gain", "pct_precision", "pct_recall",
+            "pct_calibration_error"]  # fmt: skip
     ev = evaluation
     if ev.empty:
         out = pd.DataFrame({c: pd.Series(dtype="float64") for c in cols})
@@ -953,9 +965,9 @@ def paradigm_summary(evaluation: pd.DataFrame) -> pd.DataFrame:
             weeks=("week", "nunique"),
             auc=("auc", "mean"),
             auc_gain=("auc_gain", "mean"),
-            precision_pct=("precision_pct", "mean"),
-            recall_pct=("recall_pct", "mean"),
-            calibration_error_pct=("calibration_error_pct", "mean"),
+            pct_precision=("pct_precision", "mean"),
+            pct_recall=("pct_recall", "mean"),
+            pct_calibration_error=("pct_calibration_error", "mean"),
         )
         .reset_index()
     )

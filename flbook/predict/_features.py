@@ -23,13 +23,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..analysis import sessionise
 from ..analysis.arrays import NAT, ns
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "FEATURES",
@@ -45,14 +48,14 @@ FEATURES: dict[str, str] = {
     "steps_completed_week": "steps marked complete in the 7 days before the moment",
     "steps_visited_total": "steps visited before the moment",
     "steps_completed_total": "steps marked complete before the moment",
-    "week_steps_done_pct": "share of the current study week's steps marked complete (%)",
-    "course_steps_done_pct": "share of the steps of the weeks opened so far marked complete (%)",
+    "pct_week_steps_done": "share of the current study week's steps marked complete (%)",
+    "pct_course_steps_done": "share of the steps of the weeks opened so far marked complete (%)",
     "comments_week": "comments and replies posted in the 7 days before the moment",
     "replies_week": "replies (to another comment) posted in the 7 days before the moment",
     "comments_total": "comments and replies posted before the moment",
     "quiz_answers_week": "quiz and test answers submitted in the 7 days before the moment",
     "quiz_answers_total": "quiz and test answers submitted before the moment",
-    "quiz_correct_pct": "share of the answers submitted before the moment that were correct (%)",
+    "pct_quiz_correct": "share of the answers submitted before the moment that were correct (%)",
     "sessions_week": "study sessions with a step event in the 7 days before the moment",
     "sessions_total": "study sessions before the moment",
     "active_days_week": "days (UTC) with any activity in the 7 days before the moment",
@@ -68,14 +71,14 @@ FEATURE_LABELS: dict[str, str] = {
     "steps_completed_week": "Steps completed this week",
     "steps_visited_total": "Steps visited so far",
     "steps_completed_total": "Steps completed so far",
-    "week_steps_done_pct": "This week's steps done (%)",
-    "course_steps_done_pct": "Steps of the weeks so far done (%)",
+    "pct_week_steps_done": "This week's steps done (%)",
+    "pct_course_steps_done": "Steps of the weeks so far done (%)",
     "comments_week": "Comments this week",
     "replies_week": "Replies this week",
     "comments_total": "Comments so far",
     "quiz_answers_week": "Quiz answers this week",
     "quiz_answers_total": "Quiz answers so far",
-    "quiz_correct_pct": "Quiz answers correct (%)",
+    "pct_quiz_correct": "Quiz answers correct (%)",
     "sessions_week": "Study sessions this week",
     "sessions_total": "Study sessions so far",
     "active_days_week": "Active days this week",
@@ -100,7 +103,7 @@ def utc_stamp(value: Any) -> pd.Timestamp:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
-def data_end(course) -> pd.Timestamp | None:
+def data_end(course: Course) -> pd.Timestamp | None:
     """The end of the data: one second after the latest activity or enrolment in the export.
 
     Used as the default prediction moment (``as_of``). ``None`` for a course with no
@@ -123,7 +126,7 @@ def data_end(course) -> pd.Timestamp | None:
     return pd.Timestamp(latest + 1_000_000_000, unit="ns", tz="UTC").floor("s")
 
 
-def resolve_as_of(course, as_of: Any = None) -> pd.Timestamp | None:
+def resolve_as_of(course: Course, *, as_of: Any = None) -> pd.Timestamp | None:
     """The prediction moment: ``as_of`` if given, else the course's ``as_of`` setting, else
     :func:`data_end`. Naive dates and times are UTC; a date means its midnight."""
     if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
@@ -134,7 +137,7 @@ def resolve_as_of(course, as_of: Any = None) -> pd.Timestamp | None:
     return utc_stamp(as_of)
 
 
-def feature_calendar(course, start, weeks) -> tuple[pd.Timestamp, int]:
+def feature_calendar(course: Course, start, weeks) -> tuple[pd.Timestamp, int]:
     """The first day of study week 1 and the number of weeks: given, from the settings, or from the data."""
     cfg = getattr(course, "config", None)
     if start is None:
@@ -180,9 +183,9 @@ class _Grid:
         return np.clip(b, 0, self.m + 2, out=b).astype(np.int64, copy=False)
 
 
-def _grid(course, *, as_of, offset_days, start, weeks) -> _Grid | None:
+def _grid(course: Course, *, as_of, offset_days, start, weeks) -> _Grid | None:
     start_ts, n_weeks = feature_calendar(course, start, weeks)
-    as_of_ts = resolve_as_of(course, as_of)
+    as_of_ts = resolve_as_of(course, as_of=as_of)
     if start_ts is None or as_of_ts is None:
         return None
     s = int(start_ts.value)
@@ -218,11 +221,11 @@ def _empty_frame(columns: list[str], people: pd.Index) -> pd.DataFrame:
 
 
 def build_features(
-    course,
+    course: Course,
     *,
     as_of=None,
     offset_days: float = 0.0,
-    gap_minutes: float = 65,
+    session_gap_minutes: float = 65,
     start=None,
     weeks=None,
     labels: bool = False,
@@ -239,7 +242,9 @@ def build_features(
         columns += list(FEATURES)
     if labels:
         columns.append("disengaged")
-    options = dict(as_of=as_of, offset_days=offset_days, gap_minutes=gap_minutes, start=start)
+    options = dict(
+        as_of=as_of, offset_days=offset_days, session_gap_minutes=session_gap_minutes, start=start
+    )
     options["weeks"] = weeks
     if hasattr(course, "derived"):
         key = ("predict.features", *(str(v) for v in options.values()))
@@ -248,7 +253,9 @@ def build_features(
     return _build_table(course, **options)[columns]
 
 
-def _build_table(course, *, as_of, offset_days, gap_minutes, start, weeks) -> pd.DataFrame:
+def _build_table(
+    course: Course, *, as_of, offset_days, session_gap_minutes, start, weeks
+) -> pd.DataFrame:
     """Every population row with its features and label (see :func:`_build`)."""
     people = course.people
     features = labels = True
@@ -272,7 +279,7 @@ def _build_table(course, *, as_of, offset_days, gap_minutes, start, weeks) -> pd
     unenrolled[unenrolled >= a] = NAT
 
     # --- step events (first visits, completions) with their study sessions
-    ev = sessionise(course, gap_minutes=gap_minutes, roles=("learner",))
+    ev = sessionise(course, session_gap_minutes=session_gap_minutes, roles=("learner",))
     codes = ev["learner_id"].cat.codes.to_numpy().astype(np.int64)
     times = ns(ev["time"])
     kind = ev["event"].cat.codes.to_numpy()
@@ -334,7 +341,7 @@ def _sorted_distinct(key: np.ndarray, n_first: int) -> np.ndarray:
 
 
 def _features(
-    course, grid: _Grid, P, W, who, mi, col, codes, times, b, kind, session, step_week,
+    course: Course, grid: _Grid, P, W, who, mi, col, codes, times, b, kind, session, step_week,
     visited, completed, enrolled,
 ) -> dict[str, np.ndarray]:  # fmt: skip
     a = grid.as_of
@@ -365,13 +372,13 @@ def _features(
     hi_eq = np.searchsorted(wk, cw, side="right")  # last moment (1-based) with wk == cw
     first = np.maximum(cb, lo_eq)
     for name, lo, hi in (
-        ("week_steps_done_pct", first, hi_eq),
-        ("course_steps_done_pct", first, np.full_like(cb, M)),
+        ("pct_week_steps_done", first, hi_eq),
+        ("pct_course_steps_done", first, np.full_like(cb, M)),
     ):
         v = (lo <= hi) & (lo <= M)
         diff = _per_bin(cc[v], lo[v], P, M + 2) - _per_bin(cc[v], hi[v] + 1, P, M + 2)
         done = np.cumsum(diff, axis=1)[who, col]
-        if name == "week_steps_done_pct":
+        if name == "pct_week_steps_done":
             denom = steps_per_week[np.minimum(wk[mi], len(steps_per_week) - 1)]
         else:
             denom = np.cumsum(steps_per_week)[np.minimum(wk[mi], len(steps_per_week) - 1)]
@@ -410,7 +417,7 @@ def _features(
     f["quiz_answers_total"] = n_ans.astype(np.float64)
     n_right = np.cumsum(right, axis=1)[who, col]
     with np.errstate(invalid="ignore", divide="ignore"):
-        f["quiz_correct_pct"] = np.where(n_ans > 0, 100.0 * n_right / n_ans, np.nan)
+        f["pct_quiz_correct"] = np.where(n_ans > 0, 100.0 * n_right / n_ans, np.nan)
 
     # --- study sessions (events are sorted by learner, then time)
     n = len(codes)
@@ -474,11 +481,11 @@ def _check_offset(offset_days: float) -> float:
 
 
 def weekly_features(
-    course,
+    course: Course,
     *,
     as_of: Any = None,
     offset_days: float = 0.0,
-    gap_minutes: float = 65,
+    session_gap_minutes: float = 65,
     start: dt.date | str | None = None,
     weeks: int | None = None,
 ) -> pd.DataFrame:
@@ -498,7 +505,7 @@ def weekly_features(
     offset_days : moments are ``start + offset_days + 7 days × k``; 0 (default) puts them
         at the ends of the study weeks. Only moments after the start, before the end of
         the study weeks and not after ``as_of`` are used.
-    gap_minutes : the study-session gap (``course.config.session_gap_minutes``).
+    session_gap_minutes : the study-session gap (``course.config.session_gap_minutes``).
     start, weeks : the first day of week 1 and the number of study weeks; default from
         ``course.config`` (needed for a hand-made course without settings).
 
@@ -508,8 +515,8 @@ def weekly_features(
 
     - ``learner_id`` (Categorical over ``course.people``), ``week`` (the study week
       the moment closes, or falls in), ``moment`` (UTC);
-    - one column per feature in :data:`FEATURES` (floats: counts, ``_pct`` in
-      percent, ``days_`` in days; ``quiz_correct_pct`` is NaN without answers).
+    - one column per feature in :data:`FEATURES` (floats: counts, ``pct_`` in
+      percent, ``days_`` in days; ``pct_quiz_correct`` is NaN without answers).
 
     This is a learner-level table for modelling; a chart should get an aggregate.
 
@@ -541,7 +548,7 @@ def weekly_features(
         course,
         as_of=as_of,
         offset_days=_check_offset(offset_days),
-        gap_minutes=gap_minutes,
+        session_gap_minutes=session_gap_minutes,
         start=start,
         weeks=weeks,
         labels=False,
@@ -549,11 +556,11 @@ def weekly_features(
 
 
 def disengagement_labels(
-    course,
+    course: Course,
     *,
     as_of: Any = None,
     offset_days: float = 0.0,
-    gap_minutes: float = 65,
+    session_gap_minutes: float = 65,
     start: dt.date | str | None = None,
     weeks: int | None = None,
 ) -> pd.DataFrame:
@@ -597,7 +604,7 @@ def disengagement_labels(
         course,
         as_of=as_of,
         offset_days=_check_offset(offset_days),
-        gap_minutes=gap_minutes,
+        session_gap_minutes=session_gap_minutes,
         start=start,
         weeks=weeks,
         labels=True,

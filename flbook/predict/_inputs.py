@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import FlbookError
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = ["check_previous_runs", "run_differences", "differences_callout"]
 
@@ -101,7 +105,7 @@ def check_previous_runs(cfg) -> list:
     return out
 
 
-def run_differences(course, previous: Sequence) -> list[str]:
+def run_differences(course: Course, previous: Sequence) -> list[str]:
     """Notices about earlier runs whose step list or number of weeks differ from this run's.
 
     Returns
@@ -141,7 +145,7 @@ def run_differences(course, previous: Sequence) -> list[str]:
     return notes
 
 
-def differences_callout(course, previous: Sequence):
+def differences_callout(course: Course, previous: Sequence):
     """A warning callout (for a chapter) listing :func:`run_differences`; ``None`` if
     every earlier run matches this one (nothing is shown)."""
     notes = run_differences(course, previous)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,9 @@ import pandas as pd
 from ..analysis.arrays import ns
 from ..errors import FlbookError
 from ._features import FEATURES, WEEK_NS, build_features, utc_stamp
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = [
     "PARADIGMS",
@@ -84,7 +87,7 @@ class Split:
     fold: int = 0
 
 
-def load_previous_runs(course) -> list:
+def load_previous_runs(course: Course) -> list:
     """Load the earlier runs named in the course's ``previous_runs`` setting.
 
     Returns
@@ -115,12 +118,12 @@ def load_previous_runs(course) -> list:
 
 
 def learning_table(
-    course,
+    course: Course,
     previous: Sequence = (),
     *,
     as_of: Any = None,
     offset_days: float = 0.0,
-    gap_minutes: float = 65,
+    session_gap_minutes: float = 65,
 ) -> pd.DataFrame:
     """Feature rows and labels of the current run and of earlier runs, stacked.
 
@@ -135,7 +138,7 @@ def learning_table(
     course : the current run (a Course).
     previous : earlier runs of the same course (Courses), e.g. from
         :func:`load_previous_runs`.
-    as_of, offset_days, gap_minutes : as in :func:`weekly_features`.
+    as_of, offset_days, session_gap_minutes : as in :func:`weekly_features`.
 
     Returns
     -------
@@ -151,7 +154,7 @@ def learning_table(
             c,
             as_of=as_of if run == 0 else None,
             offset_days=offset_days,
-            gap_minutes=gap_minutes,
+            session_gap_minutes=session_gap_minutes,
             labels=True,
         )
         t.insert(0, "person", t.pop("learner_id").cat.codes.astype(np.int64))

@@ -81,7 +81,7 @@ def run_predict(args: argparse.Namespace) -> int:
             model=args.model,
             as_of=as_of,
             top=args.top,
-            gap_minutes=cfg.session_gap_minutes,
+            session_gap_minutes=cfg.session_gap_minutes,
         )
         progress("trained and scored")
     table = pred.table.copy()

@@ -17,9 +17,12 @@ import datetime as dt
 import sys
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flbook.render.execute import ProgressEvent
+
+if TYPE_CHECKING:
+    from flbook.store import Course
 
 __all__ = ["run_render", "book_project_dir", "course_data_key", "course_metadata"]
 
@@ -31,7 +34,7 @@ def book_project_dir() -> Path:
     return project_dir()
 
 
-def course_data_key(course: Any) -> str | None:
+def course_data_key(course: Course) -> str | None:
     """Names a loaded course's data for the execution cache.
 
     The name of its store (a digest of every export file's content, the notebook logs
@@ -55,7 +58,7 @@ def course_data_key(course: Any) -> str | None:
     return "+".join(names)
 
 
-def course_metadata(cfg: Any, course: Any = None) -> dict[str, Any]:
+def course_metadata(cfg: Any, course: Course | None = None) -> dict[str, Any]:
     """Book metadata for one course: the subtitle and the ``{{< meta >}}`` values.
 
     The export date is the day of the latest timestamp in any column of any file (a
