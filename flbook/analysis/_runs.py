@@ -22,9 +22,9 @@ import pandas as pd
 from scipy.stats import norm
 
 from ._groups import learner_flags
-from ._newer import sentiment_by_week
 from ._quiz import nth_attempt_stats
 from ._steps import step_funnel
+from ._surveys import sentiment_by_week
 
 __all__ = [
     "RUN_MEASURES",
