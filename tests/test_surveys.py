@@ -319,6 +319,22 @@ def test_plot_leaving_reasons_draws_the_wide_table_as_given(course, by):
     assert bottoms.T.tolist() == (np.cumsum(counts, axis=1) - counts).tolist()
 
 
+def test_a_week_with_only_small_groups_is_left_off_the_axis():
+    data = pd.DataFrame(
+        {
+            "last_completed_week_number": pd.array([1, 2, 3], dtype="Int32"),
+            "time": [30, 4, 12],
+            "other": [12, 3, 0],
+        }
+    )
+    fig, ax = plt.subplots()
+    plot_leaving_reasons(data, ax=ax)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Week 1", "Week 3"]
+    heights, _ = _stacks(ax)
+    assert heights.tolist() == [[30, 12], [12, 0]]
+    assert ax.get_xlabel().endswith("Not shown: fewer than 10 answers in groups of fewer than 10")
+
+
 def test_plot_leaving_reasons_rejects_the_long_form(course):
     fig, ax = plt.subplots()
     with pytest.raises(ValueError, match="wide=True"):

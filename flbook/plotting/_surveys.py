@@ -72,8 +72,9 @@ def plot_leaving_reasons(
         fewer answers is not drawn, and the x label says how many answers were left out.
     ax : Axes to draw on (default: current Axes).
 
-    With ``by="step"`` the steps run along a course-order step axis; the leavers who
-    had completed no step (the row without a week or step) are counted in a note.
+    With ``by="step"`` every step keeps its place along a course-order step axis; with
+    ``by="week"`` a week whose every segment is hidden is left off the axis. The leavers
+    who had completed no step (the row without a week or step) are counted in a note.
 
     Examples
     --------
@@ -126,7 +127,10 @@ def _stacked_reasons(data: pd.DataFrame, min_learners: int, ax: Axes) -> Axes:
     counts[small] = 0.0  # a segment of fewer answers is not drawn
     has_key = data[key].notna().to_numpy()
     none = int(counts[~has_key].sum())  # the row of leavers who had completed no step
-    shown = counts[has_key]
+    # every step keeps its place on the course's step axis; a week with nothing to show
+    # is left off its axis
+    rows = has_key if key == _STEP else has_key & counts.any(axis=1)
+    shown = counts[rows]
     drawn = [j for j in range(len(reasons)) if shown[:, j].any()]
     if not drawn:  # every step (or week) had fewer answers per reason than min_learners
         where = "step" if key == _STEP else "week"
@@ -137,7 +141,7 @@ def _stacked_reasons(data: pd.DataFrame, min_learners: int, ax: Axes) -> Axes:
             message += f"\n{none:,} leavers had completed no step"
         return no_data(ax, message)
     table = pd.DataFrame(shown[:, drawn], columns=[reasons[j] for j in drawn])
-    keys = data.loc[has_key, key]
+    keys = data.loc[rows, key]
     x = np.arange(len(table))
     stacked_bars(ax, x, table, PALETTE)
     if key == _STEP:
