@@ -7,12 +7,12 @@ DataFrame with snake_case columns named with their unit (``learners``, ``pct``,
 """
 
 from . import (
+    _campaigns,
     _enrolment,
     _events,
     _flows,
     _groups,
     _items,
-    _newer,
     _notebooks,
     _overview,
     _populations,
@@ -22,15 +22,17 @@ from . import (
     _sessions,
     _social,
     _steps,
+    _surveys,
     _time,
+    _video,
     _words,
 )
+from ._campaigns import *  # noqa: F403
 from ._enrolment import *  # noqa: F403
 from ._events import *  # noqa: F403
 from ._flows import *  # noqa: F403
 from ._groups import *  # noqa: F403
 from ._items import *  # noqa: F403
-from ._newer import *  # noqa: F403
 from ._notebooks import *  # noqa: F403
 from ._overview import *  # noqa: F403
 from ._populations import *  # noqa: F403
@@ -40,7 +42,9 @@ from ._schedule import *  # noqa: F403
 from ._sessions import *  # noqa: F403
 from ._social import *  # noqa: F403
 from ._steps import *  # noqa: F403
+from ._surveys import *  # noqa: F403
 from ._time import *  # noqa: F403
+from ._video import *  # noqa: F403
 from ._words import *  # noqa: F403
 
 __all__ = sorted(
@@ -48,12 +52,12 @@ __all__ = sorted(
         *(
             m.__all__
             for m in (
+                _campaigns,
                 _enrolment,
                 _events,
                 _flows,
                 _groups,
                 _items,
-                _newer,
                 _notebooks,
                 _overview,
                 _populations,
@@ -63,7 +67,9 @@ __all__ = sorted(
                 _sessions,
                 _social,
                 _steps,
+                _surveys,
                 _time,
+                _video,
                 _words,
             )
         )

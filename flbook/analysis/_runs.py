@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 
 from ._groups import learner_flags
-from ._newer import sentiment_by_week
 from ._quiz import nth_attempt_stats
 from ._steps import step_funnel
+from ._surveys import sentiment_by_week
 
 if TYPE_CHECKING:
     from flbook.store import Course

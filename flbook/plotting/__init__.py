@@ -11,11 +11,11 @@ from pathlib import Path as _Path
 
 from . import (
     _base,
+    _campaigns,
     _enrolment,
     _events,
     _flows,
     _items,
-    _newer,
     _notebooks,
     _overview,
     _populations,
@@ -26,14 +26,16 @@ from . import (
     _sessions,
     _social,
     _steps,
+    _surveys,
+    _video,
     _words,
 )
 from ._base import *  # noqa: F403
+from ._campaigns import *  # noqa: F403
 from ._enrolment import *  # noqa: F403
 from ._events import *  # noqa: F403
 from ._flows import *  # noqa: F403
 from ._items import *  # noqa: F403
-from ._newer import *  # noqa: F403
 from ._notebooks import *  # noqa: F403
 from ._overview import *  # noqa: F403
 from ._populations import *  # noqa: F403
@@ -44,6 +46,8 @@ from ._schedule import *  # noqa: F403
 from ._sessions import *  # noqa: F403
 from ._social import *  # noqa: F403
 from ._steps import *  # noqa: F403
+from ._surveys import *  # noqa: F403
+from ._video import *  # noqa: F403
 from ._words import *  # noqa: F403
 
 __all__ = sorted(
@@ -52,11 +56,11 @@ __all__ = sorted(
             m.__all__
             for m in (
                 _base,
+                _campaigns,
                 _enrolment,
                 _events,
                 _flows,
                 _items,
-                _newer,
                 _predict,
                 _notebooks,
                 _overview,
@@ -67,6 +71,8 @@ __all__ = sorted(
                 _sessions,
                 _social,
                 _steps,
+                _surveys,
+                _video,
                 _words,
             )
         )

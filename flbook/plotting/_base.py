@@ -389,6 +389,22 @@ def unstick(bars, bottoms, *, horizontal: bool = False) -> None:
             (bar.sticky_edges.x if horizontal else bar.sticky_edges.y).clear()
 
 
+def stacked_bars(ax: Axes, x, table: pd.DataFrame, colors, *, horizontal: bool = False) -> None:
+    """Stack ``table``'s columns at positions ``x``: one bar per row and column, zeros
+    included, labelled by the column; a missing value is drawn as zero. ``colors`` is a
+    list (taken in turn) or a dict keyed by column."""
+    base = np.zeros(len(table))
+    for i, col in enumerate(table.columns):
+        vals = np.nan_to_num(table[col].to_numpy(dtype=float, na_value=np.nan))
+        color = colors[i % len(colors)] if isinstance(colors, list) else colors[col]
+        if horizontal:
+            bars = ax.barh(x, vals, left=base, color=color, label=str(col), height=0.8)
+        else:
+            bars = ax.bar(x, vals, bottom=base, color=color, label=str(col), width=0.8)
+        unstick(bars, base, horizontal=horizontal)  # a zero top segment must not clip
+        base = base + vals
+
+
 def legend_above(
     ax: Axes,
     handles: Sequence | None = None,
