@@ -23,9 +23,20 @@ Targets: first load ≤ 3 × pyarrow (issue 19 retired the 1.5 × of issue 3: 2.
 was measured with full validation, course-wide ids and the store), reload ≤ 0.5 ×.
 The last lines print the two ratios against their targets.
 
+``--rebuild`` measures a new day's export instead (issue 19): a copy of the course
+has its store built, then one file changes (``--change comments``: a new comment;
+``--change learner``: a new learner in enrolments, visiting a step), and the store
+is built again, in a fresh process, beside the earlier one (``rebuild``: the
+unchanged files' tables are taken from the earlier store) and in an empty cache
+(``cold``: every file parsed). Both time :func:`flbook.store.load_course` alone
+(building the store), not the conversion to pandas; the CPU time of each process is
+printed too (steadier than wall time on a shared machine), and the two stores are
+compared file by file.
+
 Usage::
 
     python benchmarks/load.py --learners 200000 --repeat 3
+    python benchmarks/load.py --learners 20000 --rebuild --change comments --repeat 5
 """
 
 from __future__ import annotations
@@ -111,12 +122,13 @@ def _bare_parse(course: Path, plan: dict[str, dict], timestamps: bool) -> None:
         )
 
 
-def run_one(mode: str, course: Path, cache: Path, plan: dict) -> tuple[float, float]:
-    """Run one measurement in this process; return (import seconds, load seconds).
+def run_one(mode: str, course: Path, cache: Path, plan: dict) -> tuple[float, float, dict]:
+    """Run one measurement in this process; return (import seconds, load seconds, more).
 
     The libraries each mode needs are imported before the clock starts (their import
     time is returned separately): the targets compare loading data, not start-up.
     """
+    extra: dict = {}
     t0 = time.perf_counter()
     if mode in ("pyarrow", "pyarrow-ts"):
         import pyarrow.csv as pacsv  # noqa: F401 (imported before the clock starts)
@@ -135,13 +147,17 @@ def run_one(mode: str, course: Path, cache: Path, plan: dict) -> tuple[float, fl
                     df[c] = pd.to_datetime(df[c], format="%Y-%m-%d %H:%M:%S UTC", utc=True)
     elif mode in ("first", "reload"):
         load_course(course / "course.yml", cache=cache).load_all()
+    elif mode in ("cold", "rebuild"):
+        cpu = time.process_time()
+        extra["reused"] = load_course(course / "course.yml", cache=cache).report.reused
+        extra["cpu_seconds"] = time.process_time() - cpu
     else:
         raise SystemExit(f"unknown mode {mode}")
-    return t1 - t0, time.perf_counter() - t1
+    return t1 - t0, time.perf_counter() - t1, extra
 
 
-def measure(mode: str, course: Path, cache: Path, plan: dict) -> tuple[float, float, float]:
-    """Run ``mode`` in a fresh process; return (import s, load s, peak MB of that process)."""
+def measure_result(mode: str, course: Path, cache: Path, plan: dict) -> dict:
+    """Run ``mode`` in a fresh process; return what it printed (seconds, peak_kb, ...)."""
     out = subprocess.run(
         [
             sys.executable,
@@ -159,8 +175,118 @@ def measure(mode: str, course: Path, cache: Path, plan: dict) -> tuple[float, fl
         capture_output=True,
         text=True,
     )
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure(mode: str, course: Path, cache: Path, plan: dict) -> tuple[float, float, float]:
+    """Run ``mode`` in a fresh process; return (import s, load s, peak MB of that process)."""
+    result = measure_result(mode, course, cache, plan)
     return result["import_seconds"], result["seconds"], result["peak_kb"] / 1024
+
+
+def new_day(course: Path, change: str, n: int) -> list[Path]:
+    """Change the export as a new day would (the ``n``-th new row); return the
+    files changed. ``comments``: one more comment (the last one's copy with a new
+    id); ``learner``: one more learner enrolled (at the end of enrolments), who
+    visits a step (at the end of step activity)."""
+    import csv
+
+    from flbook.config import load_config
+
+    config = load_config(course / "course.yml")
+
+    def append(dataset: str, edit) -> Path:
+        path = config.data_file(dataset)
+        with path.open(newline="", encoding="utf-8") as fh:
+            rows = list(csv.reader(fh))
+        header, last = rows[0], list(rows[-1])
+        edit(header, last, rows)
+        with path.open("a", newline="", encoding="utf-8") as fh:
+            csv.writer(fh, lineterminator="\n").writerow(last)
+        return path
+
+    def new_comment(header, row, rows):
+        i = header.index("id")
+        row[i] = str(max(int(r[i]) for r in rows[1:]) + 1)
+
+    def new_learner(header, row, rows):
+        row[header.index("learner_id")] = f"benchmark-new-learner-{n}"
+
+    if change == "comments":
+        return [append("comments", new_comment)]
+    if change == "learner":
+        return [append("enrolments", new_learner), append("step-activity", new_learner)]
+    raise SystemExit(f"unknown change {change!r}: comments or learner")
+
+
+def same_stores(a: Path, b: Path) -> bool:
+    """Whether the newest store under ``a`` and the store of the same name under ``b``
+    hold equal tables (Parquet, compared as Arrow tables) and equal reports."""
+    import pyarrow.parquet as pq
+
+    store_a = max(a.glob("*/report.json"), key=lambda p: p.stat().st_mtime).parent
+    store_b = b / store_a.name
+    if not (store_b / "report.json").exists():
+        return False
+    for f in store_a.glob("*.parquet"):
+        if not pq.read_table(f).equals(pq.read_table(store_b / f.name)):
+            return False
+    return (store_a / "report.json").read_text() == (store_b / "report.json").read_text()
+
+
+def rebuild(args: argparse.Namespace) -> None:
+    """Time the store's build after one file changed, with and without an earlier store."""
+    source = course_dir(args.learners, args.seed)
+    work = Path(tempfile.mkdtemp(prefix="flbook-bench-rebuild-"))
+    try:
+        course = work / "course"
+        shutil.copytree(source, course)
+        times: dict[str, list[float]] = {"cold": [], "rebuild": []}
+        cpus: dict[str, list[float]] = {"cold": [], "rebuild": []}
+        peaks: dict[str, list[float]] = {"cold": [], "rebuild": []}
+        reused: list[str] = []
+        same = True
+        for i in range(args.repeat):
+            for f in source.glob("*.csv"):  # the earlier export, as generated
+                shutil.copyfile(f, course / f.name)
+            earlier = work / "earlier"
+            measure("cold", course, earlier, {})  # its store (not timed)
+            new_day(course, args.change, i)
+            for f in course.glob("*.csv"):  # a new download: every file written anew
+                shutil.copyfile(f, work / "new.csv")
+                (work / "new.csv").replace(f)
+            for mode, cache in (("rebuild", earlier), ("cold", work / "cold")):
+                result = measure_result(mode, course, cache, {})
+                times[mode].append(result["seconds"])
+                cpus[mode].append(result["cpu_seconds"])
+                peaks[mode].append(result["peak_kb"] / 1024)
+                reused = result.get("reused", reused) if mode == "rebuild" else reused
+            same = same_stores(earlier / "courses", work / "cold" / "courses") and same
+            shutil.rmtree(earlier, ignore_errors=True)
+            shutil.rmtree(work / "cold", ignore_errors=True)
+        sizes = sum(f.stat().st_size for f in course.glob("*.csv"))
+        print(f"course: {source} ({sizes / 1e6:,.0f} MB of CSV), change: {args.change}")
+        print(f"reused by the rebuild: {', '.join(reused) or 'nothing'}")
+        print(f"{'what':<44}{'median s':>10}{'min s':>8}{'max s':>8}{'CPU s':>8}{'peak MB':>9}")
+        labels = {
+            "cold": "store built from every file (cold)",
+            "rebuild": "store built beside the earlier one (reuse)",
+        }
+        for mode in ("cold", "rebuild"):
+            t = times[mode]
+            print(
+                f"{labels[mode]:<44}{statistics.median(t):>10.2f}{min(t):>8.2f}{max(t):>8.2f}"
+                f"{statistics.median(cpus[mode]):>8.2f}{statistics.median(peaks[mode]):>9.0f}"
+            )
+        ratio = statistics.median(times["rebuild"]) / statistics.median(times["cold"])
+        cpu_ratio = statistics.median(cpus["rebuild"]) / statistics.median(cpus["cold"])
+        print(
+            f"rebuild / cold: {ratio:.2f} x wall time, {cpu_ratio:.2f} x CPU time (user + "
+            f"system, all threads of the process); runs per figure: {args.repeat}"
+        )
+        print(f"the two stores are equal, file by file (tables, people, steps, report): {same}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 FIRST_TARGET = 3.0  # issue 19: keep the first load from regressing (1.5 x retired)
@@ -173,6 +299,12 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--skip-pandas", action="store_true", help="skip the slow pandas baseline")
+    p.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="time a new day's export: the store rebuilt after one file changed, against cold",
+    )
+    p.add_argument("--change", default="comments", help="with --rebuild: comments or learner")
     p.add_argument("--one", help=argparse.SUPPRESS)
     p.add_argument("--course", help=argparse.SUPPRESS)
     p.add_argument("--cache", help=argparse.SUPPRESS)
@@ -181,11 +313,14 @@ def main() -> None:
 
     if args.one:
         plan = json.loads(args.plan) if args.plan else {}
-        imp, secs = run_one(args.one, Path(args.course), Path(args.cache), plan)
+        imp, secs, extra = run_one(args.one, Path(args.course), Path(args.cache), plan)
         peak = _own_peak_kb()
-        print(json.dumps({"import_seconds": imp, "seconds": secs, "peak_kb": peak}))
+        print(json.dumps({"import_seconds": imp, "seconds": secs, "peak_kb": peak, **extra}))
         return
 
+    if args.rebuild:
+        rebuild(args)
+        return
     course = course_dir(args.learners, args.seed)
     sizes = {f.name.split("_", 1)[1]: f.stat().st_size for f in course.glob("*.csv")}
     print(f"course: {course} ({sum(sizes.values()) / 1e6:,.0f} MB of CSV)")

@@ -59,6 +59,11 @@ def health_summary(course: Course) -> str:
         f"  loaded:   {len(course.people):,} people, {len(course.steps)} steps, "
         f"in {rep.seconds:.2f} s {'from the store' if rep.from_store else 'from the CSV files'}"
     )
+    if rep.reused:
+        lines.append(
+            f"  reused:   {len(rep.reused)} file(s) unchanged since an earlier export, taken "
+            f"from its store instead of parsed again: {', '.join(rep.reused)}"
+        )
     lines.append("")
     frame = rep.to_frame()
     frame = frame.rename(

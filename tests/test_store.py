@@ -195,15 +195,175 @@ def test_duplicates_dropped_after_encoding_are_reported(course_dir, tmp_path):
     assert reloaded.report.files["step-activity"].excluded == {reason: 2}
 
 
+def test_steps_named_only_in_the_settings_keep_stored_codes_right(course_dir, tmp_path):
+    """A step named in the settings but never visited, sorting between visited steps:
+    the store keeps the steps of the data (what its codes mean), so a reload labels
+    every row as the first load did (it used to shift them by one)."""
+    yml = course_dir / "course.yml"
+    yml.write_text(yml.read_text().replace('["2.5"]', '["1.5"]'))
+    first = load_course(yml, cache=tmp_path / "cache")
+    again = load_course(yml, cache=tmp_path / "cache")
+    assert again.report.from_store
+    expected = ["1.10", "1.2", "2.1"]
+    assert first.step_activity["step"].astype(str).tolist() == expected
+    assert again.step_activity["step"].astype(str).tolist() == expected
+    assert list(again.steps["step"].astype(str)) == ["1.2", "1.5", "1.10", "2.1"]
+
+
+# --------------------------------------------------------------------------- reuse
+
+COMMENTS = (
+    "id,author_id,parent_id,step,text,timestamp,moderated,likes\n"
+    f'7,aaa1,,1.2,"hello\nthere",{TS},,2\n'
+    f"8,ddd4,7,1.2,reply,{TS},,0\n"
+)
+
+
+def _store_tables(course) -> dict:
+    """Every table as stored (Arrow, codes), the people and the step lists."""
+    import pyarrow.parquet as pq
+
+    from flbook.exports import DATASETS
+
+    out = {name: pq.read_table(course.store / f"{name}.parquet") for name in DATASETS}
+    out["people.parquet"] = pq.read_table(course.store / "people.parquet")
+    out["steps.parquet"] = pq.read_table(course.store / "steps.parquet")
+    return out
+
+
+def _assert_same_course(reused, fresh):
+    """A store built with reuse equals one built from every file: the same codes,
+    lists and report, and the same tables after a reload."""
+    assert reused.store != fresh.store or reused.store is None
+    got, expected = _store_tables(reused), _store_tables(fresh)
+    for name, table in expected.items():
+        assert got[name].equals(table), name
+    assert reused.people.equals(fresh.people)
+    assert reused.report.to_frame().equals(fresh.report.to_frame())
+    assert_frame_equal(reused.report.exclusions(), fresh.report.exclusions())
+    assert reused.report.all_warnings() == fresh.report.all_warnings()
+    assert (reused.report.team_in_enrolments, reused.report.team_as_learners) == (
+        fresh.report.team_in_enrolments,
+        fresh.report.team_as_learners,
+    )
+    cfg = reused.config
+    again = load_course(cfg, cache=reused.store.parent.parent)
+    assert again.report.from_store and again.store == reused.store
+    for name in fresh.datasets:
+        assert_frame_equal(reused.table(name), fresh.table(name), check_categorical=True)
+        assert_frame_equal(again.table(name), fresh.table(name), check_categorical=True)
+
+
+def _counting_reader(monkeypatch) -> list[str]:
+    """Patch the store's CSV reader to record the datasets it parses."""
+    import flbook.store._load as loader
+
+    read = []
+    real = loader.read_export
+
+    def counting(path, ds, **kwargs):
+        read.append(ds.name)
+        return real(path, ds, **kwargs)
+
+    monkeypatch.setattr(loader, "read_export", counting)
+    return read
+
+
+def test_a_changed_comments_file_reuses_the_other_tables(course_dir, tmp_path, monkeypatch):
+    """Comments change (a reply by someone not enrolled, at a step no one visited
+    before, and an exact duplicate row): only comments are parsed again; enrolments
+    and step activity come from the earlier store, step codes remapped, and the
+    result equals a store built from scratch."""
+    from flbook.cli import health_summary
+
+    cfg = load_config(course_dir / "course.yml")
+    load_course(cfg, cache=tmp_path / "cache")
+    (course_dir / "demo-12_comments.csv").write_text(
+        COMMENTS + f"9,eee5,7,1.5,new,{TS},,1\n9,eee5,7,1.5,new,{TS},,1\n"
+    )
+    read = _counting_reader(monkeypatch)
+    messages: list[str] = []
+    reused = load_course(cfg, cache=tmp_path / "cache", progress=messages.append)
+    assert reused.report.reused == ["enrolments", "step-activity"]
+    assert "comments" in read and "enrolments" not in read and "step-activity" not in read
+    assert "reusing demo-12_enrolments.csv (unchanged since the earlier export)" in messages
+    assert "reading demo-12_comments.csv" in messages
+    assert "reused:   2 file(s) unchanged" in health_summary(reused)
+    read.clear()
+    fresh = load_course(cfg, cache=tmp_path / "fresh")
+    assert "enrolments" in read and fresh.report.reused == []
+    assert reused.report.files["comments"].excluded == {"exact duplicate of an earlier row": 1}
+    assert "1.5" in reused.step_dtype.categories
+    _assert_same_course(reused, fresh)
+
+
+def test_a_new_learner_remaps_the_kept_tables(course_dir, tmp_path, monkeypatch):
+    """A new learner enrolled before others (so every later person code moves) and
+    visiting steps: enrolments and step activity are parsed, comments and the team
+    kept with their person codes remapped (the team rule reads the kept team's ids),
+    and the decoded tables equal a fresh build's."""
+    from flbook.store import TEAM_ROLE
+
+    cfg = load_config(course_dir / "course.yml")
+    (course_dir / "demo-12_team-members.csv").write_text(
+        "id,first_name,last_name,team_role,user_role\nbbb2,A,B,mentor,mentor\n"
+    )
+    load_course(cfg, cache=tmp_path / "cache")
+    lines = ENROLMENTS.splitlines(keepends=True)
+    new = "nnn9,2024-01-10 10:00:00 UTC,,learner,,,Unknown,Unknown,Unknown,Unknown,Unknown,Unknown,GB\n"
+    (course_dir / "demo-12_enrolments.csv").write_text(
+        "".join([lines[0], lines[1], new, *lines[2:]])
+    )
+    (course_dir / "demo-12_step-activity.csv").write_text(ACTIVITY + f"nnn9,1.2,1,2,{TS},{TS}\n")
+    read = _counting_reader(monkeypatch)
+    reused = load_course(cfg, cache=tmp_path / "cache")
+    assert reused.report.reused == ["comments", "team-members"]
+    assert "comments" not in read and {"enrolments", "step-activity"} <= set(read)
+    roles = reused.enrolments.set_index(reused.enrolments["learner_id"].astype(str))["role"]
+    assert roles["bbb2"] == TEAM_ROLE and reused.report.team_as_learners == 1
+    assert list(reused.people[:3]) == ["aaa1", "nnn9", "bbb2"]
+    assert reused.comments["author_id"].astype(str).tolist() == ["aaa1", "ddd4"]
+    _assert_same_course(reused, load_course(cfg, cache=tmp_path / "fresh"))
+
+
+def test_a_changed_team_list_parses_the_enrolments_again(course_dir, tmp_path, monkeypatch):
+    """Enrolment roles depend on team-members (a team member enrolled as a learner is
+    course team), so unchanged enrolments are parsed again when team-members changes."""
+    from flbook.store import TEAM_ROLE
+
+    cfg = load_config(course_dir / "course.yml")
+    team = course_dir / "demo-12_team-members.csv"
+    team.write_text("id,first_name,last_name,team_role,user_role\nccc3,A,B,educator,educator\n")
+    load_course(cfg, cache=tmp_path / "cache")
+    team.write_text(team.read_text() + "aaa1,C,D,mentor,mentor\n")
+    read = _counting_reader(monkeypatch)
+    reused = load_course(cfg, cache=tmp_path / "cache")
+    assert "enrolments" in read and "enrolments" not in reused.report.reused
+    assert "step-activity" in reused.report.reused
+    roles = reused.enrolments.set_index(reused.enrolments["learner_id"].astype(str))["role"]
+    assert roles["aaa1"] == TEAM_ROLE
+    _assert_same_course(reused, load_course(cfg, cache=tmp_path / "fresh"))
+
+
+def test_no_reuse_parses_every_file(course_dir, tmp_path, monkeypatch):
+    cfg = load_config(course_dir / "course.yml")
+    load_course(cfg, cache=tmp_path / "cache")
+    (course_dir / "demo-12_comments.csv").write_text(COMMENTS + f"9,aaa1,7,1.2,more,{TS},,1\n")
+    read = _counting_reader(monkeypatch)
+    plain = load_course(cfg, cache=tmp_path / "cache", reuse=False)
+    assert plain.report.reused == [] and {"enrolments", "step-activity", "comments"} <= set(read)
+    assert len(plain.comments) == 3
+
+
 def _encode_both_ways(parts):
     """(codes, people) from flbook's encoder and from Arrow's dictionary encoding."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from flbook.store import _encode_people
+    from flbook.store._ids import encode_people
 
-    pieces, people = _encode_people(parts)
+    pieces, people = encode_people(parts)
     values = pa.chunked_array([d.take(pa.array(pos)) for d, pos in parts], pa.string())
     enc = pc.dictionary_encode(values.combine_chunks())
     got = (np.concatenate(pieces).tolist(), people.cast(pa.binary()).to_pylist())
@@ -239,9 +399,9 @@ def test_encode_people_matches_arrow(kind):
 
 
 def test_encode_people_with_no_id_columns():
-    from flbook.store import _encode_people
+    from flbook.store._ids import encode_people
 
-    pieces, people = _encode_people([])
+    pieces, people = encode_people([])
     assert pieces == [] and len(people) == 0
 
 
@@ -310,7 +470,7 @@ def test_sessionised_events_are_stored_for_the_next_process(course_dir, tmp_path
     cfg = load_config(course_dir / "course.yml")
     first = load_course(cfg, cache=tmp_path / "store")
     expected = sessionise(first, session_gap_minutes=cfg.session_gap_minutes)
-    derived = list((first._store / "derived").glob("sessionised-events-*.arrow"))
+    derived = list((first.store / "derived").glob("sessionised-events-*.arrow"))
     assert len(derived) == 1
     # a fresh load (another kernel) reads the file instead of cutting sessions again
     monkeypatch.setattr(sessions, "_cut_sessions", lambda *a: pytest.fail("cut again"))
@@ -326,4 +486,4 @@ def test_sessionised_events_are_stored_for_the_next_process(course_dir, tmp_path
     monkeypatch.setattr(flbook.resources, "flbook_fingerprint", lambda: "another version")
     other = load_course(cfg, cache=tmp_path / "store")
     sessionise(other, session_gap_minutes=cfg.session_gap_minutes)
-    assert len(list((first._store / "derived").glob("sessionised-events-*.arrow"))) == 2
+    assert len(list((first.store / "derived").glob("sessionised-events-*.arrow"))) == 2

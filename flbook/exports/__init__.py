@@ -6,6 +6,13 @@ Errors are :class:`~flbook.errors.ExportError` naming file, column, line and val
 """
 
 from ._reader import KNOWN_ROLES, FileReport, empty_table, read_export
+
+# for the course store (flbook.store), which encodes the reader's tables; not in __all__
+from ._reader import derive_columns as derive_columns
+from ._reader import dictionary_chunks as dictionary_chunks
+from ._reader import dictionary_key as dictionary_key
+from ._reader import drop_exact_duplicates as drop_exact_duplicates
+from ._reader import finish_table as finish_table
 from ._schema import DATASETS, KIND_WORDS, Dataset, dataset
 
 __all__ = [

@@ -45,13 +45,13 @@ def course_data_key(course: Course) -> str | None:
     """
     from flbook.store import load_course
 
-    store = getattr(course, "_store", None)
+    store = getattr(course, "store", None)
     if store is None:
         return None
     names = [Path(store).name]
     for run in course.config.previous_runs:
         try:
-            previous = getattr(load_course(run), "_store", None)
+            previous = getattr(load_course(run), "store", None)
         except Exception:  # the chapters say what is wrong with it; it is not cached data
             previous = None
         names.append("-" if previous is None else Path(previous).name)
@@ -105,6 +105,12 @@ def run_render(args: argparse.Namespace) -> int:
     print(f"Rendering the book for {cfg.title} ({cfg.stub}) into {out}", file=sys.stderr)
     # loaded once here, so that chapters running side by side never build the store twice
     course = load_course(cfg)
+    if course.report.reused:
+        print(
+            f"  store: {len(course.report.reused)} file(s) unchanged since an earlier export "
+            f"taken from its store, the rest parsed: {', '.join(course.report.reused)}",
+            file=sys.stderr,
+        )
     no_cache = bool(getattr(args, "no_cache", False))
     jobs = getattr(args, "jobs", None)
     with warnings.catch_warnings():  # printed below, with the result
