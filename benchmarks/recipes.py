@@ -75,7 +75,7 @@ def main() -> None:
     recipes = {
         "learner_flags": lambda: fa.learner_flags(course),
         "population_summary": lambda: fa.population_summary(course),
-        "headline_summary": lambda: fa.headline_summary(course),
+        "headline_summary": lambda: ff.headline_summary(course),
         "demographics(country)": lambda: fa.demographics(course, "country"),
         "enrolment_timeline": lambda: fa.enrolment_timeline(course),
         "daily_enrolments": lambda: fa.daily_enrolments(course),

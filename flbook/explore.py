@@ -33,7 +33,10 @@ offers three representations (``_repr_mimebundle_``):
     script only calls ``Plotly.newPlot``, as :func:`plotly.io.to_html` writes it with
     ``include_plotlyjs=False``).
 ``image/png``
-    a static matplotlib picture of the explorer's default view (what a PDF shows).
+    a static matplotlib picture of the explorer's default view (what a PDF shows). A
+    chapter whose explorer's picture would repeat one of its figures shows the explorer
+    in the HTML only and names that figure in the PDF instead
+    (``docs/quarto-subset.md``, "HTML only").
 ``text/plain``
     one line saying what the explorer shows.
 

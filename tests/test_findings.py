@@ -384,3 +384,22 @@ def test_drifted_away_learners_get_a_name_and_keep_their_place():
     out = readable_groups(table)
     assert list(out["group"]) == ["fully participated", "unenrolled", "drifted away"]
     assert list(out["group"].cat.categories) == list(out["group"])
+
+
+def test_coverage_text_says_when_each_file_runs_against_the_weeks():
+    from flbook.findings import coverage_text
+
+    daily = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2024-01-20", "2024-03-01", "2024-02-06", "2024-02-20"]),
+            "dataset": ["enrolments", "enrolments", "step-activity", "step-activity"],
+            "rows": [12, 3, 40, 25],
+        }
+    )
+    text = coverage_text(daily, CFG)
+    assert text.startswith("**In this run.** Enrolments run from 2024-01-20 (16 days before the")
+    assert "Step visits run from 2024-02-06 (in study week 1) to 2024-02-20 (in study week 3)." in (
+        text
+    )
+    assert "run run" not in text and "runs run" not in text
+    assert text.endswith("The latest dated row of any file is from 2024-03-01.")

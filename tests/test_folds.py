@@ -7,6 +7,9 @@
   call") and absent from the PDF.
 * A table that a chart already shows is folded (``<details class="fold">``): the PDF
   shows each result once, and chapter 11 refers to tables instead of printing them again.
+* An interactive explorer whose static picture would repeat a figure is HTML-only
+  (a raw ``<div class="html-only">`` … ``</div>``); the PDF gets one line naming that figure
+  (``::: {.content-hidden when-format="html:js"}``).
 
 A tiny book is rendered by each engine; the bundled book (a session fixture) is checked
 for repeated tables.
@@ -29,7 +32,7 @@ from flbook.render.folds import CALL_SUMMARY, flbook_call, mark_flbook_calls
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
-OPENER = re.compile(r'^\s*<(?:details|div) class="([\w-]+)"')
+OPENER = re.compile(r'^\s*(?:```\{=html\}\s*)?<(?:details|div) class="([\w-]+)"')
 CLOSER = re.compile(r"^\s*</(?:details|div)>\s*$")
 
 
@@ -97,15 +100,17 @@ def test_folds_open_and_close_in_cells_of_their_own(path):
             assert depth == 0, f"{path.name} cell {i}: a fold inside a fold"
             assert re.fullmatch(
                 r'\s*<details class="[\w-]+">\s*<summary>[^<]+</summary>\s*', c.source
+            ) or re.fullmatch(r'\s*```\{=html\}\s*<div class="html-only">\s*```\s*', c.source), (
+                c.source
             )
             depth += 1
         elif CLOSER.match(c.source):
             assert depth == 1, f"{path.name} cell {i}: closes no fold"
             depth -= 1
         else:
-            assert "<details" not in c.source and "</details>" not in c.source, (
-                f"{path.name} cell {i}: a fold must open and close in a cell of its own"
-            )
+            assert not re.search(
+                r"<details|</details>|<div class=\"html-only|^\s*</div>", c.source, re.M
+            ), f"{path.name} cell {i}: a fold must open and close in a cell of its own"
     assert depth == 0, f"{path.name}: a fold is never closed"
 
 
@@ -213,6 +218,23 @@ def make_book(root: Path) -> Path:
             """
         ),
         _md(
+            "## Explore {#sec-alpha-explore}\n\n"
+            '::: {.content-hidden when-format="html:js"}\n'
+            "NOT IN HTML: the chart here draws @fig-dist again.\n:::"
+        ),
+        _md('```{=html}\n<div class="html-only">\n```'),
+        _md("ONLY IN HTML: @fig-again is interactive."),
+        _code(
+            """
+            #| label: fig-again
+            #| fig-cap: "The same bars again"
+            #| fig-alt: "Three bars of learners by number of sessions, again"
+            fig, ax = plt.subplots(figsize=(3, 2))
+            ax.bar([1, 2, 3], [30, 20, 12])
+            """
+        ),
+        _md("</div>"),
+        _md(
             "## Exercises {#sec-alpha-exercises}\n\n### The gap {#sec-alpha-gap}\n\n**Predict**: what moves?"
         ),
         _md('<details class="answer">\n<summary>The answer (open it after predicting)</summary>'),
@@ -247,6 +269,10 @@ def _check_pdf(pdf: Path) -> None:
     text = _pdf_text(pdf)
     assert "plot_session_distribution" not in text and CALL_SUMMARY not in text
     assert "FOLDED NUMBERS" not in text  # a folded table is left out of the PDF
+    # the HTML-only figure is left out, with its text; the PDF's line names the figure
+    assert "ONLY IN HTML" not in text and "The same bars again" not in text
+    assert "NOT IN HTML: the chart here draws Figure 1.1 again." in text
+    assert "Figure 1.3" not in text  # fig-again was not numbered
     # the answer is not after "Predict" but in the Answers at the end of its chapter
     predict = text.index("what moves?")
     answers = text.index("Answers", predict)
@@ -256,7 +282,7 @@ def _check_pdf(pdf: Path) -> None:
         < text.index("ANSWER ONE")
         < text.rindex("BETA BEGINS")
     )
-    assert re.search(r"Answer to Section 1\.1\.1", text)
+    assert re.search(r"Answer to Section 1\.2\.1", text)  # after the Explore section
 
 
 @pytest.fixture(scope="module")
@@ -282,6 +308,15 @@ def test_portable_html_folds_the_call_under_its_figure(portable):
     answer = page.index('<details class="answer">')
     assert answer < page.index("ANSWER ONE") < page.index("</details>", answer)
     assert "FOLDED NUMBERS" in page
+    _check_html_only(page)
+
+
+def _check_html_only(page: str) -> None:
+    """The HTML keeps the HTML-only figure and text, and leaves out the PDF's line."""
+    visible = _visible(page)
+    assert "ONLY IN HTML: Figure 1.3 is interactive." in visible
+    assert re.search(r"Figure\s+1\.3:\s+The same bars again", visible)
+    assert "NOT IN HTML" not in visible
 
 
 def test_portable_pdf_has_no_call_and_moves_answers(portable):
@@ -302,6 +337,7 @@ def test_quarto_folds_the_call_and_moves_answers(tmp_path):
     assert CALL_SUMMARY in call and "plot_session_distribution" in _visible(call)
     assert abs(text.index('id="fig-dist"') - fold) < 3000  # beside its figure
     assert text.count('class="code-fold"') == 1
+    _check_html_only(text)
     _check_pdf(result.outputs["pdf"])
 
 
@@ -321,11 +357,6 @@ def _tables(page: str) -> list[tuple[str, str]]:
     return out
 
 
-# Appendix A is the full load report that chapter 1 summarises: two of its tables (steps
-# per week, rows left out) still repeat chapter 1's; that pair is the one known repeat.
-KNOWN_REPEAT = {"01-getting-started.html", "a1-data-health.html"}
-
-
 def test_bundled_book_prints_each_table_once(bundled):
     site = bundled.outputs["html"].parent
     where: dict[str, set[str]] = {}
@@ -338,8 +369,8 @@ def test_bundled_book_prints_each_table_once(bundled):
     assert sum(captions.values()) > 20
     assert [c for c, n in captions.items() if n > 1] == []
     repeated = {body[:80]: pages for body, pages in where.items() if len(pages) > 1}
-    assert {k: v for k, v in repeated.items() if v != KNOWN_REPEAT} == {}
-    assert "11-teaching.html" not in {p for pages in repeated.values() for p in pages}
+    # none: Appendix A refers to chapter 1's tables (steps per week, rows left out)
+    assert repeated == {}
 
 
 def test_bundled_chapter_11_links_to_tables_instead_of_printing_them(bundled):
@@ -356,3 +387,39 @@ def test_bundled_figures_show_their_flbook_call_in_html_only(bundled):
     assert all(re.search(r"\b(fl|flbook)\.", _visible(f)) for f in folds)
     pdf = _pdf_text(bundled.outputs["pdf"])
     assert CALL_SUMMARY not in pdf and "fl.plotting.plot_" not in pdf
+
+
+# The explorers whose static picture would repeat a figure (of their own chapter, or
+# chapter 1's rows per day), and the figure the PDF's line names instead.
+EXPLORER_REPEATS = {
+    "fig-steps-explorer": "fig-steps-activity",  # visits per step: the blue bars
+    "fig-scheduling-explorer": "fig-coverage",  # step visits per day (chapter 1)
+    "fig-quizzes-explorer": "fig-quizzes-heatmap",  # one question's first answers
+}
+PDF_LINE = "In the HTML edition of this book, an interactive chart here"
+
+
+def _figure(page: str, label: str) -> tuple[str, str, str]:
+    """(number, caption, HTML) of a figure of the portable engine's one-page HTML book."""
+    start = page.index(f'id="{label}"')
+    figure = page[start : page.index("</figure>", start)]
+    caption = _visible(re.search(r"<figcaption.*?</figcaption>", figure, flags=re.S).group(0))
+    m = re.match(r"\s*Figure\s+(\w+\.\d+):\s*(.+)", caption)
+    return m.group(1), m.group(2).strip(), figure
+
+
+def test_bundled_pdf_names_the_figure_an_explorer_would_repeat(bundled):
+    page = bundled.outputs["html-single"].read_text(encoding="utf-8")
+    pdf = _pdf_text(bundled.outputs["pdf"])
+    assert PDF_LINE not in _visible(page)
+    lines = [pdf[i : i + 400] for i in (m.start() for m in re.finditer(PDF_LINE, pdf))]
+    assert len(lines) == len(EXPLORER_REPEATS)
+    for explorer, repeated in EXPLORER_REPEATS.items():
+        _, caption, figure = _figure(page, explorer)
+        assert "Plotly.newPlot" in figure  # the HTML keeps the interactive chart
+        assert caption[:30] not in pdf  # the PDF has no static copy of it
+        number, shown, _ = _figure(page, repeated)
+        assert shown[:30] in pdf  # the figure it would repeat is there, once
+        assert len(re.findall(rf"Figure {re.escape(number)}:", pdf)) == 2  # and in the list
+        named = [bool(re.search(rf"Figure {re.escape(number)}(?!\d)", x)) for x in lines]
+        assert sum(named) == 1, (number, lines)

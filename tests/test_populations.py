@@ -17,10 +17,10 @@ from flbook.analysis import (
     demographics,
     demographics_known,
     describe_group,
-    headline_summary,
     learner_flags,
     population_summary,
 )
+from flbook.findings import headline_summary
 from flbook.plotting import COLORS, plot_demographics, plot_population_summary
 from flbook.store import Course
 

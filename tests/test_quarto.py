@@ -263,6 +263,38 @@ def test_explorers_are_captioned_figures_in_their_section(quarto_book):
         assert "quarto-unresolved-ref" not in doc and "?@" not in _visible(doc)
 
 
+def _fig_caption(label: str) -> str:
+    """The ``fig-cap`` of the chapter cell labelled ``label``."""
+    for path in sorted((ROOT / "chapters").glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if re.search(rf"^#\| label: {label}$", cell.source, flags=re.M):
+                return re.search(r'^#\| fig-cap: "(.*)"$', cell.source, flags=re.M).group(1)
+    raise KeyError(label)
+
+
+# Explorers whose static picture would repeat a figure of their chapter: HTML-only, and
+# the PDF names that figure instead (tests/test_folds.py checks the portable engine).
+EXPLORER_REPEATS = {
+    "fig-steps-explorer": "fig-steps-activity",
+    "fig-scheduling-explorer": "fig-coverage",
+    "fig-quizzes-explorer": "fig-quizzes-heatmap",
+}
+
+
+@quarto
+def test_pdf_names_the_figure_an_explorer_would_repeat(quarto_pdf_text):
+    flat = " ".join(quarto_pdf_text.split())
+    start = "In the HTML edition of this book, an interactive chart here"
+    lines = [flat[m.start() : m.start() + 400] for m in re.finditer(start, flat)]
+    assert len(lines) == len(EXPLORER_REPEATS)
+    for explorer, repeated in EXPLORER_REPEATS.items():
+        assert _fig_caption(explorer)[:30] not in flat  # no static copy
+        caption = _fig_caption(repeated)[:30]
+        number = re.search(rf"Figure (\w+\.\d+): {re.escape(caption)}", flat).group(1)
+        named = [bool(re.search(rf"Figure {re.escape(number)}(?!\d)", x)) for x in lines]
+        assert sum(named) == 1, (number, lines)
+
+
 @quarto
 def test_one_title_per_page_numbered_as_the_book(quarto_book):
     book = read_book(ROOT)

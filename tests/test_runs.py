@@ -78,7 +78,7 @@ def test_difference_interval_contains_difference_and_shrinks_with_n():
 def test_step_lists_that_differ_are_described_and_matched():
     cur = _run("c-3", "2024-02-05", 100)
     old = _run("c-2", "2023-02-06", 100, steps=("1.1", "1.3", "2.1"))
-    text = fa.step_differences(cur, [old])
+    text = findings.step_differences(cur, [old])
     assert len(text) == 1
     assert "1.3" in text[0] and "1.2" in text[0] and "the 2 steps both have" in text[0]
     align = fa.step_alignment(cur, [old])
@@ -105,15 +105,15 @@ def test_shares_hide_counts_under_ten():
 def test_findings_name_the_step_and_the_interval():
     cur = _run("c-3", "2024-02-05", 60)
     old = [_run("c-1", "2023-02-06", 100), _run("c-2", "2023-09-04", 100)]
-    findings = fa.run_findings(cur, old)
-    step = [f for f in findings if f.startswith("Step 1.2")]
+    said = [f.text for f in findings.run_findings(cur, old)]
+    step = [f for f in said if f.startswith("Step 1.2")]
     assert len(step) == 1
     d, lo, hi = fa.difference_interval(60, 200, 200, 400)
     assert f"{abs(d):.0f} points fewer" in step[0]
     assert f"{abs(hi):.0f}–{abs(lo):.0f}" in step[0] and "two earlier runs" in step[0]
     # the same run against itself: nothing to report
-    assert fa.run_findings(old[0], [old[1]]) == []
-    assert fa.run_findings(cur, []) == []
+    assert findings.run_findings(old[0], [old[1]]) == []
+    assert findings.run_findings(cur, []) == []
 
 
 # ----------------------------------------------------------------------------- the runs findings
@@ -166,11 +166,6 @@ def test_a_difference_resting_on_nine_learners_is_not_said():
     assert findings.run_findings(_run("c-3", "2024-02-05", 9), EARLIER) == []
     # a lower min_learners is refused: the book's rule holds
     assert findings.run_findings(_run("c-3", "2024-02-05", 9), EARLIER, min_learners=1) == []
-
-
-def test_analysis_run_findings_returns_the_findings_text():
-    cur = _run("c-3", "2024-02-05", 60)
-    assert fa.run_findings(cur, EARLIER) == [f.text for f in findings.run_findings(cur, EARLIER)]
 
 
 def test_earlier_runs_default_to_the_previous_runs_setting():

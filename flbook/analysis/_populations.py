@@ -1,4 +1,4 @@
-"""Populations: how many learners are in each group, in a table and in sentences; demographics.
+"""Populations: how many learners are in each group; demographics.
 
 Counts are of people with role ``learner`` (not the course team) unless ``roles`` says
 otherwise. Groups are those of :data:`~flbook.analysis.GROUPS` and their combinations
@@ -27,7 +27,6 @@ __all__ = [
     "DEMOGRAPHIC_COLUMNS",
     "describe_group",
     "population_summary",
-    "headline_summary",
     "demographics",
     "demographics_known",
 ]
@@ -189,18 +188,6 @@ def population_summary(
             "pct_of_enrolled": pct.astype("float64"),
         }
     )
-
-
-def headline_summary(course: Course, *, roles: tuple[str, ...] = ("learner",)) -> str:
-    """A short paragraph of the headline numbers, written from the data.
-
-    Prose lives in :mod:`flbook.findings`; this is
-    :func:`flbook.findings.headline_summary`, kept here so that existing code importing
-    it from :mod:`flbook.analysis` still works.
-    """
-    from ..findings import headline_summary as _headline
-
-    return _headline(course, roles=roles)
 
 
 def _is_unknown(values: pd.Series) -> np.ndarray:

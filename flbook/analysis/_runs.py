@@ -36,14 +36,12 @@ __all__ = [
     "difference_interval",
     "run_labels",
     "step_alignment",
-    "step_differences",
     "enrolment_curves",
     "run_funnels",
     "run_shares",
     "first_try_by_run",
     "sentiment_by_run",
     "run_differences",
-    "run_findings",
 ]
 
 RUN_MEASURES: dict[str, str] = {
@@ -164,51 +162,6 @@ def step_alignment(course: Course, previous: Sequence = ()) -> pd.DataFrame:
     out["runs"] = out[labels].sum(axis=1).astype("int64")
     out["in_this_run"] = out[labels[0]]
     return out
-
-
-def step_differences(course: Course, previous: Sequence = ()) -> list[str]:
-    """How the step lists differ, in sentences (empty when every run has the same steps).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from flbook.store import Course
-    >>> def run(steps):
-    ...     return Course.from_frames(step_activity=pd.DataFrame({"learner_id": "a",
-    ...         "step": steps, "first_visited_at": "2024-02-05 10:00:00"}))
-    >>> step_differences(run(["1.1", "1.2"]), [run(["1.1", "1.3"])])
-    ['Earlier run 1 has 1 step this run does not (1.3), and lacks 1 of this run (1.2); the 1 step both have is compared.']
-    """
-    runs = _runs(course, previous)
-    mine = list(course.steps["step"].astype(str))
-    out = []
-    for i, (label, _, c) in enumerate(runs[1:], start=1):
-        theirs = list(c.steps["step"].astype(str))
-        if theirs == mine:
-            continue
-        name = label if c.config is not None else f"Earlier run {i}"
-        extra = [s for s in theirs if s not in mine]
-        missing = [s for s in mine if s not in theirs]
-        both = len(mine) - len(missing)
-        parts = []
-        if extra:
-            parts.append(
-                f"has {len(extra)} step{'s' if len(extra) != 1 else ''} this run does not "
-                f"({_list(extra)})"
-            )
-        if missing:
-            parts.append(f"lacks {len(missing)} of this run ({_list(missing)})")
-        if not parts:
-            parts.append("has the same steps in another order")
-        out.append(
-            f"{name[0].upper()}{name[1:]} {', and '.join(parts)}; the {both} "
-            f"step{'s' if both != 1 else ''} both have {'is' if both == 1 else 'are'} compared."
-        )
-    return out
-
-
-def _list(steps: list[str], most: int = 6) -> str:
-    return ", ".join(steps[:most]) + (f" and {len(steps) - most} more" if len(steps) > most else "")
 
 
 def enrolment_curves(course: Course, previous: Sequence = ()) -> pd.DataFrame:
@@ -477,21 +430,3 @@ def run_differences(
         low=lo,
         high=hi,
     )
-
-
-def run_findings(
-    course: Course, previous: Sequence = (), *, top: int = 3, min_learners: int = 10
-) -> list[str]:
-    """Findings in words: where this run differs most from its earlier runs pooled.
-
-    The sentences are written by the findings layer (:func:`flbook.findings.run_findings`,
-    family ``"runs"``); this returns their text, kept here so that code calling it from
-    :mod:`flbook.analysis` still works.
-
-    Returns
-    -------
-    list of str, empty without earlier runs.
-    """
-    from ..findings import run_findings as _found
-
-    return [f.text for f in _found(course, previous, top=top, min_learners=min_learners)]

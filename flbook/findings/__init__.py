@@ -80,7 +80,7 @@ from ._prose import (
     survivor_text,
     timeline_text,
 )
-from ._runs import MAX_RUN_DIFFERENCES, run_findings
+from ._runs import MAX_RUN_DIFFERENCES, run_findings, step_differences
 
 __all__ = [
     "BOOTSTRAP_MAX_LEARNERS",
@@ -99,6 +99,7 @@ __all__ = [
     "flow_findings",
     "item_findings",
     "run_findings",
+    "step_differences",
     "BOOTSTRAP_SAMPLES",
     "TIE_RISK",
     "auc_gain",

@@ -441,11 +441,7 @@ def coverage_text(daily, config) -> str:
         return f"in study week {d // 7 + 1}"
 
     parts = []
-    names = {
-        "enrolments": "Enrolments run",
-        "step-activity": "Step activity runs",
-        "comments": "Comments run",
-    }
+    names = {"enrolments": "Enrolments", "step-activity": "Step visits", "comments": "Comments"}
     for ds, word in names.items():
         rows = daily[daily["dataset"] == ds]
         if rows.empty:

@@ -18,7 +18,7 @@ from ._core import MIN_LEARNERS, Finding
 if TYPE_CHECKING:
     from flbook.store import Course
 
-__all__ = ["MAX_RUN_DIFFERENCES", "RUN_KINDS", "run_findings"]
+__all__ = ["MAX_RUN_DIFFERENCES", "RUN_KINDS", "run_findings", "step_differences"]
 
 MAX_RUN_DIFFERENCES: int = 3
 """How many steps, and how many questions, are named at most (largest difference first)."""
@@ -155,3 +155,60 @@ def run_findings(
                 )
             )
     return out
+
+
+def step_differences(course: Course, previous: Sequence = ()) -> list[str]:
+    """How the step lists of the runs differ, in sentences (empty when they are the same).
+
+    Parameters
+    ----------
+    course : this run.
+    previous : the earlier runs (Courses), in the order of
+        :func:`flbook.analysis.run_labels`.
+
+    Returns
+    -------
+    list of str
+        One sentence per earlier run whose steps differ from this run's: the steps it
+        has that this run does not, those it lacks, and how many both have (the steps
+        :func:`flbook.analysis.step_alignment` matches).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from flbook.store import Course
+    >>> def run(steps):
+    ...     return Course.from_frames(step_activity=pd.DataFrame({"learner_id": "a",
+    ...         "step": steps, "first_visited_at": "2024-02-05 10:00:00"}))
+    >>> step_differences(run(["1.1", "1.2"]), [run(["1.1", "1.3"])])
+    ['Earlier run 1 has 1 step this run does not (1.3), and lacks 1 of this run (1.2); the 1 step both have is compared.']
+    """
+    labels = A.run_labels(course, previous)["run"].tolist()
+    mine = list(course.steps["step"].astype(str))
+    out = []
+    for label, c in zip(labels[1:], previous, strict=True):
+        theirs = list(c.steps["step"].astype(str))
+        if theirs == mine:
+            continue
+        extra = [s for s in theirs if s not in mine]
+        missing = [s for s in mine if s not in theirs]
+        both = len(mine) - len(missing)
+        parts = []
+        if extra:
+            parts.append(
+                f"has {len(extra)} step{'s' if len(extra) != 1 else ''} this run does not "
+                f"({_step_list(extra)})"
+            )
+        if missing:
+            parts.append(f"lacks {len(missing)} of this run ({_step_list(missing)})")
+        if not parts:
+            parts.append("has the same steps in another order")
+        out.append(
+            f"{label[0].upper()}{label[1:]} {', and '.join(parts)}; the {both} "
+            f"step{'s' if both != 1 else ''} both have {'is' if both == 1 else 'are'} compared."
+        )
+    return out
+
+
+def _step_list(steps: list[str], most: int = 6) -> str:
+    return ", ".join(steps[:most]) + (f" and {len(steps) - most} more" if len(steps) > most else "")

@@ -11,6 +11,12 @@ Quarto's own) by the Quarto engine. Three things:
     their chapter, each headed "Answer to" the section of its exercise.
   * Folded numbers. `<details class="numbers">` … `</details>` (the table behind a chart)
     and `<div class="html-only">` … `</div>` are kept in HTML and left out elsewhere.
+    (An interactive explorer whose static picture would repeat a figure is wrapped in
+    `html-only`; the chapter says in a `.content-hidden when-format="html:js"` line
+    which figure the PDF reader should look at instead.) The opening `<div>` is best a
+    raw HTML block; written bare, pandoc reads it as an empty div, and Quarto, which
+    reads a notebook as one document, may join it and its `</div>` into one native
+    div: both are handled.
   * The flbook call under each figure. A code cell labelled `fig-*` whose code calls
     flbook (`fl.` or `flbook.`) and sets no `echo` option shows its code folded under the
     figure in HTML ("Show the flbook call"), never in other formats. The portable engine
@@ -100,8 +106,32 @@ local function answers_section(answers)
   return out
 end
 
+-- pandoc reads a markdown cell holding only `<div class="html-only">` as an empty native
+-- div (it cannot see the `</div>` of a later cell): make it the raw opener it stands for,
+-- which the closing raw `</div>` then closes, in every format.
+local function raw_openers(blocks)
+  return pandoc.Blocks(blocks):walk {
+    Div = function(d)
+      if has_class(d, "html-only") and #d.content == 0 then
+        return pandoc.RawBlock("html", '<div class="html-only">')
+      end
+    end,
+  }
+end
+
+-- A native `<div class="html-only">` holding its content (Quarto reads a notebook as
+-- one document, so the opening and the closing cell make one div): left out.
+local function drop_html_only(blocks)
+  return blocks:walk {
+    Div = function(d)
+      if has_class(d, "html-only") then return {} end
+    end,
+  }
+end
+
 -- Answers to the chapter end, folded numbers out (formats other than HTML).
 local function unfold(blocks)
+  blocks = drop_html_only(raw_openers(blocks))
   local out, answers = pandoc.Blocks {}, {}
   local section, open, skip_summary, collected = nil, nil, false, nil
   local function flush()
@@ -189,7 +219,11 @@ if QUARTO then
     },
     {
       Pandoc = function(doc)
-        if not quarto.doc.is_format("html") then doc.blocks = unfold(doc.blocks) end
+        if quarto.doc.is_format("html") then
+          doc.blocks = raw_openers(doc.blocks)
+        else
+          doc.blocks = unfold(doc.blocks)
+        end
         return doc
       end,
     },
@@ -198,7 +232,7 @@ end
 
 function Pandoc(doc)
   if HTML then
-    doc.blocks = fold_calls(doc.blocks, doc.meta["flbook-echo"] == true)
+    doc.blocks = fold_calls(raw_openers(doc.blocks), doc.meta["flbook-echo"] == true)
   else
     doc.blocks = unfold(doc.blocks)
   end

@@ -11,6 +11,9 @@ It does, in book order:
     hides the code unless `echo: true` (or metadata flbook-echo), picks each output's
     representation for the target, turns `label: fig-*` cells into numbered figures
     (fig-cap, fig-alt) and `label: tbl-*` cells into numbered tables (tbl-cap);
+  * Quarto's conditional content: a `.content-visible` or `.content-hidden` div with
+    `when-format` / `unless-format` ("html", "html:js", "pdf", "typst", "epub") is kept
+    or left out for the target;
   * Quarto callouts (`.callout-note|tip|warning|important|caution`, title from a first
     heading or title="...") into styled boxes (HTML divs, a typst #callout call);
   * numbers chapters (1, 2 … / A, B … from the marker), sections (3.2), figures and
@@ -140,6 +143,39 @@ local function choose(output)
     return { pandoc.Div({ by.plain }, pandoc.Attr("", { "cell-output" })) }, "text"
   end
   return {}, "none"
+end
+
+-- Quarto's format names for conditional content: "html" is every HTML-based format
+-- (EPUB too), "html:js" those that run scripts, "pdf" the PDF (typst here).
+local function format_is(name)
+  name = name:lower()
+  if name == "html" then return HTML or FORMAT:match("epub") ~= nil end
+  if name == "html:js" then return HTML end
+  if name == "pdf" or name == "typst" then return TYPST or FORMAT:match("latex") ~= nil end
+  if name == "epub" then return FORMAT:match("epub") ~= nil end
+  return FORMAT == name
+end
+
+local function any_format(list)
+  for name in (list or ""):gmatch("[^%s,]+") do
+    if format_is(name) then return true end
+  end
+  return false
+end
+
+-- `::: {.content-visible when-format="html"}` / `.content-hidden`: the div's content
+-- for this target, or nothing.
+local function conditional(blocks)
+  return blocks:walk {
+    Div = function(d)
+      local visible, hidden = has_class(d, "content-visible"), has_class(d, "content-hidden")
+      if not (visible or hidden) then return nil end
+      local when, unless = d.attributes["when-format"], d.attributes["unless-format"]
+      local match = (when == nil or any_format(when)) and not (unless ~= nil and any_format(unless))
+      if visible == match then return d.content end
+      return {}
+    end,
+  }
 end
 
 local function tags_of(div)
@@ -462,7 +498,7 @@ function Pandoc(doc)
     if top.t == "Div" and has_class(top, "cell") and has_class(top, "code") then
       new = code_cell(top)
     elseif top.t == "Div" and has_class(top, "cell") then
-      new = pandoc.Blocks(top.content)
+      new = conditional(pandoc.Blocks(top.content))
     else
       new = pandoc.Blocks { top }
     end
