@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ._groups import group_members
-from .arrays import person_codes
+from .arrays import person_codes, read_only
 
 __all__ = [
     "with_attempts",
@@ -234,14 +234,7 @@ def _answers(course, group: str | None = None) -> _Answers:
     if not hasattr(course, "derived"):
         return _build_answers(course, group)
 
-    def build() -> _Answers:
-        a = _build_answers(course, group)
-        for value in vars(a).values():
-            if isinstance(value, np.ndarray):
-                value.flags.writeable = False
-        return a
-
-    return course.derived(("answers", group), build)
+    return course.derived(("answers", group), lambda: read_only(_build_answers(course, group)))
 
 
 def _build_answers(course, group: str | None) -> _Answers:

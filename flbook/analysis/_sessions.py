@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ._groups import group_members, learner_flags, pick_learner, pseudonyms
-from .arrays import NAT, as_time, empty_frame, ns
+from .arrays import NAT, as_time, empty_frame, ns, read_only
 
 __all__ = [
     "STEP_EVENTS",
@@ -275,9 +275,7 @@ def _shared_events(course, gap_minutes: float, roles) -> _Events:
         )
     else:
         ev = _cut_sessions(course, gap_minutes, roles, None)
-    for name in _EVENT_ARRAYS:
-        getattr(ev, name).flags.writeable = False
-    return ev
+    return read_only(ev)
 
 
 def _cut_sessions(data, gap_minutes: float, roles, only) -> _Events:
