@@ -76,8 +76,34 @@ def _style() -> None:
             from matplotlib_inline.backend_inline import set_matplotlib_formats
 
             set_matplotlib_formats("png")
+            _show_empty_figures_as_strips(ip)
     except Exception:  # not in IPython: nothing to configure
         pass
+
+
+def _show_empty_figures_as_strips(ip: Any) -> None:
+    """Show a figure that holds only a "No data" Axes as a short strip.
+
+    Wraps the shell's PNG printer of matplotlib figures (set by
+    ``set_matplotlib_formats``) with :func:`flbook.plotting.fit_empty_figure`, so the
+    charts draw on their Axes alone while an empty chart in a chapter still takes a
+    line of the page rather than a chart's height of white space.
+    """
+    from matplotlib.figure import Figure
+
+    from .plotting import fit_empty_figure
+
+    png = ip.display_formatter.formatters["image/png"]
+    draw = png.lookup_by_type(Figure)
+    if getattr(draw, "fits_empty_figures", False):  # set up by an earlier call
+        return
+
+    def printer(fig: Figure):
+        fit_empty_figure(fig)
+        return draw(fig)
+
+    printer.fits_empty_figures = True  # type: ignore[attr-defined]
+    png.for_type(Figure, printer)
 
 
 def fmt_int(n: Any) -> str:

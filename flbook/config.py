@@ -310,18 +310,12 @@ def _loader():
 
 
 def _validate(raw: Mapping[str, Any], *, file: Path | None, base: Path) -> CourseConfig:
+    """Check every setting of a course.yml mapping; the first problem raises ConfigError."""
+
     def fail(key: str | None, msg: str) -> ConfigError:
         return ConfigError(file, key, msg)
 
-    for key in raw:
-        if key not in _KEYS:
-            close = difflib.get_close_matches(str(key), _KEYS, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(_KEYS)}"
-            raise fail(str(key), "unknown setting" + hint)
-    for key in _REQUIRED:
-        if raw.get(key) in (None, ""):
-            raise fail(key, "is required")
-
+    _check_keys(raw, fail)
     title = raw["title"]
     if not isinstance(title, str):
         raise fail("title", "expected text")
@@ -340,6 +334,76 @@ def _validate(raw: Mapping[str, Any], *, file: Path | None, base: Path) -> Cours
     if isinstance(weeks, bool) or not isinstance(weeks, int) or weeks < 1:
         raise fail("weeks", f"expected a positive whole number of study weeks, got {weeks!r}")
 
+    start, registration_open, notable = _dates(raw, weeks, fail)
+    ex = _parse_steps(raw.get("exercise_steps"), weeks, fail, "exercise_steps")
+    so = _parse_steps(raw.get("social_steps"), weeks, fail, "social_steps")
+
+    gap = raw.get("session_gap_minutes", 65)
+    if isinstance(gap, bool) or not isinstance(gap, (int, float)) or gap <= 0:
+        raise fail("session_gap_minutes", f"expected a positive number of minutes, got {gap!r}")
+
+    tz = raw.get("timezone", "UTC") or "UTC"
+    try:
+        pd.Timestamp("2024-01-01", tz=tz)
+    except Exception:
+        raise fail(
+            "timezone", f"expected a time zone name such as 'Europe/London', got {tz!r}"
+        ) from None
+
+    skip_bad = _flag(raw, "notebook_skip_bad_records", fail)
+    show = _flag(raw, "show_comment_text", fail)
+    previous_runs = _previous_runs(raw, base, fail)
+    as_of = _as_of(raw, fail)
+    notebooks = _notebook_steps(raw, weeks, fail)
+
+    user_env = raw.get("notebook_user_env") or "JUPYTERHUB_USER"
+    if not isinstance(user_env, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", user_env):
+        raise fail("notebook_user_env", f"expected an environment variable name, got {user_env!r}")
+
+    step_minutes = _step_minutes(raw, weeks, fail)
+    return CourseConfig(
+        step_minutes=step_minutes,
+        previous_runs=tuple(previous_runs),
+        as_of=as_of,
+        notebook_logs=_path(raw, "notebook_logs", base, fail),
+        notebooks=notebooks,
+        notebook_user_env=user_env,
+        notebook_user_map=_path(raw, "notebook_user_map", base, fail),
+        notebook_skip_bad_records=skip_bad,
+        title=title,
+        data=str(data),
+        stub=stub,
+        start=start,
+        weeks=weeks,
+        registration_open=registration_open,
+        notable_dates=notable,
+        exercise_steps=ex,
+        social_steps=so,
+        session_gap_minutes=gap,
+        timezone=tz,
+        show_comment_text=show,
+        source=str(file) if file else None,
+    )
+
+
+def _check_keys(raw: Mapping[str, Any], fail) -> None:
+    """No unknown setting (with the closest known name as a hint), no required one missing."""
+    for key in raw:
+        if key not in _KEYS:
+            close = difflib.get_close_matches(str(key), _KEYS, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(_KEYS)}"
+            raise fail(str(key), "unknown setting" + hint)
+    for key in _REQUIRED:
+        if raw.get(key) in (None, ""):
+            raise fail(key, "is required")
+
+
+def _dates(
+    raw: Mapping[str, Any], weeks: int, fail
+) -> tuple[dt.date, dt.date | None, dict[str, dt.date]]:
+    """The start, the registration opening and the notable dates (which may be named
+    relative to the others: "start", "end", "registration open", "week N", or an
+    earlier notable date)."""
     start = _parse_date(raw["start"], fail, "start")
     reg = raw.get("registration_open")
     registration_open = (
@@ -361,38 +425,30 @@ def _validate(raw: Mapping[str, Any], *, file: Path | None, base: Path) -> Cours
     for name, value in nd_raw.items():
         names = {**base_names, **notable}
         notable[str(name)] = _resolve_date(value, names, fail, f"notable_dates.{name}")
+    return start, registration_open, notable
 
-    ex = _parse_steps(raw.get("exercise_steps"), weeks, fail, "exercise_steps")
-    so = _parse_steps(raw.get("social_steps"), weeks, fail, "social_steps")
 
-    gap = raw.get("session_gap_minutes", 65)
-    if isinstance(gap, bool) or not isinstance(gap, (int, float)) or gap <= 0:
-        raise fail("session_gap_minutes", f"expected a positive number of minutes, got {gap!r}")
+def _flag(raw: Mapping[str, Any], key: str, fail) -> bool:
+    """A true/false setting (default false)."""
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        raise fail(key, f"expected true or false, got {value!r}")
+    return value
 
-    tz = raw.get("timezone", "UTC") or "UTC"
-    try:
-        pd.Timestamp("2024-01-01", tz=tz)
-    except Exception:
-        raise fail(
-            "timezone", f"expected a time zone name such as 'Europe/London', got {tz!r}"
-        ) from None
 
-    skip_bad = raw.get("notebook_skip_bad_records", False)
-    if not isinstance(skip_bad, bool):
-        raise fail("notebook_skip_bad_records", f"expected true or false, got {skip_bad!r}")
-    show = raw.get("show_comment_text", False)
-    if not isinstance(show, bool):
-        raise fail("show_comment_text", f"expected true or false, got {show!r}")
+def _path(raw: Mapping[str, Any], key: str, base: Path, fail) -> str:
+    """A file or folder setting, absolute (relative to ``base``); ``""`` when not set."""
+    value = raw.get(key) or ""
+    if not isinstance(value, str):
+        raise fail(key, "expected a file or folder path")
+    if not value:
+        return ""
+    p = Path(value).expanduser()
+    return str(p if p.is_absolute() else (base / p).resolve())
 
-    def path_value(key: str) -> str:
-        value = raw.get(key) or ""
-        if not isinstance(value, str):
-            raise fail(key, "expected a file or folder path")
-        if not value:
-            return ""
-        p = Path(value).expanduser()
-        return str(p if p.is_absolute() else (base / p).resolve())
 
+def _previous_runs(raw: Mapping[str, Any], base: Path, fail) -> list[str]:
+    """The course.yml paths of earlier runs (a folder stands for its course.yml)."""
     runs = raw.get("previous_runs") or []
     if isinstance(runs, str):
         runs = [runs]
@@ -405,20 +461,27 @@ def _validate(raw: Mapping[str, Any], *, file: Path | None, base: Path) -> Cours
         if p.is_dir():
             p = p / "course.yml"
         previous_runs.append(str(p))
+    return previous_runs
 
+
+def _as_of(raw: Mapping[str, Any], fail) -> dt.datetime | None:
+    """The moment the data stand for (naive UTC), or None."""
     as_of_raw = raw.get("as_of") or None
-    as_of = None
-    if as_of_raw is not None:
-        try:
-            ts = pd.Timestamp(as_of_raw)
-        except (ValueError, TypeError):
-            raise fail(
-                "as_of", f"expected a date or 'YYYY-MM-DD HH:MM:SS' (UTC), got {as_of_raw!r}"
-            ) from None
-        if ts.tzinfo is not None:
-            ts = ts.tz_convert("UTC").tz_localize(None)
-        as_of = ts.to_pydatetime()
+    if as_of_raw is None:
+        return None
+    try:
+        ts = pd.Timestamp(as_of_raw)
+    except (ValueError, TypeError):
+        raise fail(
+            "as_of", f"expected a date or 'YYYY-MM-DD HH:MM:SS' (UTC), got {as_of_raw!r}"
+        ) from None
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return ts.to_pydatetime()
 
+
+def _notebook_steps(raw: Mapping[str, Any], weeks: int, fail) -> dict[str, str]:
+    """The ``notebooks`` setting: notebook path → its "W.S" step."""
     nbs = raw.get("notebooks") or {}
     if not isinstance(nbs, Mapping):
         raise fail("notebooks", 'expected a mapping of notebook path: "W.S" step')
@@ -426,11 +489,11 @@ def _validate(raw: Mapping[str, Any], *, file: Path | None, base: Path) -> Cours
     for nb_path, step in nbs.items():
         parsed = _parse_steps([step], weeks, fail, f"notebooks.{nb_path}")
         notebooks[str(nb_path)] = parsed[0]
+    return notebooks
 
-    user_env = raw.get("notebook_user_env") or "JUPYTERHUB_USER"
-    if not isinstance(user_env, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", user_env):
-        raise fail("notebook_user_env", f"expected an environment variable name, got {user_env!r}")
 
+def _step_minutes(raw: Mapping[str, Any], weeks: int, fail) -> dict[str, float]:
+    """The ``step_minutes`` setting: "W.S" step (or ``default``) → minutes."""
     sm = raw.get("step_minutes") or {}
     if not isinstance(sm, Mapping):
         raise fail("step_minutes", 'expected a mapping of "W.S" step (or default): minutes')
@@ -444,30 +507,7 @@ def _validate(raw: Mapping[str, Any], *, file: Path | None, base: Path) -> Cours
                 f"step_minutes.{key}", f"expected a positive number of minutes, got {minutes!r}"
             )
         step_minutes[name] = float(minutes)
-
-    return CourseConfig(
-        step_minutes=step_minutes,
-        previous_runs=tuple(previous_runs),
-        as_of=as_of,
-        notebook_logs=path_value("notebook_logs"),
-        notebooks=notebooks,
-        notebook_user_env=user_env,
-        notebook_user_map=path_value("notebook_user_map"),
-        notebook_skip_bad_records=skip_bad,
-        title=title,
-        data=str(data),
-        stub=stub,
-        start=start,
-        weeks=weeks,
-        registration_open=registration_open,
-        notable_dates=notable,
-        exercise_steps=ex,
-        social_steps=so,
-        session_gap_minutes=gap,
-        timezone=tz,
-        show_comment_text=show,
-        source=str(file) if file else None,
-    )
+    return step_minutes
 
 
 def _parse_date(value: Any, fail, key: str) -> dt.date:

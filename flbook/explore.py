@@ -191,6 +191,7 @@ class Explorer:
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
         self.views[view](ax)
+        plotting.fit_empty_figure(fig)  # "No data" alone: a strip, as in the chapters
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
         self._png[view] = buf.getvalue()

@@ -427,7 +427,21 @@ def rasch_fit(
     )
     p, i, xx = person[keep], item[keep], x[keep]
     items_used = np.unique(i)
-    m = len(items_used)
+    if len(items_used) < 2 or len(p) == 0:
+        return _empty_fit(cats, excluded)
+    i = np.searchsorted(items_used, i)
+    pat = _answer_patterns(p, i, xx, len(items_used))
+    theta, b, iterations = _joint_ml(pat, tol, max_iter)
+    items = _item_fit(pat, theta, b, items_used, cats)
+    ab = pd.DataFrame(
+        {"ability_logits": np.round(theta, 2), "learners": pat.count.astype(np.int64)}
+    )
+    ab = ab[ab["learners"] > 0].groupby("ability_logits", as_index=False)["learners"].sum()
+    return RaschFit(items, ab, excluded, iterations)
+
+
+def _empty_fit(cats: pd.Index, excluded: pd.DataFrame) -> RaschFit:
+    """The fit of fewer than two questions or no learner: empty tables, no iteration."""
     empty_items = pd.DataFrame(
         {
             "quiz_question": pd.Categorical([], categories=cats, ordered=True),
@@ -448,10 +462,31 @@ def rasch_fit(
     empty_abilities = pd.DataFrame(
         {"ability_logits": pd.Series([], dtype="float64"), "learners": pd.Series([], dtype="int64")}
     )
-    if m < 2 or len(p) == 0:
-        return RaschFit(empty_items, empty_abilities, excluded, 0)
-    i = np.searchsorted(items_used, i)
-    # answer patterns: same questions answered and same score -> same ability
+    return RaschFit(empty_items, empty_abilities, excluded, 0)
+
+
+@dataclass
+class _Patterns:
+    """First answers grouped by answer pattern (questions answered and score).
+
+    One cell per pattern and question: ``g`` (pattern), ``it`` (question), ``s_cell``
+    (right answers), ``n_cell`` (answers). Per pattern: ``count`` (learners), ``score``
+    (their right answers), ``answered`` (questions each answered).
+    """
+
+    g: np.ndarray
+    it: np.ndarray
+    s_cell: np.ndarray
+    n_cell: np.ndarray
+    count: np.ndarray
+    score: np.ndarray
+    answered: np.ndarray
+    m: int
+
+
+def _answer_patterns(p: np.ndarray, i: np.ndarray, xx: np.ndarray, m: int) -> _Patterns:
+    """Learners with the same questions answered and the same score share one ability:
+    the fit runs on those patterns, weighted by their counts (exactly the per-learner fit)."""
     rng = np.random.default_rng(20240205)
     weights = rng.integers(1, np.iinfo(np.int64).max, size=m, dtype=np.int64).view(np.uint64)
     n_p = int(p.max()) + 1
@@ -471,15 +506,28 @@ def rasch_fit(
     cell = pat[p] * m + i
     cells, inv = np.unique(cell, return_inverse=True)
     g, it = np.divmod(cells, m)
-    s_cell = np.bincount(inv, weights=xx, minlength=len(cells))
-    n_cell = np.bincount(inv, minlength=len(cells)).astype(np.float64)
-    # pattern's answered-question count (the same for every member)
-    items_per_pat = np.bincount(g, minlength=n_pat).astype(np.float64)
+    return _Patterns(
+        g=g,
+        it=it,
+        s_cell=np.bincount(inv, weights=xx, minlength=len(cells)),
+        n_cell=np.bincount(inv, minlength=len(cells)).astype(np.float64),
+        count=c_pat,
+        score=r_pat,
+        # pattern's answered-question count (the same for every member)
+        answered=np.bincount(g, minlength=n_pat).astype(np.float64),
+        m=m,
+    )
+
+
+def _joint_ml(pat: _Patterns, tol: float, max_iter: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Abilities (per pattern) and difficulties by alternating Newton steps; iterations."""
+    g, it, s_cell, n_cell, m = pat.g, pat.it, pat.s_cell, pat.n_cell, pat.m
+    n_pat = len(pat.count)
     # start values
     pi = np.bincount(it, weights=s_cell, minlength=m) / np.bincount(it, weights=n_cell, minlength=m)
     b = np.log((1 - pi) / pi)
     b -= b.mean()
-    prop = r_pat / c_pat / items_per_pat
+    prop = pat.score / pat.count / pat.answered
     theta = np.log(prop / (1 - prop))
     iterations = 0
     for iterations in range(1, max_iter + 1):  # noqa: B007 (iterations over the model, not learners)
@@ -498,6 +546,14 @@ def rasch_fit(
         theta -= shift
         if max(np.abs(d_theta).max(), np.abs(d_b).max()) < tol:
             break
+    return theta, b, iterations
+
+
+def _item_fit(
+    pat: _Patterns, theta: np.ndarray, b: np.ndarray, items_used: np.ndarray, cats: pd.Index
+) -> pd.DataFrame:
+    """Per question: learners, % right, difficulty and its standard error, infit, outfit."""
+    g, it, s_cell, n_cell, m = pat.g, pat.it, pat.s_cell, pat.n_cell, pat.m
     pr = _expit(theta[g] - b[it])
     w = pr * (1 - pr)
     info = np.bincount(it, weights=n_cell * w, minlength=m)
@@ -511,7 +567,7 @@ def rasch_fit(
         "noisy",
         np.where((infit < lo) | (outfit < lo), "too predictable", "fits"),
     )
-    items = pd.DataFrame(
+    return pd.DataFrame(
         {
             "quiz_question": pd.Categorical.from_codes(items_used, categories=cats, ordered=True),
             "learners": n_i.astype(np.int64),
@@ -523,6 +579,3 @@ def rasch_fit(
             "fit": fit.astype(object),
         }
     )
-    ab = pd.DataFrame({"ability_logits": np.round(theta, 2), "learners": c_pat.astype(np.int64)})
-    ab = ab[ab["learners"] > 0].groupby("ability_logits", as_index=False)["learners"].sum()
-    return RaschFit(items, ab, excluded, iterations)

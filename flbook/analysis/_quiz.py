@@ -28,7 +28,7 @@ import pandas as pd
 
 from ._groups import Group
 from ._steps import group_mask
-from .arrays import person_codes
+from .arrays import person_codes, read_only
 
 if TYPE_CHECKING:
     from flbook.store import Course
@@ -239,15 +239,8 @@ def _answers(course: Course, group: Group = None) -> _Answers:
     if not hasattr(course, "derived"):
         return _build_answers(course, group)
 
-    def build() -> _Answers:
-        a = _build_answers(course, group)
-        for value in vars(a).values():
-            if isinstance(value, np.ndarray):
-                value.flags.writeable = False
-        return a
-
     key = group if group is None or isinstance(group, str) else tuple(sorted(map(str, group)))
-    return course.derived(("answers", key), build)
+    return course.derived(("answers", key), lambda: read_only(_build_answers(course, group)))
 
 
 def _build_answers(course: Course, group: Group) -> _Answers:

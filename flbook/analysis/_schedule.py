@@ -45,6 +45,15 @@ def _day_dtype() -> pd.CategoricalDtype:
     return pd.CategoricalDtype(list(WEEKDAYS), ordered=True)
 
 
+def _event_types(events: Sequence[str]) -> list[str]:
+    """``events`` as a list, each an event type of :data:`EVENT_SOURCES` (else ValueError)."""
+    events = list(events)
+    unknown = [e for e in events if e not in EVENT_SOURCES]
+    if unknown:
+        raise ValueError(f"unknown event type(s) {unknown}; known: {', '.join(EVENT_SOURCES)}")
+    return events
+
+
 def _local_ns(ns: np.ndarray, timezone: str) -> np.ndarray:
     """UTC nanoseconds → wall-clock nanoseconds in ``timezone`` (same number for UTC)."""
     if timezone in ("UTC", "utc", "Etc/UTC") or len(ns) == 0:
@@ -98,10 +107,7 @@ def activity_by_hour(
           event day_of_week  hour  count
     10  visited         Mon    10      1
     """
-    events = list(events)
-    unknown = [e for e in events if e not in EVENT_SOURCES]
-    if unknown:
-        raise ValueError(f"unknown event type(s) {unknown}; known: {', '.join(EVENT_SOURCES)}")
+    events = _event_types(events)
     mask = role_mask(course, roles)
     counts = []
     for event in events:  # a handful of event types
@@ -275,10 +281,7 @@ def daily_activity(
     2   visited 2024-02-01      0         0
     3   visited 2024-02-02      2         1
     """
-    events = list(events)
-    unknown = [e for e in events if e not in EVENT_SOURCES]
-    if unknown:
-        raise ValueError(f"unknown event type(s) {unknown}; known: {', '.join(EVENT_SOURCES)}")
+    events = _event_types(events)
     mask = group_mask(course, group)
     found = {e: event_times(course, e, mask) for e in events}  # a handful of event types
     days = {e: _local_ns(ns, timezone) // _NS_PER_DAY for e, (_, ns) in found.items()}

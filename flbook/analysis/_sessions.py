@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ._groups import Group, group_members, learner_flags, pick_learner, pseudonyms
-from .arrays import NAT, as_time, empty_frame, ns
+from .arrays import NAT, as_time, empty_frame, ns, read_only
 
 if TYPE_CHECKING:
     from flbook.store import Course
@@ -291,9 +291,7 @@ def _shared_events(course: Course, session_gap_minutes: float, roles) -> _Events
         )
     else:
         ev = _cut_sessions(course, session_gap_minutes, roles, None)
-    for name in _EVENT_ARRAYS:
-        getattr(ev, name).flags.writeable = False
-    return ev
+    return read_only(ev)
 
 
 def _cut_sessions(data, session_gap_minutes: float, roles, only) -> _Events:

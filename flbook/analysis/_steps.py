@@ -67,6 +67,16 @@ def _keep(codes: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
     return mask[codes]
 
 
+def _visits(course: Course, group: Group) -> tuple[np.ndarray, np.ndarray]:
+    """(person code, step code) of the group's step-activity rows with a known step."""
+    mask = group_mask(course, group)
+    sa = course.table("step-activity", ["learner_id", "step"])
+    person = person_codes(course, sa["learner_id"])
+    step = step_codes(sa["step"])
+    keep = _keep(person, mask) & (step >= 0)
+    return person[keep], step[keep]
+
+
 def step_frame(course: Course, *, first: int = 0, **columns) -> pd.DataFrame:
     """A per-step frame: ``step`` in course order (from step position ``first``), then ``columns``."""
     codes = np.arange(first, len(course.steps), dtype=np.int16)
@@ -204,12 +214,7 @@ def furthest_step(course: Course, *, group: Group = "unenrolled") -> pd.DataFram
     n_steps = len(course.steps)
     if n_steps == 0:
         return empty_steps(course, {"learners": "int64"})
-    mask = group_mask(course, group)
-    sa = course.table("step-activity", ["learner_id", "step"])
-    person = person_codes(course, sa["learner_id"])
-    step = step_codes(sa["step"])
-    keep = _keep(person, mask) & (step >= 0)
-    person, step = person[keep], step[keep]
+    person, step = _visits(course, group)
     furthest = np.full(len(course.people), -1, dtype=np.int64)
     np.maximum.at(furthest, person, step)
     furthest = furthest[furthest >= 0]
@@ -473,12 +478,7 @@ def step_funnel(
         if str(first_step) not in cats:
             raise ValueError(f"first_step={first_step!r} is not a step of this course")
         first = cats.index(str(first_step))
-    mask = group_mask(course, group)
-    sa = course.table("step-activity", ["learner_id", "step"])
-    person = person_codes(course, sa["learner_id"])
-    step = step_codes(sa["step"])
-    keep = _keep(person, mask) & (step >= 0)
-    person, step = person[keep], step[keep]
+    person, step = _visits(course, group)
     cohort = np.zeros(len(course.people) + 1, dtype=bool)
     cohort[person[step == first]] = True
     inside = cohort[person]

@@ -9,12 +9,13 @@ timestamps; these are the conversions they share. They are public inside the pac
 - :func:`as_time` — the way back: int64 nanoseconds as a UTC timestamp column.
 - :func:`person_codes` — course-wide person codes of an id column.
 - :func:`empty_frame` — an empty table with the given columns and dtypes.
+- :func:`read_only` — freeze the arrays of a result shared between recipes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,9 @@ import pandas as pd
 if TYPE_CHECKING:
     from flbook.store import Course
 
-__all__ = ["NAT", "as_time", "empty_frame", "ns", "person_codes"]
+__all__ = ["NAT", "as_time", "empty_frame", "ns", "person_codes", "read_only"]
+
+T = TypeVar("T")
 
 NAT: int = int(np.iinfo(np.int64).min)
 """int64 value of a missing timestamp in the arrays returned by :func:`ns`."""
@@ -122,3 +125,34 @@ def empty_frame(
         {c: pd.Series([], dtype=dtypes.get(c, "float64")) for c in columns},
         index=pd.RangeIndex(0),
     )
+
+
+def read_only(obj: T) -> T:
+    """Make every NumPy array attribute of ``obj`` read-only, and return ``obj``.
+
+    A result kept with the course (:meth:`Course.derived`) is shared by every recipe
+    that asks for it; frozen arrays make a recipe that writes into one fail loudly
+    instead of changing what the next recipe reads.
+
+    Parameters
+    ----------
+    obj : object
+        An object whose attributes (``vars(obj)``) hold the arrays, such as a
+        dataclass instance; attributes that are not arrays are left as they are.
+
+    Returns
+    -------
+    object
+        ``obj`` itself.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> shared = read_only(SimpleNamespace(times=np.arange(3), name="visits"))
+    >>> shared.times.flags.writeable, shared.name
+    (False, 'visits')
+    """
+    for value in vars(obj).values():
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+    return obj

@@ -613,17 +613,81 @@ def _assemble(
     user_map: dict[str, str] | None,
     keep_content: bool,
 ) -> pa.Table:
+    """The event table of the parsed batches: users credited, duplicates removed, in time order."""
     schema = notebook_events_schema(keep_content)
     if not cols.batches:
         return schema.empty_table()
     t = pa.Table.from_batches(cols.batches).combine_chunks()
     cols.batches.clear()
     t = t.unify_dictionaries().combine_chunks()
-    n = t.num_rows
     times = t.column("time").to_numpy().astype(np.int64)
     files = t.column("file").to_numpy()
+    session, user, users = _credit_users(t, times, report)
+    dup = _duplicates(t, times, user, session, keep_content)
+    report.exclude("duplicate events (removed)", int(dup.sum()))
+    report.out_of_order = _out_of_order(times, files, dup)
 
-    # learner names: the event's own env, else its session's (first) notebook-open event
+    keep = np.flatnonzero(~dup)
+    order = keep[np.argsort(times[keep], kind="stable")]
+    t = t.take(pa.array(order))
+    user = user[order]
+
+    no_session = int(pc.sum(pc.is_null(t.column("session"))).as_py() or 0)
+    if no_session:
+        report.warnings.append(
+            f"{no_session:,} event(s) have no session id; their learner is known only if "
+            "their own record names them"
+        )
+    unknown_user = int((user < 0).sum())
+    if unknown_user:
+        report.warnings.append(
+            f"{unknown_user:,} event(s) could not be credited to a user (no notebook-open "
+            "event in their session names one)"
+        )
+
+    n_users = len(np.unique(user[user >= 0]))
+    if n_users == 0:
+        seen = sorted(cols.user_like)
+        report.warnings.append(
+            f"no event names a user: the variable {cols.user_env} (setting notebook_user_env) "
+            "is in no notebook-open event"
+            + (
+                f"; variables named like a user there: {', '.join(seen)}"
+                if seen
+                else " (and no variable named like a user is)"
+            )
+        )
+    learner = _learner_ids(users, user, user_map, report)
+    event_col = t.column("event").combine_chunks()
+    out = {
+        "user": _dict_column(users, user),
+        "learner_id": learner,
+        "session": t.column("session"),
+        "notebook": t.column("notebook"),
+        "event": event_col,
+        "time": pc.cast(t.column("time"), pa.timestamp("ms", tz="UTC")),
+        "cell_id": t.column("cell_id"),
+        "cell_index": t.column("cell_index"),
+        "cells": t.column("cells"),
+        "success": t.column("success"),
+        "error_name": t.column("error_name"),
+    }
+    if keep_content:
+        for c in _CONTENT_COLUMNS:
+            out[c] = t.column(c)
+    table = pa.table(out).cast(schema)
+    _count(table, event_col, report)
+    report.users = n_users
+    return table
+
+
+def _credit_users(
+    t: pa.Table, times: np.ndarray, report: NotebookLogReport
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Who made each event: its own env's user, else its session's (first) opener.
+
+    Returns the session codes, the user codes (-1 unknown) and the user names.
+    """
     session, sessions = _codes(t.column("session"))
     env_user, env_users = _codes(t.column("env_user"))
     open_user, open_users = _codes(t.column("open_user"))
@@ -648,9 +712,18 @@ def _assemble(
             )
     user = np.where(env_u >= 0, env_u, ses_user[session])
     user = np.where((user < 0) & (open_u >= 0), open_u, user)  # open events without a session
+    return session, user, users
 
-    # duplicates: the same event logged twice (the remote exporter retries). One 64-bit
-    # hash of every column finds the candidates; only those are compared exactly.
+
+def _duplicates(
+    t: pa.Table, times: np.ndarray, user: np.ndarray, session: np.ndarray, keep_content: bool
+) -> np.ndarray:
+    """Which events repeat an earlier one (the remote exporter retries): a bool mask.
+
+    One 64-bit hash of every column finds the candidates; only those are compared
+    exactly. With ``keep_content``, only identical content is a duplicate.
+    """
+
     def key_columns(rows=None):
         take = (lambda a: a) if rows is None else (lambda a: a[rows])
         yield take(times)
@@ -663,6 +736,7 @@ def _assemble(
         succ = pc.fill_null(pc.cast(t.column("success"), pa.int8()), -1)
         yield take(succ.to_numpy(zero_copy_only=False).astype(np.int64))
 
+    n = t.num_rows
     h = np.zeros(n, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for part in key_columns():
@@ -674,89 +748,51 @@ def _assemble(
     dup = np.zeros(n, dtype=bool)
     if len(cand):
         key = pd.DataFrame({i: p for i, p in enumerate(key_columns(cand))})
-        if keep_content:  # only identical content is a duplicate
+        if keep_content:
             for c in _CONTENT_COLUMNS:
                 key[c] = t.column(c).take(pa.array(cand)).to_pandas()
         dup[cand[key.duplicated(keep="first").to_numpy()]] = True
-        del key
-    report.exclude("duplicate events (removed)", int(dup.sum()))
+    return dup
 
-    # out of order: earlier than an event written before it in the same file (duplicates aside)
+
+def _out_of_order(times: np.ndarray, files: np.ndarray, dup: np.ndarray) -> int:
+    """Events earlier than an event written before them in the same file (duplicates aside)."""
     kept = np.flatnonzero(~dup)
     kt, kf = times[kept], files[kept]
     running = pd.Series(kt).groupby(kf, sort=False).cummax().to_numpy()
     later = np.zeros(len(kept), dtype=bool)
     same_file = kf[1:] == kf[:-1]
     later[1:] = same_file & (kt[1:] < running[:-1])
-    report.out_of_order = int(later.sum())
+    return int(later.sum())
 
-    keep = np.flatnonzero(~dup)
-    order = keep[np.argsort(times[keep], kind="stable")]
-    t = t.take(pa.array(order))
-    user = user[order]
 
-    no_session = int(pc.sum(pc.is_null(t.column("session"))).as_py() or 0)
-    if no_session:
+def _learner_ids(
+    users: list[str],
+    user: np.ndarray,
+    user_map: dict[str, str] | None,
+    report: NotebookLogReport,
+) -> pa.Array:
+    """The export's learner id of each event's user (null without a user map or entry)."""
+    if user_map is None:
+        return pa.nulls(len(user), _DICT)
+    mapped = [user_map.get(u) for u in users]
+    ids = sorted({m for m in mapped if m is not None})
+    ipos = {m: i for i, m in enumerate(ids)}
+    lookup = np.array([ipos.get(m, -1) if m is not None else -1 for m in mapped] + [-1])
+    learner = _dict_column(ids, lookup[user])
+    seen = np.unique(user[user >= 0])
+    linked = int((lookup[seen] >= 0).sum()) if len(seen) else 0
+    report.linked_users = linked
+    if linked < len(seen):
         report.warnings.append(
-            f"{no_session:,} event(s) have no session id; their learner is known only if "
-            "their own record names them"
+            f"{len(seen) - linked:,} notebook user(s) are not in the user map "
+            "(their events are kept without a learner id)"
         )
-    unknown_user = int((user < 0).sum())
-    if unknown_user:
-        report.warnings.append(
-            f"{unknown_user:,} event(s) could not be credited to a user (no notebook-open "
-            "event in their session names one)"
-        )
+    return learner
 
-    user_col = _dict_column(users, user)
-    learner = pa.nulls(t.num_rows, _DICT)
-    n_users = len(np.unique(user[user >= 0]))
-    if n_users == 0:
-        seen = sorted(cols.user_like)
-        report.warnings.append(
-            f"no event names a user: the variable {cols.user_env} (setting notebook_user_env) "
-            "is in no notebook-open event"
-            + (
-                f"; variables named like a user there: {', '.join(seen)}"
-                if seen
-                else " (and no variable named like a user is)"
-            )
-        )
-    if user_map is not None:
-        mapped = [user_map.get(u) for u in users]
-        ids = sorted({m for m in mapped if m is not None})
-        ipos = {m: i for i, m in enumerate(ids)}
-        lookup = np.array([ipos.get(m, -1) if m is not None else -1 for m in mapped] + [-1])
-        codes = lookup[user]
-        learner = _dict_column(ids, codes)
-        seen = np.unique(user[user >= 0])
-        linked = int((lookup[seen] >= 0).sum()) if len(seen) else 0
-        report.linked_users = linked
-        if linked < len(seen):
-            report.warnings.append(
-                f"{len(seen) - linked:,} notebook user(s) are not in the user map "
-                "(their events are kept without a learner id)"
-            )
-    event_col = t.column("event").combine_chunks()
-    out = {
-        "user": user_col,
-        "learner_id": learner,
-        "session": t.column("session"),
-        "notebook": t.column("notebook"),
-        "event": event_col,
-        "time": pc.cast(t.column("time"), pa.timestamp("ms", tz="UTC")),
-        "cell_id": t.column("cell_id"),
-        "cell_index": t.column("cell_index"),
-        "cells": t.column("cells"),
-        "success": t.column("success"),
-        "error_name": t.column("error_name"),
-    }
-    if keep_content:
-        for c in _CONTENT_COLUMNS:
-            out[c] = t.column(c)
-    table = pa.table(out).cast(schema)
 
-    # counts for the report
+def _count(table: pa.Table, event_col: pa.Array, report: NotebookLogReport) -> None:
+    """The report's counts: events by name, sessions, notebooks, first and last time."""
     ev_codes, ev_names = _codes(event_col)
     counts = np.bincount(ev_codes[ev_codes >= 0], minlength=len(ev_names))
     report.events = {
@@ -765,14 +801,12 @@ def _assemble(
         if k  # a dozen names
     }
     report.unknown_events = {k: v for k, v in report.events.items() if k not in KNOWN_EVENTS}
-    report.users = n_users
     report.sessions = _n_distinct(table.column("session"))
     report.notebooks = _n_distinct(table.column("notebook"))
     if table.num_rows:
         tmin, tmax = pc.min_max(table.column("time")).values()
         report.first = pd.Timestamp(tmin.as_py()).strftime("%Y-%m-%d %H:%M:%S")
         report.last = pd.Timestamp(tmax.as_py()).strftime("%Y-%m-%d %H:%M:%S")
-    return table
 
 
 def read_notebook_logs(

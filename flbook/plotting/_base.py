@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import ScaledTranslation
@@ -26,6 +27,7 @@ __all__ = [
     "COLORS",
     "get_ax",
     "no_data",
+    "fit_empty_figure",
     "thousands",
     "step_axis",
     "highlight_steps",
@@ -59,6 +61,7 @@ def get_ax(ax: Axes | None) -> Axes:
 
 
 _EMPTY_HEIGHT = 0.8  # inches: an empty chart alone in its figure becomes a strip
+_NO_DATA_GID = "no-data"  # the gid of the message no_data writes
 
 
 def no_rows(data: pd.DataFrame | None) -> bool:
@@ -77,10 +80,9 @@ def no_rows(data: pd.DataFrame | None) -> bool:
 def no_data(ax: Axes, message: str = "No data") -> Axes:
     """Mark ``ax`` as empty with a centred message (used instead of raising).
 
-    When ``ax`` is its figure's only Axes, the figure is made a short strip, so an
-    empty chart takes a line of the page (its caption and cross-references stay)
-    rather than a whole chart's height of white space. Panels of a grid keep their
-    size.
+    Only ``ax`` changes: the figure keeps its size. Whoever shows the figure may make
+    a figure that holds nothing but such an Axes a short strip
+    (:func:`fit_empty_figure`; the chapters do).
     """
     ax.text(
         0.5,
@@ -91,16 +93,47 @@ def no_data(ax: Axes, message: str = "No data") -> Axes:
         va="center",
         fontsize=12,
         color=COLORS["muted"],
+        gid=_NO_DATA_GID,
     )
     ax.set_xticks([])
     ax.set_yticks([])
     for side in ("top", "right", "bottom", "left"):
         ax.spines[side].set_visible(False)
-    fig = ax.figure
-    if len(fig.axes) == 1:
-        width, height = fig.get_size_inches()
-        fig.set_size_inches(width, min(height, _EMPTY_HEIGHT))
     return ax
+
+
+def fit_empty_figure(fig: Figure, *, height: float = _EMPTY_HEIGHT) -> bool:
+    """Make a figure whose only Axes says "No data" (:func:`no_data`) a short strip.
+
+    An empty chart then takes a line of the page (its caption and cross-references
+    stay) rather than a whole chart's height of white space. A figure with more than
+    one Axes (an empty panel of a grid) keeps its size, and so does a figure with data.
+
+    Parameters
+    ----------
+    fig : Figure
+        The figure about to be shown or saved.
+    height : float
+        The strip's height in inches (a figure already lower keeps its height).
+
+    Returns
+    -------
+    bool
+        Whether the figure was made a strip.
+
+    Examples
+    --------
+    >>> fig = Figure(figsize=(8, 4))
+    >>> ax = no_data(fig.add_subplot())
+    >>> fit_empty_figure(fig), fig.get_size_inches().tolist()
+    (True, [8.0, 0.8])
+    """
+    axes = fig.axes
+    if len(axes) != 1 or not any(t.get_gid() == _NO_DATA_GID for t in axes[0].texts):
+        return False
+    width, old = fig.get_size_inches()
+    fig.set_size_inches(width, min(old, height))
+    return True
 
 
 def thousands(ax: Axes, axis: str = "y") -> None:

@@ -286,8 +286,14 @@ def plot_retries(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
 
 def _stacked_shares(ax: Axes, data: pd.DataFrame, category: str, colors: dict) -> Axes:
-    """100% horizontal bars per notebook (``All notebooks`` last), segments by ``category``."""
-    names = list(dict.fromkeys(data["notebook"].astype(str)))
+    """100% horizontal bars per notebook (``All notebooks`` last), segments by ``category``.
+
+    ``data`` is a recipe's long table (``notebook``, ``category``, ``pct``), drawn as it
+    is: each row is one segment, stacked after the segments of its notebook's earlier
+    categories (nothing is reshaped or summed here).
+    """
+    nb = data["notebook"].astype(str).to_numpy()
+    names = list(dict.fromkeys(nb))
     if "All notebooks" in names:
         names = [n for n in names if n != "All notebooks"] + ["All notebooks"]
     cats = (
@@ -295,18 +301,18 @@ def _stacked_shares(ax: Axes, data: pd.DataFrame, category: str, colors: dict) -
         if isinstance(data[category].dtype, pd.CategoricalDtype)
         else list(dict.fromkeys(data[category].astype(str)))
     )
-    table = (
-        data.assign(_nb=data["notebook"].astype(str), _cat=data[category].astype(str))
-        .pivot_table(index="_nb", columns="_cat", values="pct", aggfunc="sum", observed=True)
-        .reindex(index=names, columns=cats)
-        .fillna(0.0)
-    )
+    row_y = pd.Index(names).get_indexer(nb)
+    row_cat = data[category].astype(str).to_numpy()
+    pct = data["pct"].to_numpy(dtype=float)
     y = np.arange(len(names))
     left = np.zeros(len(names))
     for i, c in enumerate(cats):  # a handful of categories
-        w = table[c].to_numpy()
-        ax.barh(y, w, left=left, color=colors.get(c, PALETTE[i % len(PALETTE)]), label=c, gid=c)
-        for yi, lft, wi in zip(y, left, w, strict=True):
+        rows = row_cat == c
+        yc, w = row_y[rows], pct[rows]
+        ax.barh(
+            yc, w, left=left[yc], color=colors.get(c, PALETTE[i % len(PALETTE)]), label=c, gid=c
+        )
+        for yi, lft, wi in zip(yc, left[yc], w, strict=True):
             if wi >= 7:
                 ax.text(
                     lft + wi / 2,
@@ -317,7 +323,7 @@ def _stacked_shares(ax: Axes, data: pd.DataFrame, category: str, colors: dict) -
                     fontsize=7,
                     color="white",
                 )
-        left += w
+        left[yc] += w
     ax.set_yticks(y)
     ax.set_yticklabels([_short(n) for n in names], fontsize=8)
     for t in ax.get_yticklabels():

@@ -71,5 +71,7 @@ def plot_daily_records(
     if len(week_starts):
         week_shading(ax, week_starts)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), fontsize=8, ncols=4)
-    ax.figure.autofmt_xdate()
+    ax.tick_params(axis="x", labelrotation=30)  # slanted dates, on this Axes only
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")
     return ax

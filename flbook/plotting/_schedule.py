@@ -8,6 +8,7 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from ..analysis import hourly_summary, weekday_summary
 from ..privacy import MIN_COUNT
 from ._base import (
     COLORS,
@@ -232,13 +233,11 @@ def _active_events(d: pd.DataFrame) -> list[tuple[int, str]]:
 
 
 def _per_event(data: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Accept a summary (event, by, count, pct) or the full 7 × 24 table (summed here)."""
+    """The summary to draw: ``data`` when it is one (event, by, count, pct), else the
+    analysis layer's summary of the full 7 × 24 table (nothing is counted here)."""
     if "pct" in data.columns and by in data.columns and len(data.columns) == 4:
         return data
-    out = data.groupby(["event", by], observed=True)["count"].sum().reset_index()
-    totals = out.groupby("event", observed=True)["count"].transform("sum")
-    out["pct"] = 100.0 * out["count"] / totals.where(totals > 0, 1)
-    return out
+    return hourly_summary(data) if by == "hour" else weekday_summary(data)
 
 
 @shared_docs
@@ -251,7 +250,7 @@ def plot_hourly(
     ----------
     data : DataFrame
         The output of :func:`~flbook.analysis.hourly_summary` (or of
-        :func:`~flbook.analysis.activity_by_hour`, summed over days here).
+        :func:`~flbook.analysis.activity_by_hour`, which that summarises first).
     y : {"pct", "count"}
         Share of each event type's activity (%, comparable across types), or counts.
     {ax}
@@ -305,7 +304,8 @@ def plot_weekday(data: pd.DataFrame, *, y: str = "pct", ax: Axes | None = None) 
     Event types without any activity are left out (their colour stays reserved, so each
     type has the same colour here and in :func:`plot_hourly`).
 
-    :func:`~flbook.analysis.activity_by_hour` is summed over hours here.
+    :func:`~flbook.analysis.activity_by_hour` is summarised first (by
+    :func:`~flbook.analysis.weekday_summary`).
 
     Parameters
     ----------

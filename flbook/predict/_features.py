@@ -242,10 +242,13 @@ def build_features(
         columns += list(FEATURES)
     if labels:
         columns.append("disengaged")
-    options = dict(
-        as_of=as_of, offset_days=offset_days, session_gap_minutes=session_gap_minutes, start=start
-    )
-    options["weeks"] = weeks
+    options = {
+        "as_of": as_of,
+        "offset_days": offset_days,
+        "session_gap_minutes": session_gap_minutes,
+        "start": start,
+        "weeks": weeks,
+    }
     if hasattr(course, "derived"):
         key = ("predict.features", *(str(v) for v in options.values()))
         full = course.derived(key, lambda: _build_table(course, **options))

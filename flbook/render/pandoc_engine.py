@@ -358,6 +358,38 @@ def render_pandoc(
 
     name = str(book.metadata.get("output-file") or "book")
     name = re.sub(r"\.(html|pdf|epub)$", "", name)
+    warn = _warner(on_warning)
+    head_scripts: list[str] = []
+    merged = merged_notebook(book, build_dir, head_scripts, lambda m: warn([m]))
+    nbformat.write(merged, work / "book.ipynb")
+    (work / "metadata.yml").write_text(
+        yaml.safe_dump(_metadata(book), allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    common = _common_args(book, build_dir, work)
+    css = _stylesheets(book, build_dir)
+    css_args = [arg for c in css for arg in ("--css", c)]
+    lib = head_scripts[0] if head_scripts else None
+
+    outputs: dict[str, Path] = {}
+    for fmt in formats:
+        if fmt == "html":
+            target = _render_site(book, common, css, lib, out_dir / name, warn)
+        elif fmt == "html-single":
+            target = _render_single_html(
+                common, css_args, lib, out_dir / f"{name}.html", work, warn
+            )
+        elif fmt == "epub":
+            target = out_dir / f"{name}.epub"
+            args = [*common, "--to", "epub3", "--mathml", *css_args, "--output", str(target)]
+            warn(_run_pandoc(args, work))
+        else:
+            target = _render_pdf(common, out_dir / f"{name}.pdf", work, warn)
+        outputs[fmt] = target
+    return outputs
+
+
+def _warner(on_warning: Callable[[str], None] | None) -> Callable[[list[str]], None]:
+    """A function that passes each distinct warning once to ``on_warning`` (or warns)."""
     seen: set[str] = set()
 
     def warn(messages: list[str]) -> None:
@@ -370,14 +402,13 @@ def render_pandoc(
             else:
                 warnings.warn(msg, RenderWarning, stacklevel=3)
 
-    head_scripts: list[str] = []
-    merged = merged_notebook(book, build_dir, head_scripts, lambda m: warn([m]))
-    nbformat.write(merged, work / "book.ipynb")
-    (work / "metadata.yml").write_text(
-        yaml.safe_dump(_metadata(book), allow_unicode=True, sort_keys=False), encoding="utf-8"
-    )
+    return warn
+
+
+def _common_args(book: Book, build_dir: Path, work: Path) -> list[str]:
+    """The pandoc arguments every format shares: the merged book, filters, metadata."""
     page_dirs = {str(build_dir)} | {str((build_dir / e.path).parent) for e in book.entries}
-    common = [
+    return [
         str(work / "book.ipynb"),
         "--from",
         READER,
@@ -394,107 +425,113 @@ def render_pandoc(
         "--toc-depth=2",
         "--wrap=none",
     ]
-    # The book's own stylesheets (format: html: css:) come after ours.
+
+
+def _stylesheets(book: Book, build_dir: Path) -> list[str]:
+    """flbook's stylesheet, then the book's own (``format: html: css:``) that exist."""
     html_cfg = (
         (book.config.get("format") or {}).get("html")
         if isinstance(book.config.get("format"), dict)
         else None
     )
     own_css = html_cfg.get("css", []) if isinstance(html_cfg, dict) else []
-    css = [str(CSS)] + [
+    return [str(CSS)] + [
         str(build_dir / c)
         for c in ([own_css] if isinstance(own_css, str) else own_css)
         if (build_dir / c).is_file()
     ]
-    css_args = [arg for c in css for arg in ("--css", c)]
 
-    outputs: dict[str, Path] = {}
-    for fmt in formats:
-        if fmt == "html":
-            site = out_dir / name
-            shutil.rmtree(site, ignore_errors=True)
-            site.mkdir()
-            args = [
-                *common,
-                "--to",
-                "html5",
-                "--metadata",
-                "flbook-site=true",
-                "--mathml",
-                "--reference-location=section",
-                "--extract-media",
-                "site_libs/media",
-                "--output",
-                "-",
-            ]
-            body, found = _run_pandoc_output(args, site)
-            warn(found)
-            lib = _script_text(head_scripts[0]) if head_scripts else None
-            target = write_site(
-                body, book, _metadata(book), site, plotly_js=lib, css=[Path(c) for c in css[1:]]
-            )
-            for page in sorted(site.glob("*.html")):
-                for m in _REMOTE.finditer(page.read_text(encoding="utf-8")):
-                    warn(
-                        [
-                            f"{page.name} loads {m.group(1)} from the network: it will not work offline"
-                        ]
-                    )
-        elif fmt == "html-single":
-            target = out_dir / f"{name}.html"
-            args = [
-                *common,
-                "--to",
-                "html5",
-                "--standalone",
-                "--embed-resources",
-                "--mathml",
-                *css_args,
-                "--output",
-                str(target),
-            ]
-            warn(_run_pandoc(args, work))
-            page = target.read_text(encoding="utf-8")
-            if head_scripts:
-                at = page.index("</head>")
-                page = page[:at] + head_scripts[0] + "\n" + page[at:]
-                target.write_text(page, encoding="utf-8")
-            for m in _REMOTE.finditer(page):
-                warn([f"the HTML loads {m.group(1)} from the network: it will not work offline"])
-        elif fmt == "epub":
-            target = out_dir / f"{name}.epub"
-            args = [
-                *common,
-                "--to",
-                "epub3",
-                "--mathml",
-                *css_args,
-                "--output",
-                str(target),
-            ]
-            warn(_run_pandoc(args, work))
-        else:
-            target = out_dir / f"{name}.pdf"
-            pdf_dir = work / "typst"
-            shutil.rmtree(pdf_dir, ignore_errors=True)
-            pdf_dir.mkdir()
-            typ = pdf_dir / f"{name}.typ"
-            args = [
-                *common,
-                "--to",
-                "typst",
-                "--standalone",
-                "--template",
-                str(TYPST_TEMPLATE),
-                "--extract-media",
-                "media",
-                "--output",
-                typ.name,
-            ]
-            warn(_run_pandoc(args, pdf_dir))
-            _compile_typst(typ, target)
-        outputs[fmt] = target
-    return outputs
+
+def _render_site(
+    book: Book,
+    common: list[str],
+    css: list[str],
+    lib: str | None,
+    site: Path,
+    warn: Callable[[list[str]], None],
+) -> Path:
+    """The book website in ``site`` (see :mod:`flbook.render.site`); its ``index.html``."""
+    shutil.rmtree(site, ignore_errors=True)
+    site.mkdir()
+    args = [
+        *common,
+        "--to",
+        "html5",
+        "--metadata",
+        "flbook-site=true",
+        "--mathml",
+        "--reference-location=section",
+        "--extract-media",
+        "site_libs/media",
+        "--output",
+        "-",
+    ]
+    body, found = _run_pandoc_output(args, site)
+    warn(found)
+    plotly_js = _script_text(lib) if lib else None
+    target = write_site(
+        body, book, _metadata(book), site, plotly_js=plotly_js, css=[Path(c) for c in css[1:]]
+    )
+    for page in sorted(site.glob("*.html")):
+        for m in _REMOTE.finditer(page.read_text(encoding="utf-8")):
+            warn([f"{page.name} loads {m.group(1)} from the network: it will not work offline"])
+    return target
+
+
+def _render_single_html(
+    common: list[str],
+    css_args: list[str],
+    lib: str | None,
+    target: Path,
+    work: Path,
+    warn: Callable[[list[str]], None],
+) -> Path:
+    """One self-contained HTML file, the plotly library (``lib``) in its head."""
+    args = [
+        *common,
+        "--to",
+        "html5",
+        "--standalone",
+        "--embed-resources",
+        "--mathml",
+        *css_args,
+        "--output",
+        str(target),
+    ]
+    warn(_run_pandoc(args, work))
+    page = target.read_text(encoding="utf-8")
+    if lib:
+        at = page.index("</head>")
+        page = page[:at] + lib + "\n" + page[at:]
+        target.write_text(page, encoding="utf-8")
+    for m in _REMOTE.finditer(page):
+        warn([f"the HTML loads {m.group(1)} from the network: it will not work offline"])
+    return target
+
+
+def _render_pdf(
+    common: list[str], target: Path, work: Path, warn: Callable[[list[str]], None]
+) -> Path:
+    """The PDF: pandoc writes typst (our template), typst compiles it."""
+    pdf_dir = work / "typst"
+    shutil.rmtree(pdf_dir, ignore_errors=True)
+    pdf_dir.mkdir()
+    typ = pdf_dir / f"{target.stem}.typ"
+    args = [
+        *common,
+        "--to",
+        "typst",
+        "--standalone",
+        "--template",
+        str(TYPST_TEMPLATE),
+        "--extract-media",
+        "media",
+        "--output",
+        typ.name,
+    ]
+    warn(_run_pandoc(args, pdf_dir))
+    _compile_typst(typ, target)
+    return target
 
 
 def _compile_typst(typ: Path, pdf: Path) -> None:

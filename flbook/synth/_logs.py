@@ -33,6 +33,7 @@ import gzip
 import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -233,16 +234,19 @@ def _cells(k: int) -> list[dict]:
 # ----------------------------------------------------------------------------- simulation
 
 
-def _simulate(rng: np.random.Generator, course: dict, share: float) -> dict:
-    """Sessions and their events as parallel arrays (times in ms since 1970)."""
-    nbs = _notebooks(course)
+def _people(course: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The course's people and their step visits (no randomness).
+
+    Returns ``ids`` and ``role`` (one row per person, re-enrolments merged) and, per
+    step-activity row, the person's position (-1 unknown), the first visit (ms since
+    1970, -1 missing) and the step.
+    """
     enr = course["enrolments"]
     role = enr.column("role").to_numpy(zero_copy_only=False)
     ids = enr.column("learner_id").to_numpy(zero_copy_only=False)
     _, first = np.unique(ids, return_index=True)  # re-enrolments: one person each
     keep = np.sort(first)
     ids, role = ids[keep], role[keep]
-    n_people = len(ids)
     pos = {v: i for i, v in enumerate(ids.tolist())}
 
     sa = course["step_activity"]
@@ -256,13 +260,15 @@ def _simulate(rng: np.random.Generator, course: dict, share: float) -> dict:
     )
     visit_ms = pc.fill_null(pc.cast(visited, pa.int64()), -1).to_numpy() * 1000
     steps = sa.column("step").to_numpy(zero_copy_only=False)
+    return ids, role, sa_person, visit_ms, steps
 
-    # people's traits
-    is_learner = role == "learner"
-    follower = rng.random(n_people) < 0.4  # runs the lecture notebook along with the video
-    skill = np.exp(rng.normal(0.0, 0.45, n_people))  # > 1: more errors
 
-    # cells of each notebook
+def _cell_layout(rng: np.random.Generator, nbs: list[tuple[str, str, str]]) -> dict:
+    """The code cells of every notebook: ids, notebook index, failure rate, usual error.
+
+    Cells of all notebooks are numbered together (global cell codes); ``offsets[j]``
+    is the code of notebook ``j``'s first cell.
+    """
     n_nb = len(nbs)
     n_cells = np.array(
         [
@@ -289,8 +295,34 @@ def _simulate(rng: np.random.Generator, course: dict, share: float) -> dict:
         hard = offsets[j] + rng.choice(np.arange(1, n_cells[j]), size=k, replace=False)
         p_fail[hard] = rng.uniform(0.25, 0.35, k) if lecture[j] else rng.uniform(0.45, 0.65, k)
     cell_error = rng.choice(len(_ENAMES), size=total_cells, p=_EWEIGHTS)
+    return {
+        "n_cells": n_cells,
+        "offsets": offsets,
+        "cell_nb": cell_nb,
+        "cell_pos": cell_pos,
+        "cell_index": cell_index,
+        "cell_ids": cell_ids,
+        "lecture": lecture,
+        "p_fail": p_fail,
+        "cell_error": cell_error,
+    }
 
-    # who uses which notebook: some of the learners (and a few staff) who visited its step
+
+def _notebook_users(
+    rng: np.random.Generator,
+    course: dict,
+    nbs: list[tuple[str, str, str]],
+    lecture: np.ndarray,
+    people: tuple,
+    share: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Who uses which notebook, and their first visit of its step (ms): (person, notebook, visit).
+
+    Some of the learners who visited a notebook's step, and the first two staff members,
+    who try every notebook out a few days before the course starts.
+    """
+    _, role, sa_person, visit_ms, steps = people
+    n_nb = len(nbs)
     nb_of_step = {step: j for j, (_, step, _) in enumerate(nbs)}
     sa_nb = np.array([nb_of_step.get(s, -1) for s in steps.tolist()], dtype=np.int64)
     ok = (sa_nb >= 0) & (sa_person >= 0) & (visit_ms > 0)
@@ -299,10 +331,8 @@ def _simulate(rng: np.random.Generator, course: dict, share: float) -> dict:
     pair_person, pair_nb, pair_visit = sa_person[use], sa_nb[use], visit_ms[use]
     _, uniq = np.unique(pair_person * n_nb + pair_nb, return_index=True)
     pair_person, pair_nb, pair_visit = pair_person[uniq], pair_nb[uniq], pair_visit[uniq]
-    # staff try every notebook out before the course starts
-    staff = np.flatnonzero(~is_learner)[:2]
+    staff = np.flatnonzero(role != "learner")[:2]
     start_ms = (course["start"] - dt.date(1970, 1, 1)).days * _DAY
-    export_ms = start_ms + 7 * (course["weeks"] + 3) * _DAY
     if len(staff):
         sp = np.repeat(staff, n_nb)
         sn = np.tile(np.arange(n_nb), len(staff))
@@ -310,15 +340,30 @@ def _simulate(rng: np.random.Generator, course: dict, share: float) -> dict:
         pair_person = np.concatenate([pair_person, sp])
         pair_nb = np.concatenate([pair_nb, sn])
         pair_visit = np.concatenate([pair_visit, sv])
-    n_pairs = len(pair_person)
+    return pair_person, pair_nb, pair_visit
 
-    # sessions: one to three per learner and notebook
+
+def _sessions(
+    rng: np.random.Generator,
+    pairs: tuple[np.ndarray, np.ndarray, np.ndarray],
+    follows: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    export_ms: int,
+) -> dict:
+    """One to three kernel sessions per user and notebook, and when each starts (ms).
+
+    ``follows`` tells, per session pair's person and notebook, whether the first
+    session follows the video (it then starts within minutes of the step's visit).
+    Sessions that would start after the export are moved to its last day and marked
+    not ``alive`` (nothing is logged for them).
+    """
+    pair_person, pair_nb, pair_visit = pairs
+    n_pairs = len(pair_person)
     n_ses = 1 + (rng.random(n_pairs) < 0.35) + (rng.random(n_pairs) < 0.12)
     ses_pair = np.repeat(np.arange(n_pairs), n_ses)
     S = len(ses_pair)
     ses_k = np.arange(S) - np.repeat(np.cumsum(n_ses) - n_ses, n_ses)
     ses_person, ses_nb = pair_person[ses_pair], pair_nb[ses_pair]
-    ses_follow = (ses_k == 0) & lecture[ses_nb] & follower[ses_person] & is_learner[ses_person]
+    ses_follow = (ses_k == 0) & follows(ses_person, ses_nb)
     u = rng.random(S)
     delay = np.where(
         u < 0.15,
@@ -338,16 +383,34 @@ def _simulate(rng: np.random.Generator, course: dict, share: float) -> dict:
     ses_start = ses_start.astype(np.int64)
     alive_ses = ses_start < export_ms - _DAY
     ses_start = np.minimum(ses_start, export_ms - _DAY)
+    return {
+        "k": ses_k,
+        "person": ses_person,
+        "nb": ses_nb,
+        "follow": ses_follow,
+        "start": ses_start,
+        "alive": alive_ses,
+    }
 
-    # --- executions: a walk through the cells, all sessions at once, one step per pass
-    n_of = n_cells[ses_nb]
+
+def _walk(rng: np.random.Generator, cells: dict, ses: dict, skill: np.ndarray) -> dict:
+    """Executions: a walk through the cells, all sessions at once, one step per pass.
+
+    Returns the executions as parallel arrays: ``ses``, ``t`` (ms), ``cell`` (global
+    code), ``ok``, ``err`` (error code, -1 none), ``moved`` (to another cell first),
+    ``retry`` (a run again after an error).
+    """
+    offsets, p_fail, cell_error = cells["offsets"], cells["p_fail"], cells["cell_error"]
+    ses_nb, ses_person, ses_k = ses["nb"], ses["person"], ses["k"]
+    S = len(ses_k)
+    n_of = cells["n_cells"][ses_nb]
     pos_c = np.where(ses_k == 0, 0, np.where(rng.random(S) < 0.5, 0, rng.integers(0, n_of)))
     # first run: most within a minute or two of opening, some after reading for a while
-    t = ses_start + rng.lognormal(np.log(50_000), 1.0, S).astype(np.int64).clip(3_000, 40 * _MIN)
+    t = ses["start"] + rng.lognormal(np.log(50_000), 1.0, S).astype(np.int64).clip(3_000, 40 * _MIN)
     attempt = np.zeros(S, dtype=np.int64)
     skipped = np.zeros(S, dtype=bool)
-    alive = alive_ses & (rng.random(S) >= 0.07)  # some sessions: opened, read, closed
-    pace = np.where(ses_follow, 70_000.0, 40_000.0)
+    alive = ses["alive"] & (rng.random(S) >= 0.07)  # some sessions: opened, read, closed
+    pace = np.where(ses["follow"], 70_000.0, 40_000.0)
     rec = {k: [] for k in ("ses", "t", "cell", "ok", "err", "moved", "retry")}
     moved = np.ones(S, dtype=bool)
     retry = np.zeros(S, dtype=bool)
@@ -414,8 +477,31 @@ def _simulate(rng: np.random.Generator, course: dict, share: float) -> dict:
         )
         g = np.where(re_run, fix, rng.lognormal(np.log(pace[live]), 0.6))
         t[live] = t[live] + g.astype(np.int64)
-    ex = {k: np.concatenate(v) if v else np.empty(0, dtype=np.int64) for k, v in rec.items()}
-    ses_end = ses_start.copy()
+    return {k: np.concatenate(v) if v else np.empty(0, dtype=np.int64) for k, v in rec.items()}
+
+
+def _simulate(rng: np.random.Generator, course: dict, share: float) -> dict:
+    """Sessions and their events as parallel arrays (times in ms since 1970)."""
+    nbs = _notebooks(course)
+    people = _people(course)
+    ids, role = people[0], people[1]
+    n_people = len(ids)
+    # people's traits
+    is_learner = role == "learner"
+    follower = rng.random(n_people) < 0.4  # runs the lecture notebook along with the video
+    skill = np.exp(rng.normal(0.0, 0.45, n_people))  # > 1: more errors
+    cells = _cell_layout(rng, nbs)
+    lecture = cells["lecture"]
+    pairs = _notebook_users(rng, course, nbs, lecture, people, share)
+    start_ms = (course["start"] - dt.date(1970, 1, 1)).days * _DAY
+    export_ms = start_ms + 7 * (course["weeks"] + 3) * _DAY
+
+    def follows(person: np.ndarray, nb: np.ndarray) -> np.ndarray:
+        return lecture[nb] & follower[person] & is_learner[person]
+
+    ses = _sessions(rng, pairs, follows, export_ms)
+    ex = _walk(rng, cells, ses, skill)
+    ses_end = ses["start"].copy()
     if len(ex["ses"]):
         np.maximum.at(ses_end, ex["ses"], ex["t"])
 
@@ -423,33 +509,33 @@ def _simulate(rng: np.random.Generator, course: dict, share: float) -> dict:
         "nbs": nbs,
         "ids": ids,
         "is_learner": is_learner,
-        "cell_ids": cell_ids,
-        "cell_index": cell_index,
-        "cell_nb": cell_nb,
-        "cell_pos": cell_pos,
-        "offsets": offsets,
-        "n_cells": n_cells,
-        "ses_person": ses_person,
-        "ses_nb": ses_nb,
-        "ses_start": ses_start,
+        "cell_ids": cells["cell_ids"],
+        "cell_index": cells["cell_index"],
+        "cell_nb": cells["cell_nb"],
+        "cell_pos": cells["cell_pos"],
+        "offsets": cells["offsets"],
+        "n_cells": cells["n_cells"],
+        "ses_person": ses["person"],
+        "ses_nb": ses["nb"],
+        "ses_start": ses["start"],
         "ses_end": ses_end,
-        "ses_alive": alive_ses,
+        "ses_alive": ses["alive"],
         "ex": ex,
         "start_ms": start_ms,
         "export_ms": export_ms,
     }
 
 
-def _events(rng: np.random.Generator, sim: dict, oddities: bool) -> dict:
-    """Every logged event as parallel arrays: kind, session, time, cell, error, extras."""
-    ex = sim["ex"]
-    S = len(sim["ses_start"])
-    live = np.flatnonzero(sim["ses_alive"])
-    parts = []
+class _Log:
+    """Logged events collected kind by kind, as parallel arrays (see :meth:`add`)."""
 
-    def add(kind, ses, t, cell=None, err=None, extra=None):
+    def __init__(self) -> None:
+        self.parts: list[dict[str, np.ndarray]] = []
+
+    def add(self, kind, ses, t, cell=None, err=None, extra=None) -> None:
+        """Events of one ``kind``: sessions, times (ms), and cell, error and extra codes."""
         n = len(ses)
-        parts.append(
+        self.parts.append(
             {
                 "kind": np.full(n, kind, dtype=np.int8),
                 "ses": np.asarray(ses, dtype=np.int64),
@@ -466,32 +552,58 @@ def _events(rng: np.random.Generator, sim: dict, oddities: bool) -> dict:
             }
         )
 
+    def arrays(self) -> dict:
+        return {k: np.concatenate([p[k] for p in self.parts]) for k in self.parts[0]}
+
+
+def _events(rng: np.random.Generator, sim: dict, oddities: bool) -> dict:
+    """Every logged event as parallel arrays: kind, session, time, cell, error, extras."""
+    live = np.flatnonzero(sim["ses_alive"])
+    log = _Log()
     t0 = sim["ses_start"][live]
     first_cell = sim["offsets"][sim["ses_nb"][live]]
-    add(_OPEN, live, t0)
-    add(
+    log.add(_OPEN, live, t0)
+    log.add(
         _VISIBLE,
         live,
         t0 + 800,
         first_cell,
         extra=np.minimum(4, sim["n_cells"][sim["ses_nb"][live]]),
     )
-    add(_EDIT_DOC, live, t0 + 1_500, first_cell, extra=rng.integers(0, len(_DOCS), len(live)))
-    # around executions
+    log.add(_EDIT_DOC, live, t0 + 1_500, first_cell, extra=rng.integers(0, len(_DOCS), len(live)))
+    _around_executions(rng, sim["ex"], log)
+    # the end of each session
+    end = sim["ses_end"][live]
+    log.add(_SAVE, live, end + 3_000)
+    log.add(_HIDDEN, live, end + 6_000)
+    n_sc = _scratch_cells(rng, sim, live, log)
+    if oddities and len(live):
+        pick = rng.choice(live, size=min(3, len(live)), replace=False)
+        log.add(_UNKNOWN, pick, sim["ses_start"][pick] + 30_000)
+
+    ev = log.arrays()
+    ev["n_scratch"] = n_sc
+    ev["S"] = len(sim["ses_start"])
+    return ev
+
+
+def _around_executions(rng: np.random.Generator, ex: dict, log: _Log) -> None:
+    """The executions and what comes with them: moves to the cell, edits before a retry,
+    scrolls, saves, copies and pastes."""
     ok = ex["ok"]
-    add(_ACTIVE, ex["ses"][ex["moved"]], ex["t"][ex["moved"]] - 1_500, ex["cell"][ex["moved"]])
+    log.add(_ACTIVE, ex["ses"][ex["moved"]], ex["t"][ex["moved"]] - 1_500, ex["cell"][ex["moved"]])
     rt = ex["retry"]
-    add(
+    log.add(
         _EDIT_CHANGE,
         ex["ses"][rt],
         ex["t"][rt] - rng.integers(4_000, 15_000, int(rt.sum())),
         ex["cell"][rt],
         extra=rng.integers(0, len(_DOCS), int(rt.sum())),
     )
-    add(_EXEC_OK, ex["ses"][ok], ex["t"][ok], ex["cell"][ok])
-    add(_EXEC_FAIL, ex["ses"][~ok], ex["t"][~ok], ex["cell"][~ok], err=ex["err"][~ok])
+    log.add(_EXEC_OK, ex["ses"][ok], ex["t"][ok], ex["cell"][ok])
+    log.add(_EXEC_FAIL, ex["ses"][~ok], ex["t"][~ok], ex["cell"][~ok], err=ex["err"][~ok])
     sc = rng.random(len(ok)) < 0.3
-    add(
+    log.add(
         _SCROLL,
         ex["ses"][sc],
         ex["t"][sc] + rng.integers(2_000, 9_000, int(sc.sum())),
@@ -499,29 +611,20 @@ def _events(rng: np.random.Generator, sim: dict, oddities: bool) -> dict:
         extra=rng.integers(1, 5, int(sc.sum())),
     )
     sv = rng.random(len(ok)) < 0.12
-    add(_SAVE, ex["ses"][sv], ex["t"][sv] + 1_000)
-    cp = rng.random(len(ok)) < 0.03
-    add(
-        _COPY,
-        ex["ses"][cp],
-        ex["t"][cp] - 4_000,
-        ex["cell"][cp],
-        extra=rng.integers(0, len(_SELECTIONS), int(cp.sum())),
-    )
-    ps = rng.random(len(ok)) < 0.02
-    add(
-        _PASTE,
-        ex["ses"][ps],
-        ex["t"][ps] - 3_000,
-        ex["cell"][ps],
-        extra=rng.integers(0, len(_SELECTIONS), int(ps.sum())),
-    )
-    # the end of each session
-    end = sim["ses_end"][live]
-    add(_SAVE, live, end + 3_000)
-    add(_HIDDEN, live, end + 6_000)
+    log.add(_SAVE, ex["ses"][sv], ex["t"][sv] + 1_000)
+    for kind, share, before in ((_COPY, 0.03, 4_000), (_PASTE, 0.02, 3_000)):  # clipboard
+        pick = rng.random(len(ok)) < share
+        log.add(
+            kind,
+            ex["ses"][pick],
+            ex["t"][pick] - before,
+            ex["cell"][pick],
+            extra=rng.integers(0, len(_SELECTIONS), int(pick.sum())),
+        )
 
-    # scratch cells some learners add and run (cells nobody else has)
+
+def _scratch_cells(rng: np.random.Generator, sim: dict, live: np.ndarray, log: _Log) -> int:
+    """Cells some learners add and run (cells nobody else has); returns how many."""
     scratch = live[rng.random(len(live)) < 0.08]
     n_sc = len(scratch)
     t_sc = (
@@ -532,8 +635,8 @@ def _events(rng: np.random.Generator, sim: dict, oddities: bool) -> dict:
         + 2_000
     )
     new_cell = -2 - np.arange(n_sc)  # negative codes: own cells, numbered
-    add(_ADD, scratch, t_sc, new_cell)
-    add(_ACTIVE, scratch, t_sc + 2_000, new_cell)
+    log.add(_ADD, scratch, t_sc, new_cell)
+    log.add(_ACTIVE, scratch, t_sc + 2_000, new_cell)
     runs = rng.integers(1, 4, n_sc)
     r_ses = np.repeat(scratch, runs)
     r_cell = np.repeat(new_cell, runs)
@@ -541,61 +644,50 @@ def _events(rng: np.random.Generator, sim: dict, oddities: bool) -> dict:
         np.arange(runs.sum()) - np.repeat(np.cumsum(runs) - runs, runs) + 1
     )
     r_fail = rng.random(len(r_ses)) < 0.2
-    add(_EXEC_OK, r_ses[~r_fail], r_t[~r_fail], r_cell[~r_fail])
-    add(
+    log.add(_EXEC_OK, r_ses[~r_fail], r_t[~r_fail], r_cell[~r_fail])
+    log.add(
         _EXEC_FAIL,
         r_ses[r_fail],
         r_t[r_fail],
         r_cell[r_fail],
         err=rng.choice(len(_ENAMES), int(r_fail.sum()), p=_EWEIGHTS),
     )
-    if oddities and len(live):
-        pick = rng.choice(live, size=min(3, len(live)), replace=False)
-        add(_UNKNOWN, pick, sim["ses_start"][pick] + 30_000)
-
-    ev = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    ev["n_scratch"] = n_sc
-    ev["S"] = S
-    return ev
+    return n_sc
 
 
 # ----------------------------------------------------------------------------- text
 
 
-def _texts(
-    rng: np.random.Generator, sim: dict, ev: dict, users: pa.Array, indent, body: bool, stub: str
-):
-    """The JSON text of every event (one string each), in ``ev`` order."""
-    ses = ev["ses"]
-    ses_ids = _uuids(rng, ev["S"])
-    paths = pa.array([p for p, _, _ in sim["nbs"]])
-    user_of_ses = pc.take(users, pa.array(sim["ses_person"]))
-    hosts = _hex(rng, ev["S"], 5)
-    tokens = _hex(rng, ev["S"], 32)
-    cell = ev["cell"]
-    scratch_ids = _uuids(rng, ev["n_scratch"])
-    order_parts = []
-    texts = []
-    # JSON literal banks
-    enames = pa.array([json.dumps(e) for e in _ENAMES])
-    evalues = pa.array([json.dumps(v) for v, _ in ERROR_BANK.values()])
-    tracebacks = pa.array(
-        [
-            json.dumps(
-                [
-                    "\u001b[0;31m" + "-" * 75 + "\u001b[0m",
-                    f"\u001b[0;31m{e}\u001b[0m" + " " * 20 + "Traceback (most recent call last)",
-                    "Cell \u001b[0;32mIn[7], line 2\u001b[0m\n\u001b[1;32m----> 2\u001b[0m total \u001b[38;5;241m=\u001b[39m df\u001b[38;5;241m.\u001b[39msum()",
-                    f"\u001b[0;31m{e}\u001b[0m: {v}",
-                ],
-                ensure_ascii=False,
-            )
-            for e, (v, _) in ERROR_BANK.items()
-        ]
-    )
-    docs = pa.array([json.dumps(d) for d in _DOCS])
-    changes = pa.array([json.dumps([len(d[0]), [0, d[-1]]]) for d in _DOCS])
-    selections = pa.array([json.dumps(s) for s in _SELECTIONS])
+def _literals() -> dict[str, pa.Array]:
+    """JSON literal banks the event texts take their values from, by marker name."""
+    tracebacks = [
+        json.dumps(
+            [
+                "\u001b[0;31m" + "-" * 75 + "\u001b[0m",
+                f"\u001b[0;31m{e}\u001b[0m" + " " * 20 + "Traceback (most recent call last)",
+                "Cell \u001b[0;32mIn[7], line 2\u001b[0m\n\u001b[1;32m----> 2\u001b[0m total \u001b[38;5;241m=\u001b[39m df\u001b[38;5;241m.\u001b[39msum()",
+                f"\u001b[0;31m{e}\u001b[0m: {v}",
+            ],
+            ensure_ascii=False,
+        )
+        for e, (v, _) in ERROR_BANK.items()
+    ]
+    return {
+        "ename": pa.array([json.dumps(e) for e in _ENAMES]),
+        "evalue": pa.array([json.dumps(v) for v, _ in ERROR_BANK.values()]),
+        "tb": pa.array(tracebacks),
+        "doc": pa.array([json.dumps(d) for d in _DOCS]),
+        "changes": pa.array([json.dumps([len(d[0]), [0, d[-1]]]) for d in _DOCS]),
+        "sel": pa.array([json.dumps(s) for s in _SELECTIONS]),
+    }
+
+
+def _structures() -> tuple[dict, dict, dict]:
+    """The JSON structure of each event kind, with "@@name@@" markers for its values.
+
+    Returns the structures by kind, and those of the visible and scroll events by
+    the number of cells they list (1 to 4).
+    """
     structures = {
         _OPEN: _event(
             "NotebookOpenEvent",
@@ -640,58 +732,87 @@ def _texts(
     }
     n_visible = {k: _event("NotebookVisibleEvent", {"cells": _cells(k)}) for k in range(1, 5)}
     n_scroll = {k: _event("NotebookScrollEvent", {"cells": _cells(k)}) for k in range(1, 5)}
+    return structures, n_visible, n_scroll
 
-    def cols_for(sel: np.ndarray) -> dict[str, pa.Array]:
-        s = ses[sel]
-        sa = pa.array(s)
-        c = cell[sel]
-        gc = np.where(c >= 0, c, 0)
-        cid = pc.take(sim["cell_ids"], pa.array(gc))
-        if (c <= -2).any():
-            sid = pc.take(scratch_ids, pa.array(np.where(c <= -2, -2 - c, 0)))
-            cid = pc.if_else(pa.array(c <= -2), sid, cid)
-        base_idx = sim["cell_index"][gc]
-        idx = np.where(c <= -2, 40 + (-2 - c) % 7, base_idx)
-        user = pc.take(user_of_ses, sa)
-        out = {
-            "time": _num(ev["t"][sel]),
-            "session": _q(pc.take(ses_ids, sa)),
-            "path": _q(pc.take(paths, pa.array(sim["ses_nb"][s]))),
-            "user": _q(user),
-            "host": _q(pc.binary_join_element_wise("jupyter-", user, "-", pc.take(hosts, sa), "")),
-            "token": _q(pc.take(tokens, sa)),
-            "prefix": _q(pc.binary_join_element_wise("/user/", user, "/", "")),
-            "c0": _q(cid),
-            "i0": _num(idx),
-        }
-        extra = ev["extra"][sel]
-        err = np.maximum(ev["err"][sel], 0)
-        out["ename"] = pc.take(enames, pa.array(err))
-        out["evalue"] = pc.take(evalues, pa.array(err))
-        out["tb"] = pc.take(tracebacks, pa.array(err))
-        out["doc"] = pc.take(docs, pa.array(extra % len(_DOCS)))
-        out["changes"] = pc.take(changes, pa.array(extra % len(_DOCS)))
-        out["sel"] = pc.take(selections, pa.array(extra % len(_SELECTIONS)))
-        # visible cells: the executed cell and the next few of the same notebook
-        nb = sim["ses_nb"][s]
-        last = sim["offsets"][nb + 1] - 1
-        for k in range(1, 4):
-            g2 = np.minimum(gc + k, last)
-            out[f"c{k}"] = _q(pc.take(sim["cell_ids"], pa.array(g2)))
-            out[f"i{k}"] = _num(sim["cell_index"][g2])
-        return out
 
+def _values(sel: np.ndarray, sim: dict, ev: dict, ids: dict, literals: dict) -> dict[str, pa.Array]:
+    """The JSON values of the events ``sel`` (positions in ``ev``), by marker name.
+
+    ``ids`` holds the per-session strings (``session``, ``host``, ``token``, ``user``)
+    and the ids of the scratch cells (``scratch``).
+    """
+    s = ev["ses"][sel]
+    sa = pa.array(s)
+    c = ev["cell"][sel]
+    gc = np.where(c >= 0, c, 0)
+    cid = pc.take(sim["cell_ids"], pa.array(gc))
+    if (c <= -2).any():
+        sid = pc.take(ids["scratch"], pa.array(np.where(c <= -2, -2 - c, 0)))
+        cid = pc.if_else(pa.array(c <= -2), sid, cid)
+    base_idx = sim["cell_index"][gc]
+    idx = np.where(c <= -2, 40 + (-2 - c) % 7, base_idx)
+    user = pc.take(ids["user"], sa)
+    out = {
+        "time": _num(ev["t"][sel]),
+        "session": _q(pc.take(ids["session"], sa)),
+        "path": _q(pc.take(ids["paths"], pa.array(sim["ses_nb"][s]))),
+        "user": _q(user),
+        "host": _q(
+            pc.binary_join_element_wise("jupyter-", user, "-", pc.take(ids["host"], sa), "")
+        ),
+        "token": _q(pc.take(ids["token"], sa)),
+        "prefix": _q(pc.binary_join_element_wise("/user/", user, "/", "")),
+        "c0": _q(cid),
+        "i0": _num(idx),
+    }
+    extra = ev["extra"][sel]
+    err = np.maximum(ev["err"][sel], 0)
+    out["ename"] = pc.take(literals["ename"], pa.array(err))
+    out["evalue"] = pc.take(literals["evalue"], pa.array(err))
+    out["tb"] = pc.take(literals["tb"], pa.array(err))
+    out["doc"] = pc.take(literals["doc"], pa.array(extra % len(_DOCS)))
+    out["changes"] = pc.take(literals["changes"], pa.array(extra % len(_DOCS)))
+    out["sel"] = pc.take(literals["sel"], pa.array(extra % len(_SELECTIONS)))
+    # visible cells: the executed cell and the next few of the same notebook
+    nb = sim["ses_nb"][s]
+    last = sim["offsets"][nb + 1] - 1
+    for k in range(1, 4):
+        g2 = np.minimum(gc + k, last)
+        out[f"c{k}"] = _q(pc.take(sim["cell_ids"], pa.array(g2)))
+        out[f"i{k}"] = _num(sim["cell_index"][g2])
+    return out
+
+
+def _texts(
+    rng: np.random.Generator, sim: dict, ev: dict, users: pa.Array, indent, body: bool, stub: str
+):
+    """The JSON text of every event (one string each), in ``ev`` order."""
+    ses = ev["ses"]
+    ids = {
+        "session": _uuids(rng, ev["S"]),
+        "paths": pa.array([p for p, _, _ in sim["nbs"]]),
+        "user": pc.take(users, pa.array(sim["ses_person"])),
+        "host": _hex(rng, ev["S"], 5),
+        "token": _hex(rng, ev["S"], 32),
+        "scratch": _uuids(rng, ev["n_scratch"]),
+    }
+    literals = _literals()
+    structures, n_visible, n_scroll = _structures()
+    order_parts = []
+    texts = []
     kinds = ev["kind"]
     for kind, structure in structures.items():  # a dozen event kinds
         sel = np.flatnonzero(kinds == kind)
         if len(sel):
-            texts.append(_render(structure, indent, cols_for(sel), len(sel)))
+            values = _values(sel, sim, ev, ids, literals)
+            texts.append(_render(structure, indent, values, len(sel)))
             order_parts.append(sel)
     for kind, table in ((_VISIBLE, n_visible), (_SCROLL, n_scroll)):
         for k, structure in table.items():
             sel = np.flatnonzero((kinds == kind) & (ev["extra"] == k))
             if len(sel):
-                texts.append(_render(structure, indent, cols_for(sel), len(sel)))
+                values = _values(sel, sim, ev, ids, literals)
+                texts.append(_render(structure, indent, values, len(sel)))
                 order_parts.append(sel)
     order = np.concatenate(order_parts)
     text = (
@@ -700,7 +821,7 @@ def _texts(
         else pa.array([], pa.string())
     )
     if body:  # the remote exporter's body, one per line
-        user = _q(pc.take(user_of_ses, pa.array(ses[order])))
+        user = _q(pc.take(ids["user"], pa.array(ses[order])))
         text = pc.binary_join_element_wise(
             '{"data": ',
             text,
@@ -808,17 +929,7 @@ def make_notebook_logs(
         pa.array(sim["is_learner"]), names, pc.binary_join_element_wise("staff-", names, "")
     )
     used = np.unique(sim["ses_person"][sim["ses_alive"]])
-    # arrival order: each event reaches the log after a short delay, a few much later
-    delay = r_odd.exponential(300, len(ev["t"])) + np.where(
-        r_odd.random(len(ev["t"])) < 0.01, r_odd.uniform(2_000, 20_000, len(ev["t"])), 0
-    )
-    arrival = np.argsort(ev["t"] + delay.astype(np.int64), kind="stable")
-    dups = np.empty(0, dtype=np.int64)
-    if oddities and len(arrival):
-        dups = np.sort(r_odd.choice(len(arrival), size=max(1, len(arrival) // 300), replace=False))
-        arrival = np.insert(arrival, dups + 1, arrival[dups])  # logged again right after
-        no_session = r_odd.choice(len(ev["t"]), size=max(1, len(ev["t"]) // 2000), replace=False)
-        ev["no_session"] = no_session
+    arrival, dups = _arrival(r_odd, ev, oddities)
     text = _texts(
         r_text, sim, ev, names, 4 if layout == "file" else None, layout == "jsonl", course["stub"]
     )
@@ -831,40 +942,10 @@ def make_notebook_logs(
         )
         text = pc.if_else(pa.array(ns), cut, text)
     text = pc.take(text, pa.array(arrival))
-    times = ev["t"][arrival]
-
-    folder = course_dir / out
-    folder.mkdir(parents=True, exist_ok=True)
-    suffix = ".gz" if compress else ""
-    files: dict[str, int] = {}
-    if layout == "file":
-        name = f"log{suffix}"
-        _write(folder / name, text, ",", compress, oddities)
-        files[f"{out}/{name}"] = len(text)
-    else:
-        day = (times // _DAY).astype(np.int64)
-        # a record lands in the file of the day it arrived (its own day, give or take)
-        change = np.flatnonzero(np.diff(np.maximum.accumulate(day))) + 1
-        bounds = np.concatenate([[0], change, [len(day)]])
-        for i in range(len(bounds) - 1):  # one file per day of the course
-            a, b = int(bounds[i]), int(bounds[i + 1])
-            d = dt.date(1970, 1, 1) + dt.timedelta(days=int(np.max(day[a:b])))
-            name = f"{d.isoformat()}.jsonl{suffix}"
-            last = i == len(bounds) - 2
-            _write(folder / name, text[a:b], "\n", compress, oddities and last)
-            files[f"{out}/{name}"] = b - a
-
-    # the user map: every person who used a notebook, and a user nobody can link
-    map_path = course_dir / user_map
-    map_path.parent.mkdir(parents=True, exist_ok=True)
-    lines = ["user,learner_id"]
-    lines += [
-        f"{u},{i}"
-        for u, i in zip(
-            pc.take(names, pa.array(used)).to_pylist(), sim["ids"][used].tolist(), strict=True
-        )
-    ]
-    map_path.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
+    files = _write_logs(
+        course_dir, out, text, ev["t"][arrival], layout=layout, compress=compress, cut=oddities
+    )
+    _write_user_map(course_dir / user_map, pc.take(names, pa.array(used)), sim["ids"][used])
 
     notebooks = {p: step for p, step, _ in sim["nbs"]}
     return {
@@ -882,3 +963,69 @@ def make_notebook_logs(
             "notebook_user_map": user_map,
         },
     }
+
+
+def _arrival(rng: np.random.Generator, ev: dict, oddities: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The order events reach the log (positions in ``ev``, a few twice), and the duplicates.
+
+    Each event arrives after a short delay, a few much later. With ``oddities`` about
+    one event in 300 is logged again right after itself, and ``ev["no_session"]`` is
+    set to the events that lose their session id.
+    """
+    delay = rng.exponential(300, len(ev["t"])) + np.where(
+        rng.random(len(ev["t"])) < 0.01, rng.uniform(2_000, 20_000, len(ev["t"])), 0
+    )
+    arrival = np.argsort(ev["t"] + delay.astype(np.int64), kind="stable")
+    dups = np.empty(0, dtype=np.int64)
+    if oddities and len(arrival):
+        dups = np.sort(rng.choice(len(arrival), size=max(1, len(arrival) // 300), replace=False))
+        arrival = np.insert(arrival, dups + 1, arrival[dups])  # logged again right after
+        no_session = rng.choice(len(ev["t"]), size=max(1, len(ev["t"]) // 2000), replace=False)
+        ev["no_session"] = no_session
+    return arrival, dups
+
+
+def _write_logs(
+    course_dir: Path,
+    out: str,
+    text: pa.Array,
+    times: np.ndarray,
+    *,
+    layout: str,
+    compress: bool,
+    cut: bool,
+) -> dict[str, int]:
+    """Write the records (in arrival order) in ``layout``; {path: records written}.
+
+    ``"file"``: one file ``log``; ``"jsonl"``: a file per day a record arrived. With
+    ``cut``, the last record (of the last file) is cut short.
+    """
+    folder = course_dir / out
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = ".gz" if compress else ""
+    files: dict[str, int] = {}
+    if layout == "file":
+        name = f"log{suffix}"
+        _write(folder / name, text, ",", compress, cut)
+        files[f"{out}/{name}"] = len(text)
+        return files
+    day = (times // _DAY).astype(np.int64)
+    # a record lands in the file of the day it arrived (its own day, give or take)
+    change = np.flatnonzero(np.diff(np.maximum.accumulate(day))) + 1
+    bounds = np.concatenate([[0], change, [len(day)]])
+    for i in range(len(bounds) - 1):  # one file per day of the course
+        a, b = int(bounds[i]), int(bounds[i + 1])
+        d = dt.date(1970, 1, 1) + dt.timedelta(days=int(np.max(day[a:b])))
+        name = f"{d.isoformat()}.jsonl{suffix}"
+        last = i == len(bounds) - 2
+        _write(folder / name, text[a:b], "\n", compress, cut and last)
+        files[f"{out}/{name}"] = b - a
+    return files
+
+
+def _write_user_map(path: Path, users: pa.Array, ids: np.ndarray) -> None:
+    """The user map: every person who used a notebook (user name, learner id)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["user,learner_id"]
+    lines += [f"{u},{i}" for u, i in zip(users.to_pylist(), ids.tolist(), strict=True)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
