@@ -21,6 +21,7 @@ from flbook.render.execute import execute_chapters
 from flbook.render.project import read_book
 
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.heavy  # each test starts kernels and executes chapters
 
 POLLUTE = """\
 import os
