@@ -306,7 +306,7 @@ NO_OLD_DAY = False  # --no-old-day: the old code's new-day figure is not measure
 
 def _render(
     course_yml: Path, out: Path, cache: Path, *, old: Path | None, project: Path | None
-) -> tuple[float, float, dict[str, tuple[str, float]]]:
+) -> tuple[float, float, dict[str, tuple[str, float]], float]:
     """One whole ``flbook render`` process; (seconds, peak MB, {chapter: (how, s)}).
 
     ``old``: run that older tree (``PYTHONPATH``), one chapter at a time as it did;
@@ -331,7 +331,7 @@ def _render(
     failed = [c for c, (how, _) in chapters.items() if how == "FAILED"]
     if failed:
         raise SystemExit(f"chapters failed: {failed}\n{err[-3000:]}")
-    return secs, mb, chapters
+    return secs, mb, chapters, LAST_CPU
 
 
 def _edited_project(root: Path, dest: Path, *, code: bool) -> Path:
