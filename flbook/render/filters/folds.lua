@@ -48,7 +48,10 @@ local function marker(b)
   local kind = text:match('^%s*<details%s+class="([%w%-]+)"') or text:match('^%s*<div%s+class="(html%-only)"')
   if kind then
     -- a portable-engine cell holds its <summary> too; a bare raw block is followed by it
-    return "open", kind, (b.t == "Div" or text:find("</summary>", 1, true) ~= nil)
+    -- (an html-only div has no <summary> to skip: waiting for one dropped the rest of
+    -- the document under Quarto, which passes the opener as a bare raw block)
+    local has_summary = kind == "html-only" or b.t == "Div" or text:find("</summary>", 1, true) ~= nil
+    return "open", kind, has_summary
   end
   if text:match("^%s*</details>%s*$") or text:match("^%s*</div>%s*$") then return "close" end
   return nil
