@@ -339,9 +339,8 @@ def _edited_project(root: Path, dest: Path, *, code: bool) -> Path:
     import nbformat
 
     dest.mkdir(parents=True)
-    for name in ("_quarto.yml", "book", "chapters"):
-        src = root / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / name)
+    for src in [root / "_quarto.yml", root / "book", root / "chapters", *root.glob("*.qmd")]:
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / src.name)
     path = dest / "chapters" / f"{EDITED_CHAPTER}.ipynb"
     nb = nbformat.read(path, as_version=4)
     kind = "code" if code else "markdown"
