@@ -240,7 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--no-cache",
         action="store_true",
-        help="execute every chapter (neither read nor write the chapter cache)",
+        help="execute every chapter and write every format (neither read nor write the "
+        "chapter cache; outputs whose inputs did not change are otherwise kept)",
     )
     r.add_argument(
         "--fresh-kernels",
@@ -327,6 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``flbook`` command; returns the exit code."""
+    from flbook.render._imports import skip_slow_format_checkers
+
+    skip_slow_format_checkers()  # flbook's own process: see flbook.render._imports
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -66,6 +66,8 @@ class RenderResult:
     warnings : what the renderer warned about (e.g. an unresolved cross-reference;
         with Quarto, every warning Quarto printed).
     execute_seconds, render_seconds : wall time of the two stages.
+    reused : the formats not written again because nothing they are made from had
+        changed since they were (only with a ``cache``; see :mod:`flbook.render.stamps`).
     """
 
     outputs: dict[str, Path]
@@ -75,6 +77,7 @@ class RenderResult:
     warnings: list[str] = field(default_factory=list)
     execute_seconds: float = 0.0
     render_seconds: float = 0.0
+    reused: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[ChapterResult]:
@@ -122,7 +125,9 @@ def render_book(
     metadata : book metadata for this render: ``title``, ``subtitle``, ``author`` and
         ``date`` replace the book's own, and every key can be shown in a page with
         ``{{< meta KEY >}}`` (e.g. ``{"subtitle": cfg.title, "course-stub": cfg.stub}``).
-    cache : folder of the chapter execution cache, or ``None`` (execute every chapter).
+    cache : folder of the chapter execution cache, or ``None`` (execute every chapter
+        and write every format). With a cache, a format whose inputs are unchanged since
+        it was last written is kept as it is (:mod:`flbook.render.stamps`).
     data_key : names the data the chapters read, part of each chapter's cache key.
     warm : each worker keeps its kernel from chapter to chapter, reset between them
         (:mod:`flbook.render.kernels`); ``False``: a fresh kernel per chapter.
@@ -156,10 +161,17 @@ def render_book(
     )
     executed = time.perf_counter()
     found: list[str] = []
-    if engine == "pandoc":
-        outputs = render_pandoc(book, build_dir, out_dir, formats=formats, on_warning=found.append)
-    else:
-        outputs = render_quarto(book, build_dir, out_dir, formats, on_warning=found.append)
+    reused: list[str] = []
+    render = render_pandoc if engine == "pandoc" else render_quarto
+    outputs = render(
+        book,
+        build_dir,
+        out_dir,
+        formats=formats,
+        on_warning=found.append,
+        reuse=cache is not None,
+        reused=reused,
+    )
     for msg in found:
         _warnings.warn(msg, RenderWarning, stacklevel=2)
     return RenderResult(
@@ -170,4 +182,5 @@ def render_book(
         warnings=found,
         execute_seconds=executed - start,
         render_seconds=time.perf_counter() - executed,
+        reused=reused,
     )

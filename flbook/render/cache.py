@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from flbook.render.project import read_notebook
 from flbook.resources import flbook_fingerprint
 
 if TYPE_CHECKING:  # imported where used: importing flbook.render stays light
@@ -138,13 +139,12 @@ class ChapterCache:
 
     def get(self, key: str, source: nbformat.NotebookNode) -> nbformat.NotebookNode | None:
         """The executed chapter of ``key`` with ``source``'s prose, or ``None``."""
-        import nbformat
 
         path = self.path(key)
         if not path.exists():
             return None
         try:
-            executed = nbformat.read(path, as_version=4)
+            executed = read_notebook(path)
         except Exception:  # a damaged entry is a miss; it is replaced when stored again
             return None
         with contextlib.suppress(OSError):

@@ -4,6 +4,8 @@ Called by :mod:`flbook.cli` with the parsed arguments (``course``, ``--out``, ``
 ``--engine``, ``--chapters``, ``--jobs``, ``--no-cache``). Prints one line per chapter
 as it finishes, saying which came from the execution cache; a failing chapter names the
 cell and the error, the rest of the book is still built, and the exit code is 1.
+A format none of whose inputs changed since it was last written is kept as it is
+(:mod:`flbook.render.stamps`), and the command says so.
 
 Chapters run in parallel, one per core, unless ``--jobs`` says otherwise; an unchanged
 chapter is taken from the execution cache (``FLBOOK_CACHE/chapters``, see
@@ -139,6 +141,12 @@ def run_render(args: argparse.Namespace) -> int:
         print(
             f"{len(cached)} of {len(executed)} chapters came from the cache "
             f"(unchanged code, parameters, data and flbook): {', '.join(cached)}",
+            file=sys.stderr,
+        )
+    if result.reused:
+        print(
+            f"{', '.join(result.reused)}: nothing it is made from changed since it was "
+            "written; kept as it was",
             file=sys.stderr,
         )
     print(

@@ -26,7 +26,7 @@ import psutil
 from flbook.errors import FlbookError
 from flbook.render import kernels
 from flbook.render.cache import ChapterCache, chapter_key
-from flbook.render.project import Book, Entry, first_heading
+from flbook.render.project import Book, Entry, first_heading, read_notebook, write_notebook
 
 __all__ = [
     "ChapterError",
@@ -258,13 +258,14 @@ def execute_chapters(
 
     store = None if cache is None else ChapterCache(cache)
     keys: dict[int, str] = {}
+    sources: dict[int, nbformat.NotebookNode] = {}
     todo: list[int] = []
     for i, kwargs in enumerate(jobs_args):
         if store is None:
             todo.append(i)
             continue
         t0 = time.perf_counter()
-        source = nbformat.read(kwargs["src"], as_version=4)
+        source = sources[i] = nbformat.read(kwargs["src"], as_version=4)
         keys[i] = chapter_key(source, parameters, data_key, kernel_name=kernel_name)
         hit = store.get(keys[i], source)
         if hit is None:
@@ -274,7 +275,7 @@ def execute_chapters(
         dst = Path(kwargs["dst"])
         dst.parent.mkdir(parents=True, exist_ok=True)
         Path(kwargs["failed"]).unlink(missing_ok=True)
-        nbformat.write(hit, dst)
+        write_notebook(hit, dst)
         seconds = time.perf_counter() - t0
         results[notebooks[i].path] = ChapterResult(notebooks[i], dst, seconds, cached=True)
         report("end", i, seconds, cached=True)
@@ -287,6 +288,12 @@ def execute_chapters(
         if store is not None and error is None:
             store.put(keys[i], jobs_args[i]["dst"])
             store.remember_time(notebooks[i].name, seconds)
+            # the page as the next render will take it from the cache (the source's
+            # markdown cells, without papermill's timings): an unchanged re-render then
+            # finds the build folder as it was, and keeps the formats (stamps.py)
+            page = store.get(keys[i], sources[i])
+            if page is not None:
+                write_notebook(page, jobs_args[i]["dst"])
         report("end", i, seconds, error)
 
     workers = default_jobs() if jobs is None else max(1, jobs)
@@ -492,10 +499,9 @@ def _trim_after_stop(executed: Path) -> bool:
     papermill's error banner, so both engines render a short, complete chapter.
     Returns False when the stop cannot be found (then it is reported as a failure).
     """
-    import nbformat
 
     try:
-        nb = nbformat.read(executed, as_version=4)
+        nb = read_notebook(executed)
     except Exception:
         return False
     cells = [c for c in nb.cells if "papermill-error-cell-tag" not in c.metadata.get("tags", [])]
@@ -506,7 +512,7 @@ def _trim_after_stop(executed: Path) -> bool:
             nb.cells = cells[: i + 1]
             nb.metadata.setdefault("papermill", {})["exception"] = None
             nb.metadata.setdefault("flbook", {})["stopped_at_cell"] = i + 1
-            nbformat.write(nb, executed)
+            write_notebook(nb, executed)
             return True
     return False
 
@@ -544,9 +550,8 @@ def drop_skipped_sections(executed: str | Path) -> int:
     int
         The number of cells dropped (the notebook is rewritten only when some are).
     """
-    import nbformat
 
-    nb = nbformat.read(executed, as_version=4)
+    nb = read_notebook(executed)
     kept, dropped = [], 0
     level, until = 1, None  # the current section's heading level; the level ending a skip
     depth = 0  # HTML blocks (<details>) open among the kept cells
@@ -573,16 +578,15 @@ def drop_skipped_sections(executed: str | Path) -> int:
     if dropped:
         nb.cells = kept
         nb.metadata.setdefault("flbook", {})["skipped_cells"] = dropped
-        nbformat.write(nb, executed)
+        write_notebook(nb, executed)
     return dropped
 
 
 def _source_cell_number(executed: Path, ename: str) -> int | None:
     """1-based position in the source notebook of the first cell with an error output."""
-    import nbformat
 
     try:
-        nb = nbformat.read(executed, as_version=4)
+        nb = read_notebook(executed)
     except Exception:
         return None
     skip = {"injected-parameters", "papermill-error-cell-tag"}

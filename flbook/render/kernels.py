@@ -201,7 +201,15 @@ def shutdown_all() -> None:
 
 
 def init_worker() -> None:
-    """A worker process's initializer: its warm kernels stop when the worker ends."""
+    """A worker process's initializer: its warm kernels stop when the worker ends.
+
+    It also keeps the slow optional import of jsonschema out of the worker
+    (:func:`flbook.render._imports.skip_slow_format_checkers`) before papermill loads.
+    """
     from multiprocessing.util import Finalize
+
+    from flbook.render._imports import skip_slow_format_checkers
+
+    skip_slow_format_checkers()
 
     Finalize(None, shutdown_all, exitpriority=10)

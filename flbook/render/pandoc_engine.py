@@ -28,14 +28,22 @@ import shutil
 import subprocess
 import warnings
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from flbook.errors import FlbookError
+from flbook.render import stamps
 from flbook.render.folds import FOLDS_FILTER
-from flbook.render.project import Book, first_heading, strip_front_matter
+from flbook.render.project import (
+    Book,
+    first_heading,
+    read_notebook,
+    strip_front_matter,
+    write_notebook,
+)
 from flbook.render.site import write_site
 
 __all__ = ["RenderError", "RenderWarning", "render_pandoc", "pandoc_path", "merged_notebook"]
@@ -92,15 +100,19 @@ def pandoc_path() -> str:
         return found
 
 
-def _cell(cell_type: str, source: str, **extra: Any):
-    import nbformat
+def _cell(cell_type: str, source: str):
+    """A new cell of the merged notebook (its id is set by :func:`merged_notebook`).
 
-    make = {
-        "markdown": nbformat.v4.new_markdown_cell,
-        "code": nbformat.v4.new_code_cell,
-        "raw": nbformat.v4.new_raw_cell,
-    }[cell_type]
-    return make(source, **extra)
+    Built directly rather than with ``nbformat.v4.new_*_cell``, which validates each
+    cell against the schema (0.7 s for a whole book's cells).
+    """
+    from nbformat import NotebookNode
+
+    cell = NotebookNode(cell_type=cell_type, metadata=NotebookNode(), source=source)
+    if cell_type == "code":
+        cell.outputs = []
+        cell.execution_count = None
+    return cell
 
 
 def _page_markdown(path: Path) -> str:
@@ -239,7 +251,7 @@ def merged_notebook(
         if not page.is_file():
             raise RenderError(f"{page}: not in the build folder (execute the chapters first)")
         if entry.is_notebook:
-            nb = nbformat.read(page, as_version=4)
+            nb = read_notebook(page)
             _strip_plotly_js(nb, scripts if scripts is not None else [])
             number = 0  # the cell's position in the source notebook, for messages
             for c in nb.cells:
@@ -325,6 +337,8 @@ def render_pandoc(
     *,
     formats: Iterable[str] = ("html", "pdf"),
     on_warning: Callable[[str], None] | None = None,
+    reuse: bool = False,
+    reused: list[str] | None = None,
 ) -> dict[str, Path]:
     """Render the executed pages in ``build_dir`` to ``out_dir`` with pandoc and typst.
 
@@ -337,8 +351,13 @@ def render_pandoc(
     formats : any of ``"html"`` (the book website: ``NAME/index.html`` and a page per
         chapter, see :mod:`flbook.render.site`), ``"html-single"`` (``NAME.html``, one
         self-contained file to send by email), ``"pdf"`` (pandoc → typst → PDF), ``"epub"``.
+        The formats are written side by side, one thread each (pandoc and typst run
+        outside Python), the PDF first: it takes longest.
     on_warning : called with each warning (unresolved cross-reference, interactive
         output without a static image...); by default issued as :class:`RenderWarning`.
+    reuse : keep an output whose inputs have not changed since it was written
+        (:mod:`flbook.render.stamps`); its warnings are those of that render.
+    reused : if given, the formats kept that way are appended to it.
 
     Returns
     -------
@@ -354,14 +373,34 @@ def render_pandoc(
     work = build_dir / "_pandoc"
     work.mkdir(parents=True, exist_ok=True)
 
-    import nbformat
-
     name = str(book.metadata.get("output-file") or "book")
     name = re.sub(r"\.(html|pdf|epub)$", "", name)
     warn = _warner(on_warning)
+    places = {
+        "html": out_dir / name,
+        "html-single": out_dir / f"{name}.html",
+        "pdf": out_dir / f"{name}.pdf",
+        "epub": out_dir / f"{name}.epub",
+    }
+    outputs = {fmt: places[fmt] / "index.html" if fmt == "html" else places[fmt] for fmt in formats}
+    key = _inputs_key(book, build_dir) if reuse else ""
+    todo = []
+    for fmt in formats:
+        stamp = stamps.stamp_path(build_dir, "pandoc", fmt)
+        kept = stamps.is_up_to_date(stamp, key, places[fmt]) if reuse else None
+        if kept is not None:
+            warn(kept)
+            if reused is not None:
+                reused.append(fmt)
+        else:
+            todo.append(fmt)
+    if not todo:
+        return outputs
+
+    shared: list[str] = []  # warnings of the merged book, shared by every format
     head_scripts: list[str] = []
-    merged = merged_notebook(book, build_dir, head_scripts, lambda m: warn([m]))
-    nbformat.write(merged, work / "book.ipynb")
+    merged = merged_notebook(book, build_dir, head_scripts, shared.append)
+    write_notebook(merged, work / "book.ipynb")
     (work / "metadata.yml").write_text(
         yaml.safe_dump(_metadata(book), allow_unicode=True, sort_keys=False), encoding="utf-8"
     )
@@ -370,22 +409,48 @@ def render_pandoc(
     css_args = [arg for c in css for arg in ("--css", c)]
     lib = head_scripts[0] if head_scripts else None
 
-    outputs: dict[str, Path] = {}
-    for fmt in formats:
+    def one(fmt: str) -> list[str]:
+        found: list[str] = list(shared)
+        place, note = places[fmt], found.extend
         if fmt == "html":
-            target = _render_site(book, common, css, lib, out_dir / name, warn)
+            _render_site(book, common, css, lib, place, note)
         elif fmt == "html-single":
-            target = _render_single_html(
-                common, css_args, lib, out_dir / f"{name}.html", work, warn
-            )
+            _render_single_html(common, css_args, lib, place, work, note)
         elif fmt == "epub":
-            target = out_dir / f"{name}.epub"
-            args = [*common, "--to", "epub3", "--mathml", *css_args, "--output", str(target)]
-            warn(_run_pandoc(args, work))
+            args = [*common, "--to", "epub3", "--mathml", *css_args, "--output", str(place)]
+            note(_run_pandoc(args, work))
         else:
-            target = _render_pdf(common, out_dir / f"{name}.pdf", work, warn)
-        outputs[fmt] = target
+            _render_pdf(common, place, work, note)
+        return found
+
+    for fmt in todo:
+        stamps.forget(stamps.stamp_path(build_dir, "pandoc", fmt))
+    order = sorted(todo, key=lambda f: f != "pdf")  # the longest first
+    with ThreadPoolExecutor(max_workers=len(order)) as pool:
+        futures = {fmt: pool.submit(one, fmt) for fmt in order}
+        found = {fmt: futures[fmt].result() for fmt in todo}  # re-raises a format's error
+    for fmt in todo:
+        warn(found[fmt])
+        if reuse:
+            stamps.record(stamps.stamp_path(build_dir, "pandoc", fmt), key, places[fmt], found[fmt])
     return outputs
+
+
+def _inputs_key(book: Book, build_dir: Path) -> str:
+    """The digest of what the pandoc engine reads (see :mod:`flbook.render.stamps`)."""
+    import importlib.metadata
+
+    tools = {}
+    for dist in ("pypandoc-binary", "pypandoc", "typst"):
+        try:
+            tools[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            tools[dist] = "-"
+    tools["pandoc"] = pandoc_path()
+    pages = [e.path for e in book.entries]
+    return stamps.inputs_key(
+        build_dir, "pandoc", tools, book.config, pages, book.metadata, _metadata(book)
+    )
 
 
 def _warner(on_warning: Callable[[str], None] | None) -> Callable[[list[str]], None]:

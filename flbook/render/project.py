@@ -17,7 +17,15 @@ import yaml
 
 from flbook.errors import FlbookError
 
-__all__ = ["Book", "BookError", "Entry", "read_book", "first_heading"]
+__all__ = [
+    "Book",
+    "BookError",
+    "Entry",
+    "read_book",
+    "first_heading",
+    "read_notebook",
+    "write_notebook",
+]
 
 PAGE_SUFFIXES = (".qmd", ".md")
 NOTEBOOK_SUFFIX = ".ipynb"
@@ -194,15 +202,38 @@ def _number_prefix(entry: Entry) -> str | None:
 _HEADING = re.compile(r"^#\s+(.*?)\s*$")
 
 
+def read_notebook(path: str | Path):
+    """A notebook file as an ``nbformat.NotebookNode``, without schema validation.
+
+    For the notebooks flbook itself writes and reads back (executed chapters, the
+    execution cache, the merged book): :func:`nbformat.read` validates every cell
+    against the schema, which took a second or two for the outputs of a whole book.
+    A chapter's source is still read with :func:`nbformat.read`, which names what is
+    wrong in a hand-edited notebook.
+    """
+    import nbformat
+
+    return nbformat.v4.reads(Path(path).read_text(encoding="utf-8"))
+
+
+def write_notebook(nb, path: str | Path) -> None:
+    """Write ``nb`` to ``path`` as :func:`nbformat.write` does, without validating it.
+
+    The bytes are nbformat's own (``nbformat.v4.writes``: sorted keys, one-space
+    indent), so a notebook written here equals the one :func:`nbformat.write` writes.
+    """
+    import nbformat
+
+    Path(path).write_text(nbformat.v4.writes(nb) + "\n", encoding="utf-8")
+
+
 def first_heading(path: Path) -> str | None:
     """The first level-1 heading line of a notebook's markdown cells or a ``.qmd`` page.
 
     Returns the heading text with its attributes (``Alpha {#sec-alpha}``), or ``None``.
     """
     if path.suffix == NOTEBOOK_SUFFIX:
-        import nbformat
-
-        nb = nbformat.read(path, as_version=4)
+        nb = read_notebook(path)
         texts = [c.source for c in nb.cells if c.cell_type == "markdown"]
     else:
         texts = [strip_front_matter(path.read_text(encoding="utf-8"))[1]]

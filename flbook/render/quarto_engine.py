@@ -37,9 +37,10 @@ from typing import Any
 
 import yaml
 
+from flbook.render import stamps
 from flbook.render.folds import FOLDS_FILTER, mark_flbook_calls
 from flbook.render.pandoc_engine import RenderError
-from flbook.render.project import Book, Entry, first_heading
+from flbook.render.project import Book, Entry, first_heading, read_notebook, write_notebook
 
 __all__ = [
     "quarto_available",
@@ -248,9 +249,7 @@ def prepare_notebook(path: Path, build_dir: Path) -> int:
     """
     import base64
 
-    import nbformat
-
-    nb = nbformat.read(path, as_version=4)
+    nb = read_notebook(path)
     page_dir = path.parent
     to_asset = PurePosixPath(os.path.relpath(build_dir / ASSET_DIR, page_dir).replace(os.sep, "/"))
     changed = 0
@@ -298,7 +297,7 @@ def prepare_notebook(path: Path, build_dir: Path) -> int:
             changed += 1
     marked = mark_flbook_calls(nb)  # the flbook call folded under each figure (folds.py)
     if changed or marked:
-        nbformat.write(nb, path)
+        write_notebook(nb, path)
     return changed
 
 
@@ -391,6 +390,8 @@ def render_quarto(
     out_dir: str | Path,
     formats: Iterable[str] = ("html", "pdf"),
     on_warning: Callable[[str], None] | None = None,
+    reuse: bool = False,
+    reused: list[str] | None = None,
 ) -> dict[str, Path]:
     """Render ``build_dir`` (executed by :func:`execute_chapters`) with ``quarto render``.
 
@@ -401,6 +402,9 @@ def render_quarto(
     out_dir : where the website (``index.html`` and its pages) and ``book.pdf`` go.
     formats : ``"html"``, ``"pdf"`` (Quarto's typst format) and/or ``"epub"``.
     on_warning : called with each warning Quarto printed (see :func:`quarto_warnings`).
+    reuse : keep an output whose inputs have not changed since Quarto wrote it
+        (:mod:`flbook.render.stamps`), replaying the warnings of that render.
+    reused : if given, the formats kept that way are appended to it.
 
     Returns
     -------
@@ -428,6 +432,26 @@ def render_quarto(
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     config = quarto_project(book, formats)
+    name = config["book"]["output-file"]
+    places = {"html": out_dir / "index.html", "pdf": out_dir / f"{name}.pdf"}
+    places["epub"] = out_dir / f"{name}.epub"
+    # before the project is prepared: the key is of the executed pages as written
+    key = _inputs_key(book, build_dir, quarto, config) if reuse else ""
+    todo = []
+    for fmt in formats:
+        stamp = stamps.stamp_path(build_dir, "quarto", fmt)
+        kept = stamps.is_up_to_date(stamp, key, places[fmt]) if reuse else None
+        if kept is None:
+            todo.append(fmt)
+            stamps.forget(stamp)
+            continue
+        if on_warning is not None:
+            for message in kept:
+                on_warning(message)
+        if reused is not None:
+            reused.append(fmt)
+    if not todo:
+        return {fmt: places[fmt] for fmt in formats}
     _write_typst_files(build_dir, config["book"].get("date"))
     _write_not_built(book, build_dir)
     _copy_styles(book, config, build_dir)
@@ -437,18 +461,21 @@ def render_quarto(
     (build_dir / "_quarto.yml").write_text(
         yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8"
     )
-    name = config["book"]["output-file"]
     rendered = build_dir / QUARTO_OUTPUT_DIR
-    outputs: dict[str, Path] = {}
-    for fmt in formats:
+    outputs = {fmt: places[fmt] for fmt in formats}
+    for fmt in todo:
         cmd = [quarto, "render", str(build_dir), "--to", QUARTO_FORMATS[fmt], "--no-execute"]
         proc = subprocess.run(cmd, cwd=build_dir, capture_output=True, text=True)
         if proc.returncode != 0:
             tail = _ANSI.sub("", proc.stderr).strip()[-2000:]
             raise RenderError(f"quarto render --to {QUARTO_FORMATS[fmt]} failed: {tail}")
+        found = [
+            f"quarto ({QUARTO_FORMATS[fmt]}): {message}"
+            for message in quarto_warnings(proc.stdout + "\n" + proc.stderr)
+        ]
         if on_warning is not None:
-            for message in quarto_warnings(proc.stdout + "\n" + proc.stderr):
-                on_warning(f"quarto ({QUARTO_FORMATS[fmt]}): {message}")
+            for message in found:
+                on_warning(message)
         produced = (
             rendered / {"html": "index.html", "pdf": f"{name}.pdf", "epub": f"{name}.epub"}[fmt]
         )
@@ -464,5 +491,15 @@ def render_quarto(
                         shutil.copy2(item, dest)
         else:
             shutil.copy2(produced, out_dir / produced.name)
-        outputs[fmt] = out_dir / produced.name
+        if reuse:
+            # the website is stamped by its index page: Quarto rewrites it every time
+            stamps.record(stamps.stamp_path(build_dir, "quarto", fmt), key, places[fmt], found)
     return outputs
+
+
+def _inputs_key(book: Book, build_dir: Path, quarto: str, config: dict[str, Any]) -> str:
+    """The digest of what Quarto reads (see :mod:`flbook.render.stamps`)."""
+    st = Path(quarto).resolve().stat()
+    tool = [str(Path(quarto).resolve()), st.st_size, st.st_mtime_ns]
+    pages = [e.path for e in book.entries]
+    return stamps.inputs_key(build_dir, "quarto", tool, config, pages, book.metadata)
