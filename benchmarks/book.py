@@ -28,6 +28,10 @@ one:
   editing its code (a comment added to a code cell);
 - a new day's export: a copy of the course whose comments file lost its last line.
 
+The new code renders every case into one output folder, one after another, as a
+course team re-renders its book: what is in that folder from the case before (the
+formats' stamps, :mod:`flbook.render.stamps`) is what a real re-render finds.
+
 The old code executes every chapter whatever changed, so its figure for both edits is
 its own re-render with a warm store. ``bundled`` among the sizes is the bundled course
 (``data_stub``). Per-chapter times of the cold runs are recorded for the breakdown in
@@ -427,11 +431,13 @@ def measure_targets(size: str, seed: int, old: Path | None) -> list[dict]:
         chapters("new cold", cold[2])
         add("whole book, cold", cold, o_cold, "old: one chapter at a time")
         o_warm = old_run("o2", course)
-        warm = _render(course, work / "n2", nc, old=None, project=None)
+        # the new code re-renders into the same output folder, as a course team does:
+        # the formats whose inputs did not change are kept there (render/stamps.py)
+        warm = _render(course, work / "n1", nc, old=None, project=None)
         chapters("new warm", warm[2])
         n = sum(how == "cached" for how, _ in warm[2].values())
         add("re-render, nothing changed", warm, o_warm, f"{n} chapters cached")
-        edit = _render(course, work / "n3", nc, old=None, project=prose)
+        edit = _render(course, work / "n1", nc, old=None, project=prose)
         n = sum(how == "cached" for how, _ in edit[2].values())
         add(
             f"re-render, prose of {EDITED_CHAPTER} edited",
@@ -439,7 +445,7 @@ def measure_targets(size: str, seed: int, old: Path | None) -> list[dict]:
             o_warm,
             f"{n} chapters cached",
         )
-        edit = _render(course, work / "n4", nc, old=None, project=code)
+        edit = _render(course, work / "n1", nc, old=None, project=code)
         n = sum(how == "cached" for how, _ in edit[2].values())
         own = edit[2].get(EDITED_CHAPTER, ("", 0.0))[1]
         add(
@@ -449,7 +455,7 @@ def measure_targets(size: str, seed: int, old: Path | None) -> list[dict]:
             f"{n} chapters cached; the chapter itself {own:.1f} s",
         )
         o_day = None if NO_OLD_DAY else old_run("o3", day)
-        new_day = _render(day, work / "n5", nc, old=None, project=None)
+        new_day = _render(day, work / "n1", nc, old=None, project=None)
         n = sum(how == "cached" for how, _ in new_day[2].values())
         add(
             "new day's export (comments changed)",

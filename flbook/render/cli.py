@@ -145,8 +145,8 @@ def run_render(args: argparse.Namespace) -> int:
         )
     if result.reused:
         print(
-            f"{', '.join(result.reused)}: nothing it is made from changed since it was "
-            "written; kept as it was",
+            f"kept as written before (nothing it is made from changed): "
+            f"{', '.join(result.reused)}",
             file=sys.stderr,
         )
     print(
