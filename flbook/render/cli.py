@@ -145,8 +145,7 @@ def run_render(args: argparse.Namespace) -> int:
         )
     if result.reused:
         print(
-            f"kept as written before (nothing it is made from changed): "
-            f"{', '.join(result.reused)}",
+            f"kept as written before (nothing it is made from changed): {', '.join(result.reused)}",
             file=sys.stderr,
         )
     print(
