@@ -306,6 +306,7 @@ _STAGES = re.compile(r"executed in ([\d.]+) s, rendered \(\w+\) in ([\d.]+) s")
 
 NEW_TREE: Path | None = None  # --new: a frozen copy of the code measured as "new"
 NO_OLD_DAY = False  # --no-old-day: the old code's new-day figure is not measured
+COLD_ONLY = False  # --cold-only: the cold whole book only
 
 
 def _render(
@@ -430,6 +431,8 @@ def measure_targets(size: str, seed: int, old: Path | None) -> list[dict]:
             chapters("old cold", o_cold[2])
         chapters("new cold", cold[2])
         add("whole book, cold", cold, o_cold, "old: one chapter at a time")
+        if COLD_ONLY:
+            return rows
         o_warm = old_run("o2", course)
         # the new code re-renders into the same output folder, as a course team does:
         # the formats whose inputs did not change are kept there (render/stamps.py)
@@ -495,6 +498,12 @@ def main() -> None:
         help="a frozen copy of the code to measure (default: this checkout; a copy lets "
         "you edit flbook while the benchmark runs without spoiling its chapter cache)",
     )
+    p.add_argument(
+        "--cold-only",
+        action="store_true",
+        help="with --targets: the cold whole book only (at 1,000,000 learners each render "
+        "takes minutes)",
+    )
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--no-baselines", action="store_true", help="skip pandas and loop baselines")
     p.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
@@ -506,9 +515,10 @@ def main() -> None:
     results = HERE / "results"
     results.mkdir(exist_ok=True)
     if args.targets:
-        global NEW_TREE, NO_OLD_DAY
+        global NEW_TREE, NO_OLD_DAY, COLD_ONLY
         NEW_TREE = args.new.resolve() if args.new else None
         NO_OLD_DAY = args.no_old_day
+        COLD_ONLY = args.cold_only
         for n in args.sizes:
             rows += measure_targets(n, args.seed, args.old)
         path = results_path(results, dt.date.today(), "book-targets")
