@@ -14,7 +14,9 @@ the process tree (the render process and its kernels) sampled every 0.2 s. It al
 times what a user would otherwise run: pandas ``read_csv`` + ``to_datetime`` for the
 load, and the original per-learner loops for sessions and last steps on a sample of
 learners, extrapolated (labelled EXTRAPOLATED). Prints one table and writes it as CSV
-(``benchmarks/results/book-<date>.csv``) so runs can be compared.
+(``benchmarks/results/book-<date>.csv``) so runs can be compared. With ``--targets``
+the cold render's chapters are also broken down by ``benchmarks/flame.py``
+(``benchmarks/results/book-flame-<size>-<date>.txt``).
 
 ``--targets`` measures instead the cases of issue 19, each as a whole ``flbook render``
 process (HTML and PDF, pandoc engine), for this code and for an older checkout of
@@ -431,6 +433,11 @@ def measure_targets(size: str, seed: int, old: Path | None) -> list[dict]:
             chapters("old cold", o_cold[2])
         chapters("new cold", cold[2])
         add("whole book, cold", cold, o_cold, "old: one chapter at a time")
+        from flame import breakdown  # benchmarks/flame.py, beside this script
+
+        flame = results_path(HERE / "results", dt.date.today(), f"book-flame-{size}", "txt")
+        flame.write_text(breakdown(work / "n1" / "_build") + "\n", encoding="utf-8")
+        print(f"  where the cold render's chapter time went: {flame}", file=sys.stderr)
         if COLD_ONLY:
             return rows
         o_warm = old_run("o2", course)
@@ -471,13 +478,13 @@ def measure_targets(size: str, seed: int, old: Path | None) -> list[dict]:
     return rows
 
 
-def results_path(folder: Path, day: dt.date, prefix: str = "book") -> Path:
+def results_path(folder: Path, day: dt.date, prefix: str = "book", ext: str = "csv") -> Path:
     """``book-<day>.csv`` in ``folder``, or ``book-<day>-b.csv``, ``-c``, ... when a run
     of that day is already there: a second run never overwrites the first."""
-    path = folder / f"{prefix}-{day.isoformat()}.csv"
+    path = folder / f"{prefix}-{day.isoformat()}.{ext}"
     suffix = iter("bcdefghijklmnopqrstuvwxyz")
     while path.exists():
-        path = folder / f"{prefix}-{day.isoformat()}-{next(suffix)}.csv"
+        path = folder / f"{prefix}-{day.isoformat()}-{next(suffix)}.{ext}"
     return path
 
 

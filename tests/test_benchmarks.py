@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -59,3 +60,31 @@ def test_the_bare_parse_sets_newlines_in_values_where_the_reader_does():
     # both bare parses read every bundled file with these settings
     bench._bare_parse(course, plan, timestamps=False)
     bench._bare_parse(course, plan, timestamps=True)
+
+
+def test_flame_splits_a_chapter_into_kernel_setup_and_its_costliest_cells(tmp_path):
+    import nbformat
+
+    spec = importlib.util.spec_from_file_location("flame", ROOT / "benchmarks" / "flame.py")
+    flame = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(flame)
+    start = dt.datetime(2026, 12, 2, 13, 0, tzinfo=dt.timezone.utc)
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["papermill"] = {"start_time": start.isoformat(), "duration": 10.0}
+    cells = [("course = fl.setup(globals())", 2.0), ("slow_recipe(course)", 5.0), ("x = 1", 0.5)]
+    at = start + dt.timedelta(seconds=1.5)  # the kernel took 1.5 s to start
+    for source, seconds in cells:
+        cell = nbformat.v4.new_code_cell(source)
+        cell.metadata["papermill"] = {"start_time": at.isoformat(), "duration": seconds}
+        at += dt.timedelta(seconds=seconds)
+        nb.cells.append(cell)
+    (tmp_path / "chapters").mkdir()
+    nbformat.write(nb, tmp_path / "chapters" / "07-demo.ipynb")
+    times = flame.chapter_times(tmp_path / "chapters" / "07-demo.ipynb")
+    assert times["wall"] == 10.0 and times["kernel"] == 1.5 and times["setup"] == 2.0
+    assert times["cells"][0] == (5.0, "slow_recipe(course)")
+    text = flame.breakdown(tmp_path, top=1)
+    assert "07-demo" in text and "slow_recipe(course)" in text
+    # the rest: the 0.5 s cell and papermill's own 1.0 s (10 - 1.5 - 2 - 5)
+    assert re.search(r"the other 1 cells and papermill +1\.5 s", text)
+    assert "kernel start 1.5 s (15 %)" in text
