@@ -18,6 +18,7 @@ from ._base import (
     headroom,
     legend_above,
     no_data,
+    no_rows,
     thousands,
     week_shading,
 )
@@ -88,7 +89,7 @@ def plot_enrolment_timeline(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     for m in _measures(data):  # four measures
         part = data[data["measure"].astype("str") == m].sort_values("date")
@@ -156,7 +157,7 @@ def plot_daily_enrolments(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     m = data["measure"].astype("str")
     counts = data["learners"].to_numpy()
@@ -247,7 +248,7 @@ def plot_duration_histogram(
     if measure not in ("days", "study_days"):
         raise ValueError(f"measure must be 'days' or 'study_days', got {measure!r}")
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     part = data[data["measure"].astype("str") == measure].sort_values("days")
     if len(part) == 0 or part["learners"].sum() == 0:

@@ -10,7 +10,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
 
 from ..privacy import MIN_COUNT, small_label, small_rows
-from ._base import COLORS, STRONG_PALETTE, get_ax, no_data, thousands, week_shading
+from ._base import COLORS, STRONG_PALETTE, get_ax, no_data, no_rows, thousands, week_shading
 from ._docs import shared_docs
 from ._sessions import date_axis, naive_utc
 
@@ -73,7 +73,7 @@ def plot_learner_timeline(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     ev = data["event"]
     kinds = (
@@ -158,7 +158,7 @@ def plot_event_counts(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0 or data[y].sum() == 0:
+    if no_rows(data, column=y):
         return no_data(ax)
     labels = [_label(e) for e in data["event"]]
     vals = data[y].to_numpy(dtype=float)

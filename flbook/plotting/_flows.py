@@ -12,7 +12,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ._base import COLORS, get_ax, no_data, step_axis
+from ._base import COLORS, get_ax, no_data, no_rows, step_axis
 from ._docs import shared_docs
 
 __all__ = ["plot_transition_matrix", "plot_step_jumps", "plot_time_on_step"]
@@ -55,7 +55,7 @@ def plot_transition_matrix(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if len(data) == 0 or data["learners"].sum() == 0:
+    if no_rows(data, column="learners"):
         return no_data(ax)
     steps = list(data["from_step"].cat.categories)
     n = len(steps)

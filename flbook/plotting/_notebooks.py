@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentFormatter
 
 from ..privacy import MIN_COUNT, small_label, small_rows
-from ._base import COLORS, PALETTE, get_ax, no_data, no_rows, thousands, week_shading
+from ._base import COLORS, PALETTE, concise_dates, get_ax, no_data, no_rows, thousands, week_shading
 from ._docs import shared_docs
 
 __all__ = [
@@ -572,9 +571,7 @@ def plot_executions_by_day(
         )
     if len(week_starts):
         week_shading(ax, [pd.Timestamp(w).tz_localize(None) for w in week_starts])
-    locator = mdates.AutoDateLocator()
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    concise_dates(ax)
     ax.set_ylabel("Executions per day")
     thousands(ax, "y")
     ax.legend(fontsize=8, ncol=2 if len(names) > 4 else 1, loc="upper right")

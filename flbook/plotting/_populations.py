@@ -8,7 +8,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
 from ..privacy import MIN_COUNT, small_label, small_rows
-from ._base import COLORS, get_ax, no_data, thousands
+from ._base import COLORS, get_ax, no_data, no_rows, thousands
 from ._docs import shared_docs
 
 __all__ = ["plot_population_summary", "plot_demographics"]
@@ -52,7 +52,7 @@ def plot_population_summary(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     labels = [_group_label(g) for g in data["group"].astype("str")]
     counts = data["learners"].to_numpy(dtype="float64")
@@ -137,7 +137,7 @@ def plot_demographics(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     column = _value_column(data)
     shown_all = data

@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch, Rectangle
 
 from ..privacy import MIN_COUNT, small_label
-from ._base import COLORS, PALETTE, get_ax, legend_above, no_data, thousands, unstick
+from ._base import COLORS, PALETTE, get_ax, legend_above, no_data, no_rows, thousands, unstick
 from ._docs import shared_docs
 
 __all__ = [
@@ -109,7 +109,7 @@ def plot_response_heatmap(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     questions = _present(data["quiz_question"])
     answers = _present(data["response"])
@@ -218,7 +218,7 @@ def plot_correct_stacked(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0 or data["learners"].sum() == 0:
+    if no_rows(data, column="learners"):
         return no_data(ax)
     x = np.arange(len(data))
     correct = data["correct"].to_numpy()
@@ -262,7 +262,7 @@ def plot_question_probe(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     answers = _present(data["response"])
     attempts = sorted(int(a) for a in pd.unique(data["attempt"]))
@@ -325,7 +325,7 @@ def plot_attempts_per_question(data: pd.DataFrame, *, ax: Axes | None = None) ->
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     x = np.arange(len(data))
     ax.bar(x, data["pct_eventually_correct"], color=COLORS["light"], label="right at some try")
@@ -364,7 +364,7 @@ def plot_recovered_learners(data: pd.DataFrame, *, ax: Axes | None = None) -> Ax
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0 or data["wrong_first"].sum() == 0:
+    if no_rows(data, column="wrong_first"):
         return no_data(ax)
     x = np.arange(len(data))
     later = data["later_right"].to_numpy()
@@ -434,7 +434,7 @@ def plot_answer_counts(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     questions = data["quiz_question"].astype(str)
     question = questions.iloc[0] if question is None else str(question)

@@ -14,9 +14,12 @@ from ._base import (
     COLORS,
     PALETTE,
     STRONG_PALETTE,
+    concise_dates,
+    despine,
     get_ax,
     legend_above,
     no_data,
+    no_rows,
     thousands,
     week_shading,
 )
@@ -55,7 +58,7 @@ def _tz(data: pd.DataFrame, timezone: str | None) -> str:
 
 def _grid(data: pd.DataFrame, event: str) -> np.ndarray | None:
     """The 7 × 24 counts of one event type (days down, hours across), or None."""
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return None
     d = data[data["event"].astype("object") == event]
     if d.empty or d["count"].sum() == 0:
@@ -271,7 +274,7 @@ def plot_hourly(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0 or data["count"].sum() == 0:
+    if no_rows(data, column="count"):
         return no_data(ax)
     timezone = _tz(data, timezone)
     d = _per_event(data, "hour")
@@ -330,7 +333,7 @@ def plot_weekday(data: pd.DataFrame, *, y: str = "pct", ax: Axes | None = None) 
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0 or data["count"].sum() == 0:
+    if no_rows(data, column="count"):
         return no_data(ax)
     d = _per_event(data, "day_of_week")
     events = _active_events(d)
@@ -413,10 +416,9 @@ def plot_daily_activity(
     'Date (UTC)\\nDays with 1 to 9 learners are not drawn'
     >>> plt.close(fig)
     """
-    import matplotlib.dates as mdates
 
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     series = daily_series(data, cumulative=cumulative, min_learners=min_learners)
     order = list(series)
@@ -445,9 +447,6 @@ def plot_daily_activity(
         )
     thousands(ax, "y")
     legend_above(ax)
-    locator = mdates.AutoDateLocator()  # "Feb", "08", "15": no slanted dates
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    concise_dates(ax)  # "Feb", "08", "15": no slanted dates
+    despine(ax)
     return ax

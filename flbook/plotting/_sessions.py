@@ -5,7 +5,6 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
-import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -20,9 +19,12 @@ from ._base import (
     COLORS,
     PALETTE,
     STRONG_PALETTE,
+    concise_dates,
+    despine,
     get_ax,
     legend_above,
     no_data,
+    no_rows,
     step_axis,
     thousands,
 )
@@ -65,9 +67,7 @@ def naive_utc(times: pd.Series) -> np.ndarray:
 
 def date_axis(ax: Axes) -> None:
     """Concise date ticks on the x axis ("Feb", "08", "15": no slanted dates)."""
-    locator = mdates.AutoDateLocator()
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    concise_dates(ax)
 
 
 @shared_docs
@@ -102,7 +102,7 @@ def plot_trajectory(data: pd.DataFrame, *, top: int = 12, ax: Axes | None = None
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     step = data["step"]
     if isinstance(step.dtype, pd.CategoricalDtype):
@@ -205,7 +205,7 @@ def plot_session_distribution(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0 or data["learners"].sum() == 0:
+    if no_rows(data, column="learners"):
         return no_data(ax)
     measure = str(data["measure"].iloc[0])
     data = data[data["measure"] == measure]
@@ -387,7 +387,7 @@ def plot_group_comparison(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     if measure is None:
         measure = str(data["measure"].iloc[0])
@@ -434,8 +434,7 @@ def plot_group_comparison(
     ax.set_ylim(bottom=0)
     if measure in COUNT_MEASURES:
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    despine(ax)
     return ax
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -18,24 +17,24 @@ from ._base import (
     COLORS,
     PALETTE,
     STRONG_PALETTE,
+    concise_dates,
     date_lines,
+    despine,
+    finish_steps,
     get_ax,
     headroom,
     legend_above,
     no_data,
+    no_rows,
+    no_step_rows,
+    ordered_steps,
+    per_step,
     thousands,
     unstick,
     week_shading,
 )
 from ._docs import shared_docs
-from ._steps import (
-    finish_steps,
-    hide_small_bars,
-    no_step_rows,
-    note_hidden,
-    ordered_steps,
-    per_step,
-)
+from ._steps import hide_small_bars, note_hidden
 
 __all__ = [
     "plot_comments_over_time",
@@ -91,11 +90,8 @@ def _time_decorations(ax: Axes, notable_dates, week_starts) -> None:
     if week_starts or notable_dates:
         headroom(ax)  # the week names and date labels sit above the lines
     ax.set_xlabel("Date (UTC)")
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    locator = mdates.AutoDateLocator()
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    despine(ax)
+    concise_dates(ax)
 
 
 # --------------------------------------------------------------------------- over time
@@ -144,7 +140,7 @@ def plot_comments_over_time(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     if y not in ("cumulative", "comments"):
         raise ValueError(f"y={y!r}: expected 'cumulative' or 'comments'")
@@ -215,7 +211,7 @@ def plot_comment_staircase(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     names = _series_order(data)
     for i, name in enumerate(names):
@@ -406,7 +402,7 @@ def plot_likes(data: pd.DataFrame, *, y: str = "pct", ax: Axes | None = None) ->
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0 or data["comments"].sum() == 0:
+    if no_rows(data, column="comments"):
         return no_data(ax)
     group = next((c for c in ("kind", "author_type") if c in data), None)
     bins = _series_order(data, "likes")
@@ -436,8 +432,7 @@ def plot_likes(data: pd.DataFrame, *, y: str = "pct", ax: Axes | None = None) ->
     ax.set_ylabel("% of comments" if y == "pct" else "Comments")
     if y != "pct":
         thousands(ax, "y")
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    despine(ax)
     if k > 1:
         legend_above(ax)
     return ax
@@ -472,7 +467,7 @@ def plot_educator_share(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0 or data["comments"].sum() == 0:
+    if no_rows(data, column="comments"):
         return no_data(ax)
     periods = _series_order(data, "period")
     types = _series_order(data, "author_type")
@@ -495,7 +490,6 @@ def plot_educator_share(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.set_xlabel("% of comments")
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    despine(ax)
     legend_above(ax)
     return ax
