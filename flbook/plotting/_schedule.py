@@ -262,15 +262,19 @@ def plot_hourly(
 
     Examples
     --------
+    The whole day × hour table of a course, summarised first, in the course team's
+    time zone and as counts:
+
     >>> import matplotlib.pyplot as plt
-    >>> from flbook.analysis import activity_by_hour, hourly_summary
+    >>> from flbook.analysis import activity_by_hour
     >>> from flbook.synth import example_course
     >>> course = example_course()
     >>> fig, ax = plt.subplots()
-    >>> plot_hourly(hourly_summary(activity_by_hour(course)), ax=ax) is ax
-    True
-    >>> ax.get_xlabel()
-    'Hour of day (UTC)'
+    >>> ax = plot_hourly(activity_by_hour(course, timezone="Europe/London"), y="count", ax=ax)
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('Hour of day (Europe/London)', 'Events')
+    >>> [line.get_label() for line in ax.lines]
+    ['visited', 'completed', 'commented', 'answered']
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
@@ -321,13 +325,21 @@ def plot_weekday(data: pd.DataFrame, *, y: str = "pct", ax: Axes | None = None) 
 
     Examples
     --------
+    A summary in which comments had no activity: the bars are the ``pct`` column of
+    the visits alone.
+
     >>> import matplotlib.pyplot as plt
-    >>> from flbook.analysis import activity_by_hour, weekday_summary
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
+    >>> import pandas as pd
+    >>> days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    >>> week = pd.DataFrame({
+    ...     "event": ["visited"] * 7 + ["commented"] * 7,
+    ...     "day_of_week": days * 2,
+    ...     "count": [8, 4, 2, 2, 2, 1, 1] + [0] * 7,
+    ...     "pct": [40.0, 20.0, 10.0, 10.0, 10.0, 5.0, 5.0] + [0.0] * 7})
     >>> fig, ax = plt.subplots()
-    >>> plot_weekday(weekday_summary(activity_by_hour(course)), ax=ax) is ax
-    True
+    >>> ax = plot_weekday(week, ax=ax)
+    >>> [float(bar.get_height()) for bar in ax.patches]
+    [40.0, 20.0, 10.0, 10.0, 10.0, 5.0, 5.0]
     >>> ax.get_ylabel()
     'Share of the activity (%)'
     >>> plt.close(fig)
