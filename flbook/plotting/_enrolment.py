@@ -71,11 +71,8 @@ def plot_enrolment_timeline(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import enrolment_timeline
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_enrolment_timeline(
     ...     enrolment_timeline(course),
     ...     week_starts=course.config.week_starts,
@@ -141,11 +138,8 @@ def plot_daily_enrolments(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import daily_enrolments
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_daily_enrolments(
     ...     daily_enrolments(course),
     ...     week_starts=course.config.week_starts,
@@ -234,11 +228,8 @@ def plot_duration_histogram(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import time_to_unenrol
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_duration_histogram(time_to_unenrol(course), measure="days", ax=ax) is ax
     True
     >>> ax.get_xlabel()

@@ -57,11 +57,8 @@ def plot_learner_timeline(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import learner_timeline
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_learner_timeline(
     ...     learner_timeline(course, seed=1),
     ...     week_starts=course.config.week_starts,
@@ -146,11 +143,8 @@ def plot_event_counts(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import event_counts, event_log
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_event_counts(event_counts(event_log(course)), y="learners", ax=ax) is ax
     True
     >>> ax.get_xlabel()

@@ -43,11 +43,8 @@ def plot_transition_matrix(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import step_transitions
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_transition_matrix(step_transitions(course), ax=ax) is ax
     True
     >>> len(ax.images)
@@ -94,11 +91,8 @@ def plot_step_jumps(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import step_jumps, step_transitions
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_step_jumps(step_jumps(step_transitions(course)), ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -148,11 +142,8 @@ def plot_time_on_step(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import time_on_step
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_time_on_step(time_on_step(course), ax=ax) is ax
     True
     >>> ax.get_xlabel()

@@ -76,11 +76,8 @@ def plot_cell_executions(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import cell_summary
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_cell_executions(
     ...     cell_summary(course, notebooks=course.config.notebooks),
     ...     ax=ax,
@@ -153,11 +150,8 @@ def plot_cell_error_rates(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import cell_summary
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_cell_error_rates(
     ...     cell_summary(course, notebooks=course.config.notebooks),
     ...     ax=ax,
@@ -205,11 +199,8 @@ def plot_error_names(data: pd.DataFrame, *, top: int = 10, ax: Axes | None = Non
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import error_names
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_error_names(error_names(course), ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -253,11 +244,8 @@ def plot_retries(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import retries_until_success
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_retries(retries_until_success(course), ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -357,11 +345,8 @@ def plot_after_error(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import after_error
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_after_error(after_error(course, notebooks=course.config.notebooks), ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -390,11 +375,8 @@ def plot_execution_order(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import execution_order
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_execution_order(
     ...     execution_order(course, notebooks=course.config.notebooks),
     ...     ax=ax,
@@ -426,11 +408,8 @@ def plot_follow_along_share(data: pd.DataFrame, *, ax: Axes | None = None) -> Ax
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import follow_along
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_follow_along_share(
     ...     follow_along(course, notebooks=course.config.notebooks),
     ...     ax=ax,
@@ -468,12 +447,9 @@ def plot_first_executions(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import first_executions
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
     >>> table = first_executions(course, notebooks=course.config.notebooks)
-    >>> fig, ax = plt.subplots()
     >>> plot_first_executions(table, ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -541,12 +517,9 @@ def plot_executions_by_day(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import executions_by_day
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
     >>> days = executions_by_day(course, notebooks=course.config.notebooks)
-    >>> fig, ax = plt.subplots()
     >>> plot_executions_by_day(days, week_starts=course.config.week_starts, ax=ax) is ax
     True
     >>> ax.get_ylabel()
@@ -603,11 +576,8 @@ def plot_follow_along(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import follow_along_times
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_follow_along(
     ...     follow_along_times(course, notebooks=course.config.notebooks, by_notebook=False),
     ...     ax=ax,

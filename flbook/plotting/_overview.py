@@ -36,11 +36,8 @@ def plot_daily_records(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import daily_records
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_daily_records(
     ...     daily_records(course),
     ...     week_starts=course.config.week_starts,

@@ -40,11 +40,8 @@ def plot_population_summary(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import population_summary
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_population_summary(population_summary(course), ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -125,11 +122,8 @@ def plot_demographics(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import demographics
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_demographics(demographics(course, "gender"), ax=ax) is ax
     True
     >>> ax.get_xlabel()

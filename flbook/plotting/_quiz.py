@@ -97,11 +97,8 @@ def plot_response_heatmap(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import response_matrix
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_response_heatmap(response_matrix(course, attempt=1, group="enrolled"), ax=ax) is ax
     True
     >>> len(ax.images)
@@ -206,11 +203,8 @@ def plot_correct_stacked(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import nth_attempt_stats
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_correct_stacked(nth_attempt_stats(course, group="enrolled"), ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -250,11 +244,8 @@ def plot_question_probe(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import question_probe
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_question_probe(question_probe(course, group="enrolled"), ax=ax) is ax
     True
     >>> ax.get_ylabel()
@@ -313,11 +304,8 @@ def plot_attempts_per_question(data: pd.DataFrame, *, ax: Axes | None = None) ->
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import attempts_per_question
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_attempts_per_question(attempts_per_question(course, group="enrolled"), ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -352,11 +340,8 @@ def plot_recovered_learners(data: pd.DataFrame, *, ax: Axes | None = None) -> Ax
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import recovered_learners
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_recovered_learners(recovered_learners(course, group="enrolled"), ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -422,11 +407,8 @@ def plot_answer_counts(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import answer_counts
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_answer_counts(answer_counts(course), ax=ax) is ax
     True
     >>> ax.get_ylabel()

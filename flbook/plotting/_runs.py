@@ -80,11 +80,8 @@ def plot_run_enrolment(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import enrolment_curves
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_run_enrolment(enrolment_curves(course), ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -115,11 +112,8 @@ def plot_run_funnels(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import run_funnels
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_run_funnels(run_funnels(course), ax=ax) is ax
     True
     >>> ax.get_ylabel()
@@ -185,11 +179,8 @@ def plot_run_shares(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import run_shares
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_run_shares(run_shares(course), ax=ax) is ax
     True
     >>> ax.get_ylabel()
@@ -219,11 +210,8 @@ def plot_run_first_try(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import first_try_by_run
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_run_first_try(first_try_by_run(course), ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -254,11 +242,8 @@ def plot_run_sentiment(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import sentiment_by_run
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_run_sentiment(sentiment_by_run(course), ax=ax) is ax
     True
     >>> ax.get_ylabel()

@@ -108,11 +108,8 @@ def plot_activity_heatmap(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import activity_by_hour
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_activity_heatmap(activity_by_hour(course), event="visited", ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -161,11 +158,8 @@ def plot_activity_bubbles(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import activity_by_hour
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_activity_bubbles(activity_by_hour(course), event="visited", ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -265,11 +259,8 @@ def plot_hourly(
     The whole day × hour table of a course, summarised first, in the course team's
     time zone and as counts:
 
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import activity_by_hour
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> ax = plot_hourly(activity_by_hour(course, timezone="Europe/London"), y="count", ax=ax)
     >>> ax.get_xlabel(), ax.get_ylabel()
     ('Hour of day (Europe/London)', 'Events')
@@ -417,11 +408,8 @@ def plot_daily_activity(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import daily_activity
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_daily_activity(daily_activity(course), ax=ax) is ax
     True
     >>> ax.get_xlabel()

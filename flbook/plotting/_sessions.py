@@ -90,11 +90,8 @@ def plot_trajectory(data: pd.DataFrame, *, top: int = 12, ax: Axes | None = None
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import learner_trajectory
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_trajectory(learner_trajectory(course, seed=1), ax=ax) is ax
     True
     >>> len(ax.lines) > 0
@@ -193,11 +190,8 @@ def plot_session_distribution(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import learner_sessions, session_distribution
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_session_distribution(session_distribution(learner_sessions(course)), ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -375,11 +369,8 @@ def plot_group_comparison(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import compare_groups
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_group_comparison(compare_groups(course), measure="sessions", ax=ax) is ax
     True
     >>> ax.get_ylabel()

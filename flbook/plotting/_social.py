@@ -124,11 +124,8 @@ def plot_comments_over_time(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import comments_over_time
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_comments_over_time(
     ...     comments_over_time(course, by="author_type"),
     ...     week_starts=course.config.week_starts,
@@ -195,11 +192,8 @@ def plot_comment_staircase(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import comments_over_time
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_comment_staircase(
     ...     comments_over_time(course, by="week"),
     ...     week_starts=course.config.week_starts,
@@ -268,11 +262,8 @@ def plot_comments_per_step(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import comments_per_step
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_comments_per_step(
     ...     comments_per_step(course),
     ...     exercise_steps=course.config.exercise_steps,
@@ -336,11 +327,8 @@ def plot_first_comment_steps(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import first_comment_steps
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_first_comment_steps(
     ...     first_comment_steps(course),
     ...     exercise_steps=course.config.exercise_steps,
@@ -390,11 +378,8 @@ def plot_likes(data: pd.DataFrame, *, y: str = "pct", ax: Axes | None = None) ->
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import likes_distribution
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_likes(likes_distribution(course), ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -455,11 +440,8 @@ def plot_educator_share(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import educator_share
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_educator_share(educator_share(course), ax=ax) is ax
     True
     >>> ax.get_xlabel()

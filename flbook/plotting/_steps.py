@@ -85,11 +85,8 @@ def plot_step_counts(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import step_activity_counts
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_step_counts(
     ...     step_activity_counts(course),
     ...     measure="visited",
@@ -322,11 +319,8 @@ def plot_stopped_here(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import last_steps
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_stopped_here(
     ...     last_steps(course),
     ...     exercise_steps=course.config.exercise_steps,
@@ -424,11 +418,8 @@ def plot_step_funnel(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import step_funnel
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_step_funnel(
     ...     step_funnel(course),
     ...     exercise_steps=course.config.exercise_steps,
