@@ -230,3 +230,12 @@ def test_the_daily_records_chart_draws_the_first_datasets_rows_as_they_are():
     ax = flp.plot_daily_records(changed, top=2, ax=plt.figure().gca())
     assert ax.lines[0].get_ydata().tolist() == [5, 7]
     plt.close("all")
+
+
+def test_every_chart_documents_its_return_and_an_example_with_the_shared_parts_filled():
+    charts = [name for name in flp.__all__ if name.startswith("plot_")]
+    assert len(charts) > 40
+    for name in charts:
+        doc = getattr(flp, name).__doc__ or ""
+        assert "Returns\n" in doc and "Examples\n" in doc, name
+        assert "{ax}" not in doc and "{returns}" not in doc and "{example_course}" not in doc, name

@@ -460,6 +460,11 @@ def plot_group_comparison_grid(
     Group names are wrapped to fit their panel, so four panels of two or three groups
     stay readable at book width.
 
+    Returns
+    -------
+    Figure
+        The new figure (whoever shows it closes it).
+
     Examples
     --------
     >>> import matplotlib.pyplot as plt

@@ -121,6 +121,11 @@ def plot_top_words_by_week(
         "No data" panel when there are none).
     panel_width : width of each panel in inches.
 
+    Returns
+    -------
+    Figure
+        The new figure (whoever shows it closes it).
+
     Examples
     --------
     >>> import matplotlib.pyplot as plt
