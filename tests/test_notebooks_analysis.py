@@ -309,6 +309,96 @@ def test_executions_by_day(course):
     assert west["executions"].tolist() == [5, 5]
 
 
+def _at(row: dict, time: str) -> dict:
+    return {**row, "time": time}
+
+
+def test_executions_by_day_lists_every_day_of_the_span_with_zeros():
+    events = pd.DataFrame(
+        [
+            _at(_ev("ua", "s1", "w1.ipynb", "10:00", cell="c1", index=0, ok=True), t)
+            for t in ("2024-02-05 10:00:00", "2024-02-08 10:00:00")
+        ]
+        + [
+            _at(_ev("ub", "s2", "w1.ipynb", "11:00", cell="c1", index=0, ok=True), t)
+            for t in ("2024-02-05 11:00:00",)
+        ]
+        + [
+            _at(_ev("uc", "s3", "w1x.ipynb", "12:00", cell="c1", index=0, ok=True), t)
+            for t in ("2024-02-06 12:00:00",)
+        ]
+    )
+    c = Course.from_frames(enrolments=ENROLMENTS, notebook_events=events)
+    got = A.executions_by_day(c, notebooks=NOTEBOOKS)
+    days = pd.to_datetime(["2024-02-05", "2024-02-06", "2024-02-07", "2024-02-08"]).as_unit("ns")
+    expected = pd.DataFrame(
+        {
+            "notebook": ["w1.ipynb"] * 4 + ["w1x.ipynb"] * 4,
+            "date": days.append(days),
+            # w1: two learners on the 5th, nothing on the 6th and 7th, one run on the 8th
+            "executions": [2, 0, 0, 1, 0, 1, 0, 0],
+            "learners": [2, 0, 0, 1, 0, 1, 0, 0],
+        }
+    )
+    assert_frame_equal(got, expected, check_dtype=False)
+
+
+def test_first_executions_per_notebook():
+    # w1: ten sittings whose first run came 1, 2, ... 10 minutes after opening, and two
+    # that ran nothing; w1x (opened first): one sitting that ran nothing
+    rows = [_open("uc", "x", "w1x.ipynb", "09:00")]
+    for m in range(1, 11):
+        rows.append(_open("ua", f"s{m}", "w1.ipynb", f"{9 + m}:00"))
+        rows.append(_ev("ua", f"s{m}", "w1.ipynb", f"{9 + m}:{m:02d}", cell="c1", ok=True))
+    rows += [_open("ub", "n1", "w1.ipynb", "20:00"), _open("ub", "n2", "w1.ipynb", "21:00")]
+    c = Course.from_frames(
+        enrolments=ENROLMENTS, step_activity=STEP_ACTIVITY, notebook_events=pd.DataFrame(rows)
+    )
+    got = A.first_executions(c, notebooks=NOTEBOOKS)
+    # 1..10: quartiles at 1 + 9 × (0.25, 0.5, 0.75); the 5th percentile is 1.45, the
+    # first time at or above it 2; the 95th is 9.55, the last time at or below it 9
+    expected = pd.DataFrame(
+        {
+            "notebook": ["w1x.ipynb", "w1.ipynb"],
+            "step": _step(["1.2", "1.1"], c),
+            "sessions": [1, 12],
+            "pct_ran_nothing": [100.0, 100 * 2 / 12],
+            "timed": [0, 10],
+            "low_minutes": [np.nan, 2.0],
+            "q1_minutes": [np.nan, 3.25],
+            "median_minutes": [np.nan, 5.5],
+            "q3_minutes": [np.nan, 7.75],
+            "high_minutes": [np.nan, 9.0],
+        }
+    )
+    assert_frame_equal(got, expected, check_dtype=False)
+
+
+def test_follow_along_times_for_all_notebooks_together(course):
+    # a also runs the exercises 10 minutes after first visiting their step (1.2 at 10:30)
+    extra = _ev("ua", "s6", "w1x.ipynb", "10:40", cell="x1", index=0, ok=True)
+    c = Course.from_frames(
+        enrolments=ENROLMENTS,
+        step_activity=STEP_ACTIVITY,
+        notebook_events=pd.concat([EVENTS, pd.DataFrame([extra])], ignore_index=True),
+    )
+    kw = dict(notebooks=NOTEBOOKS, bin_minutes=30, before_minutes=60, after_minutes=60)
+    each = A.follow_along_times(c, **kw)
+    assert each["notebook"].tolist() == ["w1.ipynb"] * 4 + ["w1x.ipynb"] * 4
+    assert each["executions"].tolist() == [3, 0, 5, 0, 0, 0, 1, 0]
+    got = A.follow_along_times(c, by_notebook=False, **kw)
+    expected = pd.DataFrame(
+        {
+            "notebook": ["All notebooks"] * 4,
+            "step": _step([None] * 4, c),
+            "minutes": [-60.0, -30.0, 0.0, 30.0],
+            "executions": [3, 0, 6, 0],
+            "learners": [1, 0, 1, 0],  # a ran both notebooks in the same bin: one learner
+        }
+    )
+    assert_frame_equal(got, expected, check_dtype=False)
+
+
 def test_follow_along(course):
     got = A.follow_along(course, notebooks=NOTEBOOKS, window_minutes=30)
     dtype = pd.CategoricalDtype(list(A.FOLLOW_ALONG_TIMING))
@@ -385,9 +475,11 @@ CASES = [
     (A.after_error, {}),
     (A.execution_order, {}),
     (A.notebook_sessions, {}),
+    (A.first_executions, {"notebooks": NOTEBOOKS}),
     (A.executions_by_day, {}),
     (A.follow_along, {"notebooks": NOTEBOOKS}),
     (A.follow_along_times, {"notebooks": NOTEBOOKS}),
+    (A.follow_along_times, {"notebooks": NOTEBOOKS, "by_notebook": False}),
 ]
 
 
@@ -491,19 +583,25 @@ def test_plots_draw_what_they_are_given(course):
     P.plot_execution_order(A.execution_order(course, min_learners=1), ax=ax)
     assert len([p for p in ax.patches if p.get_gid() == "went back"]) == 2
     ax = plt.subplots()[1]
-    P.plot_first_executions(A.notebook_sessions(course, notebooks=NOTEBOOKS), ax=ax)
+    P.plot_first_executions(A.first_executions(course, notebooks=NOTEBOOKS), ax=ax)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["w1", "w1x"]
-    assert any("100% ran nothing" in t.get_text() for t in ax.texts)
+    assert [t.get_text() for t in ax.texts] == ["0% ran nothing", "100% ran nothing"]
     ax = plt.subplots()[1]
     P.plot_executions_by_day(A.executions_by_day(course), week_starts=["2024-02-05"], ax=ax)
     assert len([ln for ln in ax.lines if ln.get_gid() == "notebook"]) == 1
     ax = plt.subplots()[1]
     times = A.follow_along_times(
-        course, notebooks=NOTEBOOKS, bin_minutes=30, before_minutes=60, after_minutes=60
+        course,
+        notebooks=NOTEBOOKS,
+        bin_minutes=30,
+        before_minutes=60,
+        after_minutes=60,
+        by_notebook=False,
     )
     P.plot_follow_along(times, ax=ax)
     line = [ln for ln in ax.lines if ln.get_gid() == "executions"][0]
     assert line.get_ydata().tolist() == [3, 0, 5, 0, 0]
+    assert line.get_label() == "all linked notebooks"
     ax = plt.subplots()[1]
     P.plot_follow_along_share(A.follow_along(course, notebooks=NOTEBOOKS), ax=ax)
     assert len([p for p in ax.patches if p.get_gid() == "while on the step"]) == 2
@@ -516,7 +614,7 @@ PLOTS = [
     (P.plot_retries, A.retries_until_success, {}),
     (P.plot_after_error, A.after_error, {}),
     (P.plot_execution_order, A.execution_order, {}),
-    (P.plot_first_executions, A.notebook_sessions, {}),
+    (P.plot_first_executions, A.first_executions, {}),
     (P.plot_executions_by_day, A.executions_by_day, {}),
     (P.plot_follow_along, A.follow_along_times, {"notebooks": NOTEBOOKS}),
     (P.plot_follow_along_share, A.follow_along, {"notebooks": NOTEBOOKS}),

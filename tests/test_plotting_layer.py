@@ -120,3 +120,122 @@ def test_the_daily_records_chart_slants_its_own_dates_only():
     assert all(t.get_rotation() == 0 for t in other.get_xticklabels())
     assert fig.subplotpars.bottom == bottom and tuple(fig.get_size_inches()) == (8, 6)
     plt.close(fig)
+
+
+def _first_runs() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "notebook": ["w1.ipynb", "w2.ipynb"],
+            "pct_ran_nothing": [12.0, 40.0],
+            "low_minutes": [1.0, 2.0],
+            "q1_minutes": [2.0, 3.0],
+            "median_minutes": [4.0, 6.0],
+            "q3_minutes": [8.0, 10.0],
+            "high_minutes": [20.0, 30.0],
+        }
+    )
+
+
+def _box_lines(ax) -> dict:
+    """The x values of a horizontal box plot's lines, by the row (1, 2...) they sit on."""
+    out: dict = {}
+    for ln in ax.lines:
+        y = np.asarray(ln.get_ydata(), dtype=float)
+        out.setdefault(round(float(y.mean())), []).append(np.asarray(ln.get_xdata(), dtype=float))
+    return out
+
+
+def test_the_first_executions_chart_draws_the_recipe_box_and_share():
+    data = _first_runs()
+    ax = flp.plot_first_executions(data, ax=plt.figure().gca())
+    lines = _box_lines(ax)
+    for row, r in enumerate(data.itertuples(), start=1):
+        xs = {float(v) for x in lines[row] for v in x}  # whiskers, caps and median
+        assert {r.low_minutes, r.q1_minutes, r.median_minutes, r.high_minutes} <= xs
+        box = ax.patches[row - 1].get_path().vertices[:, 0]
+        assert (box.min(), box.max()) == (r.q1_minutes, r.q3_minutes)
+    assert [t.get_text() for t in ax.texts] == ["12% ran nothing", "40% ran nothing"]
+    # another table, another picture: nothing is computed from anything else
+    changed = data.assign(median_minutes=[5.0, 7.0], pct_ran_nothing=[50.0, 0.0])
+    ax = flp.plot_first_executions(changed, ax=plt.figure().gca())
+    xs = {float(v) for ln in ax.lines for v in ln.get_xdata()}
+    assert {5.0, 7.0} <= xs and not {4.0, 6.0} & xs
+    assert [t.get_text() for t in ax.texts] == ["50% ran nothing", "0% ran nothing"]
+    plt.close("all")
+
+
+def test_the_executions_by_day_chart_draws_each_notebook_rows_as_they_are():
+    days = pd.to_datetime(["2024-02-05", "2024-02-06", "2024-02-08"])  # no row for the 7th
+    data = pd.DataFrame(
+        {
+            "notebook": ["w1.ipynb"] * 3 + ["w2.ipynb"] * 3,
+            "date": days.append(days),
+            "executions": [4, 0, 2, 1, 3, 0],
+            "learners": [2, 0, 1, 1, 2, 0],
+        }
+    )
+    ax = flp.plot_executions_by_day(data, ax=plt.figure().gca())
+    lines = [ln for ln in ax.lines if ln.get_gid() == "notebook"]
+    assert [ln.get_label() for ln in lines] == ["w1", "w2"]
+    assert [ln.get_ydata().tolist() for ln in lines] == [[4, 0, 2], [1, 3, 0]]
+    assert len(lines[0].get_xdata()) == 3  # the table's days: no day is added
+    changed = data.assign(executions=[4, 9, 2, 1, 3, 0])
+    ax = flp.plot_executions_by_day(changed, ax=plt.figure().gca())
+    assert [ln for ln in ax.lines if ln.get_gid() == "notebook"][0].get_ydata().tolist() == [
+        4,
+        9,
+        2,
+    ]
+    plt.close("all")
+
+
+def test_the_follow_along_chart_draws_one_line_per_notebook_of_the_table():
+    minutes = [-30.0, 0.0, 30.0]
+    data = pd.DataFrame(
+        {
+            "notebook": ["w1.ipynb"] * 3 + ["w2.ipynb"] * 3,
+            "minutes": minutes * 2,
+            "executions": [1, 5, 2, 0, 3, 1],
+        }
+    )
+    ax = flp.plot_follow_along(data, ax=plt.figure().gca())
+    lines = [ln for ln in ax.lines if ln.get_gid() == "executions"]
+    assert [ln.get_label() for ln in lines] == ["w1", "w2"]  # not added up
+    # a step line: each bin drawn to its right edge, the last one too
+    assert [ln.get_ydata().tolist() for ln in lines] == [[1, 5, 2, 2], [0, 3, 1, 1]]
+    assert lines[0].get_xdata().tolist() == [-30.0, 0.0, 30.0, 60.0]
+    together = pd.DataFrame(
+        {"notebook": "All notebooks", "minutes": minutes, "executions": [1, 8, 3]}
+    )
+    ax = flp.plot_follow_along(together, ax=plt.figure().gca())
+    (line,) = [ln for ln in ax.lines if ln.get_gid() == "executions"]
+    assert line.get_label() == "all linked notebooks"
+    assert line.get_ydata().tolist() == [1, 8, 3, 3]
+    plt.close("all")
+
+
+def test_the_daily_records_chart_draws_the_first_datasets_rows_as_they_are():
+    data = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2024-02-05", "2024-02-07"] + ["2024-02-05"] * 2),
+            "dataset": ["comments", "comments", "enrolments", "step-activity"],
+            "rows": [5, 3, 9, 1],
+        }
+    )
+    ax = flp.plot_daily_records(data, top=2, ax=plt.figure().gca())
+    # the table's first two datasets, in its order (the recipe lists the largest first)
+    assert [ln.get_label() for ln in ax.lines] == ["comments", "enrolments"]
+    assert ax.lines[0].get_ydata().tolist() == [5, 3]  # the table's days: no day added
+    changed = data.assign(rows=[5, 7, 9, 1])
+    ax = flp.plot_daily_records(changed, top=2, ax=plt.figure().gca())
+    assert ax.lines[0].get_ydata().tolist() == [5, 7]
+    plt.close("all")
+
+
+def test_every_chart_documents_its_return_and_an_example_with_the_shared_parts_filled():
+    charts = [name for name in flp.__all__ if name.startswith("plot_")]
+    assert len(charts) > 40
+    for name in charts:
+        doc = getattr(flp, name).__doc__ or ""
+        assert "Returns\n" in doc and "Examples\n" in doc, name
+        assert "{ax}" not in doc and "{returns}" not in doc and "{example_course}" not in doc, name

@@ -11,7 +11,8 @@ Mittal & Brooks' work on logging authentic data-science environments:
   (:func:`retries_until_success`, :func:`after_error`).
 - **How do they work through a notebook?** In order or not (:func:`execution_order`),
   how soon after opening it they run a cell and how long they stay
-  (:func:`notebook_sessions`), on which days (:func:`executions_by_day`).
+  (:func:`notebook_sessions`, per notebook :func:`first_executions`), on which days
+  (:func:`executions_by_day`).
 - **Do they follow along with the lecture video?** Executions in time against their
   first visit of the step the notebook belongs to (:func:`follow_along`,
   :func:`follow_along_times`).
@@ -60,6 +61,7 @@ __all__ = [
     "after_error",
     "execution_order",
     "notebook_sessions",
+    "first_executions",
     "executions_by_day",
     "follow_along",
     "follow_along_times",
@@ -1086,6 +1088,113 @@ def notebook_sessions(
     return out.sort_values("start", kind="stable").reset_index(drop=True)
 
 
+def _box(minutes: np.ndarray) -> list[float]:
+    """A box plot's five numbers: low whisker, quartiles, median, high whisker.
+
+    The whiskers stop at the shortest time at or above the 5th percentile and the
+    longest at or below the 95th (never inside the box), as matplotlib draws them.
+    """
+    if not len(minutes):
+        return [np.nan] * 5
+    q1, med, q3 = np.percentile(minutes, [25, 50, 75])
+    lo, hi = np.percentile(minutes, [5, 95])
+    above, below = minutes[minutes >= lo], minutes[minutes <= hi]
+    low = q1 if not len(above) or above.min() > q1 else above.min()
+    high = q3 if not len(below) or below.max() < q3 else below.max()
+    return [float(low), float(q1), float(med), float(q3), float(high)]
+
+
+def first_executions(
+    course: Course,
+    *,
+    notebooks: Mapping[str, str] | None = None,
+    roles: Sequence[str] | None = ("learner",),
+) -> pd.DataFrame:
+    """How soon after opening a notebook learners run a first cell, and how often never.
+
+    Per notebook, over its kernel sessions (:func:`notebook_sessions`): the box plot of
+    the minutes from opening the notebook to the first run, and the share of sittings
+    in which nothing was run.
+
+    Parameters
+    ----------
+    notebooks : mapping of notebook path → step (``course.config.notebooks``), for the
+        ``step`` column.
+    roles : count users linked to a person enrolled with one of these roles (``None``:
+        every user); users the export cannot link to a person are always counted.
+
+    Returns
+    -------
+    DataFrame, one row per notebook in the order of its first session: ``notebook``,
+    ``step``, ``sessions`` (sessions whose notebook-open event is in the log),
+    ``pct_ran_nothing`` (of those, the sessions that ran no cell; NaN without one),
+    ``timed`` (sessions with a time to the first run: opened, then ran a cell),
+    ``low_minutes`` (the shortest time at or above the 5th percentile), ``q1_minutes``,
+    ``median_minutes``, ``q3_minutes``, ``high_minutes`` (the longest time at or below
+    the 95th percentile); the times are NaN without a timed session.
+
+    Examples
+    --------
+    Four sittings with a notebook: three ran a first cell after 1, 2 and 5 minutes, one
+    ran nothing.
+
+    >>> import pandas as pd
+    >>> from flbook.store import Course
+    >>> def ev(session, event, minute):
+    ...     return {"user": "u1", "learner_id": "a", "session": session,
+    ...             "notebook": "w1.ipynb", "event": event, "cell_id": "c1",
+    ...             "cell_index": 0, "success": True, "error_name": None,
+    ...             "time": f"2024-02-05 1{session}:{minute:02d}:00"}
+    >>> c = Course.from_frames(notebook_events=pd.DataFrame(
+    ...     [ev(s, "NotebookOpenEvent", 0) for s in "1234"]
+    ...     + [ev(s, "CellExecuteEvent", m) for s, m in (("1", 1), ("2", 2), ("3", 5))]))
+    >>> row = first_executions(c).iloc[0]
+    >>> int(row["sessions"]), float(row["pct_ran_nothing"]), int(row["timed"])
+    (4, 25.0, 3)
+
+    The quartiles of 1, 2 and 5 are 1.5 and 3.5; no time lies between the 5th
+    percentile (1.1) and the first quartile, nor between the third quartile and the
+    95th percentile (4.7), so the whiskers stop at the box:
+
+    >>> [float(row[f"{k}_minutes"]) for k in ("low", "q1", "median", "q3", "high")]
+    [1.5, 1.5, 2.0, 3.5, 3.5]
+    """
+    step_dtype = _step_dtype(course)
+    columns = {
+        "notebook": "str",
+        "step": step_dtype or "category",
+        "sessions": "int64",
+        "pct_ran_nothing": "float64",
+        "timed": "int64",
+        "low_minutes": "float64",
+        "q1_minutes": "float64",
+        "median_minutes": "float64",
+        "q3_minutes": "float64",
+        "high_minutes": "float64",
+    }
+    sessions = notebook_sessions(course, notebooks=notebooks, roles=roles)
+    if sessions.empty:
+        return empty_frame(list(columns), columns)
+    rows = []
+    for name, g in sessions.groupby("notebook", sort=False):  # a few notebooks
+        opened = g["opened"].to_numpy(dtype=bool)
+        nothing = ~g["executed"].to_numpy(dtype=bool)[opened]
+        minutes = g["minutes_to_first_execution"].dropna().to_numpy(dtype=float)
+        rows.append(
+            [
+                name,
+                g["step"].iloc[0],
+                int(opened.sum()),
+                100 * nothing.mean() if len(nothing) else np.nan,
+                len(minutes),
+                *_box(minutes),
+            ]
+        )
+    out = pd.DataFrame(rows, columns=list(columns))
+    out["step"] = pd.Categorical(out["step"], dtype=sessions["step"].dtype)
+    return out.astype({k: v for k, v in columns.items() if k not in ("notebook", "step")})
+
+
 def executions_by_day(
     course: Course,
     *,
@@ -1105,8 +1214,25 @@ def executions_by_day(
     Returns
     -------
     DataFrame sorted by notebook then date: ``notebook``, ``date`` (midnight, tz-naive, of
-    the day in ``timezone``), ``executions``, ``learners``. Days without executions are left
-    out.
+    the day in ``timezone``), ``executions``, ``learners``. Every day from the first
+    execution to the last (of any notebook) is listed for every notebook with
+    executions: a day without executions is a row of zeros, so each notebook's rows are
+    one unbroken series of days.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from flbook.store import Course
+    >>> runs = pd.DataFrame({"user": "u1", "learner_id": "a", "session": "s1",
+    ...     "notebook": "w1.ipynb", "event": "CellExecuteEvent", "cell_id": "c1",
+    ...     "cell_index": 0, "success": True, "error_name": None,
+    ...     "time": ["2024-02-05 10:00:00", "2024-02-05 11:00:00", "2024-02-07 09:00:00"]})
+    >>> c = Course.from_frames(notebook_events=runs)
+    >>> executions_by_day(c)
+       notebook       date  executions  learners
+    0  w1.ipynb 2024-02-05           2         1
+    1  w1.ipynb 2024-02-06           0         0
+    2  w1.ipynb 2024-02-07           1         1
     """
     columns = {
         "notebook": "str",
@@ -1125,7 +1251,9 @@ def executions_by_day(
     n = len(ex.notebooks) * nd
     counts = np.bincount(key, minlength=n)
     learners = _distinct_count(key, ex.user, n)
-    keep = np.flatnonzero(counts)
+    # every day of the span for each notebook with executions, zeros included
+    present = np.unique(ex.notebook)
+    keep = (present[:, None] * nd + np.arange(nd)[None, :]).ravel()
     return pd.DataFrame(
         {
             "notebook": np.array(ex.notebooks, dtype=object)[keep // nd],
@@ -1242,6 +1370,7 @@ def follow_along_times(
     bin_minutes: float = 5,
     before_minutes: float = 60,
     after_minutes: float = 180,
+    by_notebook: bool = True,
     roles: Sequence[str] | None = ("learner",),
 ) -> pd.DataFrame:
     """Cell executions in time around each learner's first visit of the notebook's step.
@@ -1251,12 +1380,47 @@ def follow_along_times(
     bins from ``-before_minutes`` to ``+after_minutes``. A peak just after 0 means
     learners run the notebook while on the step (following along with the video).
 
+    Parameters
+    ----------
+    by_notebook : one block of bins per notebook; ``False``: one block, named
+        ``"All notebooks"`` (its ``step`` missing), of the executions of every placed
+        notebook added up, and the learners who ran any of them in the bin.
+
     Returns
     -------
     DataFrame: ``notebook``, ``step``, ``minutes`` (left edge of the bin, float),
     ``executions``, ``learners``. Every bin of every placed notebook is listed (zeros
     included). Executions outside the span, and of learners who never visited the
     step, are not counted (see :func:`follow_along`).
+
+    Examples
+    --------
+    Two learners run cells of two notebooks, each 10 minutes after first visiting the
+    notebook's step; in 30-minute bins from 30 minutes before to 30 after:
+
+    >>> import pandas as pd
+    >>> from flbook.store import Course
+    >>> runs = pd.DataFrame({"user": ["ua", "ub"], "learner_id": ["a", "b"],
+    ...     "session": ["s1", "s2"], "notebook": ["w1.ipynb", "w2.ipynb"],
+    ...     "event": "CellExecuteEvent", "cell_id": "c1", "cell_index": 0,
+    ...     "success": True, "error_name": None,
+    ...     "time": ["2024-02-05 10:10:00", "2024-02-12 10:10:00"]})
+    >>> visits = pd.DataFrame({"learner_id": ["a", "b"], "step": ["1.1", "2.1"],
+    ...     "first_visited_at": ["2024-02-05 10:00:00", "2024-02-12 10:00:00"]})
+    >>> c = Course.from_frames(step_activity=visits, notebook_events=runs)
+    >>> kw = dict(notebooks={"w1.ipynb": "1.1", "w2.ipynb": "2.1"},
+    ...     bin_minutes=30, before_minutes=30, after_minutes=30)
+    >>> follow_along_times(c, **kw)[["notebook", "minutes", "executions", "learners"]]
+       notebook  minutes  executions  learners
+    0  w1.ipynb    -30.0           0         0
+    1  w1.ipynb      0.0           1         1
+    2  w2.ipynb    -30.0           0         0
+    3  w2.ipynb      0.0           1         1
+    >>> follow_along_times(c, by_notebook=False, **kw)[["notebook", "minutes", "executions",
+    ...     "learners"]]
+            notebook  minutes  executions  learners
+    0  All notebooks    -30.0           0         0
+    1  All notebooks      0.0           2         2
     """
     step_dtype = _step_dtype(course)
     columns = {
@@ -1279,17 +1443,24 @@ def follow_along_times(
     nb_bins = len(edges) - 1
     inside = (delta >= edges[0]) & (delta < edges[-1])
     b = np.clip(np.floor((delta - edges[0]) / bin_minutes).astype(np.int64), 0, nb_bins - 1)
-    present = np.unique(ex.notebook)
-    n_nb = len(ex.notebooks)
-    key = np.where(inside, ex.notebook * nb_bins + b, -1)
+    if by_notebook:
+        present = np.unique(ex.notebook)
+        n_nb = len(ex.notebooks)
+        key = np.where(inside, ex.notebook * nb_bins + b, -1)
+        names = list(ex.notebooks)
+    else:  # one block: every notebook's executions in the bin
+        present = np.zeros(1, dtype=np.int64)
+        n_nb = 1
+        key = np.where(inside, b, -1)
+        names = ["All notebooks"]
     counts = np.bincount(key[inside], minlength=n_nb * nb_bins)
     learners = _distinct_count(key, ex.user, n_nb * nb_bins)
-    steps = _step_of(ex.notebooks, notebooks, step_dtype)
+    steps = _step_of(names, notebooks, step_dtype)
     rows = (present[:, None] * nb_bins + np.arange(nb_bins)[None, :]).ravel()
     nbr = rows // nb_bins
     return pd.DataFrame(
         {
-            "notebook": np.array(ex.notebooks, dtype=object)[nbr],
+            "notebook": np.array(names, dtype=object)[nbr],
             "step": pd.Categorical.from_codes(np.asarray(steps.codes)[nbr], dtype=steps.dtype),
             "minutes": edges[rows % nb_bins],
             "executions": counts[rows].astype(np.int64),

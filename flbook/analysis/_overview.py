@@ -51,7 +51,27 @@ def daily_records(course: Course, *, datasets=None) -> pd.DataFrame:
 
     Returns
     -------
-    Long DataFrame with ``date`` (UTC day), ``dataset`` and ``rows``.
+    Long DataFrame with ``date`` (UTC day), ``dataset`` and ``rows``. Each dataset has
+    a row for every day from its first dated row to its last (a day without rows in
+    between is a row of 0, so a gap in an export shows as zeros); the datasets come
+    largest first (most rows in all; equal ones by name), each in date order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from flbook.store import Course
+    >>> c = Course.from_frames(
+    ...     enrolments=pd.DataFrame({"learner_id": ["a", "b", "c"], "role": "learner",
+    ...         "enrolled_at": ["2024-02-01 10:00:00", "2024-02-01 11:00:00",
+    ...                         "2024-02-03 09:00:00"]}),
+    ...     comments=pd.DataFrame({"id": [1, 2, 3, 4], "author_id": "a", "step": "1.1",
+    ...         "text": "hi", "timestamp": ["2024-02-05 10:00:00"] * 4}))
+    >>> daily_records(c)
+            date     dataset  rows
+    0 2024-02-05    comments     4
+    1 2024-02-01  enrolments     2
+    2 2024-02-02  enrolments     0
+    3 2024-02-03  enrolments     1
     """
     frames = []
     for ds in DATASETS.values():
@@ -62,6 +82,8 @@ def daily_records(course: Course, *, datasets=None) -> pd.DataFrame:
             continue
         days = times.dt.floor("D").dt.tz_localize(None)
         counts = days.value_counts(sort=False).sort_index()
+        span = pd.date_range(counts.index.min(), counts.index.max(), freq="D")
+        counts = counts.reindex(span, fill_value=0)  # a day without rows is a zero
         frames.append(
             pd.DataFrame({"date": counts.index, "dataset": ds.name, "rows": counts.to_numpy()})
         )
@@ -73,6 +95,8 @@ def daily_records(course: Course, *, datasets=None) -> pd.DataFrame:
                 "rows": pd.Series(dtype="int64"),
             }
         )
+    # the largest dataset first (equal totals by name), each in date order
+    frames.sort(key=lambda f: (-int(f["rows"].sum()), f["dataset"].iloc[0]))
     out = pd.concat(frames, ignore_index=True)
     out["rows"] = out["rows"].astype("int64")
     return out

@@ -113,6 +113,17 @@ def _video_wide(course: Course, mapping: dict) -> pd.DataFrame:
     return out
 
 
+def _video_shares(course: Course, mapping: dict, key: str, *, wide: bool) -> pd.DataFrame:
+    """The exported % of each video's views per ``mapping`` key (device, region...).
+
+    Long (one row per video and key, the key in column ``key``, the share in
+    ``pct_views``) or, with ``wide``, one row per video and one column per key.
+    """
+    if wide:
+        return _video_wide(course, mapping)
+    return _video_long(course, mapping, key, "pct_views")
+
+
 def video_retention(course: Course) -> pd.DataFrame:
     """How much of each video did viewers watch? (retention curve points)
 
@@ -171,34 +182,42 @@ def video_devices(course: Course, *, wide: bool = False) -> pd.DataFrame:
              video step  desktop  mobile
     0  1.1 Welcome  1.1     70.0    30.0
     """
-    if wide:
-        return _video_wide(course, _DEVICES)
-    return _video_long(course, _DEVICES, "device", "pct_views")
+    return _video_shares(course, _DEVICES, "device", wide=wide)
 
 
 def video_regions(course: Course, *, wide: bool = False) -> pd.DataFrame:
     """From which world regions were the videos watched?
 
+    The table :func:`video_devices` returns, by world region instead of device.
+
     Parameters
     ----------
     course : the Course.
-    wide : one row per video, one column per region: the table
+    wide : the wide form (one column per region), which
         :func:`flbook.plotting.plot_video_regions` draws.
 
     Returns
     -------
-    DataFrame, long form, one row per video and region:
-        ``video`` (ordered Categorical), ``step``, ``region`` (ordered Categorical:
-        Europe, Asia, North America, South America, Africa, Oceania, Antarctica),
-        ``pct_views`` (% of the video's views).
+    DataFrame: ``video``, ``step``, ``region`` (ordered Categorical: Europe, Asia,
+        North America, South America, Africa, Oceania, Antarctica) and ``pct_views``,
+        one row per video and region with a figure; ``wide=True``: ``video``,
+        ``step`` and a column per region that some video has a figure for.
 
-        ``wide=True``: ``video``, ``step``, then one column per region (named by it,
-        in the order above) holding its % of the video's views, as with
-        :func:`video_devices`.
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from flbook.store import Course
+    >>> c = Course.from_frames(video_stats=pd.DataFrame({
+    ...     "step_position": ["1.1", "1.2"], "title": ["Welcome", "Loops"],
+    ...     "total_views": [10, 8], "europe_views_percentage": [60.0, 50.0],
+    ...     "asia_views_percentage": [40.0, None]}))
+    >>> video_regions(c)[["video", "region", "pct_views"]]
+             video  region  pct_views
+    0  1.1 Welcome  Europe       60.0
+    1  1.1 Welcome    Asia       40.0
+    2    1.2 Loops  Europe       50.0
     """
-    if wide:
-        return _video_wide(course, _REGIONS)
-    return _video_long(course, _REGIONS, "region", "pct_views")
+    return _video_shares(course, _REGIONS, "region", wide=wide)
 
 
 def video_summary(course: Course) -> pd.DataFrame:

@@ -64,17 +64,42 @@ _EMPTY_HEIGHT = 0.8  # inches: an empty chart alone in its figure becomes a stri
 _NO_DATA_GID = "no-data"  # the gid of the message no_data writes
 
 
-def no_rows(data: pd.DataFrame | None) -> bool:
-    """Whether a chart has nothing to draw: ``data`` is None or has no rows.
+def no_rows(data: pd.DataFrame | None, *, column: str | None = None) -> bool:
+    """Whether a chart has nothing to draw: ``data`` is None or has no rows, or the
+    ``column`` it draws holds only zeros and missing values.
 
-    Shared by the ``plot_*`` modules (not part of the ``flbook.plotting`` API).
+    The test at the top of every ``plot_*`` function (not part of the
+    ``flbook.plotting`` API)::
+
+        ax = get_ax(ax)
+        if no_rows(data, column="learners"):
+            return no_data(ax)
 
     Examples
     --------
     >>> no_rows(None), no_rows(pd.DataFrame({"x": []})), no_rows(pd.DataFrame({"x": [1]}))
     (True, True, False)
+    >>> no_rows(pd.DataFrame({"x": [0, None]}), column="x")
+    True
     """
-    return data is None or len(data) == 0
+    if data is None or len(data) == 0:
+        return True
+    if column is not None:
+        return bool(np.nansum(data[column].to_numpy(dtype=float, na_value=np.nan)) == 0)
+    return False
+
+
+def concise_dates(ax: Axes) -> None:
+    """Label a date x axis concisely ("Feb", "08", "15"): short labels, never slanted."""
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def despine(ax: Axes) -> None:
+    """Hide the top and right spines of ``ax`` (the open frame of bar and line charts)."""
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
 
 
 def no_data(ax: Axes, message: str = "No data") -> Axes:
@@ -234,6 +259,77 @@ def highlight_steps(
         existing, labels = ax.get_legend_handles_labels()
         ax.legend(handles=existing + handles, frameon=False, fontsize=8)
     return handles
+
+
+# The set-up every step chart shares (a categorical step axis in course order).
+
+WEEK_LABEL_POINTS = 14.0
+"""Height (points) of the "Week N" labels :func:`~flbook.plotting.step_axis` writes
+above the axes: a legend above a step chart starts this far above the plot area."""
+
+
+def _step_key(s: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(p) for p in str(s).split("."))
+    except ValueError:
+        return (10**9, 0)
+
+
+def ordered_steps(steps: pd.Series) -> list[str]:
+    """The distinct steps of a column in course order (category order, else numeric W.S)."""
+    if isinstance(steps.dtype, pd.CategoricalDtype) and steps.dtype.ordered:
+        used = np.zeros(len(steps.cat.categories), dtype=bool)
+        codes = steps.cat.codes.to_numpy()
+        used[codes[codes >= 0]] = True
+        return [str(s) for s in steps.cat.categories[used]]
+    return sorted({str(s) for s in steps.dropna()}, key=_step_key)
+
+
+def per_step(data: pd.DataFrame, steps: Sequence[str], column: str) -> np.ndarray:
+    """Values of ``column`` aligned on ``steps`` (summed per step, 0 where absent)."""
+    s = data.groupby(data["step"].astype(str), observed=True)[column].sum()
+    return s.reindex(list(steps), fill_value=0).to_numpy(dtype=float)
+
+
+def no_step_rows(data: pd.DataFrame | None, *, column: str | None = None) -> bool:
+    """Whether a per-step table has nothing to draw (no rows, no ``step``, or ``column`` all zero)."""
+    if no_rows(data) or "step" not in data:
+        return True
+    if column is not None and column in data:
+        return bool(np.nansum(data[column].to_numpy(dtype=float)) == 0)
+    return False
+
+
+def finish_steps(
+    ax: Axes,
+    steps: Sequence[str],
+    exercise_steps: Iterable[str],
+    social_steps: Iterable[str],
+    legend: bool,
+    order: Sequence | None = None,
+) -> None:
+    """Step axis, shaded steps, legend above the week labels, no top/right spines.
+
+    ``order``: the drawn artists in the order the legend lists them (default: as
+    matplotlib collects them).
+    """
+    step_axis(ax, steps)
+    handles = highlight_steps(
+        ax, steps, exercise_steps=exercise_steps, social_steps=social_steps, legend=False
+    )
+    if order is None:
+        existing, labels = ax.get_legend_handles_labels()
+    else:
+        existing, labels = list(order), [a.get_label() for a in order]
+    if legend and (existing or handles):
+        # above the "Week N" labels: never over bars, lines or step names
+        legend_above(
+            ax,
+            existing + handles,
+            labels + [h.get_label() for h in handles],
+            above_points=WEEK_LABEL_POINTS,
+        )
+    despine(ax)
 
 
 def _utc(d) -> pd.Timestamp:

@@ -12,10 +12,12 @@ from matplotlib.axes import Axes
 
 from ..privacy import MIN_COUNT, small_rows
 from ._base import PALETTE, get_ax, legend_above, no_data, no_rows, thousands
+from ._docs import shared_docs
 
 __all__ = ["plot_campaigns"]
 
 
+@shared_docs
 def plot_campaigns(
     data: pd.DataFrame,
     *,
@@ -31,7 +33,9 @@ def plot_campaigns(
     y : columns to draw; a column with no values (older exports have no upgrades) is
         left out.
     min_learners : a bar of fewer learners is not drawn (:mod:`flbook.privacy`).
-    ax : Axes to draw on (default: current Axes).
+    {ax}
+
+    {returns}
 
     Examples
     --------

@@ -2,7 +2,9 @@
 
 As seaborn does with its docstring components (``seaborn/_docstrings.py``): a docstring
 names a shared description with a line holding only ``{name}``, and :func:`shared_docs`
-puts the text of :data:`PARAMS` in its place, indented like that line.
+puts the text of :data:`PARAMS` in its place, indented like that line. The same goes
+for the opening lines of an Examples section drawn on the example course
+(``{example_course}``).
 """
 
 from __future__ import annotations
@@ -32,8 +34,20 @@ PARAMS: dict[str, str] = {
         "    ``course.config.notable_dates``)."
     ),
     "returns": "Returns\n-------\nAxes\n    The Axes drawn on.",
+    # the first lines of an Examples section drawn on the example course
+    "example_course": (
+        ">>> import matplotlib.pyplot as plt\n"
+        ">>> from flbook.synth import example_course\n"
+        ">>> course = example_course()\n"
+        ">>> fig, ax = plt.subplots()"
+    ),
 }
-"""Shared descriptions, by the name a docstring uses (``{ax}``, ``{min_learners}``...)."""
+"""Shared descriptions, by the name a docstring uses (``{ax}``, ``{min_learners}``...).
+
+``{example_course}`` opens an Examples section that draws on the example course (a
+400-learner course made once per process, :func:`flbook.synth.example_course`): it
+defines ``plt``, ``course`` and a new ``fig, ax``; the example then imports its
+recipe, draws, and ends with ``plt.close(fig)``."""
 
 _SLOT = re.compile(r"^(?P<indent>[ \t]*)\{(?P<name>\w+)\}[ \t]*$", re.M)
 

@@ -18,6 +18,7 @@ from ._base import (
     headroom,
     legend_above,
     no_data,
+    no_rows,
     thousands,
     week_shading,
 )
@@ -70,11 +71,8 @@ def plot_enrolment_timeline(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import enrolment_timeline
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_enrolment_timeline(
     ...     enrolment_timeline(course),
     ...     week_starts=course.config.week_starts,
@@ -88,7 +86,7 @@ def plot_enrolment_timeline(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     for m in _measures(data):  # four measures
         part = data[data["measure"].astype("str") == m].sort_values("date")
@@ -140,11 +138,8 @@ def plot_daily_enrolments(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import daily_enrolments
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_daily_enrolments(
     ...     daily_enrolments(course),
     ...     week_starts=course.config.week_starts,
@@ -156,7 +151,7 @@ def plot_daily_enrolments(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     m = data["measure"].astype("str")
     counts = data["learners"].to_numpy()
@@ -233,11 +228,8 @@ def plot_duration_histogram(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import time_to_unenrol
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_duration_histogram(time_to_unenrol(course), measure="days", ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -247,7 +239,7 @@ def plot_duration_histogram(
     if measure not in ("days", "study_days"):
         raise ValueError(f"measure must be 'days' or 'study_days', got {measure!r}")
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     part = data[data["measure"].astype("str") == measure].sort_values("days")
     if len(part) == 0 or part["learners"].sum() == 0:

@@ -10,7 +10,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
 
 from ..privacy import MIN_COUNT, small_label, small_rows
-from ._base import COLORS, STRONG_PALETTE, get_ax, no_data, thousands, week_shading
+from ._base import COLORS, STRONG_PALETTE, get_ax, no_data, no_rows, thousands, week_shading
 from ._docs import shared_docs
 from ._sessions import date_axis, naive_utc
 
@@ -57,11 +57,8 @@ def plot_learner_timeline(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import learner_timeline
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_learner_timeline(
     ...     learner_timeline(course, seed=1),
     ...     week_starts=course.config.week_starts,
@@ -73,7 +70,7 @@ def plot_learner_timeline(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     ev = data["event"]
     kinds = (
@@ -146,11 +143,8 @@ def plot_event_counts(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import event_counts, event_log
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_event_counts(event_counts(event_log(course)), y="learners", ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -158,7 +152,7 @@ def plot_event_counts(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0 or data[y].sum() == 0:
+    if no_rows(data, column=y):
         return no_data(ax)
     labels = [_label(e) for e in data["event"]]
     vals = data[y].to_numpy(dtype=float)

@@ -12,7 +12,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ._base import COLORS, get_ax, no_data, step_axis
+from ._base import COLORS, get_ax, no_data, no_rows, step_axis
 from ._docs import shared_docs
 
 __all__ = ["plot_transition_matrix", "plot_step_jumps", "plot_time_on_step"]
@@ -43,11 +43,8 @@ def plot_transition_matrix(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import step_transitions
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_transition_matrix(step_transitions(course), ax=ax) is ax
     True
     >>> len(ax.images)
@@ -55,7 +52,7 @@ def plot_transition_matrix(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if len(data) == 0 or data["learners"].sum() == 0:
+    if no_rows(data, column="learners"):
         return no_data(ax)
     steps = list(data["from_step"].cat.categories)
     n = len(steps)
@@ -94,11 +91,8 @@ def plot_step_jumps(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import step_jumps, step_transitions
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_step_jumps(step_jumps(step_transitions(course)), ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -148,11 +142,8 @@ def plot_time_on_step(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import time_on_step
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_time_on_step(time_on_step(course), ax=ax) is ax
     True
     >>> ax.get_xlabel()

@@ -46,12 +46,9 @@ def plot_item_person_map(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import rasch_fit
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
     >>> rasch = rasch_fit(course, group="enrolled")
-    >>> fig, ax = plt.subplots()
     >>> plot_item_person_map(rasch.items, rasch.abilities, ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -136,11 +133,8 @@ def plot_item_discrimination(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import item_analysis
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_item_discrimination(item_analysis(course, group="enrolled"), ax=ax) is ax
     True
     >>> ax.get_xlabel()

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentFormatter
 
 from ..privacy import MIN_COUNT, small_label, small_rows
-from ._base import COLORS, PALETTE, get_ax, no_data, no_rows, thousands, week_shading
+from ._base import COLORS, PALETTE, concise_dates, get_ax, no_data, no_rows, thousands, week_shading
 from ._docs import shared_docs
 
 __all__ = [
@@ -77,11 +76,8 @@ def plot_cell_executions(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import cell_summary
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_cell_executions(
     ...     cell_summary(course, notebooks=course.config.notebooks),
     ...     ax=ax,
@@ -154,11 +150,8 @@ def plot_cell_error_rates(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import cell_summary
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_cell_error_rates(
     ...     cell_summary(course, notebooks=course.config.notebooks),
     ...     ax=ax,
@@ -206,11 +199,8 @@ def plot_error_names(data: pd.DataFrame, *, top: int = 10, ax: Axes | None = Non
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import error_names
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_error_names(error_names(course), ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -254,11 +244,8 @@ def plot_retries(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import retries_until_success
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_retries(retries_until_success(course), ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -358,11 +345,8 @@ def plot_after_error(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import after_error
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_after_error(after_error(course, notebooks=course.config.notebooks), ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -391,11 +375,8 @@ def plot_execution_order(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import execution_order
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_execution_order(
     ...     execution_order(course, notebooks=course.config.notebooks),
     ...     ax=ax,
@@ -427,11 +408,8 @@ def plot_follow_along_share(data: pd.DataFrame, *, ax: Axes | None = None) -> Ax
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import follow_along
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_follow_along_share(
     ...     follow_along(course, notebooks=course.config.notebooks),
     ...     ax=ax,
@@ -456,27 +434,23 @@ def plot_first_executions(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     Parameters
     ----------
     data : DataFrame
-        The output of :func:`~flbook.analysis.notebook_sessions`
-        (``notebook``, ``minutes_to_first_execution``, ``executed``, ``opened``).
+        The output of :func:`~flbook.analysis.first_executions` (``notebook``,
+        ``pct_ran_nothing`` and the box's ``low_minutes``, ``q1_minutes``,
+        ``median_minutes``, ``q3_minutes``, ``high_minutes``).
     {ax}
 
-    One horizontal box per notebook (log scale; whiskers at the 5th and 95th
-    percentiles, no outliers drawn); at the right, the share of sessions in which
+    One horizontal box per row (log scale; a time under 3 seconds is drawn at 0.05
+    minutes; no outliers drawn); at the right, the row's share of sessions in which
     nothing was run.
 
     {returns}
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
-    >>> from flbook.analysis import notebook_sessions
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
-    >>> plot_first_executions(
-    ...     notebook_sessions(course, notebooks=course.config.notebooks),
-    ...     ax=ax,
-    ... ) is ax
+    {example_course}
+    >>> from flbook.analysis import first_executions
+    >>> table = first_executions(course, notebooks=course.config.notebooks)
+    >>> plot_first_executions(table, ax=ax) is ax
     True
     >>> ax.get_xlabel()
     'Minutes from opening the notebook to the first run (log scale)'
@@ -485,23 +459,22 @@ def plot_first_executions(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     ax = get_ax(ax)
     if no_rows(data):
         return no_data(ax, _NO_LOGS)
-    names = list(dict.fromkeys(data["notebook"].astype(str)))
-    nb = data["notebook"].astype(str).to_numpy()
-    minutes = data["minutes_to_first_execution"].to_numpy(dtype=float)
-    groups = [
-        np.maximum(minutes[(nb == n) & ~np.isnan(minutes)], 0.05) for n in names
-    ]  # per notebook
-    if not any(len(g) for g in groups):
+    if data["median_minutes"].isna().all():
         return no_data(ax, "No session with a first execution")
-    groups = [g if len(g) else np.array([np.nan]) for g in groups]
-    ax.boxplot(
-        groups,
+    names = data["notebook"].astype(str).tolist()
+    keys = {"whislo": "low", "q1": "q1", "med": "median", "q3": "q3", "whishi": "high"}
+    # a log axis has no 0: a time under 3 seconds is drawn at 0.05 minutes
+    boxes = [
+        {k: max(float(row[f"{col}_minutes"]), 0.05) for k, col in keys.items()}
+        for _, row in data.iterrows()  # a few notebooks
+    ]
+    ax.bxp(
+        boxes,
         orientation="horizontal",
-        whis=(5, 95),
         showfliers=False,
         widths=0.6,
         patch_artist=True,
-        boxprops={"facecolor": COLORS["light"], "alpha": 0.8},
+        boxprops={"facecolor": COLORS["light"], "alpha": 0.8, "linestyle": "solid"},
         medianprops={"color": COLORS["primary"], "lw": 2},
     )
     ax.set_yticks(np.arange(1, len(names) + 1))
@@ -512,11 +485,7 @@ def plot_first_executions(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("Minutes from opening the notebook to the first run (log scale)")
-    opened = data["opened"].to_numpy(dtype=bool)
-    none = ~data["executed"].to_numpy(dtype=bool)
-    for i, n in enumerate(names):  # a few notebooks
-        sel = (nb == n) & opened
-        share = 100 * none[sel].mean() if sel.any() else float("nan")
+    for i, share in enumerate(data["pct_ran_nothing"].to_numpy(dtype=float)):
         ax.text(
             1.01,
             i + 1,
@@ -525,6 +494,7 @@ def plot_first_executions(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes
             va="center",
             fontsize=7,
             color="#333333",
+            gid="ran-nothing",
         )
     return ax
 
@@ -538,7 +508,8 @@ def plot_executions_by_day(
     Parameters
     ----------
     data : DataFrame
-        The output of :func:`~flbook.analysis.executions_by_day`.
+        The output of :func:`~flbook.analysis.executions_by_day` (every day of the
+        span, zeros included): each notebook's rows are drawn as they are, in order.
     week_starts : study-week start dates (``course.config.week_starts``), shaded.
     {ax}
 
@@ -546,12 +517,9 @@ def plot_executions_by_day(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import executions_by_day
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
     >>> days = executions_by_day(course, notebooks=course.config.notebooks)
-    >>> fig, ax = plt.subplots()
     >>> plot_executions_by_day(days, week_starts=course.config.week_starts, ax=ax) is ax
     True
     >>> ax.get_ylabel()
@@ -561,14 +529,13 @@ def plot_executions_by_day(
     ax = get_ax(ax)
     if no_rows(data):
         return no_data(ax, _NO_LOGS)
-    names = list(dict.fromkeys(data["notebook"].astype(str)))
-    full = pd.date_range(data["date"].min(), data["date"].max(), freq="D")
+    nb = data["notebook"].astype(str)
+    names = list(dict.fromkeys(nb))
     for i, n in enumerate(names):  # a few notebooks
-        d = data[data["notebook"].astype(str) == n].set_index("date")["executions"]
-        d = d.reindex(full, fill_value=0)
+        d = data[nb == n]
         ax.plot(
-            full.to_numpy(),
-            d.to_numpy(),
+            d["date"].to_numpy(),
+            d["executions"].to_numpy(),
             color=PALETTE[i % len(PALETTE)],
             ls="-" if i < len(PALETTE) else "--",
             lw=1.4,
@@ -577,9 +544,7 @@ def plot_executions_by_day(
         )
     if len(week_starts):
         week_shading(ax, [pd.Timestamp(w).tz_localize(None) for w in week_starts])
-    locator = mdates.AutoDateLocator()
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    concise_dates(ax)
     ax.set_ylabel("Executions per day")
     thousands(ax, "y")
     ax.legend(fontsize=8, ncol=2 if len(names) > 4 else 1, loc="upper right")
@@ -591,7 +556,6 @@ def plot_follow_along(
     data: pd.DataFrame,
     *,
     window_minutes: float = 30,
-    by_notebook: bool = False,
     ax: Axes | None = None,
 ) -> Axes:
     """Executions in time around the first visit of the notebook's step.
@@ -599,9 +563,10 @@ def plot_follow_along(
     Parameters
     ----------
     data : DataFrame
-        The output of :func:`~flbook.analysis.follow_along_times`.
+        The output of :func:`~flbook.analysis.follow_along_times`: one line per
+        notebook in it (``by_notebook=False`` gives one line, ``"All notebooks"``,
+        labelled "all linked notebooks").
     window_minutes : the "while on the step" window, shaded after 0.
-    by_notebook : one line per notebook instead of their sum.
     {ax}
 
     A step line of executions per bin (gid ``"executions"``); a vertical line at 0
@@ -611,16 +576,15 @@ def plot_follow_along(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import follow_along_times
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_follow_along(
-    ...     follow_along_times(course, notebooks=course.config.notebooks),
+    ...     follow_along_times(course, notebooks=course.config.notebooks, by_notebook=False),
     ...     ax=ax,
     ... ) is ax
     True
+    >>> [line.get_label() for line in ax.lines if line.get_gid() == "executions"]
+    ['all linked notebooks']
     >>> ax.get_xlabel()
     "Minutes from the learner's first visit of the notebook's step"
     >>> plt.close(fig)
@@ -628,29 +592,24 @@ def plot_follow_along(
     ax = get_ax(ax)
     if no_rows(data):
         return no_data(ax, "No data: no notebook logs linked to learners and steps")
-    if by_notebook:
-        series = [
-            (n, g.groupby("minutes")["executions"].sum())
-            for n, g in data.groupby(data["notebook"].astype(str), sort=False)
-        ]
-    else:
-        series = [("all linked notebooks", data.groupby("minutes")["executions"].sum())]
+    nb = data["notebook"].astype(str)
     width = (
         float(np.diff(np.sort(data["minutes"].unique()))[:1].min())
         if data["minutes"].nunique() > 1
         else 1.0
     )
     ax.axvspan(0, window_minutes, color=COLORS["good"], alpha=0.12, lw=0, label="while on the step")
-    for i, (n, s) in enumerate(series):  # a few notebooks
-        x = np.r_[s.index.to_numpy(dtype=float), s.index.max() + width]
-        y = np.r_[s.to_numpy(dtype=float), s.to_numpy(dtype=float)[-1]]
+    for i, n in enumerate(dict.fromkeys(nb)):  # a few notebooks
+        d = data[nb == n]
+        minutes = d["minutes"].to_numpy(dtype=float)
+        runs = d["executions"].to_numpy(dtype=float)
         ax.step(
-            x,
-            y,
+            np.r_[minutes, minutes[-1] + width],  # the last bin drawn to its right edge
+            np.r_[runs, runs[-1]],
             where="post",
             color=PALETTE[i % len(PALETTE)],
             lw=1.5,
-            label=_short(n),
+            label="all linked notebooks" if n == "All notebooks" else _short(n),
             gid="executions",
         )
     ax.axvline(0, color="#333333", lw=1, ls="--")

@@ -16,29 +16,28 @@ __all__ = ["plot_daily_records"]
 def plot_daily_records(
     data: pd.DataFrame, *, week_starts=(), top: int = 4, ax: Axes | None = None
 ) -> Axes:
-    """Rows per day for the ``top`` largest datasets, on a log scale (from ``daily_records``).
+    """Rows per day of the first ``top`` datasets, on a log scale (from ``daily_records``).
 
     A log scale lets a small file (comments) and a large one (step activity) share the
-    chart. Each line runs from its dataset's first day to its last; a day without rows
-    in between is drawn as zero (the scale is linear from 0 to 1), so a gap shows as a
-    drop to the bottom and a sudden end as the line stopping.
+    chart. One line per dataset, through its rows as they are: the recipe lists each
+    dataset from its first day to its last with a zero for a day without rows (the
+    scale is linear from 0 to 1), so a gap shows as a drop to the bottom and a sudden
+    end as the line stopping.
 
     Parameters
     ----------
     data : the table :func:`~flbook.analysis.daily_records` returned.
     {week_starts}
-    top : the datasets drawn: the ``top`` with the most rows.
+    top : the datasets drawn: the first ``top`` of the table (it lists the largest
+        first).
     {ax}
 
     {returns}
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import daily_records
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_daily_records(
     ...     daily_records(course),
     ...     week_starts=course.config.week_starts,
@@ -54,14 +53,17 @@ def plot_daily_records(
     ax = get_ax(ax)
     if data.empty:
         return no_data(ax)
-    biggest = data.groupby("dataset")["rows"].sum().nlargest(top).index
-    for i, name in enumerate(biggest):
-        part = data[data["dataset"] == name].groupby("date")["rows"].sum().sort_index()
-        days = pd.date_range(part.index.min(), part.index.max(), freq="D")
-        part = part.reindex(days, fill_value=0)  # a day without rows is a zero
-        dates = pd.DatetimeIndex(part.index).tz_localize("UTC")
+    names = list(dict.fromkeys(data["dataset"]))[:top]
+    for i, name in enumerate(names):
+        part = data[data["dataset"] == name]
+        dates = pd.DatetimeIndex(part["date"]).tz_localize("UTC")
         ax.plot(
-            dates, part.to_numpy(), label=name, color=PALETTE[i % len(PALETTE)], lw=1.4, gid=name
+            dates,
+            part["rows"].to_numpy(),
+            label=name,
+            color=PALETTE[i % len(PALETTE)],
+            lw=1.4,
+            gid=name,
         )
     ax.set_yscale("symlog", linthresh=1, linscale=0.4)
     ax.set_ylim(bottom=0)

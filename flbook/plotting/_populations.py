@@ -8,7 +8,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
 from ..privacy import MIN_COUNT, small_label, small_rows
-from ._base import COLORS, get_ax, no_data, thousands
+from ._base import COLORS, get_ax, no_data, no_rows, thousands
 from ._docs import shared_docs
 
 __all__ = ["plot_population_summary", "plot_demographics"]
@@ -40,11 +40,8 @@ def plot_population_summary(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import population_summary
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_population_summary(population_summary(course), ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -52,7 +49,7 @@ def plot_population_summary(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     labels = [_group_label(g) for g in data["group"].astype("str")]
     counts = data["learners"].to_numpy(dtype="float64")
@@ -125,11 +122,8 @@ def plot_demographics(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import demographics
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_demographics(demographics(course, "gender"), ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -137,7 +131,7 @@ def plot_demographics(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     column = _value_column(data)
     shown_all = data

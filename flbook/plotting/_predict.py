@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
 from ..privacy import MIN_COUNT
-from ._base import COLORS, PALETTE, get_ax, no_data, thousands
+from ._base import COLORS, PALETTE, get_ax, no_data, no_rows, thousands
 from ._docs import shared_docs
 
 __all__ = [
@@ -93,7 +93,7 @@ def plot_prediction_scores(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or data.empty or y not in data.columns:
+    if no_rows(data) or y not in data.columns:
         return no_data(ax, "No weeks to evaluate")
     model = _model_of(data, model)
     par = data["paradigm"].astype(str)
@@ -180,7 +180,7 @@ def plot_calibration(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or data.empty:
+    if no_rows(data):
         return no_data(ax, "No predictions to compare")
     few = data["learners"].to_numpy(dtype=float) < min_learners
     data = data[~few]
@@ -264,7 +264,7 @@ def plot_risk_distribution(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or data.empty or int(data["learners"].sum()) == 0:
+    if no_rows(data, column="learners"):
         return no_data(ax, "No learners scored")
     left = data["pct_bin_left"].to_numpy(dtype=float)
     width = (data["pct_bin_right"] - data["pct_bin_left"]).to_numpy(dtype=float)
@@ -323,7 +323,7 @@ def plot_risk_drivers(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or data.empty:
+    if no_rows(data):
         return no_data(ax, "No risk drivers")
     few = data["learners"].to_numpy(dtype=float) < min_learners
     if few.all():

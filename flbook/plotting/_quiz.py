@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch, Rectangle
 
 from ..privacy import MIN_COUNT, small_label
-from ._base import COLORS, PALETTE, get_ax, legend_above, no_data, thousands, unstick
+from ._base import COLORS, PALETTE, get_ax, legend_above, no_data, no_rows, thousands, unstick
 from ._docs import shared_docs
 
 __all__ = [
@@ -97,11 +97,8 @@ def plot_response_heatmap(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import response_matrix
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_response_heatmap(response_matrix(course, attempt=1, group="enrolled"), ax=ax) is ax
     True
     >>> len(ax.images)
@@ -109,7 +106,7 @@ def plot_response_heatmap(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     questions = _present(data["quiz_question"])
     answers = _present(data["response"])
@@ -206,11 +203,8 @@ def plot_correct_stacked(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import nth_attempt_stats
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_correct_stacked(nth_attempt_stats(course, group="enrolled"), ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -218,7 +212,7 @@ def plot_correct_stacked(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0 or data["learners"].sum() == 0:
+    if no_rows(data, column="learners"):
         return no_data(ax)
     x = np.arange(len(data))
     correct = data["correct"].to_numpy()
@@ -250,11 +244,8 @@ def plot_question_probe(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import question_probe
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_question_probe(question_probe(course, group="enrolled"), ax=ax) is ax
     True
     >>> ax.get_ylabel()
@@ -262,7 +253,7 @@ def plot_question_probe(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     answers = _present(data["response"])
     attempts = sorted(int(a) for a in pd.unique(data["attempt"]))
@@ -313,11 +304,8 @@ def plot_attempts_per_question(data: pd.DataFrame, *, ax: Axes | None = None) ->
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import attempts_per_question
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_attempts_per_question(attempts_per_question(course, group="enrolled"), ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -325,7 +313,7 @@ def plot_attempts_per_question(data: pd.DataFrame, *, ax: Axes | None = None) ->
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     x = np.arange(len(data))
     ax.bar(x, data["pct_eventually_correct"], color=COLORS["light"], label="right at some try")
@@ -352,11 +340,8 @@ def plot_recovered_learners(data: pd.DataFrame, *, ax: Axes | None = None) -> Ax
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import recovered_learners
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_recovered_learners(recovered_learners(course, group="enrolled"), ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -364,7 +349,7 @@ def plot_recovered_learners(data: pd.DataFrame, *, ax: Axes | None = None) -> Ax
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0 or data["wrong_first"].sum() == 0:
+    if no_rows(data, column="wrong_first"):
         return no_data(ax)
     x = np.arange(len(data))
     later = data["later_right"].to_numpy()
@@ -422,11 +407,8 @@ def plot_answer_counts(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import answer_counts
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_answer_counts(answer_counts(course), ax=ax) is ax
     True
     >>> ax.get_ylabel()
@@ -434,7 +416,7 @@ def plot_answer_counts(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     questions = data["quiz_question"].astype(str)
     question = questions.iloc[0] if question is None else str(question)

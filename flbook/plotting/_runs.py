@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from ._base import COLORS, STRONG_PALETTE, get_ax, no_data
+from ._base import COLORS, STRONG_PALETTE, get_ax, no_data, no_rows
 from ._docs import shared_docs
 
 __all__ = [
@@ -80,11 +80,8 @@ def plot_run_enrolment(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import enrolment_curves
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_run_enrolment(enrolment_curves(course), ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -92,7 +89,7 @@ def plot_run_enrolment(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or data.empty:
+    if no_rows(data):
         return no_data(ax, "No enrolments")
     _lines(data, "day", "pct_of_final", ax, band=False)
     ax.axvline(0, color=COLORS["muted"], ls=":", lw=1)
@@ -115,11 +112,8 @@ def plot_run_funnels(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import run_funnels
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_run_funnels(run_funnels(course), ax=ax) is ax
     True
     >>> ax.get_ylabel()
@@ -127,7 +121,7 @@ def plot_run_funnels(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or data.empty:
+    if no_rows(data):
         return no_data(ax, "No step activity")
     steps = list(dict.fromkeys(data.loc[data["current"], "step"])) or list(
         dict.fromkeys(data["step"])
@@ -185,11 +179,8 @@ def plot_run_shares(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import run_shares
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_run_shares(run_shares(course), ax=ax) is ax
     True
     >>> ax.get_ylabel()
@@ -197,7 +188,7 @@ def plot_run_shares(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or data.empty or data["pct"].isna().all():
+    if no_rows(data) or data["pct"].isna().all():
         return no_data(ax, "No learners")
     labels = [m.replace("_", " ") for m in dict.fromkeys(data["measure"])]
     _dodged(data, "measure", labels, ax)
@@ -219,11 +210,8 @@ def plot_run_first_try(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import first_try_by_run
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_run_first_try(first_try_by_run(course), ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -231,7 +219,7 @@ def plot_run_first_try(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or data.empty or data["pct"].isna().all():
+    if no_rows(data) or data["pct"].isna().all():
         return no_data(ax, "No quiz answers")
     labels = list(dict.fromkeys(data["quiz_question"]))
     _dodged(data, "quiz_question", labels, ax, horizontal=True)
@@ -254,11 +242,8 @@ def plot_run_sentiment(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import sentiment_by_run
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_run_sentiment(sentiment_by_run(course), ax=ax) is ax
     True
     >>> ax.get_ylabel()
@@ -266,7 +251,7 @@ def plot_run_sentiment(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or data.empty or data["pct"].isna().all():
+    if no_rows(data) or data["pct"].isna().all():
         return no_data(ax, "No sentiment answers")
     _lines(data, "week_number", "pct", ax, band=True)
     ax.set_xticks(sorted(data["week_number"].unique()))

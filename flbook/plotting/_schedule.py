@@ -14,9 +14,12 @@ from ._base import (
     COLORS,
     PALETTE,
     STRONG_PALETTE,
+    concise_dates,
+    despine,
     get_ax,
     legend_above,
     no_data,
+    no_rows,
     thousands,
     week_shading,
 )
@@ -55,7 +58,7 @@ def _tz(data: pd.DataFrame, timezone: str | None) -> str:
 
 def _grid(data: pd.DataFrame, event: str) -> np.ndarray | None:
     """The 7 × 24 counts of one event type (days down, hours across), or None."""
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return None
     d = data[data["event"].astype("object") == event]
     if d.empty or d["count"].sum() == 0:
@@ -105,11 +108,8 @@ def plot_activity_heatmap(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import activity_by_hour
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_activity_heatmap(activity_by_hour(course), event="visited", ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -158,11 +158,8 @@ def plot_activity_bubbles(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import activity_by_hour
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_activity_bubbles(activity_by_hour(course), event="visited", ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -259,19 +256,20 @@ def plot_hourly(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
-    >>> from flbook.analysis import activity_by_hour, hourly_summary
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
-    >>> plot_hourly(hourly_summary(activity_by_hour(course)), ax=ax) is ax
-    True
-    >>> ax.get_xlabel()
-    'Hour of day (UTC)'
+    The whole day × hour table of a course, summarised first, in the course team's
+    time zone and as counts:
+
+    {example_course}
+    >>> from flbook.analysis import activity_by_hour
+    >>> ax = plot_hourly(activity_by_hour(course, timezone="Europe/London"), y="count", ax=ax)
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('Hour of day (Europe/London)', 'Events')
+    >>> [line.get_label() for line in ax.lines]
+    ['visited', 'completed', 'commented', 'answered']
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0 or data["count"].sum() == 0:
+    if no_rows(data, column="count"):
         return no_data(ax)
     timezone = _tz(data, timezone)
     d = _per_event(data, "hour")
@@ -318,19 +316,27 @@ def plot_weekday(data: pd.DataFrame, *, y: str = "pct", ax: Axes | None = None) 
 
     Examples
     --------
+    A summary in which comments had no activity: the bars are the ``pct`` column of
+    the visits alone.
+
     >>> import matplotlib.pyplot as plt
-    >>> from flbook.analysis import activity_by_hour, weekday_summary
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
+    >>> import pandas as pd
+    >>> days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    >>> week = pd.DataFrame({
+    ...     "event": ["visited"] * 7 + ["commented"] * 7,
+    ...     "day_of_week": days * 2,
+    ...     "count": [8, 4, 2, 2, 2, 1, 1] + [0] * 7,
+    ...     "pct": [40.0, 20.0, 10.0, 10.0, 10.0, 5.0, 5.0] + [0.0] * 7})
     >>> fig, ax = plt.subplots()
-    >>> plot_weekday(weekday_summary(activity_by_hour(course)), ax=ax) is ax
-    True
+    >>> ax = plot_weekday(week, ax=ax)
+    >>> [float(bar.get_height()) for bar in ax.patches]
+    [40.0, 20.0, 10.0, 10.0, 10.0, 5.0, 5.0]
     >>> ax.get_ylabel()
     'Share of the activity (%)'
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0 or data["count"].sum() == 0:
+    if no_rows(data, column="count"):
         return no_data(ax)
     d = _per_event(data, "day_of_week")
     events = _active_events(d)
@@ -402,21 +408,17 @@ def plot_daily_activity(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import daily_activity
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_daily_activity(daily_activity(course), ax=ax) is ax
     True
     >>> ax.get_xlabel()
     'Date (UTC)\\nDays with 1 to 9 learners are not drawn'
     >>> plt.close(fig)
     """
-    import matplotlib.dates as mdates
 
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     series = daily_series(data, cumulative=cumulative, min_learners=min_learners)
     order = list(series)
@@ -445,9 +447,6 @@ def plot_daily_activity(
         )
     thousands(ax, "y")
     legend_above(ax)
-    locator = mdates.AutoDateLocator()  # "Feb", "08", "15": no slanted dates
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    concise_dates(ax)  # "Feb", "08", "15": no slanted dates
+    despine(ax)
     return ax

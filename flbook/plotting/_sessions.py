@@ -5,7 +5,6 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
-import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -20,9 +19,12 @@ from ._base import (
     COLORS,
     PALETTE,
     STRONG_PALETTE,
+    concise_dates,
+    despine,
     get_ax,
     legend_above,
     no_data,
+    no_rows,
     step_axis,
     thousands,
 )
@@ -65,9 +67,7 @@ def naive_utc(times: pd.Series) -> np.ndarray:
 
 def date_axis(ax: Axes) -> None:
     """Concise date ticks on the x axis ("Feb", "08", "15": no slanted dates)."""
-    locator = mdates.AutoDateLocator()
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    concise_dates(ax)
 
 
 @shared_docs
@@ -90,11 +90,8 @@ def plot_trajectory(data: pd.DataFrame, *, top: int = 12, ax: Axes | None = None
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import learner_trajectory
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_trajectory(learner_trajectory(course, seed=1), ax=ax) is ax
     True
     >>> len(ax.lines) > 0
@@ -102,7 +99,7 @@ def plot_trajectory(data: pd.DataFrame, *, top: int = 12, ax: Axes | None = None
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     step = data["step"]
     if isinstance(step.dtype, pd.CategoricalDtype):
@@ -193,11 +190,8 @@ def plot_session_distribution(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import learner_sessions, session_distribution
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_session_distribution(session_distribution(learner_sessions(course)), ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -205,7 +199,7 @@ def plot_session_distribution(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0 or data["learners"].sum() == 0:
+    if no_rows(data, column="learners"):
         return no_data(ax)
     measure = str(data["measure"].iloc[0])
     data = data[data["measure"] == measure]
@@ -375,11 +369,8 @@ def plot_group_comparison(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import compare_groups
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_group_comparison(compare_groups(course), measure="sessions", ax=ax) is ax
     True
     >>> ax.get_ylabel()
@@ -387,7 +378,7 @@ def plot_group_comparison(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     if measure is None:
         measure = str(data["measure"].iloc[0])
@@ -434,8 +425,7 @@ def plot_group_comparison(
     ax.set_ylim(bottom=0)
     if measure in COUNT_MEASURES:
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    despine(ax)
     return ax
 
 
@@ -469,6 +459,11 @@ def plot_group_comparison_grid(
 
     Group names are wrapped to fit their panel, so four panels of two or three groups
     stay readable at book width.
+
+    Returns
+    -------
+    Figure
+        The new figure (whoever shows it closes it).
 
     Examples
     --------

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -18,24 +17,24 @@ from ._base import (
     COLORS,
     PALETTE,
     STRONG_PALETTE,
+    concise_dates,
     date_lines,
+    despine,
+    finish_steps,
     get_ax,
     headroom,
     legend_above,
     no_data,
+    no_rows,
+    no_step_rows,
+    ordered_steps,
+    per_step,
     thousands,
     unstick,
     week_shading,
 )
 from ._docs import shared_docs
-from ._steps import (
-    finish_steps,
-    hide_small_bars,
-    no_step_rows,
-    note_hidden,
-    ordered_steps,
-    per_step,
-)
+from ._steps import hide_small_bars, note_hidden
 
 __all__ = [
     "plot_comments_over_time",
@@ -91,11 +90,8 @@ def _time_decorations(ax: Axes, notable_dates, week_starts) -> None:
     if week_starts or notable_dates:
         headroom(ax)  # the week names and date labels sit above the lines
     ax.set_xlabel("Date (UTC)")
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    locator = mdates.AutoDateLocator()
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    despine(ax)
+    concise_dates(ax)
 
 
 # --------------------------------------------------------------------------- over time
@@ -128,11 +124,8 @@ def plot_comments_over_time(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import comments_over_time
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_comments_over_time(
     ...     comments_over_time(course, by="author_type"),
     ...     week_starts=course.config.week_starts,
@@ -144,7 +137,7 @@ def plot_comments_over_time(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     if y not in ("cumulative", "comments"):
         raise ValueError(f"y={y!r}: expected 'cumulative' or 'comments'")
@@ -199,11 +192,8 @@ def plot_comment_staircase(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import comments_over_time
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_comment_staircase(
     ...     comments_over_time(course, by="week"),
     ...     week_starts=course.config.week_starts,
@@ -215,7 +205,7 @@ def plot_comment_staircase(
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0:
+    if no_rows(data):
         return no_data(ax)
     names = _series_order(data)
     for i, name in enumerate(names):
@@ -272,11 +262,8 @@ def plot_comments_per_step(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import comments_per_step
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_comments_per_step(
     ...     comments_per_step(course),
     ...     exercise_steps=course.config.exercise_steps,
@@ -340,11 +327,8 @@ def plot_first_comment_steps(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import first_comment_steps
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_first_comment_steps(
     ...     first_comment_steps(course),
     ...     exercise_steps=course.config.exercise_steps,
@@ -394,11 +378,8 @@ def plot_likes(data: pd.DataFrame, *, y: str = "pct", ax: Axes | None = None) ->
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import likes_distribution
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_likes(likes_distribution(course), ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -406,7 +387,7 @@ def plot_likes(data: pd.DataFrame, *, y: str = "pct", ax: Axes | None = None) ->
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0 or data["comments"].sum() == 0:
+    if no_rows(data, column="comments"):
         return no_data(ax)
     group = next((c for c in ("kind", "author_type") if c in data), None)
     bins = _series_order(data, "likes")
@@ -436,8 +417,7 @@ def plot_likes(data: pd.DataFrame, *, y: str = "pct", ax: Axes | None = None) ->
     ax.set_ylabel("% of comments" if y == "pct" else "Comments")
     if y != "pct":
         thousands(ax, "y")
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    despine(ax)
     if k > 1:
         legend_above(ax)
     return ax
@@ -460,11 +440,8 @@ def plot_educator_share(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import educator_share
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_educator_share(educator_share(course), ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -472,7 +449,7 @@ def plot_educator_share(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     >>> plt.close(fig)
     """
     ax = get_ax(ax)
-    if data is None or len(data) == 0 or data["comments"].sum() == 0:
+    if no_rows(data, column="comments"):
         return no_data(ax)
     periods = _series_order(data, "period")
     types = _series_order(data, "author_type")
@@ -495,7 +472,6 @@ def plot_educator_share(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.set_xlabel("% of comments")
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    despine(ax)
     legend_above(ax)
     return ax

@@ -17,11 +17,12 @@ from ..privacy import MIN_COUNT
 from ._base import (
     COLORS,
     PALETTE,
+    finish_steps,
     get_ax,
-    highlight_steps,
-    legend_above,
     no_data,
-    step_axis,
+    no_step_rows,
+    ordered_steps,
+    per_step,
     thousands,
 )
 from ._docs import shared_docs
@@ -32,10 +33,6 @@ LEARNER_MEASURES = frozenset({"visited", "completed"})
 """Measures of :func:`~flbook.analysis.step_activity_counts` that count learners (one
 first visit, one completion per learner and step)."""
 
-WEEK_LABEL_POINTS = 14.0
-"""Height (points) of the "Week N" labels :func:`~flbook.plotting.step_axis` writes
-above the axes: a legend above a step chart starts this far above the plot area."""
-
 MEASURE_LABELS = {
     "visited": "First visits",
     "completed": "Completions",
@@ -45,71 +42,6 @@ MEASURE_LABELS = {
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _step_key(s: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(p) for p in str(s).split("."))
-    except ValueError:
-        return (10**9, 0)
-
-
-def ordered_steps(steps: pd.Series) -> list[str]:
-    """The distinct steps of a column in course order (category order, else numeric W.S)."""
-    if isinstance(steps.dtype, pd.CategoricalDtype) and steps.dtype.ordered:
-        used = np.zeros(len(steps.cat.categories), dtype=bool)
-        codes = steps.cat.codes.to_numpy()
-        used[codes[codes >= 0]] = True
-        return [str(s) for s in steps.cat.categories[used]]
-    return sorted({str(s) for s in steps.dropna()}, key=_step_key)
-
-
-def per_step(data: pd.DataFrame, steps: Sequence[str], column: str) -> np.ndarray:
-    """Values of ``column`` aligned on ``steps`` (summed per step, 0 where absent)."""
-    s = data.groupby(data["step"].astype(str), observed=True)[column].sum()
-    return s.reindex(list(steps), fill_value=0).to_numpy(dtype=float)
-
-
-def no_step_rows(data: pd.DataFrame | None, *, column: str | None = None) -> bool:
-    """Whether a per-step table has nothing to draw (no rows, no ``step``, or ``column`` all zero)."""
-    if data is None or len(data) == 0 or "step" not in data:
-        return True
-    if column is not None and column in data:
-        return bool(np.nansum(data[column].to_numpy(dtype=float)) == 0)
-    return False
-
-
-def finish_steps(
-    ax: Axes,
-    steps: Sequence[str],
-    exercise_steps: Iterable[str],
-    social_steps: Iterable[str],
-    legend: bool,
-    order: Sequence | None = None,
-) -> None:
-    """Step axis, shaded steps, legend above the week labels, no top/right spines.
-
-    ``order``: the drawn artists in the order the legend lists them (default: as
-    matplotlib collects them).
-    """
-    step_axis(ax, steps)
-    handles = highlight_steps(
-        ax, steps, exercise_steps=exercise_steps, social_steps=social_steps, legend=False
-    )
-    if order is None:
-        existing, labels = ax.get_legend_handles_labels()
-    else:
-        existing, labels = list(order), [a.get_label() for a in order]
-    if legend and (existing or handles):
-        # above the "Week N" labels: never over bars, lines or step names
-        legend_above(
-            ax,
-            existing + handles,
-            labels + [h.get_label() for h in handles],
-            above_points=WEEK_LABEL_POINTS,
-        )
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
 
 
 # --------------------------------------------------------------------------- step counts
@@ -153,11 +85,8 @@ def plot_step_counts(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import step_activity_counts
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_step_counts(
     ...     step_activity_counts(course),
     ...     measure="visited",
@@ -390,11 +319,8 @@ def plot_stopped_here(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import last_steps
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_stopped_here(
     ...     last_steps(course),
     ...     exercise_steps=course.config.exercise_steps,
@@ -492,11 +418,8 @@ def plot_step_funnel(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import step_funnel
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_step_funnel(
     ...     step_funnel(course),
     ...     exercise_steps=course.config.exercise_steps,

@@ -23,6 +23,7 @@ from ._base import (
     step_axis,
     thousands,
 )
+from ._docs import shared_docs
 
 __all__ = [
     "plot_leaving_reasons",
@@ -58,6 +59,7 @@ def _hidden_note(ax: Axes, hidden: int, what: str, min_learners: int = MIN_COUNT
         ax.set_xlabel(f"{label}\n{note}" if label else note)
 
 
+@shared_docs
 def plot_leaving_reasons(
     data: pd.DataFrame, *, min_learners: int = MIN_COUNT, ax: Axes | None = None
 ) -> Axes:
@@ -70,7 +72,9 @@ def plot_leaving_reasons(
         week or step, a segment per reason column, in the table's order).
     min_learners : the small-count rule (:mod:`flbook.privacy`): a bar or a segment of
         fewer answers is not drawn, and the x label says how many answers were left out.
-    ax : Axes to draw on (default: current Axes).
+    {ax}
+
+    {returns}
 
     With ``by="step"`` every step keeps its place along a course-order step axis; with
     ``by="week"`` a week whose every segment is hidden is left off the axis. The leavers
@@ -176,6 +180,7 @@ def _stacked_reasons(data: pd.DataFrame, min_learners: int, ax: Axes) -> Axes:
     return ax
 
 
+@shared_docs
 def plot_archetypes(
     data: pd.DataFrame,
     *,
@@ -191,7 +196,9 @@ def plot_archetypes(
     y : the ``pct_*`` columns to draw (one bar each per archetype).
     min_learners : an archetype of fewer learners is not drawn, and reads "(n<10)"
         (:mod:`flbook.privacy`).
-    ax : Axes to draw on (default: current Axes).
+    {ax}
+
+    {returns}
 
     Examples
     --------
@@ -243,6 +250,7 @@ def plot_archetypes(
     return ax
 
 
+@shared_docs
 def plot_sentiment(
     data: pd.DataFrame, *, min_learners: int = MIN_COUNT, ax: Axes | None = None
 ) -> Axes:
@@ -254,7 +262,9 @@ def plot_sentiment(
         per week: ``week_number``, ``responses`` and a % column per rating).
     min_learners : a week with fewer answers is not drawn, and reads "n<10"
         (:mod:`flbook.privacy`).
-    ax : Axes to draw on (default: current Axes).
+    {ax}
+
+    {returns}
 
     Examples
     --------

@@ -20,6 +20,7 @@ from ._base import (
     no_rows,
     stacked_bars,
 )
+from ._docs import shared_docs
 
 __all__ = [
     "plot_video_retention",
@@ -33,6 +34,7 @@ def _shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "\u2026"
 
 
+@shared_docs
 def plot_video_retention(data: pd.DataFrame, *, top: int = 8, ax: Axes | None = None) -> Axes:
     """Video retention curves: % of viewers still watching at 5%, 10%, ... 100% of each video.
 
@@ -42,7 +44,9 @@ def plot_video_retention(data: pd.DataFrame, *, top: int = 8, ax: Axes | None = 
         its points in the table's order.
     top : the most legend entries, one per video; with more videos than this, lines are
         coloured by week (one legend entry per week).
-    ax : Axes to draw on (default: current Axes).
+    {ax}
+
+    {returns}
 
     Examples
     --------
@@ -118,6 +122,7 @@ def _video_shares(data: pd.DataFrame, by: str, ax: Axes | None) -> Axes:
     return ax
 
 
+@shared_docs
 def plot_video_devices(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Share of each video's views per device: one 100% bar per video.
 
@@ -125,7 +130,9 @@ def plot_video_devices(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ----------
     data : :func:`flbook.analysis.video_devices` output with ``wide=True``: a bar per
         row, a segment per device column.
-    ax : Axes to draw on (default: current Axes).
+    {ax}
+
+    {returns}
 
     Examples
     --------
@@ -142,6 +149,7 @@ def plot_video_devices(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     return _video_shares(data, "device", ax)
 
 
+@shared_docs
 def plot_video_regions(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Share of each video's views per world region: one 100% bar per video.
 
@@ -149,7 +157,9 @@ def plot_video_regions(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ----------
     data : :func:`flbook.analysis.video_regions` output with ``wide=True``: a bar per
         row, a segment per region column.
-    ax : Axes to draw on (default: current Axes).
+    {ax}
+
+    {returns}
 
     Examples
     --------

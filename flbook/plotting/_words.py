@@ -47,11 +47,8 @@ def plot_comment_measures(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import comment_measures
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_comment_measures(comment_measures(course), ax=ax) is ax
     True
     >>> ax.get_ylabel()
@@ -89,11 +86,8 @@ def plot_top_words(data: pd.DataFrame, *, week: int, ax: Axes | None = None) -> 
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
+    {example_course}
     >>> from flbook.analysis import top_words
-    >>> from flbook.synth import example_course
-    >>> course = example_course()
-    >>> fig, ax = plt.subplots()
     >>> plot_top_words(top_words(course), week=1, ax=ax) is ax
     True
     >>> ax.get_xlabel()
@@ -126,6 +120,11 @@ def plot_top_words_by_week(
     weeks : number of study weeks (panels); default the weeks present in ``data`` (one
         "No data" panel when there are none).
     panel_width : width of each panel in inches.
+
+    Returns
+    -------
+    Figure
+        The new figure (whoever shows it closes it).
 
     Examples
     --------
