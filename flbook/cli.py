@@ -244,6 +244,13 @@ def build_parser() -> argparse.ArgumentParser:
         "chapter cache; outputs whose inputs did not change are otherwise kept)",
     )
     r.add_argument(
+        "--max-memory",
+        default=None,
+        metavar="SIZE",
+        help="memory the render's processes may use together, e.g. 4G or 1500M: a chapter "
+        "starts beside others only while they stay under it (default: half the machine's)",
+    )
+    r.add_argument(
         "--fresh-kernels",
         action="store_true",
         help="start a fresh Jupyter kernel for every chapter (default: each worker keeps "

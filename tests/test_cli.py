@@ -192,3 +192,12 @@ def test_synth_shows_its_progress_when_asked(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("FLBOOK_PROGRESS", "0")
     assert main(["synth", "--learners", "40", "--weeks", "1", "--out", str(tmp_path / "b")]) == 0
     assert "synth 40 learners" not in capsys.readouterr().err
+
+
+def test_render_refuses_a_memory_size_it_cannot_read_before_any_work(tiny, tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["render", str(tiny / "course.yml"), "--out", str(out), "--max-memory", "lots"])
+    assert code == 1
+    errors = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("flbook:")]
+    assert errors == ["flbook: error: --max-memory 'lots': give a size such as 4G, 1500M or 0.5T"]
+    assert not (out / "_build").exists()  # nothing executed

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from flbook.render.execute import (
+    MEMORY_SHARE,
     ChapterError,
     ChapterResult,
     ParameterError,
@@ -105,6 +106,7 @@ def render_book(
     cache: str | Path | None = None,
     data_key: str | None = None,
     warm: bool = True,
+    memory_share: float = MEMORY_SHARE,
 ) -> RenderResult:
     """Execute the book in ``project_dir`` with ``parameters`` and render it to ``out_dir``.
 
@@ -131,6 +133,8 @@ def render_book(
     data_key : names the data the chapters read, part of each chapter's cache key.
     warm : each worker keeps its kernel from chapter to chapter, reset between them
         (:mod:`flbook.render.kernels`); ``False``: a fresh kernel per chapter.
+    memory_share : the memory guard's bound, as a share of the machine's memory: a
+        chapter starts beside others only while the process tree stays under it.
 
     Returns
     -------
@@ -158,6 +162,7 @@ def render_book(
         cache=cache,
         data_key=data_key,
         warm=warm,
+        memory_share=memory_share,
     )
     executed = time.perf_counter()
     found: list[str] = []

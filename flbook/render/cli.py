@@ -32,6 +32,7 @@ __all__ = [
     "course_data_key",
     "course_metadata",
     "release_memory",
+    "memory_share",
 ]
 
 
@@ -88,6 +89,39 @@ def course_metadata(cfg: Any, course: Course | None = None) -> dict[str, Any]:
     }
 
 
+def memory_share(max_memory: str | None) -> float:
+    """The memory guard's share of the machine for ``--max-memory`` (``4G``, ``1500M``).
+
+    Examples
+    --------
+    >>> from flbook.render.execute import MEMORY_SHARE
+    >>> memory_share(None) == MEMORY_SHARE
+    True
+    >>> import psutil
+    >>> total = psutil.virtual_memory().total
+    >>> round(memory_share("512M") * total) == 512 * 2**20
+    True
+    >>> memory_share("lots")
+    Traceback (most recent call last):
+    ...
+    flbook.errors.FlbookError: --max-memory 'lots': give a size such as 4G, 1500M or 0.5T
+    """
+    import re
+
+    import psutil
+
+    from flbook.errors import FlbookError
+    from flbook.render.execute import MEMORY_SHARE
+
+    if not max_memory:
+        return MEMORY_SHARE
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*", max_memory, re.I)
+    if m is None:
+        raise FlbookError(f"--max-memory {max_memory!r}: give a size such as 4G, 1500M or 0.5T")
+    size = float(m.group(1)) * 1024 ** "BKMGT".index((m.group(2) or "B").upper())
+    return size / psutil.virtual_memory().total
+
+
 def release_memory() -> None:
     """Give back to the system the memory that loading courses left in this process.
 
@@ -136,6 +170,7 @@ def run_render(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("out") / cfg.stub
     formats = tuple(f.strip() for f in (args.to or "html,pdf").split(",") if f.strip())
     chapters = [c.strip() for c in args.chapters.split(",")] if args.chapters else None
+    share = memory_share(getattr(args, "max_memory", None))  # a bad size: before any work
     print(f"Rendering the book for {cfg.title} ({cfg.stub}) into {out}", file=sys.stderr)
     # loaded once here, so that chapters running side by side never build the store twice
     course = load_course(cfg)
@@ -166,6 +201,7 @@ def run_render(args: argparse.Namespace) -> int:
             cache=None if no_cache else cache_dir() / "chapters",
             data_key=data_key,
             warm=not getattr(args, "fresh_kernels", False),
+            memory_share=share,
         )
     for message in result.warnings:
         print(f"  warning: {message}", file=sys.stderr)
