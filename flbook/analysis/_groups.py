@@ -60,6 +60,14 @@ def learner_flags(course: Course, *, roles: tuple[str, ...] = ("learner",)) -> p
     ``enrolled``, ``unenrolled``, ``fully_participated``, ``purchased``, ``visited``,
     ``completed``, ``commented``, ``answered``.
     """
+    # worked out once per course and roles (recipes filter by group again and again:
+    # four times in chapter 5, each reading three tables); a copy, so no caller can
+    # change the one kept
+    key = ("learner-flags", tuple(roles))
+    return course.derived(key, lambda: _learner_flags(course, roles)).copy()
+
+
+def _learner_flags(course: Course, roles: tuple[str, ...]) -> pd.DataFrame:
     enr = course.table(
         "enrolments",
         ["learner_id", "role", "unenrolled_at", "fully_participated_at", "purchased_statement_at"],
