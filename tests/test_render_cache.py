@@ -220,10 +220,11 @@ def test_merge_keeps_outputs_and_takes_the_current_prose(tmp_path):
     assert cache.get("k", edited).cells[3].source == "New words."
 
 
-def _timed_book(root: Path, n: int) -> Path:
-    """A book of ``n`` chapters, each printing when it started and ended."""
+def _timed_book(root: Path, n: int, stems: list[str] | None = None) -> Path:
+    """A book of ``n`` chapters (or these), each printing when it started and ended."""
     (root / "chapters").mkdir(parents=True)
-    names = [f"chapters/0{i}-timed.ipynb" for i in range(1, n + 1)]
+    stems = stems or [f"0{i}-timed" for i in range(1, n + 1)]
+    names = [f"chapters/{stem}.ipynb" for stem in stems]
     (root / "_quarto.yml").write_text(
         "project: {type: book}\nbook:\n  title: T\n  chapters:\n"
         + "".join(f"    - {name}\n" for name in names)
@@ -280,6 +281,22 @@ def test_the_chapter_that_took_longest_last_time_starts_first(tmp_path):
     # each executed chapter's time is recorded for the next render
     assert set(cache.timings()) == {"01-timed", "02-timed", "03-timed"}
     assert cache.timings()["03-timed"] < 120.0
+
+
+@pytest.mark.heavy
+def test_without_recorded_times_the_typically_longest_chapter_starts_first(tmp_path):
+    """A first render (no cache) starts the predictions chapter first, not twelfth."""
+    from flbook.render import execute_chapters, read_book
+
+    stems = ["01-timed", "02-timed", "12-predictions"]
+    book = read_book(_timed_book(tmp_path / "book", 3, stems))
+    results = execute_chapters(book, {}, tmp_path / "build", jobs=2, memory_share=1.0)
+    starts = {}
+    for r in results:
+        nb = nbformat.read(r.output, as_version=4)
+        printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+        starts[r.entry.name] = float(re.search(r"START ([\d.]+)", printed).group(1))
+    assert starts["12-predictions"] < starts["02-timed"]
 
 
 def test_the_data_key_changes_with_any_export_file_or_previous_run(tmp_path):

@@ -41,6 +41,24 @@ __all__ = [
 FAILED_DIR = "_failed"
 # The memory guard keeps the process tree (this process and its kernels) under this
 # share of the machine's memory when it starts chapters side by side.
+TYPICAL_SECONDS = {
+    "12-predictions": 556.0,
+    "05-social": 343.0,
+    "04-steps": 340.0,
+    "08-quizzes": 281.0,
+    "06-sessions": 214.0,
+    "10-event-log": 191.0,
+    "11-teaching": 104.0,
+    "07-scheduling": 101.0,
+    "09-surveys-video-campaigns": 82.0,
+}
+"""Seconds flbook's costliest chapters took at 1,000,000 learners (2026-12-02 benchmark).
+
+Only their order matters: before a chapter's own time is in the cache (a first render,
+``--no-cache``), side by side chapters still start longest first, so the predictions
+chapter does not start twelfth and end alone. Recorded times take precedence.
+"""
+
 MEMORY_SHARE = 0.5
 # Files next to a .qmd page that are copied with it (images, styles, bibliographies).
 RESOURCE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".css", ".scss", ".bib", ".csl"}
@@ -305,8 +323,8 @@ def execute_chapters(
         finally:
             kernels.shutdown_all()
     else:
-        if store is not None:
-            todo = longest_first(todo, [e.name for e in notebooks], store.timings())
+        recorded = store.timings() if store is not None else {}
+        todo = longest_first(todo, [e.name for e in notebooks], TYPICAL_SECONDS | recorded)
         _execute_parallel(todo, jobs_args, min(workers, len(todo)), memory_share, report, done)
     for result in results.values():  # after the cache took its copy: the cache keeps every cell
         if result.entry.is_notebook and result.error is None:
