@@ -26,36 +26,45 @@ def _private_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("FLBOOK_CACHE", str(tmp_path_factory.getbasetemp() / "flbook-cache"))
 
 
-# Fixtures that execute and render a whole book (a minute or more each), as
-# (module, fixture name). A test that uses one is marked ``book``, so that
-# ``pytest -m "not book"`` is the fast loop; and it joins the fixture's xdist group, so
-# that under ``pytest -n N --dist loadgroup`` one worker renders each book once.
-BOOK_FIXTURES = {
-    ("conftest", "bundled"),
-    ("test_book", "awkward"),
-    ("test_absent_file", "absent_steps_book"),
+# Fixtures that execute chapters or render, as (module, fixture name): the marker a test
+# that uses one gets. ``book``: a whole book, a minute or more each; ``heavy``: a small
+# book or a few chapters, executed or rendered (see the markers in pyproject.toml). So
+# ``pytest -m "not book and not heavy"`` is the fast loop; and a test joins its fixture's
+# xdist group, so that under ``pytest -n N --dist loadgroup`` one worker builds each once.
+SLOW_FIXTURES = {
+    ("conftest", "bundled"): "book",
+    ("test_book", "awkward"): "book",
+    ("test_absent_file", "absent_steps_book"): "book",
+    ("test_folds", "portable"): "heavy",
+    ("test_no_data", "nothing_but_enrolments"): "heavy",
+    ("test_no_data", "no_step_activity"): "heavy",
+    ("test_pdf_layout", "pandoc_layout_pdf"): "heavy",
+    ("test_portfolio", "serial"): "heavy",
+    ("test_render", "rendered"): "heavy",
 }
 
 
-def _book_fixtures(item) -> list[str]:
+def _slow_fixtures(item) -> dict[str, str]:
+    """{fixture name: marker} of the fixtures in SLOW_FIXTURES that ``item`` uses."""
     info = getattr(item, "_fixtureinfo", None)
     if info is None:
-        return []
-    found = []
+        return {}
+    found = {}
     for name in info.names_closure:
         for fixturedef in info.name2fixturedefs.get(name, ()):
             module = getattr(fixturedef.func, "__module__", "").rpartition(".")[2]
-            if (module, name) in BOOK_FIXTURES:
-                found.append(name)
+            if (module, name) in SLOW_FIXTURES:
+                found[name] = SLOW_FIXTURES[module, name]
     return found
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        books = _book_fixtures(item)
-        if books:
-            item.add_marker(pytest.mark.book)
-            item.add_marker(pytest.mark.xdist_group(name="-".join(sorted(set(books)))))
+        slow = _slow_fixtures(item)
+        if slow:
+            for marker in sorted(set(slow.values())):
+                item.add_marker(getattr(pytest.mark, marker))
+            item.add_marker(pytest.mark.xdist_group(name="-".join(sorted(slow))))
 
 
 @pytest.fixture(scope="session")
