@@ -6,6 +6,15 @@ import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+# Under pytest-xdist, each worker's thread pools (OpenMP in scikit-learn's gradient
+# boosting, Arrow's, and the kernels the heavy tests start) get the worker's share of the
+# cores: N workers each starting a thread per core oversubscribe the machine, and
+# OpenMP's waiting threads then crawl (a 0.3 s fit in tests/test_predict.py took 17 s on
+# two busy cores). Set before scikit-learn or pyarrow are first imported.
+_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+if _WORKERS > 1:
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // _WORKERS)))
+
 import matplotlib  # noqa: E402
 import pytest  # noqa: E402
 
