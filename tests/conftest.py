@@ -38,8 +38,8 @@ def _private_cache(tmp_path_factory, monkeypatch):
 # Fixtures that execute chapters or render, as (module, fixture name): the marker a test
 # that uses one gets. ``book``: a whole book, a minute or more each; ``heavy``: a small
 # book or a few chapters, executed or rendered (see the markers in pyproject.toml). So
-# ``pytest -m "not book and not heavy"`` is the fast loop; and a test joins its fixture's
-# xdist group, so that under ``pytest -n N --dist loadgroup`` one worker builds each once.
+# ``pytest -m "not heavy"`` is the fast loop; and a test joins its fixture's xdist
+# group, so that under ``pytest -n N --dist loadgroup`` one worker builds each once.
 SLOW_FIXTURES = {
     ("conftest", "bundled"): "book",
     ("test_book", "awkward"): "book",
@@ -67,6 +67,11 @@ def _slow_fixtures(item) -> dict[str, str]:
     return found
 
 
+HEAVY_KINDS = ("book", "wheel", "quarto", "browser")
+"""Markers of kinds of heavy test: a test with one of them is marked ``heavy`` too, so
+that ``pytest -m "not heavy"`` is the whole fast loop."""
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         slow = _slow_fixtures(item)
@@ -74,6 +79,8 @@ def pytest_collection_modifyitems(config, items):
             for marker in sorted(set(slow.values())):
                 item.add_marker(getattr(pytest.mark, marker))
             item.add_marker(pytest.mark.xdist_group(name="-".join(sorted(slow))))
+        if any(item.get_closest_marker(kind) for kind in HEAVY_KINDS):
+            item.add_marker(pytest.mark.heavy)
 
 
 @pytest.fixture(scope="session")
