@@ -17,6 +17,7 @@ function (prose, for one, is written in ``flbook/findings/``, never in the analy
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -28,6 +29,18 @@ PACKAGE = Path(flbook.__file__).parent
 
 ALLOWED: set[tuple[str, str, str]] = set()
 """Known exceptions, as (importing module, imported module, name). Empty: keep it so."""
+
+
+@functools.cache
+def _parse(source: str, filename: str) -> tuple[ast.AST, ...]:
+    """The nodes of a source file in :func:`ast.walk` order, parsed and walked once per
+    process: the checks below read the whole package several times and change no node."""
+    return tuple(ast.walk(ast.parse(source, filename=filename)))
+
+
+def _nodes(path: Path) -> tuple[ast.AST, ...]:
+    """Every node of the file at ``path`` (read afresh, parsed again only if it changed)."""
+    return _parse(path.read_text(encoding="utf-8"), str(path))
 
 
 def _module_name(path: Path, root: Path) -> tuple[str, str]:
@@ -46,8 +59,7 @@ def private_imports(package_dir: Path) -> list[tuple[str, str, str, int]]:
     found = []
     for path in sorted(package_dir.rglob("*.py")):
         module, package = _module_name(path, root)
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        for node in ast.walk(tree):
+        for node in _nodes(path):
             if not isinstance(node, ast.ImportFrom):
                 continue
             if node.level:
@@ -95,8 +107,7 @@ def flbook_imports(package_dir: Path) -> list[tuple[str, str, int]]:
     found = []
     for path in sorted(package_dir.rglob("*.py")):
         module, package = _module_name(path, root)
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        for node in ast.walk(tree):
+        for node in _nodes(path):
             if isinstance(node, ast.Import):
                 targets = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom):
@@ -212,8 +223,8 @@ file that is gone, or already clean, fails the stale check below."""
 _PCT_SUFFIX = re.compile(r"\b[a-z][a-z0-9_]*_pct\b")
 
 
-def _functions(tree: ast.AST):
-    for node in ast.walk(tree):
+def _functions(nodes: tuple[ast.AST, ...]):
+    for node in nodes:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             yield node
 
@@ -226,15 +237,15 @@ def _params(fn) -> list[ast.arg]:
 def vocabulary_problems(package_dir: Path) -> dict[str, list[str]]:
     """Every departure from the vocabulary, per file (relative to the package's parent)."""
     root = package_dir.parent
-    trees = {
-        path.relative_to(root).as_posix(): ast.parse(path.read_text(encoding="utf-8"))
+    files = {
+        path.relative_to(root).as_posix(): _nodes(path)
         for path in sorted(package_dir.rglob("*.py"))
     }
-    function_names = {fn.name for tree in trees.values() for fn in _functions(tree)}
+    function_names = {fn.name for nodes in files.values() for fn in _functions(nodes)}
     problems: dict[str, list[str]] = {}
-    for rel, tree in trees.items():
+    for rel, nodes in files.items():
         out = problems.setdefault(rel, [])
-        for fn in _functions(tree):
+        for fn in _functions(nodes):
             where = f"{rel} line {fn.lineno}: {fn.name}"
             params = _params(fn)
             for p in params:
@@ -258,13 +269,13 @@ def vocabulary_problems(package_dir: Path) -> dict[str, list[str]]:
                         out.append(f"{where}({p.arg}=...): an option, make it keyword-only")
         docstrings = {
             id(node.body[0].value)
-            for node in ast.walk(tree)
+            for node in nodes
             if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
             and node.body
             and isinstance(node.body[0], ast.Expr)
             and isinstance(node.body[0].value, ast.Constant)
         }
-        for node in ast.walk(tree):
+        for node in nodes:
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 found = {m for m in _PCT_SUFFIX.findall(node.value) if m not in function_names}
                 text = "docstring" if id(node) in docstrings else "string"
@@ -315,7 +326,7 @@ def test_group_parameters_use_the_alias():
         rel = path.relative_to(PACKAGE.parent).as_posix()
         if rel in PENDING:
             continue
-        for fn in _functions(ast.parse(path.read_text(encoding="utf-8"))):
+        for fn in _functions(_nodes(path)):
             for p in _params(fn):
                 if p.arg == "group" and p.annotation is not None:
                     ann = ast.unparse(p.annotation)

@@ -120,6 +120,7 @@ def test_every_figure_and_table_cell_is_labelled_captioned_and_described(path):
             assert opts.get("tbl-cap"), f"{path.name}: {label}"
 
 
+@pytest.mark.heavy
 def test_help_notebook_documents_the_parameters():
     out = subprocess.run(
         [sys.executable, "-m", "papermill", "--help-notebook", str(CHAPTERS[0])],

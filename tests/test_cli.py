@@ -77,6 +77,7 @@ def test_usage_errors_exit_2(capsys):
     assert main([]) == 2
 
 
+@pytest.mark.heavy
 def test_command_line_entry_point_runs(tiny):
     proc = subprocess.run(
         [sys.executable, "-m", "flbook.cli", "check", str(tiny / "course.yml")],
@@ -128,6 +129,7 @@ def _chapter(path: Path, body: str) -> None:
     nbformat.write(nb, path)
 
 
+@pytest.mark.heavy
 def test_render_reports_a_failing_chapter_and_builds_the_rest(tmp_path, capsys):
     project = tmp_path / "project"
     (project / "chapters").mkdir(parents=True)
@@ -151,6 +153,7 @@ def test_render_reports_a_failing_chapter_and_builds_the_rest(tmp_path, capsys):
     assert "deliberate" in page  # the failed chapter's page says what went wrong
 
 
+@pytest.mark.heavy
 def test_a_chapter_can_stop_early_and_still_succeed(tmp_path, capsys):
     project = tmp_path / "project"
     (project / "chapters").mkdir(parents=True)

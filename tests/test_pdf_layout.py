@@ -146,6 +146,7 @@ def test_pandoc_long_tables_leave_three_rows_each_side_of_a_split(pandoc_layout_
     _check_splits(_table_pages(layout_pages(pandoc_layout_pdf)))
 
 
+@pytest.mark.heavy
 def test_without_the_rule_these_tables_would_split_badly(layout_book, tmp_path, monkeypatch):
     """The same book with the rule turned down to one row: some split leaves one or two."""
     from flbook.render import pandoc_engine

@@ -195,6 +195,7 @@ def test_summaries_hide_counts_under_ten(serial):
             assert purchased.startswith(f"{row.purchased / row.learners * 100:.0f}% (")
 
 
+@pytest.mark.heavy
 def test_portfolio_works_on_an_fsspec_url(portfolio_dir):
     import fsspec
 
@@ -207,6 +208,7 @@ def test_portfolio_works_on_an_fsspec_url(portfolio_dir):
         assert "6 run book(s) are built" in re.sub(r"<[^>]+>", "", fh.read())
 
 
+@pytest.mark.heavy
 def test_a_broken_run_is_named_and_the_others_are_built(portfolio_dir, tmp_path):
     bad = tmp_path / "bad-run"
     make_course(bad, learners=30, weeks=1, seed=5, stub="gamma-1")

@@ -283,6 +283,7 @@ def test_failing_chapter_is_reported_and_others_still_render(rendered):
     assert "cell 3" in html
 
 
+@pytest.mark.heavy
 def test_parallel_execution_keeps_book_order_and_reports_failures(tmp_path):
     book = read_book(make_book(tmp_path))
     events = []
@@ -593,6 +594,7 @@ def test_pdf_has_chapters_figures_tables_and_references(rendered):
 # --- warnings ----------------------------------------------------------------------
 
 
+@pytest.mark.heavy
 def test_unresolved_reference_is_a_warning(tmp_path):
     root = make_book(tmp_path)
     (root / "book" / "notes.qmd").write_text("# Notes {#sec-notes}\n\nSee @fig-missing.\n")
@@ -633,6 +635,7 @@ def _home_page_at_root(root: Path) -> Path:
     return root
 
 
+@pytest.mark.heavy
 def test_quarto_engine_writes_a_valid_project_and_runs_quarto(tmp_path, monkeypatch):
     root = _home_page_at_root(make_book(tmp_path / "project"))
     book = read_book(root)

@@ -85,6 +85,7 @@ def _token(printed: str) -> str:
     return re.search(r"TOKEN (\w+)", printed).group(1)
 
 
+@pytest.mark.heavy
 def test_a_chapter_is_executed_again_exactly_when_what_it_depends_on_changes(
     project, tmp_path, capsys, monkeypatch
 ):
@@ -242,6 +243,7 @@ def _timed_book(root: Path, n: int, stems: list[str] | None = None) -> Path:
     return root
 
 
+@pytest.mark.heavy
 def test_the_memory_guard_runs_chapters_one_at_a_time_when_memory_is_short(tmp_path):
     from flbook.render import execute_chapters, read_book
 
@@ -261,6 +263,7 @@ def test_the_memory_guard_runs_chapters_one_at_a_time_when_memory_is_short(tmp_p
     )
 
 
+@pytest.mark.heavy
 def test_the_chapter_that_took_longest_last_time_starts_first(tmp_path):
     """Side by side, chapters start longest first, by the times the cache recorded."""
     from flbook.render import execute_chapters, read_book
