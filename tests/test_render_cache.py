@@ -287,6 +287,29 @@ def test_the_chapter_that_took_longest_last_time_starts_first(tmp_path):
 
 
 @pytest.mark.heavy
+def test_chapters_side_by_side_share_the_cores_between_their_thread_pools(tmp_path, monkeypatch):
+    """Two chapters at once: each kernel's OpenMP/BLAS pools get half the cores."""
+    from flbook.render import execute_chapters, read_book
+    from flbook.render.execute import default_jobs
+    from flbook.render.kernels import THREAD_VARIABLES
+
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    book = read_book(_timed_book(tmp_path / "book", 2))
+    for path in (tmp_path / "book" / "chapters").glob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        nb.cells.append(
+            nbformat.v4.new_code_cell("import os\nprint('OMP', os.environ['OMP_NUM_THREADS'])")
+        )
+        nbformat.write(nb, path)
+    results = execute_chapters(book, {}, tmp_path / "build", jobs=2, memory_share=1.0)
+    for r in results:
+        nb = nbformat.read(r.output, as_version=4)
+        printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+        assert f"OMP {max(1, default_jobs() // 2)}" in printed
+
+
+@pytest.mark.heavy
 def test_without_recorded_times_the_typically_longest_chapter_starts_first(tmp_path):
     """A first render (no cache) starts the predictions chapter first, not twelfth."""
     from flbook.render import execute_chapters, read_book

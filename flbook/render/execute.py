@@ -370,8 +370,12 @@ def _execute_parallel(
     pending = list(todo)
     running: dict[Any, int] = {}
     per_chapter_kb = 0.0
+    threads = max(1, default_jobs() // workers)  # each worker's share of the cores
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=kernels.init_worker
+        max_workers=workers,
+        mp_context=ctx,
+        initializer=kernels.init_worker,
+        initargs=(threads,),
     ) as pool:
         while pending or running:
             while pending and len(running) < workers:
