@@ -16,6 +16,13 @@ _WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
 if _WORKERS > 1:
     os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // _WORKERS)))
 
+# The chapter workers and the ``flbook`` command keep jsonschema's slow optional import
+# out (flbook.render._imports); so does the suite: with JupyterLab installed it cost every
+# xdist worker 4 s of its collection (tests import nbformat).
+from flbook.render._imports import skip_slow_format_checkers  # noqa: E402
+
+skip_slow_format_checkers()
+
 import matplotlib  # noqa: E402
 import pytest  # noqa: E402
 

@@ -47,6 +47,9 @@ def append_settings(path: str | Path, settings: dict) -> None:
 def example_course() -> Course:
     """A small synthetic course (400 learners, two study weeks, notebook logs).
 
+    A fifth of the learners who visit a notebook's step use the notebook (the logs are
+    the slowest part to make, and examples need only a few thousand events).
+
     For examples and doctests: its files are written to a temporary folder (removed when
     the process ends) and read without the store's cache; the same course is returned
     on every call.
@@ -62,5 +65,7 @@ def example_course() -> Course:
     folder = Path(tempfile.mkdtemp(prefix="flbook-example-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     make_course(folder, learners=400, weeks=2, seed=7)
-    append_settings(folder / "course.yml", make_notebook_logs(folder, seed=7)["settings"])
+    append_settings(
+        folder / "course.yml", make_notebook_logs(folder, seed=7, share=0.2)["settings"]
+    )
     return load_course(folder / "course.yml", cache=False)
