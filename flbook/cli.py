@@ -335,9 +335,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``flbook`` command; returns the exit code."""
-    from flbook.render._imports import skip_slow_format_checkers
+    from flbook.render._imports import set_process_defaults, skip_slow_format_checkers
 
-    skip_slow_format_checkers()  # flbook's own process: see flbook.render._imports
+    # flbook's own process, before numpy is imported: see flbook.render._imports
+    set_process_defaults()
+    skip_slow_format_checkers()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

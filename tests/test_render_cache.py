@@ -9,6 +9,7 @@ shows the token of the run it came from.
 from __future__ import annotations
 
 import copy
+import os
 import re
 import shutil
 from pathlib import Path
@@ -307,6 +308,34 @@ def test_chapters_side_by_side_share_the_cores_between_their_thread_pools(tmp_pa
         nb = nbformat.read(r.output, as_version=4)
         printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
         assert f"OMP {max(1, default_jobs() // 2)}" in printed
+
+
+@pytest.mark.heavy
+@pytest.mark.parametrize("user_value", [None, "1"])
+def test_kernels_turn_numpy_huge_pages_off_unless_the_user_chose(tmp_path, monkeypatch, user_value):
+    """numpy's huge-page advice stalled large arrays 7-fold here (flbook.render._imports):
+    the kernels start without it, unless NUMPY_MADVISE_HUGEPAGE was set by the user."""
+    from flbook.render import execute_chapters, read_book
+
+    if user_value is None:
+        monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE", raising=False)
+    else:
+        monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", user_value)
+    book = read_book(_timed_book(tmp_path / "book", 1))
+    for path in (tmp_path / "book" / "chapters").glob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        nb.cells.append(
+            nbformat.v4.new_code_cell(
+                "import numpy._core.multiarray as m\nprint('HUGE', m._get_madvise_hugepage())"
+            )
+        )
+        nbformat.write(nb, path)
+    (result,) = execute_chapters(book, {}, tmp_path / "build", jobs=1)
+    nb = nbformat.read(result.output, as_version=4)
+    printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert f"HUGE {user_value == '1'}" in printed
+    # the render's own environment is left as it was
+    assert os.environ.get("NUMPY_MADVISE_HUGEPAGE") == user_value
 
 
 @pytest.mark.heavy

@@ -436,9 +436,16 @@ def tree_rss_kb(root_pid: int) -> int:
 
 @contextlib.contextmanager
 def _kernel_env() -> Iterator[None]:
-    """Set the environment the kernels inherit, and restore it afterwards."""
-    saved = {k: os.environ.get(k) for k in KERNEL_ENV}
+    """Set the environment the kernels inherit, and restore it afterwards.
+
+    :data:`KERNEL_ENV` always; the process defaults of :mod:`flbook.render._imports`
+    (numpy's huge-page advice off) where the user has not set them.
+    """
+    from ._imports import PROCESS_DEFAULTS, set_process_defaults
+
+    saved = {k: os.environ.get(k) for k in (*KERNEL_ENV, *PROCESS_DEFAULTS)}
     os.environ.update(KERNEL_ENV)
+    set_process_defaults()
     try:
         yield
     finally:
