@@ -309,6 +309,7 @@ _STAGES = re.compile(r"executed in ([\d.]+) s, rendered \(\w+\) in ([\d.]+) s")
 NEW_TREE: Path | None = None  # --new: a frozen copy of the code measured as "new"
 NO_OLD_DAY = False  # --no-old-day: the old code's new-day figure is not measured
 COLD_ONLY = False  # --cold-only: the cold whole book only
+MAX_MEMORY: str | None = None  # --max-memory: passed to the new code's renders
 
 
 def _render(
@@ -327,6 +328,8 @@ def _render(
     tree = old if old is not None else NEW_TREE
     if old is not None:
         cmd += ["--jobs", "1"]
+    elif MAX_MEMORY:
+        cmd += ["--max-memory", MAX_MEMORY]
     if tree is not None:
         env["PYTHONPATH"] = str(tree)
     secs, mb, _, err = run(cmd, env=env, cwd=tree or tempfile.gettempdir())
@@ -511,6 +514,12 @@ def main() -> None:
         help="with --targets: the cold whole book only (at 1,000,000 learners each render "
         "takes minutes)",
     )
+    p.add_argument(
+        "--max-memory",
+        default=None,
+        metavar="SIZE",
+        help="with --targets: the new code's memory bound (flbook render --max-memory)",
+    )
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--no-baselines", action="store_true", help="skip pandas and loop baselines")
     p.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
@@ -522,8 +531,9 @@ def main() -> None:
     results = HERE / "results"
     results.mkdir(exist_ok=True)
     if args.targets:
-        global NEW_TREE, NO_OLD_DAY, COLD_ONLY
+        global NEW_TREE, NO_OLD_DAY, COLD_ONLY, MAX_MEMORY
         NEW_TREE = args.new.resolve() if args.new else None
+        MAX_MEMORY = args.max_memory
         NO_OLD_DAY = args.no_old_day
         COLD_ONLY = args.cold_only
         for n in args.sizes:

@@ -103,7 +103,7 @@ def _render(root: Path, out: Path, engine: str) -> Path:
     book = read_book(root)
     if engine == "pandoc":
         return render_pandoc(book, build, out, formats=("pdf",), on_warning=print)["pdf"]
-    return render_quarto(book, build, out, ("pdf",), on_warning=print)["pdf"]
+    return render_quarto(book, build, out, formats=("pdf",), on_warning=print)["pdf"]
 
 
 def _table_pages(pages: list[str]) -> dict[int, list[int]]:

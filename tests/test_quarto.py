@@ -133,7 +133,7 @@ def test_quarto_engine_refuses_a_book_without_a_root_home_page(tmp_path, monkeyp
     (bin_dir / "quarto").chmod(0o755)
     monkeypatch.setenv("PATH", str(bin_dir))
     with pytest.raises(RenderError, match="index.qmd at the project root"):
-        render_quarto(read_book(tmp_path), tmp_path / "build", tmp_path / "out", ("html",))
+        render_quarto(read_book(tmp_path), tmp_path / "build", tmp_path / "out", formats=("html",))
 
 
 def test_a_page_with_two_titles_is_refused(tmp_path):
@@ -180,7 +180,9 @@ def quarto_book(bundled, tmp_path_factory) -> QuartoBook:
     outputs: dict[str, Path] = {}
     for fmt in ("html", "pdf"):
         start = time.perf_counter()
-        outputs.update(render_quarto(book, build, base / "out", (fmt,), warnings.append))
+        outputs.update(
+            render_quarto(book, build, base / "out", formats=(fmt,), on_warning=warnings.append)
+        )
         seconds[fmt] = time.perf_counter() - start
     print(f"\nQuarto render of the bundled book: {seconds}", file=sys.stderr)
     return QuartoBook(build, base / "out", outputs, warnings, seconds)

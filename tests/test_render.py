@@ -654,7 +654,7 @@ def test_quarto_engine_writes_a_valid_project_and_runs_quarto(tmp_path, monkeypa
     for entry in book.entries:  # stand-ins for the executed pages
         (build / entry.path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(root / entry.path, build / entry.path)
-    outputs = render_quarto(book, build, tmp_path / "out", ("html", "pdf"))
+    outputs = render_quarto(book, build, tmp_path / "out", formats=("html", "pdf"))
 
     assert outputs == {
         "html": tmp_path / "out" / "index.html",

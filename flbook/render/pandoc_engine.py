@@ -384,10 +384,10 @@ def render_pandoc(
     }
     outputs = {fmt: places[fmt] / "index.html" if fmt == "html" else places[fmt] for fmt in formats}
     key = _inputs_key(book, build_dir) if reuse else ""
+    stamp = {fmt: stamps.stamp_path(build_dir, "pandoc", fmt) for fmt in formats}
     todo = []
     for fmt in formats:
-        stamp = stamps.stamp_path(build_dir, "pandoc", fmt)
-        kept = stamps.is_up_to_date(stamp, key, places[fmt]) if reuse else None
+        kept = stamps.is_up_to_date(stamp[fmt], key, places[fmt]) if reuse else None
         if kept is not None:
             warn(kept)
             if reused is not None:
@@ -424,7 +424,7 @@ def render_pandoc(
         return found
 
     for fmt in todo:
-        stamps.forget(stamps.stamp_path(build_dir, "pandoc", fmt))
+        stamps.forget(stamp[fmt])
     order = sorted(todo, key=lambda f: f != "pdf")  # the longest first
     with ThreadPoolExecutor(max_workers=len(order)) as pool:
         futures = {fmt: pool.submit(one, fmt) for fmt in order}
@@ -432,7 +432,7 @@ def render_pandoc(
     for fmt in todo:
         warn(found[fmt])
         if reuse:
-            stamps.record(stamps.stamp_path(build_dir, "pandoc", fmt), key, places[fmt], found[fmt])
+            stamps.record(stamp[fmt], key, places[fmt], found[fmt])
     return outputs
 
 

@@ -388,6 +388,7 @@ def render_quarto(
     book: Book,
     build_dir: str | Path,
     out_dir: str | Path,
+    *,
     formats: Iterable[str] = ("html", "pdf"),
     on_warning: Callable[[str], None] | None = None,
     reuse: bool = False,

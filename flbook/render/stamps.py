@@ -32,7 +32,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["inputs_key", "output_listing", "is_up_to_date", "record", "stamp_path"]
+__all__ = [
+    "forget",
+    "inputs_key",
+    "is_up_to_date",
+    "output_listing",
+    "record",
+    "stamp_path",
+]
 
 STAMP_DIR = "_stamps"
 
