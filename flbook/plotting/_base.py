@@ -189,7 +189,8 @@ def step_axis(
     every = max(1, int(np.ceil(n / max_labels)))
     pos = np.arange(n)
     labels = [s if i % every == 0 else "" for i, s in enumerate(steps)]
-    if axis == "x":
+    across = axis == "x"
+    if across:
         ax.set_xticks(pos)
         ax.set_xticklabels(labels, rotation=90, fontsize=7 if n > 30 else 8)
         ax.set_xlim(-0.6, n - 0.4)
@@ -198,38 +199,23 @@ def step_axis(
         ax.set_yticklabels(labels, fontsize=7 if n > 30 else 8)
         ax.set_ylim(n - 0.4, -0.6)
     boundaries = [i for i in range(1, n) if weeks[i] != weeks[i - 1]]
+    rule = ax.axvline if across else ax.axhline
     for b in boundaries:
-        if axis == "x":
-            ax.axvline(b - 0.5, color=COLORS["muted"], lw=0.8, ls=":", zorder=0)
-        else:
-            ax.axhline(b - 0.5, color=COLORS["muted"], lw=0.8, ls=":", zorder=0)
+        rule(b - 0.5, color=COLORS["muted"], lw=0.8, ls=":", zorder=0)
     starts = [0] + boundaries
     ends = boundaries + [n]
     for s, e in zip(starts, ends, strict=True):
         mid = (s + e - 1) / 2
-        if axis == "x":
-            ax.text(
-                mid,
-                1.01,
-                f"Week {weeks[s]}",
-                transform=ax.get_xaxis_transform(),
-                ha="center",
-                va="bottom",
-                fontsize=8,
-                color="#444444",
-            )
-        else:
-            ax.text(
-                1.01,
-                mid,
-                f"Week {weeks[s]}",
-                transform=ax.get_yaxis_transform(),
-                ha="left",
-                va="center",
-                fontsize=8,
-                color="#444444",
-            )
-    ax.set_xlabel("Step (week.step)") if axis == "x" else ax.set_ylabel("Step (week.step)")
+        ax.text(
+            *((mid, 1.01) if across else (1.01, mid)),
+            f"Week {weeks[s]}",
+            transform=ax.get_xaxis_transform() if across else ax.get_yaxis_transform(),
+            ha="center" if across else "left",
+            va="bottom" if across else "center",
+            fontsize=8,
+            color="#444444",
+        )
+    (ax.set_xlabel if across else ax.set_ylabel)("Step (week.step)")
 
 
 def highlight_steps(
