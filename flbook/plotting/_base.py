@@ -169,6 +169,64 @@ def thousands(ax: Axes, axis: str = "y") -> None:
     target.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], integer=True))
 
 
+def category_order(values: pd.Series) -> list[str]:
+    """The order a chart gives a column's values, as text.
+
+    Parameters
+    ----------
+    values : a column of names (event types, outcomes...).
+
+    Returns
+    -------
+    list of str
+        Every category in its order for a Categorical column (used or not); else the
+        distinct values in the order they first appear.
+
+    Examples
+    --------
+    >>> category_order(pd.Series(pd.Categorical(["b"], categories=["a", "b"])))
+    ['a', 'b']
+    >>> category_order(pd.Series(["b", "a", "b"]))
+    ['b', 'a']
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return [str(c) for c in values.cat.categories]
+    return list(dict.fromkeys(values.astype(str)))
+
+
+def week_rules(ax: Axes, labels: Sequence[str], *, axis: str = "x") -> list[int]:
+    """Draw a thin dotted line between weeks on a categorical axis of course labels.
+
+    Parameters
+    ----------
+    ax : the Axes, its categories at positions 0..n-1 of ``axis``.
+    labels : the labels in axis order, each starting with its week (``"W.S"`` steps,
+        ``"W.S.Q"`` quiz questions).
+    axis : ``"x"`` (vertical lines) or ``"y"`` (horizontal lines).
+
+    Returns
+    -------
+    list of int
+        The position of each week's first label, the first week's left out.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> week_rules(ax, ["1.1", "1.2", "2.1", "3.1"])
+    [2, 3]
+    >>> len(ax.lines)
+    2
+    >>> plt.close(fig)
+    """
+    weeks = [str(s).split(".")[0] for s in labels]
+    boundaries = [i for i in range(1, len(weeks)) if weeks[i] != weeks[i - 1]]
+    rule = ax.axvline if axis == "x" else ax.axhline
+    for b in boundaries:
+        rule(b - 0.5, color=COLORS["muted"], lw=0.8, ls=":", zorder=0)
+    return boundaries
+
+
 def step_axis(
     ax: Axes,
     steps: Sequence[str],
@@ -198,10 +256,7 @@ def step_axis(
         ax.set_yticks(pos)
         ax.set_yticklabels(labels, fontsize=7 if n > 30 else 8)
         ax.set_ylim(n - 0.4, -0.6)
-    boundaries = [i for i in range(1, n) if weeks[i] != weeks[i - 1]]
-    rule = ax.axvline if across else ax.axhline
-    for b in boundaries:
-        rule(b - 0.5, color=COLORS["muted"], lw=0.8, ls=":", zorder=0)
+    boundaries = week_rules(ax, steps, axis=axis)
     starts = [0] + boundaries
     ends = boundaries + [n]
     for s, e in zip(starts, ends, strict=True):

@@ -21,6 +21,7 @@ from ._base import (
     stacked_bars,
     thousands,
     unstick,
+    week_rules,
 )
 from ._docs import shared_docs
 
@@ -57,11 +58,7 @@ def _question_ticks(ax: Axes, questions, *, axis: str = "x") -> None:
         ax.set_yticks(pos)
         ax.set_yticklabels(questions, fontsize=size)
         ax.set_ylabel("Question (week.step.question)")
-    weeks = [q.split(".")[0] for q in questions]
-    line = ax.axvline if axis == "x" else ax.axhline
-    for i in range(1, n):
-        if weeks[i] != weeks[i - 1]:
-            line(i - 0.5, color=COLORS["muted"], lw=0.8, ls=":", zorder=0)
+    week_rules(ax, questions, axis=axis)
 
 
 def _present(categorical: pd.Series) -> list:
