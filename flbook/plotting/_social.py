@@ -6,7 +6,7 @@ receives or shows comment text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -82,7 +82,7 @@ def _series_label(name) -> str:
     return str(name).replace("_", " ")
 
 
-def _each_series(data: pd.DataFrame):
+def _each_series(data: pd.DataFrame) -> Iterator[tuple[pd.DataFrame, dict]]:
     """Each series of a comments-over-time table: its rows in time order and line style."""
     for i, name in enumerate(_series_order(data)):
         part = data[data["series"] == name].sort_values("time")
