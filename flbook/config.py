@@ -418,14 +418,19 @@ def _dates(
     for i in range(weeks):
         base_names[f"week {i + 1}"] = start + dt.timedelta(weeks=i)
 
-    nd_raw = raw.get("notable_dates") or {}
-    if not isinstance(nd_raw, Mapping):
-        raise fail("notable_dates", "expected a mapping of name: date")
     notable: dict[str, dt.date] = {}
-    for name, value in nd_raw.items():
+    for name, value in _mapping(raw, "notable_dates", fail, "name: date").items():
         names = {**base_names, **notable}
         notable[str(name)] = _resolve_date(value, names, fail, f"notable_dates.{name}")
     return start, registration_open, notable
+
+
+def _mapping(raw: Mapping[str, Any], key: str, fail, what: str) -> Mapping:
+    """A mapping setting (default empty); ``what`` names its keys and values."""
+    value = raw.get(key) or {}
+    if not isinstance(value, Mapping):
+        raise fail(key, f"expected a mapping of {what}")
+    return value
 
 
 def _flag(raw: Mapping[str, Any], key: str, fail) -> bool:
@@ -482,11 +487,8 @@ def _as_of(raw: Mapping[str, Any], fail) -> dt.datetime | None:
 
 def _notebook_steps(raw: Mapping[str, Any], weeks: int, fail) -> dict[str, str]:
     """The ``notebooks`` setting: notebook path → its "W.S" step."""
-    nbs = raw.get("notebooks") or {}
-    if not isinstance(nbs, Mapping):
-        raise fail("notebooks", 'expected a mapping of notebook path: "W.S" step')
     notebooks = {}
-    for nb_path, step in nbs.items():
+    for nb_path, step in _mapping(raw, "notebooks", fail, 'notebook path: "W.S" step').items():
         parsed = _parse_steps([step], weeks, fail, f"notebooks.{nb_path}")
         notebooks[str(nb_path)] = parsed[0]
     return notebooks
@@ -494,11 +496,9 @@ def _notebook_steps(raw: Mapping[str, Any], weeks: int, fail) -> dict[str, str]:
 
 def _step_minutes(raw: Mapping[str, Any], weeks: int, fail) -> dict[str, float]:
     """The ``step_minutes`` setting: "W.S" step (or ``default``) → minutes."""
-    sm = raw.get("step_minutes") or {}
-    if not isinstance(sm, Mapping):
-        raise fail("step_minutes", 'expected a mapping of "W.S" step (or default): minutes')
     step_minutes = {}
-    for key, minutes in sm.items():
+    entries = _mapping(raw, "step_minutes", fail, '"W.S" step (or default): minutes')
+    for key, minutes in entries.items():
         name = "default" if str(key) == "default" else None
         if name is None:
             name = _parse_steps([key], weeks, fail, f"step_minutes.{key}")[0]

@@ -467,30 +467,19 @@ def likes_summary(
         return empty
     likes = _likes(c)
     frame = pd.DataFrame({**cols, "likes": likes, "liked": likes > 0})
-    if by:
-        g = frame.groupby(by, observed=True, sort=True)["likes"]
-        liked = frame.groupby(by, observed=True, sort=True)["liked"].sum()
-        stats = pd.DataFrame(
-            {
-                "comments": g.size(),
-                "liked_comments": liked,
-                "likes": g.sum(),
-                "mean_likes": g.mean(),
-                "median_likes": g.median(),
-                "max_likes": g.max(),
-            }
-        ).reset_index()
-    else:
-        stats = pd.DataFrame(
-            {
-                "comments": [len(likes)],
-                "liked_comments": [int((likes > 0).sum())],
-                "likes": [int(likes.sum())],
-                "mean_likes": [likes.mean()],
-                "median_likes": [float(np.median(likes))],
-                "max_likes": [int(likes.max())],
-            }
-        )
+    keys = by or np.zeros(len(frame), dtype=np.int8)  # no split: one group of all
+    groups = frame.groupby(keys, observed=True, sort=True)
+    g = groups["likes"]
+    stats = pd.DataFrame(
+        {
+            "comments": g.size(),
+            "liked_comments": groups["liked"].sum(),
+            "likes": g.sum(),
+            "mean_likes": g.mean(),
+            "median_likes": g.median(),
+            "max_likes": g.max(),
+        }
+    ).reset_index(drop=not by)
     stats["pct_liked"] = stats["liked_comments"] / stats["comments"] * 100
     out = stats[by + list(_LIKES_SUMMARY)]
     return out.astype({k: t for k, t in _LIKES_SUMMARY.items()}).reset_index(drop=True)

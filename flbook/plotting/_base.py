@@ -169,6 +169,64 @@ def thousands(ax: Axes, axis: str = "y") -> None:
     target.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], integer=True))
 
 
+def category_order(values: pd.Series) -> list[str]:
+    """The order a chart gives a column's values, as text.
+
+    Parameters
+    ----------
+    values : a column of names (event types, outcomes...).
+
+    Returns
+    -------
+    list of str
+        Every category in its order for a Categorical column (used or not); else the
+        distinct values in the order they first appear.
+
+    Examples
+    --------
+    >>> category_order(pd.Series(pd.Categorical(["b"], categories=["a", "b"])))
+    ['a', 'b']
+    >>> category_order(pd.Series(["b", "a", "b"]))
+    ['b', 'a']
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return [str(c) for c in values.cat.categories]
+    return list(dict.fromkeys(values.astype(str)))
+
+
+def week_rules(ax: Axes, labels: Sequence[str], *, axis: str = "x") -> list[int]:
+    """Draw a thin dotted line between weeks on a categorical axis of course labels.
+
+    Parameters
+    ----------
+    ax : the Axes, its categories at positions 0..n-1 of ``axis``.
+    labels : the labels in axis order, each starting with its week (``"W.S"`` steps,
+        ``"W.S.Q"`` quiz questions).
+    axis : ``"x"`` (vertical lines) or ``"y"`` (horizontal lines).
+
+    Returns
+    -------
+    list of int
+        The position of each week's first label, the first week's left out.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> week_rules(ax, ["1.1", "1.2", "2.1", "3.1"])
+    [2, 3]
+    >>> len(ax.lines)
+    2
+    >>> plt.close(fig)
+    """
+    weeks = [str(s).split(".")[0] for s in labels]
+    boundaries = [i for i in range(1, len(weeks)) if weeks[i] != weeks[i - 1]]
+    rule = ax.axvline if axis == "x" else ax.axhline
+    for b in boundaries:
+        rule(b - 0.5, color=COLORS["muted"], lw=0.8, ls=":", zorder=0)
+    return boundaries
+
+
 def step_axis(
     ax: Axes,
     steps: Sequence[str],
@@ -189,7 +247,8 @@ def step_axis(
     every = max(1, int(np.ceil(n / max_labels)))
     pos = np.arange(n)
     labels = [s if i % every == 0 else "" for i, s in enumerate(steps)]
-    if axis == "x":
+    across = axis == "x"
+    if across:
         ax.set_xticks(pos)
         ax.set_xticklabels(labels, rotation=90, fontsize=7 if n > 30 else 8)
         ax.set_xlim(-0.6, n - 0.4)
@@ -197,39 +256,21 @@ def step_axis(
         ax.set_yticks(pos)
         ax.set_yticklabels(labels, fontsize=7 if n > 30 else 8)
         ax.set_ylim(n - 0.4, -0.6)
-    boundaries = [i for i in range(1, n) if weeks[i] != weeks[i - 1]]
-    for b in boundaries:
-        if axis == "x":
-            ax.axvline(b - 0.5, color=COLORS["muted"], lw=0.8, ls=":", zorder=0)
-        else:
-            ax.axhline(b - 0.5, color=COLORS["muted"], lw=0.8, ls=":", zorder=0)
+    boundaries = week_rules(ax, steps, axis=axis)
     starts = [0] + boundaries
     ends = boundaries + [n]
     for s, e in zip(starts, ends, strict=True):
         mid = (s + e - 1) / 2
-        if axis == "x":
-            ax.text(
-                mid,
-                1.01,
-                f"Week {weeks[s]}",
-                transform=ax.get_xaxis_transform(),
-                ha="center",
-                va="bottom",
-                fontsize=8,
-                color="#444444",
-            )
-        else:
-            ax.text(
-                1.01,
-                mid,
-                f"Week {weeks[s]}",
-                transform=ax.get_yaxis_transform(),
-                ha="left",
-                va="center",
-                fontsize=8,
-                color="#444444",
-            )
-    ax.set_xlabel("Step (week.step)") if axis == "x" else ax.set_ylabel("Step (week.step)")
+        ax.text(
+            *((mid, 1.01) if across else (1.01, mid)),
+            f"Week {weeks[s]}",
+            transform=ax.get_xaxis_transform() if across else ax.get_yaxis_transform(),
+            ha="center" if across else "left",
+            va="bottom" if across else "center",
+            fontsize=8,
+            color="#444444",
+        )
+    (ax.set_xlabel if across else ax.set_ylabel)("Step (week.step)")
 
 
 def highlight_steps(

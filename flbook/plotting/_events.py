@@ -10,7 +10,16 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
 
 from ..privacy import MIN_COUNT, small_label, small_rows
-from ._base import COLORS, STRONG_PALETTE, get_ax, no_data, no_rows, thousands, week_shading
+from ._base import (
+    COLORS,
+    STRONG_PALETTE,
+    category_order,
+    get_ax,
+    no_data,
+    no_rows,
+    thousands,
+    week_shading,
+)
 from ._docs import shared_docs
 from ._sessions import date_axis, naive_utc
 
@@ -72,15 +81,10 @@ def plot_learner_timeline(
     ax = get_ax(ax)
     if no_rows(data):
         return no_data(ax)
-    ev = data["event"]
-    kinds = (
-        [str(c) for c in ev.cat.categories]
-        if isinstance(ev.dtype, pd.CategoricalDtype)
-        else list(dict.fromkeys(ev.astype(str)))
-    )
+    kinds = category_order(data["event"])
     pos = {k: i for i, k in enumerate(kinds)}
     x = naive_utc(data["time"])
-    labels = ev.astype(str).to_numpy()
+    labels = data["event"].astype(str).to_numpy()
     for k in kinds:  # ten event types at most
         sel = labels == k
         if not sel.any():

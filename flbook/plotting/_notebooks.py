@@ -14,7 +14,17 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentFormatter
 
 from ..privacy import MIN_COUNT, small_label, small_rows
-from ._base import COLORS, PALETTE, concise_dates, get_ax, no_data, no_rows, thousands, week_shading
+from ._base import (
+    COLORS,
+    PALETTE,
+    category_order,
+    concise_dates,
+    get_ax,
+    no_data,
+    no_rows,
+    thousands,
+    week_shading,
+)
 from ._docs import shared_docs
 
 __all__ = [
@@ -283,11 +293,7 @@ def _stacked_shares(ax: Axes, data: pd.DataFrame, category: str, colors: dict) -
     names = list(dict.fromkeys(nb))
     if "All notebooks" in names:
         names = [n for n in names if n != "All notebooks"] + ["All notebooks"]
-    cats = (
-        [str(c) for c in data[category].cat.categories]
-        if isinstance(data[category].dtype, pd.CategoricalDtype)
-        else list(dict.fromkeys(data[category].astype(str)))
-    )
+    cats = category_order(data[category])
     row_y = pd.Index(names).get_indexer(nb)
     row_cat = data[category].astype(str).to_numpy()
     pct = data["pct"].to_numpy(dtype=float)

@@ -11,7 +11,18 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch, Rectangle
 
 from ..privacy import MIN_COUNT, small_label
-from ._base import COLORS, PALETTE, get_ax, legend_above, no_data, no_rows, thousands, unstick
+from ._base import (
+    COLORS,
+    PALETTE,
+    get_ax,
+    legend_above,
+    no_data,
+    no_rows,
+    stacked_bars,
+    thousands,
+    unstick,
+    week_rules,
+)
 from ._docs import shared_docs
 
 __all__ = [
@@ -47,11 +58,7 @@ def _question_ticks(ax: Axes, questions, *, axis: str = "x") -> None:
         ax.set_yticks(pos)
         ax.set_yticklabels(questions, fontsize=size)
         ax.set_ylabel("Question (week.step.question)")
-    weeks = [q.split(".")[0] for q in questions]
-    line = ax.axvline if axis == "x" else ax.axhline
-    for i in range(1, n):
-        if weeks[i] != weeks[i - 1]:
-            line(i - 0.5, color=COLORS["muted"], lw=0.8, ls=":", zorder=0)
+    week_rules(ax, questions, axis=axis)
 
 
 def _present(categorical: pd.Series) -> list:
@@ -190,6 +197,21 @@ def plot_response_heatmap(
     return ax
 
 
+def _good_bad_bars(ax: Axes, data: pd.DataFrame, labels: dict[str, str], *, ylabel: str) -> None:
+    """Learners per question as two stacked bars: the first column of ``labels`` (green)
+    under the second (orange), each named by its label; question ticks, legend above."""
+    stacked_bars(
+        ax,
+        np.arange(len(data)),
+        data[list(labels)].rename(columns=labels),
+        [COLORS["good"], COLORS["bad"]],
+    )
+    _question_ticks(ax, data["quiz_question"], axis="x")
+    ax.set_ylabel(ylabel)
+    thousands(ax, "y")
+    legend_above(ax)
+
+
 @shared_docs
 def plot_correct_stacked(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Stacked bars per question: learners right (green) and wrong (orange) at one try.
@@ -214,17 +236,13 @@ def plot_correct_stacked(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax = get_ax(ax)
     if no_rows(data, column="learners"):
         return no_data(ax)
-    x = np.arange(len(data))
-    correct = data["correct"].to_numpy()
-    incorrect = data["incorrect"].to_numpy()
-    ax.bar(x, correct, color=COLORS["good"], label="right", width=0.8)
-    wrong = ax.bar(x, incorrect, bottom=correct, color=COLORS["bad"], label="wrong", width=0.8)
-    unstick(wrong, correct)
-    _question_ticks(ax, data["quiz_question"], axis="x")
     attempt = data["attempt"].iloc[0] if "attempt" in data else None
-    ax.set_ylabel("Learners" if attempt is None else f"Learners (try {attempt})")
-    thousands(ax, "y")
-    legend_above(ax)
+    _good_bad_bars(
+        ax,
+        data,
+        {"correct": "right", "incorrect": "wrong"},
+        ylabel="Learners" if attempt is None else f"Learners (try {attempt})",
+    )
     return ax
 
 
@@ -351,17 +369,12 @@ def plot_recovered_learners(data: pd.DataFrame, *, ax: Axes | None = None) -> Ax
     ax = get_ax(ax)
     if no_rows(data, column="wrong_first"):
         return no_data(ax)
-    x = np.arange(len(data))
-    later = data["later_right"].to_numpy()
-    ax.bar(x, later, color=COLORS["good"], label="right at a later try")
-    never = ax.bar(
-        x, data["never_right"].to_numpy(), bottom=later, color=COLORS["bad"], label="never right"
+    _good_bad_bars(
+        ax,
+        data,
+        {"later_right": "right at a later try", "never_right": "never right"},
+        ylabel="Learners wrong at first try",
     )
-    unstick(never, later)
-    _question_ticks(ax, data["quiz_question"], axis="x")
-    ax.set_ylabel("Learners wrong at first try")
-    thousands(ax, "y")
-    legend_above(ax)
     return ax
 
 

@@ -6,7 +6,7 @@ receives or shows comment text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -82,7 +82,15 @@ def _series_label(name) -> str:
     return str(name).replace("_", " ")
 
 
-def _time_decorations(ax: Axes, notable_dates, week_starts) -> None:
+def _each_series(data: pd.DataFrame) -> Iterator[tuple[pd.DataFrame, dict]]:
+    """Each series of a comments-over-time table: its rows in time order and line style."""
+    for i, name in enumerate(_series_order(data)):
+        part = data[data["series"] == name].sort_values("time")
+        yield part, {"color": _color(name, i), "ls": _dashes(i), "label": _series_label(name)}
+
+
+def _time_decorations(ax: Axes, data: pd.DataFrame, notable_dates, week_starts) -> None:
+    """The date axis of a comments-over-time chart; a legend when it has several series."""
     if week_starts:
         week_shading(ax, week_starts)
     if notable_dates:
@@ -92,6 +100,8 @@ def _time_decorations(ax: Axes, notable_dates, week_starts) -> None:
     ax.set_xlabel("Date (UTC)")
     despine(ax)
     concise_dates(ax)
+    if len(_series_order(data)) > 1:
+        legend_above(ax)
 
 
 # --------------------------------------------------------------------------- over time
@@ -141,27 +151,15 @@ def plot_comments_over_time(
         return no_data(ax)
     if y not in ("cumulative", "comments"):
         raise ValueError(f"y={y!r}: expected 'cumulative' or 'comments'")
-    names = _series_order(data)
-    for i, name in enumerate(names):
-        part = data[data["series"] == name].sort_values("time")
-        ax.plot(
-            part["time"],
-            part[y],
-            color=_color(name, i),
-            ls=_dashes(i),
-            lw=1.6,
-            label=_series_label(name),
-            **kwargs,
-        )
+    for part, style in _each_series(data):
+        ax.plot(part["time"], part[y], lw=1.6, **style, **kwargs)
     if y == "cumulative":
         ax.set_ylabel("Comments (cumulative)")
     else:
         ax.set_ylabel(f"Comments {_bin_words(data['time'])}")
     ax.set_ylim(bottom=0)
     thousands(ax, "y")
-    _time_decorations(ax, notable_dates, week_starts)
-    if len(names) > 1:
-        legend_above(ax)
+    _time_decorations(ax, data, notable_dates, week_starts)
     return ax
 
 
@@ -207,22 +205,11 @@ def plot_comment_staircase(
     ax = get_ax(ax)
     if no_rows(data):
         return no_data(ax)
-    names = _series_order(data)
-    for i, name in enumerate(names):
-        part = data[data["series"] == name].sort_values("time")
+    for part, style in _each_series(data):
         values = part["cumulative"].to_numpy(dtype=float)
         if normalise and len(values) and values[-1] > 0:
             values = values / values[-1] * 100
-        ax.step(
-            part["time"],
-            values,
-            where="post",
-            color=_color(name, i),
-            ls=_dashes(i),
-            lw=1.4,
-            label=_series_label(name),
-            **kwargs,
-        )
+        ax.step(part["time"], values, where="post", lw=1.4, **style, **kwargs)
     if normalise:
         ax.set_ylabel("% of the series' comments (cumulative)")
         ax.set_ylim(0, 102)
@@ -230,9 +217,7 @@ def plot_comment_staircase(
         ax.set_ylabel("Comments (cumulative)")
         ax.set_ylim(bottom=0)
         thousands(ax, "y")
-    _time_decorations(ax, None, week_starts)
-    if len(names) > 1:
-        legend_above(ax)
+    _time_decorations(ax, data, None, week_starts)
     return ax
 
 

@@ -358,21 +358,12 @@ def plot_stopped_here(
     )
     if pooled is not None:
         _hatch_pools(bars, pooled)
-    (stopped,) = ax.plot(
-        x,
-        cumulative,
-        color=COLORS["bad"],
-        lw=2,
-        label="Stopped here or earlier",
-        zorder=3,
-    )
-    (went_on,) = ax.plot(
-        x,
-        going,
-        color=COLORS["primary"],
-        lw=2,
-        label="Went on from here",
-        zorder=3,
+    stopped, went_on = (
+        ax.plot(x, values, color=COLORS[color], lw=2, label=label, zorder=3)[0]
+        for values, color, label in (
+            (cumulative, "bad", "Stopped here or earlier"),
+            (going, "primary", "Went on from here"),
+        )
     )
     ax.set_ylabel("Learners")
     ax.set_ylim(bottom=0)
