@@ -26,7 +26,7 @@ import pandas as pd
 from .errors import ConfigError
 from .resources import stub_course
 
-__all__ = ["CourseConfig", "load_config", "DEFAULT_COURSE", "PARAMETERS"]
+__all__ = ["CourseConfig", "load_config", "parse_moment", "DEFAULT_COURSE", "PARAMETERS"]
 
 DEFAULT_COURSE = stub_course()
 """The bundled synthetic course (used when no settings file is named)."""
@@ -469,17 +469,53 @@ def _previous_runs(raw: Mapping[str, Any], base: Path, fail) -> list[str]:
     return previous_runs
 
 
+def parse_moment(value: Any) -> pd.Timestamp:
+    """A moment written as a date or a date and time (UTC unless it names its zone).
+
+    The ``as_of`` setting and ``flbook predict --as-of`` read their moment with it.
+
+    Parameters
+    ----------
+    value : ``"2024-02-14"``, ``"2024-02-14 12:00"``, ``"2024-02-14T12:00:00+01:00"``,
+        a datetime...
+
+    Returns
+    -------
+    Timestamp
+        as written: naive (read as UTC) or with its time zone.
+
+    Raises
+    ------
+    ValueError
+        when ``value`` is not a moment (``NaT`` included), saying what was expected.
+
+    Examples
+    --------
+    >>> parse_moment("2024-02-14 12:00")
+    Timestamp('2024-02-14 12:00:00')
+    >>> parse_moment("soon")
+    Traceback (most recent call last):
+    ...
+    ValueError: expected a date or 'YYYY-MM-DD HH:MM:SS' (UTC), got 'soon'
+    """
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        ts = pd.NaT
+    if ts is pd.NaT:
+        raise ValueError(f"expected a date or 'YYYY-MM-DD HH:MM:SS' (UTC), got {value!r}")
+    return ts
+
+
 def _as_of(raw: Mapping[str, Any], fail) -> dt.datetime | None:
     """The moment the data stand for (naive UTC), or None."""
     as_of_raw = raw.get("as_of") or None
     if as_of_raw is None:
         return None
     try:
-        ts = pd.Timestamp(as_of_raw)
-    except (ValueError, TypeError):
-        raise fail(
-            "as_of", f"expected a date or 'YYYY-MM-DD HH:MM:SS' (UTC), got {as_of_raw!r}"
-        ) from None
+        ts = parse_moment(as_of_raw)
+    except ValueError as e:
+        raise fail("as_of", str(e)) from None
     if ts.tzinfo is not None:
         ts = ts.tz_convert("UTC").tz_localize(None)
     return ts.to_pydatetime()

@@ -73,6 +73,8 @@ def dataclass_fields_equal(a, b):
         ("registration_open: 2024-03-01", "registration_open", "after the start date"),
         ("timezone: Mars/Olympus", "timezone", "time zone"),
         ("stub: 'bad stub/name'", "stub", "file prefix"),
+        ("as_of: soon", "as_of", "expected a date"),
+        ("as_of: NaT", "as_of", "expected a date"),  # was let through as no moment at all
     ],
 )
 def test_errors_name_file_key_and_expectation(tmp_path, change, key, fragment):

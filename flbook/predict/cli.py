@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..config import parse_moment
 from ..errors import FlbookError
 
 __all__ = ["run_predict", "WARNING"]
@@ -26,18 +27,13 @@ WARNING = (
 )
 
 
-def _as_of(text: str | None):
+def _as_of(text: str | None) -> pd.Timestamp | None:
     if text is None:
         return None
     try:
-        ts = pd.Timestamp(text)
-    except (ValueError, TypeError):
-        raise FlbookError(
-            f"--as-of: expected a date or 'YYYY-MM-DD HH:MM' (UTC), got {text!r}"
-        ) from None
-    if ts is pd.NaT:
-        raise FlbookError(f"--as-of: expected a date or 'YYYY-MM-DD HH:MM' (UTC), got {text!r}")
-    return ts
+        return parse_moment(text)
+    except ValueError as e:
+        raise FlbookError(f"--as-of: {e}") from None
 
 
 def _write_private(frame: pd.DataFrame, path: Path) -> None:
