@@ -148,3 +148,25 @@ def test_a_chapter_that_kills_its_kernel_fails_alone_and_the_next_gets_a_new_ker
     first, third = _printed(results["00-pollute"]), _printed(results["02-probe"])
     assert first.split("PID ")[1].split()[0] != third.split("PID ")[1].split()[0]
     assert "POLLUTED False" in third
+
+
+def test_a_warm_kernel_gives_back_its_chapters_memory_as_soon_as_the_chapter_ends(tmp_path):
+    """An idle kernel must not hold its last chapter's memory while other chapters run
+    (the memory guard counts it, and waits for it): it is reset when the chapter ends."""
+    from flbook.render import kernels
+    from flbook.render.execute import _execute_one
+
+    big = "import numpy as np\nbig = np.ones(400 * 2**20 // 8)  # 400 MB, held in a variable\n"
+    root = _project(tmp_path / "p", {"01-big.ipynb": big})
+    src = root / "chapters" / "01-big.ipynb"
+    try:
+        seconds, error = _execute_one(
+            str(src), str(tmp_path / "out.ipynb"), str(tmp_path / "failed.ipynb"),
+            {}, "python3", warm=True,
+        )  # fmt: skip
+        assert error is None
+        (km,) = kernels._KERNELS.values()  # kept for the next chapter...
+        assert 0 < kernels._resident_mb(km) < 250  # ...without the chapter's 400 MB
+        assert km.flbook_settled  # and handed to the next chapter without a second reset
+    finally:
+        kernels.shutdown_all()

@@ -264,6 +264,74 @@ def test_the_memory_guard_runs_chapters_one_at_a_time_when_memory_is_short(tmp_p
     )
 
 
+def _spans(results) -> list[tuple[float, float]]:
+    """Each executed chapter's (start, end), as it printed them, in start order."""
+    spans = []
+    for r in results:
+        nb = nbformat.read(r.output, as_version=4)
+        printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+        spans.append(
+            tuple(float(re.search(rf"{w} ([\d.]+)", printed).group(1)) for w in ("START", "END"))
+        )
+    return sorted(spans)
+
+
+@pytest.mark.heavy
+@pytest.mark.parametrize("large", [True, False])
+def test_the_memory_guard_counts_on_each_chapters_recorded_peak(tmp_path, large):
+    """Two chapters recorded as each needing 40% of the machine, under a guard of 50%,
+    run one after the other from the start; recorded as small, side by side. Each
+    chapter's peak is recorded again, with the data's size, for the next render."""
+    from flbook.render import execute_chapters, read_book
+    from flbook.render.execute import _memory_total_kb
+
+    book = read_book(_timed_book(tmp_path / "book", 2))
+    cache = ChapterCache(tmp_path / "cache")
+    peak_mb = 0.4 * _memory_total_kb() / 1024 if large else 400.0
+    for name in ("01-timed", "02-timed"):
+        cache.remember_peak(name, peak_mb, 10.0)
+    results = execute_chapters(
+        book, {}, tmp_path / "build", jobs=2, cache=cache.root, data_key="d", data_mb=12.0
+    )
+    (_, first_end), (second_start, _) = _spans(results)
+    assert (first_end <= second_start) is large
+    recorded = cache.peaks()
+    assert set(recorded) == {"01-timed", "02-timed"}
+    for peak, data_mb in recorded.values():
+        assert 30 < peak < 0.4 * _memory_total_kb() / 1024  # a worker and its kernel
+        assert data_mb == 12.0
+
+
+def test_a_chapters_expected_peak_scales_with_the_data_above_a_kernels_fixed_cost(monkeypatch):
+    from flbook.render import execute
+
+    monkeypatch.setattr(execute, "TYPICAL_PEAK_MB", {"12-predictions": 2300.0})
+    monkeypatch.setattr(execute, "TYPICAL_DATA_MB", 400.0)
+    expected = execute.expected_peak_mb
+    base = execute.KERNEL_MB
+    # its own record on a like course comes first, scaled to today's data
+    assert expected("12-predictions", 110.0, {"12-predictions": (1300.0, 100.0)}) == pytest.approx(
+        base + (1300.0 - base) * 1.1
+    )
+    # a record from a course of another size gives way to the typical peak
+    assert expected("12-predictions", 200.0, {"12-predictions": (1300.0, 10.0)}) == pytest.approx(
+        base + (2300.0 - base) / 2
+    )
+    assert expected("12-predictions", None, {}) == 0.0
+    assert expected("03-enrolment", 200.0, {}) == 0.0  # nothing to go on
+
+
+def test_recorded_peaks_survive_a_damaged_file(tmp_path):
+    cache = ChapterCache(tmp_path)
+    cache.remember_peak("01-a", 512.25, 3.5)
+    cache.remember_peak("02-b", 700.0, 3.5)
+    assert cache.peaks() == {"01-a": (512.2, 3.5), "02-b": (700.0, 3.5)}
+    (tmp_path / "memory.json").write_text('{"01-a": [1, "x"], "02-b": [9, 2]}')
+    assert cache.peaks() == {"02-b": (9.0, 2.0)}
+    (tmp_path / "memory.json").write_text("not json")
+    assert cache.peaks() == {}
+
+
 @pytest.mark.heavy
 def test_the_chapter_that_took_longest_last_time_starts_first(tmp_path):
     """Side by side, chapters start longest first, by the times the cache recorded."""

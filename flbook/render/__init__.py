@@ -107,6 +107,7 @@ def render_book(
     data_key: str | None = None,
     warm: bool = True,
     memory_share: float = MEMORY_SHARE,
+    data_mb: float | None = None,
 ) -> RenderResult:
     """Execute the book in ``project_dir`` with ``parameters`` and render it to ``out_dir``.
 
@@ -135,6 +136,8 @@ def render_book(
         (:mod:`flbook.render.kernels`); ``False``: a fresh kernel per chapter.
     memory_share : the memory guard's bound, as a share of the machine's memory: a
         chapter starts beside others only while the process tree stays under it.
+    data_mb : the size of the chapters' data (the course's store) in MB, by which the
+        guard scales each chapter's recorded peak memory (:func:`flbook.render.execute.expected_peak_mb`).
 
     Returns
     -------
@@ -163,6 +166,7 @@ def render_book(
         data_key=data_key,
         warm=warm,
         memory_share=memory_share,
+        data_mb=data_mb,
     )
     executed = time.perf_counter()
     found: list[str] = []

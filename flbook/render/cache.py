@@ -176,6 +176,31 @@ class ChapterCache:
         tmp.write_text(json.dumps(data, sort_keys=True))
         tmp.replace(self.root / "timings.json")
 
+    def peaks(self) -> dict[str, tuple[float, float]]:
+        """Each chapter's last recorded peak memory: ``(peak MB, data MB)`` by chapter name.
+
+        The peak is that of the chapter's worker and kernel together; the data's size is
+        what :func:`flbook.render.execute.expected_peak_mb` scales it by.
+        """
+        try:
+            data = json.loads((self.root / "memory.json").read_text())
+        except (OSError, ValueError):
+            return {}
+        return {
+            k: (float(v[0]), float(v[1]))
+            for k, v in data.items()
+            if isinstance(v, list) and len(v) == 2 and all(isinstance(x, (int, float)) for x in v)
+        }
+
+    def remember_peak(self, chapter: str, peak_mb: float, data_mb: float) -> None:
+        """Record a chapter's peak memory on data of ``data_mb`` (read by :meth:`peaks`)."""
+        data = {k: list(v) for k, v in self.peaks().items()}
+        data[chapter] = [round(float(peak_mb), 1), round(float(data_mb), 3)]
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / f".memory.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(data, sort_keys=True))
+        tmp.replace(self.root / "memory.json")
+
     def prune(self, days: float = KEEP_DAYS) -> list[Path]:
         """Delete the entries not used for ``days`` days; return what was deleted."""
         cutoff = time.time() - days * 86400

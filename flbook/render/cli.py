@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flbook.render.execute import ProgressEvent
+from flbook.render.kernels import release_memory
 
 if TYPE_CHECKING:
     from flbook.store import Course
@@ -30,6 +31,7 @@ __all__ = [
     "run_render",
     "book_project_dir",
     "course_data_key",
+    "course_data_mb",
     "course_metadata",
     "release_memory",
     "memory_share",
@@ -65,6 +67,18 @@ def course_data_key(course: Course) -> str | None:
             previous = None
         names.append("-" if previous is None else Path(previous).name)
     return "+".join(names)
+
+
+def course_data_mb(course: Course) -> float | None:
+    """The size of a loaded course's store on disk, in MB (``None`` without a store).
+
+    The memory guard scales each chapter's expected peak by it
+    (:func:`flbook.render.execute.expected_peak_mb`).
+    """
+    store = getattr(course, "store", None)
+    if store is None or not Path(store).is_dir():
+        return None
+    return sum(f.stat().st_size for f in Path(store).rglob("*") if f.is_file()) / 2**20
 
 
 def course_metadata(cfg: Any, course: Course | None = None) -> dict[str, Any]:
@@ -122,32 +136,6 @@ def memory_share(max_memory: str | None) -> float:
     return size / psutil.virtual_memory().total
 
 
-def release_memory() -> None:
-    """Give back to the system the memory that loading courses left in this process.
-
-    Building a store (a cold first load, or a previous run's) parses every CSV: at
-    200,000 learners the process still held 650 MB once the course was dropped, and
-    the render process lives on while the chapters run beside it, so that memory
-    counted in the process tree's peak. A garbage collection, Arrow's pool giving
-    back its unused memory, and glibc's ``malloc_trim`` (where there is one) bring it
-    back to about 250 MB.
-    """
-    import ctypes
-    import gc
-
-    gc.collect()
-    try:
-        import pyarrow as pa
-
-        pa.default_memory_pool().release_unused()
-    except (ImportError, AttributeError):
-        pass
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
-
-
 def _print_progress(event: ProgressEvent) -> None:
     if event.kind == "start":
         return
@@ -184,6 +172,7 @@ def run_render(args: argparse.Namespace) -> int:
     jobs = getattr(args, "jobs", None)
     metadata = course_metadata(cfg, course)
     data_key = course_data_key(course)
+    data_mb = course_data_mb(course)
     del course  # the chapters load the course themselves, from its store
     release_memory()
     with warnings.catch_warnings():  # printed below, with the result
@@ -202,6 +191,7 @@ def run_render(args: argparse.Namespace) -> int:
             data_key=data_key,
             warm=not getattr(args, "fresh_kernels", False),
             memory_share=share,
+            data_mb=data_mb,
         )
     for message in result.warnings:
         print(f"  warning: {message}", file=sys.stderr)

@@ -36,11 +36,10 @@ __all__ = [
     "check_parameters",
     "default_jobs",
     "execute_chapters",
+    "expected_peak_mb",
 ]
 
 FAILED_DIR = "_failed"
-# The memory guard keeps the process tree (this process and its kernels) under this
-# share of the machine's memory when it starts chapters side by side.
 TYPICAL_SECONDS = {
     "12-predictions": 556.0,
     "05-social": 343.0,
@@ -59,7 +58,18 @@ Only their order matters: before a chapter's own time is in the cache (a first r
 chapter does not start twelfth and end alone. Recorded times take precedence.
 """
 
+# The memory guard keeps the process tree (this process and its kernels) under this
+# share of the machine's memory when it starts chapters side by side.
 MEMORY_SHARE = 0.5
+TYPICAL_PEAK_MB: dict[str, float] = {}
+"""Peak memory (MB) of flbook's largest chapters, worker and kernel together, on the
+course of :data:`TYPICAL_DATA_MB` (1,000,000 learners). The memory guard scales them to
+the course at hand until the cache holds the chapter's own peak."""
+TYPICAL_DATA_MB = 1.0
+"""The store's size (MB) of the course :data:`TYPICAL_PEAK_MB` was measured on."""
+KERNEL_MB = 300.0
+"""What a worker and its kernel hold with flbook loaded and no data: the part of a peak
+that does not grow with the data."""
 # Files next to a .qmd page that are copied with it (images, styles, bibliographies).
 RESOURCE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".css", ".scss", ".bib", ".csl"}
 # The kernel draws figures with matplotlib's inline backend: headless (it renders with
@@ -205,6 +215,7 @@ def execute_chapters(
     data_key: str | None = None,
     memory_share: float = MEMORY_SHARE,
     warm: bool = True,
+    data_mb: float | None = None,
 ) -> list[ChapterResult]:
     """Execute the book's notebooks with ``parameters`` into ``build_dir``.
 
@@ -227,6 +238,10 @@ def execute_chapters(
     data_key : names the data the chapters read (part of each chapter's cache key);
         for a course, its store's name (:func:`flbook.render.cli.course_data_key`).
     memory_share : the share of the machine's memory the guard keeps the tree under.
+        Each chapter executed side by side has its peak memory recorded in the cache,
+        and the guard counts on it the next time (:func:`expected_peak_mb`).
+    data_mb : the size of the data the chapters read (the course's store on disk), in
+        MB: the guard scales the chapters' recorded and typical peaks by it.
     warm : keep each worker's kernel from one chapter to the next, reset between them
         (:mod:`flbook.render.kernels`), instead of starting a fresh kernel per chapter.
 
@@ -298,7 +313,7 @@ def execute_chapters(
         results[notebooks[i].path] = ChapterResult(notebooks[i], dst, seconds, cached=True)
         report("end", i, seconds, cached=True)
 
-    def done(i, outcome):
+    def done(i, outcome, peak_mb=0.0):
         seconds, error = outcome
         results[notebooks[i].path] = ChapterResult(
             notebooks[i], build_dir / notebooks[i].path, seconds, error
@@ -306,6 +321,8 @@ def execute_chapters(
         if store is not None and error is None:
             store.put(keys[i], jobs_args[i]["dst"])
             store.remember_time(notebooks[i].name, seconds)
+            if peak_mb > 0 and data_mb:
+                store.remember_peak(notebooks[i].name, peak_mb, data_mb)
             # the page as the next render will take it from the cache (the source's
             # markdown cells, without papermill's timings): an unchanged re-render then
             # finds the build folder as it was, and keeps the formats (stamps.py)
@@ -324,8 +341,13 @@ def execute_chapters(
             kernels.shutdown_all()
     else:
         recorded = store.timings() if store is not None else {}
-        todo = longest_first(todo, [e.name for e in notebooks], TYPICAL_SECONDS | recorded)
-        _execute_parallel(todo, jobs_args, min(workers, len(todo)), memory_share, report, done)
+        names = [e.name for e in notebooks]
+        todo = longest_first(todo, names, TYPICAL_SECONDS | recorded)
+        peaks = store.peaks() if store is not None else {}
+        needs = {i: expected_peak_mb(names[i], data_mb, peaks) for i in todo}
+        _execute_parallel(
+            todo, jobs_args, min(workers, len(todo)), memory_share, report, done, needs
+        )
     for result in results.values():  # after the cache took its copy: the cache keeps every cell
         if result.entry.is_notebook and result.error is None:
             drop_skipped_sections(result.output)
@@ -348,49 +370,129 @@ def longest_first(todo: list[int], names: list[str], timings: dict[str, float]) 
     return timed + [i for i in todo if names[i] not in timings]
 
 
+def expected_peak_mb(
+    chapter: str, data_mb: float | None, recorded: dict[str, tuple[float, float]]
+) -> float:
+    """The memory (MB) a chapter's worker and kernel are expected to reach on this data.
+
+    From the chapter's own recorded peak when it was measured on data of a like size
+    (within a factor of two, as yesterday's export of the same course), otherwise from
+    its typical peak (:data:`TYPICAL_PEAK_MB`); either way scaled to ``data_mb`` above
+    the fixed :data:`KERNEL_MB`. 0 when there is nothing to go on (no data size, or a
+    chapter never measured on a like course).
+
+    Parameters
+    ----------
+    chapter : the chapter's name (``12-predictions``).
+    data_mb : the size of the data the chapters read (the course's store), in MB.
+    recorded : ``(peak MB, data MB)`` by chapter, as :meth:`ChapterCache.peaks` returns.
+
+    Examples
+    --------
+    >>> expected_peak_mb("05-x", 100.0, {"05-x": (1300.0, 200.0)})  # 300 + 1000 / 2
+    800.0
+    >>> expected_peak_mb("05-x", 1.0, {"05-x": (1300.0, 200.0)})  # not a like course
+    0.0
+    """
+    if not data_mb or data_mb <= 0:
+        return 0.0
+    peak, measured_on = recorded.get(chapter, (0.0, 0.0))
+    if not (measured_on > 0 and 0.5 <= data_mb / measured_on <= 2.0):
+        peak, measured_on = TYPICAL_PEAK_MB.get(chapter, 0.0), TYPICAL_DATA_MB
+        if not peak:
+            return 0.0
+    return KERNEL_MB + max(0.0, peak - KERNEL_MB) * data_mb / measured_on
+
+
+_started: Any = None  # in a worker: the queue on which it says which chapter it runs
+
+
+def _init_worker(threads: int, started: Any) -> None:
+    """A chapter worker's initializer (:func:`kernels.init_worker`, and the queue)."""
+    global _started
+    kernels.init_worker(threads)
+    _started = started
+
+
+def _execute_in_worker(i: int, **kwargs: Any) -> tuple[float, ChapterError | None]:
+    """:func:`_execute_one` in a worker, first telling the guard which process runs ``i``."""
+    if _started is not None:
+        _started.put((i, os.getpid()))
+    return _execute_one(**kwargs)
+
+
 def _execute_parallel(
     todo: list[int],
     jobs_args: list[dict[str, Any]],
     workers: int,
     memory_share: float,
     report: Callable[..., None],
-    done: Callable[[int, tuple[float, ChapterError | None]], None],
+    done: Callable[[int, tuple[float, ChapterError | None], float], None],
+    needs_mb: dict[int, float] | None = None,
 ) -> None:
     """Execute ``todo`` on ``workers`` processes, in the given order, under the memory guard.
 
-    A chapter starts when a worker is free and, if others are running, the tree's
-    resident memory plus the largest a running chapter has been seen to use stays under
-    ``memory_share`` of the machine's memory; otherwise it waits for one to finish.
+    A chapter starts when a worker is free and, if others are running, it fits: the
+    tree's resident memory, plus what each running chapter is still expected to grow
+    by, plus what this chapter is expected to need, stays under ``memory_share`` of the
+    machine's memory. A chapter's need is ``needs_mb[i]`` when known (see
+    :func:`expected_peak_mb`), otherwise the most a running chapter has been seen to
+    use. The first pending chapter that fits starts; if none does, they wait for a
+    running chapter to end. ``done`` gets each chapter's outcome and the peak memory
+    (MB) its worker and kernel were seen at (sampled twice a second).
     """
     import multiprocessing
+    import queue as queue_module
     from concurrent.futures import FIRST_COMPLETED, wait
 
+    needs_kb = {i: mb * 1024 for i, mb in (needs_mb or {}).items() if mb > 0}
     limit_kb = memory_share * _memory_total_kb()
     ctx = multiprocessing.get_context("spawn")
+    started = ctx.SimpleQueue()
     pending = list(todo)
     running: dict[Any, int] = {}
-    per_chapter_kb = 0.0
+    pids: dict[int, int] = {}  # chapter -> the worker running it
+    peak_kb: dict[int, float] = {}
+    seen_kb = 0.0  # the most a chapter has been seen to use
     threads = max(1, default_jobs() // workers)  # each worker's share of the cores
+
+    def sample() -> None:
+        nonlocal seen_kb
+        with contextlib.suppress(queue_module.Empty, OSError, EOFError):
+            while not started.empty():
+                i, pid = started.get()
+                pids[i] = pid
+        for i in running.values():
+            if i in pids:
+                peak_kb[i] = max(peak_kb.get(i, 0.0), tree_rss_kb(pids[i]))
+                seen_kb = max(seen_kb, peak_kb[i])
+
+    def first_that_fits() -> int:
+        """The place in ``pending`` of the first chapter that fits beside those running."""
+        sample()
+        free = limit_kb - tree_rss_kb(os.getpid())
+        for r in running.values():  # what the running chapters are still expected to grow by
+            free -= max(0.0, needs_kb.get(r, 0.0) - (tree_rss_kb(pids[r]) if r in pids else 0.0))
+        return next((k for k, i in enumerate(pending) if needs_kb.get(i, seen_kb) <= free), -1)
+
     with ProcessPoolExecutor(
         max_workers=workers,
         mp_context=ctx,
-        initializer=kernels.init_worker,
-        initargs=(threads,),
+        initializer=_init_worker,
+        initargs=(threads, started),
     ) as pool:
         while pending or running:
             while pending and len(running) < workers:
+                at = 0
                 if running and limit_kb:
-                    tree = tree_rss_kb(os.getpid())
-                    per_chapter_kb = max(per_chapter_kb, (tree - _own_rss_kb()) / len(running))
-                    if tree + per_chapter_kb > limit_kb:
+                    at = first_that_fits()
+                    if at < 0:
                         break  # the guard: wait for a running chapter to end
-                i = pending.pop(0)
+                i = pending.pop(at)
                 report("start", i)
-                running[pool.submit(_execute_one, **jobs_args[i])] = i
+                running[pool.submit(_execute_in_worker, i, **jobs_args[i])] = i
             finished, _ = wait(list(running), timeout=0.5, return_when=FIRST_COMPLETED)
-            if running and limit_kb:
-                tree = tree_rss_kb(os.getpid())
-                per_chapter_kb = max(per_chapter_kb, (tree - _own_rss_kb()) / len(running))
+            sample()
             for fut in finished:
                 i = running.pop(fut)
                 try:
@@ -400,7 +502,7 @@ def _execute_parallel(
                     _write_failure_page(
                         Path(jobs_args[i]["src"]), Path(jobs_args[i]["dst"]), outcome[1]
                     )
-                done(i, outcome)
+                done(i, outcome, peak_kb.get(i, 0.0) / 1024)
 
 
 def _memory_total_kb() -> float:
@@ -509,6 +611,8 @@ def _execute_one(
         finally:
             kernels.release(km)
     seconds = time.perf_counter() - start
+    if km is not None:
+        kernels.settle(*key)  # not holding this chapter's memory while it waits
     if error is not None:
         if dst_p.exists():
             failed_p.parent.mkdir(parents=True, exist_ok=True)
