@@ -290,16 +290,43 @@ def test_the_memory_guard_counts_on_each_chapters_recorded_peak(tmp_path, large)
     peak_mb = 0.4 * _memory_total_kb() / 1024 if large else 400.0
     for name in ("01-timed", "02-timed"):
         cache.remember_peak(name, peak_mb, 10.0)
+    events = []
     results = execute_chapters(
-        book, {}, tmp_path / "build", jobs=2, cache=cache.root, data_key="d", data_mb=12.0
-    )
+        book, {}, tmp_path / "build", jobs=2, cache=cache.root, data_key="d", data_mb=12.0,
+        progress=events.append,
+    )  # fmt: skip
     (_, first_end), (second_start, _) = _spans(results)
     assert (first_end <= second_start) is large
+    ends = [e for e in events if e.kind == "end"]
+    assert len(ends) == 2 and all(30 < e.peak_mb < 0.4 * _memory_total_kb() / 1024 for e in ends)
     recorded = cache.peaks()
     assert set(recorded) == {"01-timed", "02-timed"}
     for peak, data_mb in recorded.values():
         assert 30 < peak < 0.4 * _memory_total_kb() / 1024  # a worker and its kernel
         assert data_mb == 12.0
+
+
+@pytest.mark.heavy
+def test_render_names_a_chapter_that_alone_needs_more_than_the_memory_bound(
+    project, tmp_path, capsys
+):
+    root, course_yml = project
+    nbformat.write(_notebook("Second."), root / "chapters" / "02-cached.ipynb")
+    quarto = root / "_quarto.yml"
+    quarto.write_text(quarto.read_text() + "    - chapters/02-cached.ipynb\n")
+    args = ["render", str(course_yml), "--project", str(root), "--engine", "pandoc"]
+    args += ["--to", "html-single", "--out", str(tmp_path / "out"), "--jobs", "2"]
+    assert main([*args, "--max-memory", "1M"]) == 0
+    err = capsys.readouterr().err
+    for name in ("01-cached", "02-cached"):
+        [line] = [ln for ln in err.splitlines() if f"] {name}" in ln]
+        assert re.search(r"ok\s+[\d.]+ s\s+[\d.]+ GB$", line), line  # its peak memory
+        assert re.search(
+            rf"warning: {name} reached [\d.]+ GB on its own, over the memory bound", err
+        )
+    # under a bound they fit in, no warning
+    assert main([*args, "--no-cache"]) == 0  # the default bound: half the machine
+    assert "over the memory bound" not in capsys.readouterr().err
 
 
 def test_a_chapters_expected_peak_scales_with_the_data_above_a_kernels_fixed_cost(monkeypatch):

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import sys
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import psutil
 
 from flbook.render.execute import ProgressEvent
 from flbook.render.kernels import release_memory
@@ -136,13 +139,19 @@ def memory_share(max_memory: str | None) -> float:
     return size / psutil.virtual_memory().total
 
 
-def _print_progress(event: ProgressEvent) -> None:
+def _print_progress(event: ProgressEvent, peaks: dict[str, float] | None = None) -> None:
+    """One line per chapter as it ends (its memory peak, when known, goes into ``peaks``)."""
     if event.kind == "start":
         return
     head = f"  [{event.index}/{event.total}] {event.chapter:<32}"
+    memory = ""
+    if event.peak_mb:
+        memory = f"  {event.peak_mb / 1024:4.1f} GB"
+        if peaks is not None:
+            peaks[event.chapter] = event.peak_mb
     if event.error is None:
         how = "cached " if event.cached else "ok     "
-        print(f"{head} {how} {event.seconds:6.1f} s", file=sys.stderr, flush=True)
+        print(f"{head} {how} {event.seconds:6.1f} s{memory}", file=sys.stderr, flush=True)
     else:
         print(f"{head} FAILED  {event.seconds:6.1f} s  {event.error}", file=sys.stderr, flush=True)
 
@@ -174,6 +183,7 @@ def run_render(args: argparse.Namespace) -> int:
     data_key = course_data_key(course)
     data_mb = course_data_mb(course)
     del course  # the chapters load the course themselves, from its store
+    peaks: dict[str, float] = {}  # MB, each chapter executed side by side
     release_memory()
     with warnings.catch_warnings():  # printed below, with the result
         warnings.simplefilter("ignore", RenderWarning)
@@ -185,7 +195,7 @@ def run_render(args: argparse.Namespace) -> int:
             engine=args.engine,
             chapters=chapters,
             jobs=None if not jobs else max(1, int(jobs)),
-            progress=_print_progress,
+            progress=functools.partial(_print_progress, peaks=peaks),
             metadata=metadata,
             cache=None if no_cache else cache_dir() / "chapters",
             data_key=data_key,
@@ -195,6 +205,15 @@ def run_render(args: argparse.Namespace) -> int:
         )
     for message in result.warnings:
         print(f"  warning: {message}", file=sys.stderr)
+    bound_mb = share * psutil.virtual_memory().total / 2**20
+    for chapter, peak in peaks.items():
+        if peak > bound_mb:
+            print(
+                f"  warning: {chapter} reached {peak / 1024:.1f} GB on its own, over the "
+                f"memory bound of {bound_mb / 1024:.1f} GB (--max-memory): the guard can run "
+                "it alone, not make it smaller",
+                file=sys.stderr,
+            )
     for fmt, path in result.outputs.items():
         print(f"{fmt}: {path}")
     executed = [c for c in result.chapters if c.executed]
