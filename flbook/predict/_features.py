@@ -283,11 +283,12 @@ def _build_table(
 
     # --- step events (first visits, completions) with their study sessions
     ev = sessionise(course, session_gap_minutes=session_gap_minutes, roles=("learner",))
-    codes = ev["learner_id"].cat.codes.to_numpy().astype(np.int64)
+    codes = ev["learner_id"].cat.codes.to_numpy()  # int32: cast where a key is formed
     times = ns(ev["time"])
     kind = ev["event"].cat.codes.to_numpy()
     session = ev["session"].to_numpy()
     step_codes = ev["step"].cat.codes.to_numpy()
+    del ev  # its other columns (the gaps, the times as timestamps) are not needed here
     keep = times < a
     if not keep.all():  # a moment before the end of the data (copying 10^7 rows costs 1 s)
         codes, times, kind = codes[keep], times[keep], kind[keep]
@@ -343,6 +344,35 @@ def _sorted_distinct(key: np.ndarray, n_first: int) -> np.ndarray:
     return both[np.concatenate([[True], both[1:] != both[:-1]])] if len(both) else both
 
 
+def _activity_keys(
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], width: int
+) -> tuple[np.ndarray, int]:
+    """One int64 key per activity, ``(code * span + day) * width + bin``, and the span.
+
+    ``parts`` are (person codes, times in ns, bins) of each kind of activity, in order;
+    ``day`` counts days from the earliest activity's, and ``span`` is the number of
+    days from the earliest to the latest. The keys are written into one array, part by
+    part (at 1,000,000 learners, joining the codes, times and bins of 22 million
+    events first held five more arrays of that length at once).
+    """
+    day0 = min(int(t.min()) // DAY_NS for _, t, _ in parts)
+    span = max(int(t.max()) // DAY_NS for _, t, _ in parts) - day0 + 1
+    key = np.empty(sum(len(c) for c, _, _ in parts), dtype=np.int64)
+    at = 0
+    for part_codes, part_times, part_bins in parts:
+        k = key[at : at + len(part_codes)]
+        np.floor_divide(part_times, DAY_NS, out=k)
+        k -= day0
+        code = part_codes.astype(np.int64)
+        code *= span
+        k += code
+        del code
+        k *= width
+        k += part_bins
+        at += len(part_codes)
+    return key, span
+
+
 def _features(
     course: Course, grid: _Grid, P, W, who, mi, col, codes, times, b, kind, session, step_week,
     visited, completed, enrolled,
@@ -386,6 +416,7 @@ def _features(
         else:
             denom = np.cumsum(steps_per_week)[np.minimum(wk[mi], len(steps_per_week) - 1)]
         f[name] = np.where(denom > 0, 100.0 * done / np.maximum(denom, 1), np.nan)
+    del c, cw, cb, cc, lo_eq, hi_eq, first, lo, hi, v, diff  # arrays as long as the events
 
     # --- comments and replies
     com = course.table("comments", ["author_id", "parent_id", "timestamp"])
@@ -438,24 +469,32 @@ def _features(
     f["sessions_total"] = np.maximum.accumulate(sess, axis=1)[who, col].astype(np.float64)
 
     # --- active days and the last activity (any of: step event, comment, answer)
-    all_codes = np.concatenate([codes, ccodes[ok], qcodes[ok_q]])
-    all_times = np.concatenate([times, ctimes[ok], qtimes[ok_q]])
-    all_bins = np.concatenate([b, cbins, qbins])
-    if len(all_times):
-        day = np.floor_divide(all_times, DAY_NS)
-        day -= day.min()
-        key = (all_codes * (int(day.max()) + 1) + day) * W + all_bins
-        key = _sorted_distinct(key, len(codes))  # distinct (learner, day, bin)
+    parts = [
+        (codes, times, b),
+        (ccodes[ok], ctimes[ok], cbins),
+        (qcodes[ok_q], qtimes[ok_q], qbins),
+    ]
+    parts = [part for part in parts if len(part[0])]
+    if parts:
+        key, span = _activity_keys(parts, W)  # (learner, day, bin) of every activity
+        key = _sorted_distinct(key, len(codes))  # the step events come first, in order
         k_bin = key % W
         k_day = key // W
-        k_code = k_day // (int(day.max()) + 1)
+        del key
+        k_code = k_day // span
         f["active_days_week"] = _per_bin(k_code, k_bin, P, W)[who, col].astype(np.float64)
         first_of_day = np.ones(len(k_day), dtype=bool)
         first_of_day[1:] = k_day[1:] != k_day[:-1]  # a day's earliest bin comes first
         days_cum = np.cumsum(_per_bin(k_code[first_of_day], k_bin[first_of_day], P, W), axis=1)
         f["active_days_total"] = days_cum[who, col].astype(np.float64)
+        del k_bin, k_day, k_code, first_of_day, days_cum
         last = np.full(P * W, NAT, dtype=np.int64)
-        np.maximum.at(last, all_codes * W + all_bins, all_times)
+        for part_codes, part_times, part_bins in parts:
+            cell = part_codes.astype(np.int64)
+            cell *= W
+            cell += part_bins
+            np.maximum.at(last, cell, part_times)
+            del cell
         last = np.maximum.accumulate(last.reshape(P, W), axis=1)[who, col]
     else:
         f["active_days_week"] = np.zeros(len(who))
