@@ -302,7 +302,9 @@ def measure(learners: int, seed: int, baselines: bool) -> list[dict]:
 # ----------------------------------------------------------------------------- targets
 
 EDITED_CHAPTER = "06-sessions"
-_CHAPTER_LINE = re.compile(r"\[\d+/\d+\]\s+(\S+)\s+(ok|cached|FAILED)\s+([\d.]+) s")
+_CHAPTER_LINE = re.compile(
+    r"\[\d+/\d+\]\s+(\S+)\s+(ok|cached|FAILED)\s+([\d.]+) s(?:\s+([\d.]+) GB)?"
+)
 _STAGES = re.compile(r"executed in ([\d.]+) s, rendered \(\w+\) in ([\d.]+) s")
 
 
@@ -314,8 +316,8 @@ MAX_MEMORY: str | None = None  # --max-memory: passed to the new code's renders
 
 def _render(
     course_yml: Path, out: Path, cache: Path, *, old: Path | None, project: Path | None
-) -> tuple[float, float, dict[str, tuple[str, float]], float]:
-    """One whole ``flbook render`` process; (seconds, peak MB, {chapter: (how, s)}).
+) -> tuple[float, float, dict[str, tuple[str, float, float | None]], float]:
+    """One whole ``flbook render`` process; (seconds, peak MB, {chapter: (how, s, MB)}).
 
     ``old``: run that older tree (``PYTHONPATH``), one chapter at a time as it did;
     otherwise ``NEW_TREE`` if given, else this checkout.
@@ -333,12 +335,15 @@ def _render(
     if tree is not None:
         env["PYTHONPATH"] = str(tree)
     secs, mb, _, err = run(cmd, env=env, cwd=tree or tempfile.gettempdir())
-    chapters = {m[1]: (m[2], float(m[3])) for m in _CHAPTER_LINE.finditer(err)}
+    chapters = {
+        m[1]: (m[2], float(m[3]), float(m[4]) * 1024 if m[4] else None)
+        for m in _CHAPTER_LINE.finditer(err)
+    }
     stages = _STAGES.search(err)
     if stages:  # the render's own split: executing the chapters, then HTML + PDF
-        chapters["(all chapters, wall)"] = ("stage", float(stages[1]))
-        chapters["(HTML + PDF)"] = ("stage", float(stages[2]))
-    failed = [c for c, (how, _) in chapters.items() if how == "FAILED"]
+        chapters["(all chapters, wall)"] = ("stage", float(stages[1]), None)
+        chapters["(HTML + PDF)"] = ("stage", float(stages[2]), None)
+    failed = [c for c, (how, *_) in chapters.items() if how == "FAILED"]
     if failed:
         raise SystemExit(f"chapters failed: {failed}\n{err[-3000:]}")
     return secs, mb, chapters, LAST_CPU
@@ -403,13 +408,13 @@ def measure_targets(size: str, seed: int, old: Path | None) -> list[dict]:
         )
 
     def chapters(tag: str, found: dict) -> None:
-        for name, (how, secs) in found.items():
+        for name, (how, secs, peak_mb) in found.items():
             rows.append(
                 {
                     "learners": size,
                     "what": f"{tag} chapter {name}",
                     "seconds": secs,
-                    "peak_mb": "",
+                    "peak_mb": round(peak_mb) if peak_mb else "",
                     "old_seconds": "",
                     "ratio": "",
                     "cpu_seconds": "",
@@ -448,10 +453,10 @@ def measure_targets(size: str, seed: int, old: Path | None) -> list[dict]:
         # the formats whose inputs did not change are kept there (render/stamps.py)
         warm = _render(course, work / "n1", nc, old=None, project=None)
         chapters("new warm", warm[2])
-        n = sum(how == "cached" for how, _ in warm[2].values())
+        n = sum(how == "cached" for how, *_ in warm[2].values())
         add("re-render, nothing changed", warm, o_warm, f"{n} chapters cached")
         edit = _render(course, work / "n1", nc, old=None, project=prose)
-        n = sum(how == "cached" for how, _ in edit[2].values())
+        n = sum(how == "cached" for how, *_ in edit[2].values())
         add(
             f"re-render, prose of {EDITED_CHAPTER} edited",
             edit,
@@ -459,8 +464,8 @@ def measure_targets(size: str, seed: int, old: Path | None) -> list[dict]:
             f"{n} chapters cached",
         )
         edit = _render(course, work / "n1", nc, old=None, project=code)
-        n = sum(how == "cached" for how, _ in edit[2].values())
-        own = edit[2].get(EDITED_CHAPTER, ("", 0.0))[1]
+        n = sum(how == "cached" for how, *_ in edit[2].values())
+        own = edit[2].get(EDITED_CHAPTER, ("", 0.0, None))[1]
         add(
             f"re-render, code of {EDITED_CHAPTER} edited",
             edit,
@@ -469,7 +474,7 @@ def measure_targets(size: str, seed: int, old: Path | None) -> list[dict]:
         )
         o_day = None if NO_OLD_DAY else old_run("o3", day)
         new_day = _render(day, work / "n1", nc, old=None, project=None)
-        n = sum(how == "cached" for how, _ in new_day[2].values())
+        n = sum(how == "cached" for how, *_ in new_day[2].values())
         add(
             "new day's export (comments changed)",
             new_day,

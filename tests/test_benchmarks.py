@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import io
 import re
 import sys
+from contextlib import redirect_stderr
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +31,21 @@ def test_a_second_run_of_the_day_never_overwrites_the_first(tmp_path):
     assert second.name == "book-2026-11-23-b.csv"
     second.write_text("y")
     assert results_path(tmp_path, day).name == "book-2026-11-23-c.csv"
+
+
+def test_the_book_benchmark_reads_each_chapters_time_and_peak_from_the_render():
+    """The lines ``flbook render`` prints (tests/test_render_cache.py checks they carry
+    the peak when chapters run side by side)."""
+    from flbook.render.cli import _print_progress
+    from flbook.render.execute import ProgressEvent
+
+    line = _book_benchmark()._CHAPTER_LINE
+    with redirect_stderr(io.StringIO()) as err:
+        _print_progress(ProgressEvent("end", "12-predictions", 1, 2, 194.2, peak_mb=4300.0))
+        _print_progress(ProgressEvent("end", "13-notebooks", 2, 2, 2.1, cached=True))
+    printed = err.getvalue()
+    found = {m[1]: (m[2], float(m[3]), m[4]) for m in line.finditer(printed)}
+    assert found == {"12-predictions": ("ok", 194.2, "4.2"), "13-notebooks": ("cached", 2.1, None)}
 
 
 def _load_benchmark():
