@@ -248,7 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="SIZE",
         help="memory the render's processes may use together, e.g. 4G or 1500M: a chapter "
-        "starts beside others only while they stay under it (default: half the machine's)",
+        "starts beside others only if, with what it is expected to need, they stay under it "
+        "(default: half the machine's); a chapter larger than this still runs, alone",
     )
     r.add_argument(
         "--fresh-kernels",

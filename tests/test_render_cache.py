@@ -251,14 +251,7 @@ def test_the_memory_guard_runs_chapters_one_at_a_time_when_memory_is_short(tmp_p
     book = read_book(_timed_book(tmp_path / "book", 3))
     results = execute_chapters(book, {}, tmp_path / "build", jobs=3, memory_share=1e-9)
     assert all(r.ok for r in results)
-    spans = []
-    for r in results:
-        nb = nbformat.read(r.output, as_version=4)
-        printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
-        spans.append(
-            tuple(float(re.search(rf"{w} ([\d.]+)", printed).group(1)) for w in ("START", "END"))
-        )
-    spans.sort()
+    spans = _spans(results)
     assert all(
         end <= next_start for (_, end), (next_start, _) in zip(spans, spans[1:], strict=False)
     )

@@ -41,17 +41,16 @@ __all__ = [
 
 FAILED_DIR = "_failed"
 TYPICAL_SECONDS = {
-    "12-predictions": 556.0,
-    "05-social": 343.0,
-    "04-steps": 340.0,
-    "08-quizzes": 281.0,
-    "06-sessions": 214.0,
-    "10-event-log": 191.0,
-    "11-teaching": 104.0,
-    "07-scheduling": 101.0,
-    "09-surveys-video-campaigns": 82.0,
+    "12-predictions": 121.8,
+    "08-quizzes": 56.2,
+    "04-steps": 52.2,
+    "10-event-log": 43.8,
+    "06-sessions": 34.4,
+    "05-social": 32.1,
+    "07-scheduling": 20.2,
+    "11-teaching": 18.4,
 }
-"""Seconds flbook's costliest chapters took at 1,000,000 learners (2026-12-02 benchmark).
+"""Seconds flbook's costliest chapters took at 1,000,000 learners (2026-12-03 benchmark).
 
 Only their order matters: before a chapter's own time is in the cache (a first render,
 ``--no-cache``), side by side chapters still start longest first, so the predictions
@@ -62,22 +61,22 @@ chapter does not start twelfth and end alone. Recorded times take precedence.
 # share of the machine's memory when it starts chapters side by side.
 MEMORY_SHARE = 0.5
 TYPICAL_PEAK_MB: dict[str, float] = {
-    "12-predictions": 6245,
-    "04-steps": 3407,
-    "11-teaching": 3325,
-    "06-sessions": 3148,
-    "10-event-log": 2658,
-    "05-social": 2647,
-    "07-scheduling": 2408,
-    "08-quizzes": 2125,
-    "09-surveys-video-campaigns": 1352,
-    "02-learners": 1337,
-    "03-enrolment": 1309,
-    "a1-data-health": 1156,
-    "01-getting-started": 1149,
-    "a2-data-dictionary": 786,
-    "13-notebooks": 778,
-    "14-earlier-runs": 776,
+    "12-predictions": 4198,
+    "04-steps": 3379,
+    "11-teaching": 3379,
+    "06-sessions": 3174,
+    "10-event-log": 2867,
+    "05-social": 2662,
+    "07-scheduling": 2458,
+    "08-quizzes": 2150,
+    "01-getting-started": 1331,
+    "02-learners": 1331,
+    "09-surveys-video-campaigns": 1229,
+    "03-enrolment": 1126,
+    "a1-data-health": 1024,
+    "13-notebooks": 819,
+    "14-earlier-runs": 819,
+    "a2-data-dictionary": 819,
 }
 """Peak memory (MB) of flbook's chapters, worker and kernel together, at 1,000,000
 learners (a store of :data:`TYPICAL_DATA_MB`; 2026-12-03 benchmark). The memory guard
