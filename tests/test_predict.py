@@ -588,3 +588,26 @@ def test_sorted_distinct_is_np_unique(n_first):
     key = rng.integers(0, 300, size=800).astype(np.int64)
     key[: min(n_first, 500)] = np.sort(key[: min(n_first, 500)])  # 800: head not sorted
     assert np.array_equal(_sorted_distinct(key, n_first), np.unique(key))
+
+
+@pytest.mark.parametrize("rows", [7, 8])  # an odd and an even count of values
+def test_the_median_imputer_fills_what_scikit_learns_would(rows):
+    """The logistic model's imputer gives SimpleImputer(strategy="median",
+    keep_empty_features=True) to the bit, column by column, an empty column included."""
+    from sklearn.impute import SimpleImputer
+
+    from flbook.predict._impute import MedianImputer
+
+    rng = np.random.default_rng(rows)
+    x = rng.normal(size=(rows, 4)) * 10
+    x[rng.random(size=x.shape) < 0.3] = np.nan
+    x[:, 3] = np.nan
+    x[0, 0] = np.nan
+    want = SimpleImputer(strategy="median", keep_empty_features=True).fit(x)
+    got = MedianImputer().fit(x)
+    np.testing.assert_array_equal(got.statistics_, want.statistics_)
+    new = rng.normal(size=(5, 4))
+    new[rng.random(size=new.shape) < 0.5] = np.nan
+    np.testing.assert_array_equal(got.transform(new), want.transform(new))
+    assert not np.isnan(new).all()  # transform copies; its input is left as it was
+    assert np.isnan(new).any()
