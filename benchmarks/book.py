@@ -312,6 +312,37 @@ NEW_TREE: Path | None = None  # --new: a frozen copy of the code measured as "ne
 NO_OLD_DAY = False  # --no-old-day: the old code's new-day figure is not measured
 COLD_ONLY = False  # --cold-only: the cold whole book only
 MAX_MEMORY: str | None = None  # --max-memory: passed to the new code's renders
+SAVE_TYPICAL = False  # --save-typical: the cold render's chapters become the typical ones
+TYPICAL_FILE = ROOT / "flbook" / "render" / "assets" / "typical-chapters.json"
+
+
+def typical_chapters(cache: Path, learners: int, day: dt.date) -> dict:
+    """What ``flbook/render/assets/typical-chapters.json`` holds, from a render's cache.
+
+    ``cache`` is the chapter cache folder of a cold render (side by side, so that each
+    chapter's peak was recorded): its ``timings.json`` and ``memory.json``. The render
+    reads the file for the order chapters start in and the memory each is expected to
+    need before the cache holds their own (``flbook.render.execute``).
+    """
+    seconds = json.loads((cache / "timings.json").read_text())
+    memory = json.loads((cache / "memory.json").read_text())
+    sizes = {round(data_mb, 1) for _, data_mb in memory.values()}
+    if len(sizes) != 1:
+        raise SystemExit(f"{cache}: chapters measured on data of several sizes: {sorted(sizes)}")
+    chapters = {
+        name: {"seconds": round(float(secs), 1), "peak_mb": round(float(memory[name][0]))}
+        for name, secs in sorted(seconds.items(), key=lambda kv: -kv[1])
+        if name in memory
+    }
+    return {
+        "about": "Each chapter's time and peak memory (its worker and kernel) in a cold "
+        "render; written by benchmarks/book.py --targets --save-typical, read by "
+        "flbook/render/execute.py",
+        "measured": day.isoformat(),
+        "learners": learners,
+        "data_mb": sizes.pop(),
+        "chapters": chapters,
+    }
 
 
 def _render(
@@ -441,6 +472,10 @@ def measure_targets(size: str, seed: int, old: Path | None) -> list[dict]:
             chapters("old cold", o_cold[2])
         chapters("new cold", cold[2])
         add("whole book, cold", cold, o_cold, "old: one chapter at a time")
+        if SAVE_TYPICAL:
+            typical = typical_chapters(nc / "chapters", int(size), dt.date.today())
+            TYPICAL_FILE.write_text(json.dumps(typical, indent=1) + "\n", encoding="utf-8")
+            print(f"  typical chapter times and peaks written to {TYPICAL_FILE}", file=sys.stderr)
         from flame import breakdown  # benchmarks/flame.py, beside this script
 
         flame = results_path(HERE / "results", dt.date.today(), f"book-flame-{size}", "txt")
@@ -525,6 +560,13 @@ def main() -> None:
         metavar="SIZE",
         help="with --targets: the new code's memory bound (flbook render --max-memory)",
     )
+    p.add_argument(
+        "--save-typical",
+        action="store_true",
+        help="with --targets: write the new code's cold chapter times and peaks to "
+        "flbook/render/assets/typical-chapters.json (the render's hints before its cache "
+        "knows a chapter; measure them at 1,000,000 learners)",
+    )
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--no-baselines", action="store_true", help="skip pandas and loop baselines")
     p.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
@@ -536,9 +578,10 @@ def main() -> None:
     results = HERE / "results"
     results.mkdir(exist_ok=True)
     if args.targets:
-        global NEW_TREE, NO_OLD_DAY, COLD_ONLY, MAX_MEMORY
+        global NEW_TREE, NO_OLD_DAY, COLD_ONLY, MAX_MEMORY, SAVE_TYPICAL
         NEW_TREE = args.new.resolve() if args.new else None
         MAX_MEMORY = args.max_memory
+        SAVE_TYPICAL = args.save_typical
         NO_OLD_DAY = args.no_old_day
         COLD_ONLY = args.cold_only
         for n in args.sizes:

@@ -48,6 +48,30 @@ def test_the_book_benchmark_reads_each_chapters_time_and_peak_from_the_render():
     assert found == {"12-predictions": ("ok", 194.2, "4.2"), "13-notebooks": ("cached", 2.1, None)}
 
 
+def test_the_typical_chapters_come_from_a_renders_cache_and_the_render_reads_them(tmp_path):
+    """benchmarks/book.py --save-typical writes what flbook/render/execute.py reads."""
+    import json
+
+    from flbook.render import execute
+    from flbook.render.cache import ChapterCache
+
+    cache = ChapterCache(tmp_path)
+    for name, secs, peak in (("12-predictions", 121.8, 4198.4), ("13-notebooks", 1.2, 819.0)):
+        cache.remember_time(name, secs)
+        cache.remember_peak(name, peak, 1094.9)
+    cache.remember_time("99-failed-before-its-peak", 3.0)
+    typical = _book_benchmark().typical_chapters(tmp_path, 1_000_000, dt.date(2026, 12, 3))
+    assert typical["data_mb"] == 1094.9 and typical["measured"] == "2026-12-03"
+    assert list(typical["chapters"]) == ["12-predictions", "13-notebooks"]  # longest first
+    assert typical["chapters"]["12-predictions"] == {"seconds": 121.8, "peak_mb": 4198}
+
+    shipped = json.loads(execute.TYPICAL_FILE.read_text())
+    assert set(shipped) == set(typical)  # the shipped file has the written form
+    assert execute.TYPICAL_DATA_MB == shipped["data_mb"] > 0
+    assert max(execute.TYPICAL_SECONDS, key=execute.TYPICAL_SECONDS.get) == "12-predictions"
+    assert set(execute.TYPICAL_PEAK_MB) == set(shipped["chapters"])
+
+
 def _load_benchmark():
     spec = importlib.util.spec_from_file_location("load_benchmark", ROOT / "benchmarks" / "load.py")
     module = importlib.util.module_from_spec(spec)

@@ -171,10 +171,7 @@ class ChapterCache:
         """Record a chapter's execution time (read by :meth:`timings`), atomically."""
         data = self.timings()
         data[chapter] = round(float(seconds), 2)
-        self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / f".timings.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(data, sort_keys=True))
-        tmp.replace(self.root / "timings.json")
+        self._write_json("timings.json", data)
 
     def peaks(self) -> dict[str, tuple[float, float]]:
         """Each chapter's last recorded peak memory: ``(peak MB, data MB)`` by chapter name.
@@ -196,10 +193,15 @@ class ChapterCache:
         """Record a chapter's peak memory on data of ``data_mb`` (read by :meth:`peaks`)."""
         data = {k: list(v) for k, v in self.peaks().items()}
         data[chapter] = [round(float(peak_mb), 1), round(float(data_mb), 3)]
+        self._write_json("memory.json", data)
+
+    def _write_json(self, name: str, data: dict) -> None:
+        """Write ``data`` to the cache folder's file ``name`` at once (a temporary file
+        renamed over it), so that a render running beside this one never reads half."""
         self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / f".memory.{os.getpid()}.tmp"
+        tmp = self.root / f".{name}.{os.getpid()}.tmp"
         tmp.write_text(json.dumps(data, sort_keys=True))
-        tmp.replace(self.root / "memory.json")
+        tmp.replace(self.root / name)
 
     def prune(self, days: float = KEEP_DAYS) -> list[Path]:
         """Delete the entries not used for ``days`` days; return what was deleted."""

@@ -11,6 +11,7 @@ builds and shows the failure.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -40,49 +41,36 @@ __all__ = [
 ]
 
 FAILED_DIR = "_failed"
-TYPICAL_SECONDS = {
-    "12-predictions": 121.8,
-    "08-quizzes": 56.2,
-    "04-steps": 52.2,
-    "10-event-log": 43.8,
-    "06-sessions": 34.4,
-    "05-social": 32.1,
-    "07-scheduling": 20.2,
-    "11-teaching": 18.4,
-}
-"""Seconds flbook's costliest chapters took at 1,000,000 learners (2026-12-03 benchmark).
 
-Only their order matters: before a chapter's own time is in the cache (a first render,
-``--no-cache``), side by side chapters still start longest first, so the predictions
-chapter does not start twelfth and end alone. Recorded times take precedence.
-"""
 
 # The memory guard keeps the process tree (this process and its kernels) under this
 # share of the machine's memory when it starts chapters side by side.
 MEMORY_SHARE = 0.5
-TYPICAL_PEAK_MB: dict[str, float] = {
-    "12-predictions": 4198,
-    "04-steps": 3379,
-    "11-teaching": 3379,
-    "06-sessions": 3174,
-    "10-event-log": 2867,
-    "05-social": 2662,
-    "07-scheduling": 2458,
-    "08-quizzes": 2150,
-    "01-getting-started": 1331,
-    "02-learners": 1331,
-    "09-surveys-video-campaigns": 1229,
-    "03-enrolment": 1126,
-    "a1-data-health": 1024,
-    "13-notebooks": 819,
-    "14-earlier-runs": 819,
-    "a2-data-dictionary": 819,
-}
-"""Peak memory (MB) of flbook's chapters, worker and kernel together, at 1,000,000
-learners (a store of :data:`TYPICAL_DATA_MB`; 2026-12-03 benchmark). The memory guard
-scales them to the course at hand until the cache holds the chapter's own peak."""
-TYPICAL_DATA_MB = 1095.0
-"""The store's size (MB) of the course :data:`TYPICAL_PEAK_MB` was measured on."""
+TYPICAL_FILE = Path(__file__).parent / "assets" / "typical-chapters.json"
+"""Each of flbook's chapters' time and peak memory in a cold render at 1,000,000
+learners, written by ``benchmarks/book.py --targets --save-typical``."""
+
+
+def _typical() -> tuple[dict[str, float], dict[str, float], float]:
+    """(seconds, peak MB) by chapter, and the data's size, from :data:`TYPICAL_FILE`."""
+    try:
+        data = json.loads(TYPICAL_FILE.read_text(encoding="utf-8"))
+        chapters = data["chapters"]
+        return (
+            {name: float(c["seconds"]) for name, c in chapters.items()},
+            {name: float(c["peak_mb"]) for name, c in chapters.items()},
+            float(data["data_mb"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError):  # no hints: book order, no estimates
+        return {}, {}, 0.0
+
+
+TYPICAL_SECONDS, TYPICAL_PEAK_MB, TYPICAL_DATA_MB = _typical()
+"""From :data:`TYPICAL_FILE`. Only the seconds' order matters: before a chapter's own
+time is in the cache (a first render, ``--no-cache``), side by side chapters still start
+longest first, so the predictions chapter does not start twelfth and end alone; recorded
+times take precedence. The memory guard scales the peaks from the store of
+``TYPICAL_DATA_MB`` to the course at hand until the cache holds a chapter's own."""
 KERNEL_MB = 500.0
 """What a worker and its kernel hold with flbook loaded and no data: the part of a peak
 that does not grow with the data."""
@@ -422,7 +410,7 @@ def expected_peak_mb(
     peak, measured_on = recorded.get(chapter, (0.0, 0.0))
     if not (measured_on > 0 and 0.5 <= data_mb / measured_on <= 2.0):
         peak, measured_on = TYPICAL_PEAK_MB.get(chapter, 0.0), TYPICAL_DATA_MB
-        if not peak:
+        if not peak or not measured_on:
             return 0.0
     return KERNEL_MB + max(0.0, peak - KERNEL_MB) * data_mb / measured_on
 
