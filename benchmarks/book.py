@@ -316,7 +316,7 @@ SAVE_TYPICAL = False  # --save-typical: the cold render's chapters become the ty
 TYPICAL_FILE = ROOT / "flbook" / "render" / "assets" / "typical-chapters.json"
 
 
-def typical_chapters(cache: Path, learners: int, day: dt.date) -> dict:
+def typical_chapters(cache: Path, learners: int | str, day: dt.date) -> dict:
     """What ``flbook/render/assets/typical-chapters.json`` holds, from a render's cache.
 
     ``cache`` is the chapter cache folder of a cold render (side by side, so that each
@@ -473,7 +473,8 @@ def measure_targets(size: str, seed: int, old: Path | None) -> list[dict]:
         chapters("new cold", cold[2])
         add("whole book, cold", cold, o_cold, "old: one chapter at a time")
         if SAVE_TYPICAL:
-            typical = typical_chapters(nc / "chapters", int(size), dt.date.today())
+            learners = int(size) if size.isdigit() else size  # "bundled": the course's own
+            typical = typical_chapters(nc / "chapters", learners, dt.date.today())
             TYPICAL_FILE.write_text(json.dumps(typical, indent=1) + "\n", encoding="utf-8")
             print(f"  typical chapter times and peaks written to {TYPICAL_FILE}", file=sys.stderr)
         from flame import breakdown  # benchmarks/flame.py, beside this script
