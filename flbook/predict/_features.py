@@ -201,11 +201,17 @@ def _grid(course: Course, *, as_of, offset_days, start, weeks) -> _Grid | None:
 # --------------------------------------------------------------------------- building
 
 
+def _cells(codes: np.ndarray, bins: np.ndarray, width: int) -> np.ndarray:
+    """The flat index ``code * width + bin`` of each (person, bin), as int64."""
+    cell = codes.astype(np.int64)
+    cell *= width
+    cell += bins
+    return cell
+
+
 def _per_bin(codes: np.ndarray, bins: np.ndarray, n_people: int, width: int, weights=None):
     """A (people, width) array of counts (or summed weights) per person code and bin."""
-    flat = np.bincount(
-        codes.astype(np.int64) * width + bins, weights=weights, minlength=n_people * width
-    )
+    flat = np.bincount(_cells(codes, bins, width), weights=weights, minlength=n_people * width)
     return flat.reshape(n_people, width)
 
 
@@ -490,11 +496,7 @@ def _features(
         del k_bin, k_day, k_code, first_of_day, days_cum
         last = np.full(P * W, NAT, dtype=np.int64)
         for part_codes, part_times, part_bins in parts:
-            cell = part_codes.astype(np.int64)
-            cell *= W
-            cell += part_bins
-            np.maximum.at(last, cell, part_times)
-            del cell
+            np.maximum.at(last, _cells(part_codes, part_bins, W), part_times)
         last = np.maximum.accumulate(last.reshape(P, W), axis=1)[who, col]
     else:
         f["active_days_week"] = np.zeros(len(who))

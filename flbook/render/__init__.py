@@ -137,7 +137,8 @@ def render_book(
     memory_share : the memory guard's bound, as a share of the machine's memory: a
         chapter starts beside others only while the process tree stays under it.
     data_mb : the size of the chapters' data (the course's store) in MB, by which the
-        guard scales each chapter's recorded peak memory (:func:`flbook.render.execute.expected_peak_mb`).
+        guard scales each chapter's recorded peak memory
+        (:func:`flbook.render.execute.expected_peak_mb`).
 
     Returns
     -------

@@ -453,7 +453,6 @@ def _execute_parallel(
     (MB) its worker and kernel were seen at (sampled twice a second).
     """
     import multiprocessing
-    import queue as queue_module
     from concurrent.futures import FIRST_COMPLETED, wait
 
     needs_kb = {i: mb * 1024 for i, mb in (needs_mb or {}).items() if mb > 0}
@@ -463,19 +462,21 @@ def _execute_parallel(
     pending = list(todo)
     running: dict[Any, int] = {}
     pids: dict[int, int] = {}  # chapter -> the worker running it
+    now_kb: dict[int, float] = {}  # chapter -> its worker and kernel at the last sample
     peak_kb: dict[int, float] = {}
     seen_kb = 0.0  # the most a chapter has been seen to use
     threads = max(1, default_jobs() // workers)  # each worker's share of the cores
 
     def sample() -> None:
         nonlocal seen_kb
-        with contextlib.suppress(queue_module.Empty, OSError, EOFError):
+        with contextlib.suppress(OSError, EOFError):
             while not started.empty():
                 i, pid = started.get()
                 pids[i] = pid
         for i in running.values():
             if i in pids:
-                peak_kb[i] = max(peak_kb.get(i, 0.0), tree_rss_kb(pids[i]))
+                now_kb[i] = tree_rss_kb(pids[i])
+                peak_kb[i] = max(peak_kb.get(i, 0.0), now_kb[i])
                 seen_kb = max(seen_kb, peak_kb[i])
 
     def first_that_fits() -> int:
@@ -483,7 +484,7 @@ def _execute_parallel(
         sample()
         free = limit_kb - tree_rss_kb(os.getpid())
         for r in running.values():  # what the running chapters are still expected to grow by
-            free -= max(0.0, needs_kb.get(r, 0.0) - (tree_rss_kb(pids[r]) if r in pids else 0.0))
+            free -= max(0.0, needs_kb.get(r, 0.0) - now_kb.get(r, 0.0))
         return next((k for k, i in enumerate(pending) if needs_kb.get(i, seen_kb) <= free), -1)
 
     with ProcessPoolExecutor(
@@ -522,10 +523,6 @@ def _memory_total_kb() -> float:
         return psutil.virtual_memory().total / 1024
     except (OSError, RuntimeError):
         return 0.0
-
-
-def _own_rss_kb() -> int:
-    return psutil.Process().memory_info().rss // 1024
 
 
 def tree_rss_kb(root_pid: int) -> int:

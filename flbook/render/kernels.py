@@ -174,6 +174,14 @@ def release(km: Any) -> None:
     km.flbook_clients.clear()
 
 
+def _reset(km: Any) -> None:
+    """Reset the kernel of ``km`` (:data:`RESET`); raise if that fails or if it still
+    holds more than :data:`MAX_IDLE_MB`."""
+    _run(km, RESET)
+    if _resident_mb(km) > MAX_IDLE_MB:
+        raise RuntimeError("the kernel holds too much memory")
+
+
 def settle(kernel_name: str, cwd: str) -> None:
     """After a chapter: reset this process's kernel for ``kernel_name`` in ``cwd`` at once.
 
@@ -189,9 +197,7 @@ def settle(kernel_name: str, cwd: str) -> None:
         return
     release(km)
     try:
-        _run(km, RESET)
-        if _resident_mb(km) > MAX_IDLE_MB:
-            raise RuntimeError("the kernel holds too much memory")
+        _reset(km)
         km.flbook_settled = True
     except Exception:
         shutdown_kernel(key)
@@ -214,9 +220,7 @@ def warm_kernel(kernel_name: str, cwd: str, extra_arguments: list[str]) -> Any:
             if not _alive(km):
                 raise RuntimeError("the kernel died")
             if not km.flbook_settled:
-                _run(km, RESET)
-                if _resident_mb(km) > MAX_IDLE_MB:
-                    raise RuntimeError("the kernel holds too much memory")
+                _reset(km)
             km.flbook_settled = False
             return km
         except Exception:
