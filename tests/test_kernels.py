@@ -170,3 +170,60 @@ def test_a_warm_kernel_gives_back_its_chapters_memory_as_soon_as_the_chapter_end
         assert km.flbook_settled  # and handed to the next chapter without a second reset
     finally:
         kernels.shutdown_all()
+
+
+COUNT_DRAWS = """\
+import matplotlib.pyplot as plt
+import matplotlib.figure as mfig
+import flbook as fl
+{hook}
+course = fl.setup(globals())
+drawn = []
+_draw = mfig.Figure.draw
+def _counting(self, renderer):
+    drawn.append(1)
+    return _draw(self, renderer)
+mfig.Figure.draw = _counting
+"""
+FIGURE = "fig, ax = plt.subplots()\nax.plot([1, 3, 2])\nax.set_title('a line')\n"
+CONSTRAINED = "fig, ax = plt.subplots(layout='constrained')\nax.bar(['a', 'b'], [1, 2])\n"
+DRAWS = "print('DRAWS', len(drawn))\nmfig.Figure.draw = _draw\n"
+KEEP_HOOK = "import flbook._setup\nflbook._setup._draw_each_figure_once = lambda: None"
+
+
+def test_a_chapters_figure_is_drawn_once_for_its_png_and_the_png_is_unchanged(tmp_path):
+    """pyplot's after-cell ``draw_all`` drew every figure once more on a canvas no one
+    sees; ``fl.setup`` drops it. A figure is drawn twice (the tight-bbox pass and the
+    PNG), in a fresh kernel and in a warm one after its reset, and its PNG is the same
+    as with pyplot's hook kept (in a fresh kernel, as pyplot left it)."""
+
+    def book(root: Path, chapters: dict[str, str]) -> Path:
+        (root / "chapters").mkdir(parents=True)
+        for name, hook in chapters.items():
+            nb = _notebook(COUNT_DRAWS.format(hook=hook))
+            nb.cells += [nbformat.v4.new_code_cell(c) for c in (FIGURE, CONSTRAINED, DRAWS)]
+            nbformat.write(nb, root / "chapters" / name)
+        listed = "".join(f"    - chapters/{name}\n" for name in chapters)
+        (root / "_quarto.yml").write_text(
+            f"project: {{type: book}}\nbook:\n  title: T\n  chapters:\n{listed}"
+        )
+        return root
+
+    once = book(tmp_path / "once", {"01-once.ipynb": "", "02-again.ipynb": ""})
+    kept = book(tmp_path / "kept", {"01-kept.ipynb": KEEP_HOOK})
+    try:
+        results = _run(once, tmp_path / "once-out", warm=True)
+    finally:
+        from flbook.render import kernels
+
+        kernels.shutdown_all()
+    results |= _run(kept, tmp_path / "kept-out", warm=False)
+    assert "DRAWS 4" in _printed(results["01-once"])  # two figures, two draws each
+    assert "DRAWS 4" in _printed(results["02-again"])  # the same in a reset warm kernel
+    assert "DRAWS 6" in _printed(results["01-kept"])  # what pyplot's hook cost
+    pngs = {
+        name: [d["image/png"] for *_, d in _outputs(r.output) if "image/png" in d]
+        for name, r in results.items()
+    }
+    assert len(pngs["01-once"]) == 2
+    assert pngs["01-once"] == pngs["02-again"] == pngs["01-kept"]
