@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..store import per_course  # noqa: I001
 from ._time import resolve_time, window_mask
 from .arrays import ns
 
@@ -169,6 +170,7 @@ def enrolment_timeline(
     return _timeline(frame, ENROLMENT_MEASURES, freq)
 
 
+@per_course
 def daily_enrolments(
     course: Course,
     *,

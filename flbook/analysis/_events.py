@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..store import per_course  # noqa: I001
 from ._groups import pick_learner, pseudonyms
 from ._sessions import ids_mask, person_time_order, pseudonym_salt, role_mask
 from .arrays import NAT, as_time, empty_frame, ns
@@ -447,6 +448,7 @@ def event_counts(log: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+@per_course
 def learner_timeline(
     course: Course,
     *,

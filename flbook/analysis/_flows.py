@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..store import per_course  # noqa: I001
 from ._sessions import sessionise
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ def _moves(course: Course | pd.DataFrame, session_gap_minutes: float | None):
     return dtype, lv[:-1][same], sv[:-1][same], sv[1:][same]
 
 
+@per_course
 def step_transitions(
     course: Course | pd.DataFrame, *, session_gap_minutes: float | None = None
 ) -> pd.DataFrame:
@@ -237,6 +239,7 @@ def expected_step_minutes(steps, step_minutes: Mapping[str, float] | None) -> np
     return named.reindex(steps).fillna(default).to_numpy(dtype=np.float64)
 
 
+@per_course
 def time_on_step(
     course: Course | pd.DataFrame,
     *,

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..store import per_course  # noqa: I001
 from ._groups import Group
 from ._quiz import first_answers
 from .arrays import empty_frame
@@ -134,6 +135,7 @@ def _scored(fa: pd.DataFrame, share: float) -> _Scored:
 # --------------------------------------------------------------------------- item analysis
 
 
+@per_course
 def item_analysis(data, *, group: Group = None, share: float = UPPER_LOWER_SHARE) -> pd.DataFrame:
     """How hard is each question, and does it separate learners who know from those who don't?
 
@@ -214,6 +216,7 @@ def item_analysis(data, *, group: Group = None, share: float = UPPER_LOWER_SHARE
     return out[out["learners"] > 0].reset_index(drop=True)
 
 
+@per_course
 def distractor_analysis(
     data, *, group: Group = None, share: float = UPPER_LOWER_SHARE
 ) -> pd.DataFrame:
@@ -349,6 +352,7 @@ def _expit(z):
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
+@per_course
 def rasch_fit(
     data,
     *,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..store import per_course  # noqa: I001
 from ._groups import GROUPS, Group, group_members, learner_flags
 
 if TYPE_CHECKING:
@@ -117,6 +118,7 @@ def _flags(course: Course | pd.DataFrame, roles) -> pd.DataFrame:
     return learner_flags(course, roles=roles)
 
 
+@per_course
 def population_summary(
     course: Course | pd.DataFrame,
     *,

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..store import per_course  # noqa: I001
 from ._groups import Group
 from ._steps import group_mask
 from .arrays import person_codes, read_only
@@ -297,6 +298,7 @@ def _ever_correct_cells(a: _Answers) -> np.ndarray:
 # --------------------------------------------------------------------------- public
 
 
+@per_course
 def attempts_per_question(course: Course, *, group: Group = None) -> pd.DataFrame:
     """How many tries did each question take, and how many learners got it right?
 
@@ -556,6 +558,7 @@ def recovered_learners(course: Course, *, group: Group = None) -> pd.DataFrame:
     return out[answered].reset_index(drop=True)
 
 
+@per_course
 def first_answers(course: Course, *, group: Group = None) -> pd.DataFrame:
     """Every learner's first answer to every question they answered (one row per pair).
 
@@ -603,6 +606,7 @@ def first_answers(course: Course, *, group: Group = None) -> pd.DataFrame:
     )
 
 
+@per_course
 def answer_counts(course: Course, *, group: Group = None, top: int = 15) -> pd.DataFrame:
     """Per question, each answer's first tries, later tries and the learners behind them.
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..store import per_course  # noqa: I001
 from ._groups import Group, group_members, learner_flags, pick_learner, pseudonyms
 from .arrays import NAT, as_time, empty_frame, ns, read_only
 
@@ -444,6 +445,7 @@ def _per_learner(ev: _Events) -> pd.DataFrame:
     )
 
 
+@per_course
 def learner_sessions(
     course: Course | pd.DataFrame,
     *,
@@ -727,6 +729,7 @@ def session_distribution(
     return pd.concat(frames, ignore_index=True)
 
 
+@per_course
 def compare_groups(
     course: Course,
     *,

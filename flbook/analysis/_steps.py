@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
+from ..store import per_course  # noqa: I001
 from ._groups import Group, group_members, learner_ids
 from .arrays import ns, person_codes
 
@@ -42,6 +43,7 @@ MEASURES: dict[str, str] = {
 # --------------------------------------------------------------------------- helpers
 
 
+@per_course
 def group_mask(course: Course, group: Group) -> np.ndarray | None:
     """Boolean mask over course-wide person codes, one extra False slot for code -1.
 
@@ -311,6 +313,7 @@ def last_steps(
 # --------------------------------------------------------------------------- activity
 
 
+@per_course
 def step_activity_counts(
     course: Course,
     *,
@@ -427,6 +430,7 @@ def step_activity_counts(
 _FUNNEL_COLUMNS = {"learners": "int64", "pct_of_first": "float64"}
 
 
+@per_course
 def step_funnel(
     course: Course,
     *,

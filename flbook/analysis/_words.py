@@ -38,6 +38,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..store import per_course  # noqa: I001
 from ._groups import pseudonyms
 
 if TYPE_CHECKING:
@@ -245,6 +246,7 @@ def comment_sentiment(text: pd.Series, tokens: pd.DataFrame | None = None) -> pd
     )
 
 
+@per_course
 def comment_measures(course: Course, *, by: str = "step") -> pd.DataFrame:
     """Per step (or week): how long are learners' comments, how many ask, how do they feel?
 

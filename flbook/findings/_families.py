@@ -7,12 +7,14 @@ with its Wilson interval; a finding rests on at least :data:`MIN_LEARNERS` learn
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .. import analysis as A
+from ..store import per_course  # noqa: I001
 from ._core import MIN_LEARNERS, Finding, interval_text, pct, wilson_interval
 from ._design import COMMENT_KINDS, FLOW_PARTS, ITEM_PARTS, comment_findings
 from ._runs import RUN_KINDS, run_findings
@@ -569,6 +571,7 @@ def study_time_peaks(course: Course) -> pd.DataFrame:
     return pd.DataFrame(shape[1], columns=columns)
 
 
+@per_course
 def _study_time_shape(course: Course) -> tuple[np.ndarray, list[tuple[float, float, float]]] | None:
     """Study minutes per learner, and the peaks kept ``(minutes, pct, divide)``."""
     from scipy.signal import find_peaks
@@ -969,7 +972,10 @@ def family_findings(course: Course, family: str, *, kinds=None) -> list[Finding]
     out: list[Finding] = []
     for function, found in PARTS[family]:
         if kinds is None or found is None or found & set(kinds):
-            out += function(course)
+            once = _PARTS_ONCE.get(function) or _PARTS_ONCE.setdefault(
+                function, per_course(function)
+            )
+            out += once(course)
     return out
 
 
@@ -981,6 +987,10 @@ def _whole(family: str):
     findings.__doc__ = f"Every finding of the {family!r} family (see :data:`PARTS`)."
     return findings
 
+
+_PARTS_ONCE: dict[Callable, Callable] = {}
+"""Each part computed once per course (:func:`~flbook.store.per_course`): a chapter's "In
+this run" cells ask for its family kind by kind."""
 
 FAMILIES = {name: _whole(name) for name in PARTS}
 """Family name → the function that finds all of it."""

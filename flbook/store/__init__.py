@@ -14,18 +14,21 @@ join and sort cheaply.
 
 The modules: ``_load`` (:func:`load_course`), ``_cache`` (the store folder, digests,
 Arrow files), ``_course`` (the :class:`Course` object), ``_ids`` (person and step
-codes), ``_notebooks`` (notebook events), ``_report`` (:class:`LoadReport`).
+codes), ``_notebooks`` (notebook events), ``_report`` (:class:`LoadReport`), ``_memo``
+(:func:`per_course`, recipes computed once per course and arguments).
 """
 
 from ._cache import STORE_VERSION, cache_dir, file_digest
 from ._course import TEAM_ROLE, Course
 from ._load import REQUIRED_DATASETS, load_course
+from ._memo import per_course
 from ._report import LoadReport
 
 __all__ = [
     "Course",
     "LoadReport",
     "load_course",
+    "per_course",
     "cache_dir",
     "file_digest",
     "STORE_VERSION",
