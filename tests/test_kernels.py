@@ -227,3 +227,33 @@ def test_a_chapters_figure_is_drawn_once_for_its_png_and_the_png_is_unchanged(tm
     }
     assert len(pngs["01-once"]) == 2
     assert pngs["01-once"] == pngs["02-again"] == pngs["01-kept"]
+
+
+def test_a_warm_kernel_keeps_one_client_connected_from_chapter_to_chapter(tmp_path):
+    """A new client waits 0.2 s for its first message, twice a chapter (papermill's and
+    the reset's): a warm kernel hands every chapter, and its resets, one client."""
+    from flbook.render import kernels
+    from flbook.render.execute import _execute_one
+
+    root = _project(tmp_path / "p", {"01-a.ipynb": "x = 1\nprint(x)", "02-b.ipynb": PROBE})
+    seen = []
+    try:
+        for name in ("01-a", "02-b"):
+            src = root / "chapters" / f"{name}.ipynb"
+            _, error = _execute_one(
+                str(src), str(tmp_path / f"{name}.ipynb"), str(tmp_path / "failed.ipynb"),
+                {}, "python3", warm=True,
+            )  # fmt: skip
+            assert error is None
+            (km,) = kernels._KERNELS.values()
+            seen.append((km, km.flbook_client))
+        assert seen[0][0] is seen[1][0] and seen[0][1] is seen[1][1]  # one kernel, one client
+        assert seen[1][1].iopub_channel.is_alive()  # still connected for the next chapter
+        assert "POLLUTED False" in "".join(  # the second chapter ran, after a reset
+            o.get("text", "")
+            for c in nbformat.read(tmp_path / "02-b.ipynb", 4).cells
+            for o in c.get("outputs", [])
+        )
+    finally:
+        kernels.shutdown_all()
+    assert not seen[1][1].iopub_channel.is_alive()  # closed with its kernel

@@ -616,8 +616,6 @@ def _execute_one(
         except Exception as exc:  # kernel died, timed out, could not start...
             error = ChapterError(None, None, type(exc).__name__, str(exc))
             kernels.shutdown_kernel(key)  # never reuse a kernel in an unknown state
-        finally:
-            kernels.release(km)
     seconds = time.perf_counter() - start
     if km is not None:
         kernels.settle(*key)  # not holding this chapter's memory while it waits

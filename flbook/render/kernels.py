@@ -104,17 +104,14 @@ def release_memory() -> None:
 
 
 def _run(km: Any, code: str, timeout: float = 120) -> None:
-    """Execute ``code`` in the kernel of ``km``; raise if it fails."""
+    """Execute ``code`` in the kernel of ``km`` through its one client; raise if it fails."""
     from jupyter_core.utils import run_sync
 
     async def go() -> dict:
         kc = km.client()
         kc.start_channels()
-        try:
-            await kc.wait_for_ready(timeout=timeout)
-            return await kc.execute_interactive(code, timeout=timeout, output_hook=lambda m: None)
-        finally:
-            kc.stop_channels()
+        await kc.wait_for_ready(timeout=timeout)
+        return await kc.execute_interactive(code, timeout=timeout, output_hook=lambda m: None)
 
     reply = run_sync(go)()
     if reply["content"]["status"] != "ok":
@@ -143,35 +140,59 @@ def _alive(km: Any) -> bool:
 
 
 def _manager(kernel_name: str) -> Any:
-    """A kernel manager that remembers the clients made for it (see :func:`release`)."""
+    """A kernel manager whose every client is one client, connected once (:func:`_client`)."""
     from jupyter_client.manager import AsyncKernelManager
 
     class Manager(AsyncKernelManager):
         def client(self, **kwargs: Any) -> Any:
-            kc = super().client(**kwargs)
-            self.flbook_clients.append(kc)
-            return kc
+            if self.flbook_client is None:
+                self.flbook_client = _client(super().client(**kwargs))
+            return self.flbook_client
 
     km = Manager(kernel_name=kernel_name)
-    km.flbook_clients = []
+    km.flbook_client = None
     km.flbook_settled = False  # reset since its last chapter (settle)
     return km
 
 
-def release(km: Any) -> None:
-    """After a chapter: close the channels of the clients papermill made for ``km``.
+def _client(kc: Any) -> Any:
+    """Make ``kc`` a client that connects once and is then handed to every chapter.
 
-    papermill leaves a kernel it does not own running, with its client connected; left
-    open, every later chapter's output would also queue up in the old client's sockets.
+    papermill (through nbclient) asks the manager for a client at each chapter, starts
+    its channels and waits for the kernel to answer; the reset between chapters did
+    the same. A new client's first wait costs 0.2 s of nothing (jupyter_client waits
+    that long for a first message on a subscription that is not connected yet), twice
+    a chapter. One client, connected and answered once, makes the later starts no-ops
+    and the later waits immediate. Messages left over from a chapter are harmless: a
+    client waits only for the replies to its own requests.
     """
-    if km is None:
+    start, wait = kc.start_channels, kc.wait_for_ready
+    state = {"started": False, "ready": False}
+
+    def start_channels(*args: Any, **kwargs: Any) -> None:
+        if not state["started"]:
+            start(*args, **kwargs)
+            state["started"] = True
+
+    async def wait_for_ready(timeout: float | None = None) -> None:
+        if not state["ready"]:
+            await wait(timeout=timeout)
+            state["ready"] = True
+
+    kc.start_channels, kc.wait_for_ready = start_channels, wait_for_ready
+    return kc
+
+
+def release(km: Any) -> None:
+    """Close the channels of ``km``'s client (when its kernel stops)."""
+    kc = getattr(km, "flbook_client", None) if km is not None else None
+    if kc is None:
         return
-    for kc in km.flbook_clients:
-        try:
-            kc.stop_channels()
-        except Exception:  # already closed
-            pass
-    km.flbook_clients.clear()
+    km.flbook_client = None
+    try:
+        kc.stop_channels()
+    except Exception:  # already closed
+        pass
 
 
 def _reset(km: Any) -> None:
@@ -195,7 +216,6 @@ def settle(kernel_name: str, cwd: str) -> None:
     km = _KERNELS.get(key)
     if km is None:
         return
-    release(km)
     try:
         _reset(km)
         km.flbook_settled = True
