@@ -42,7 +42,7 @@ import pandas as pd
 from ..store import per_course  # noqa: I001
 from ._groups import pick_learner, pseudonyms
 from ._sessions import ids_mask, person_time_order, pseudonym_salt, role_mask
-from .arrays import NAT, as_time, empty_frame, ns
+from .arrays import NAT, as_time, empty_frame, ns, sorted_distinct
 
 if TYPE_CHECKING:
     from flbook.store import Course
@@ -438,7 +438,7 @@ def event_counts(log: pd.DataFrame) -> pd.DataFrame:
         else pd.factorize(who)[0].astype(np.int64)
     )
     k = len(cats)
-    pairs = np.unique(codes * k + ev)
+    pairs = sorted_distinct(codes * k + ev)
     return pd.DataFrame(
         {
             "event": pd.Categorical(list(cats), dtype=_event_dtype(cats)),
@@ -502,10 +502,10 @@ def learner_timeline(
                 codes = _notebook_source(course, event, mask, {})["codes"]
             else:
                 codes, _ = event_times(course, event, mask)
-            kinds.append(np.unique(codes.astype(np.int64)) * k + i)
+            kinds.append(sorted_distinct(codes.astype(np.int64)) * k + i)
         pairs = np.concatenate(kinds)
         if having is not None:
-            who = np.unique(pairs[pairs % k == cats.index(having)] // k)
+            who = sorted_distinct(pairs[pairs % k == cats.index(having)] // k)
             pairs = pairs[np.isin(pairs // k, who)]
         if len(pairs) == 0:
             return _empty_timeline(course, with_nb)

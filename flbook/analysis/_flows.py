@@ -24,6 +24,7 @@ import pandas as pd
 
 from ..store import per_course  # noqa: I001
 from ._sessions import sessionise
+from .arrays import sorted_distinct
 
 if TYPE_CHECKING:
     from flbook.store import Course
@@ -211,7 +212,7 @@ def step_skippers(
     move = np.repeat(np.arange(len(frm)), length)
     offset = np.arange(len(move)) - np.repeat(np.cumsum(length) - length, length)
     over = frm[move] + 1 + offset
-    pairs = np.unique(who[move] * max(ns, 1) + over)
+    pairs = sorted_distinct(who[move] * max(ns, 1) + over)
     return pd.DataFrame(
         {
             "step": pd.Categorical.from_codes(np.arange(ns), dtype=dtype),

@@ -31,7 +31,7 @@ import pandas as pd
 from ..store import per_course  # noqa: I001
 from ._groups import Group
 from ._quiz import first_answers
-from .arrays import empty_frame
+from .arrays import empty_frame, sorted_distinct
 
 __all__ = [
     "UPPER_LOWER_SHARE",
@@ -430,7 +430,7 @@ def rasch_fit(
         }
     )
     p, i, xx = person[keep], item[keep], x[keep]
-    items_used = np.unique(i)
+    items_used = sorted_distinct(i)
     if len(items_used) < 2 or len(p) == 0:
         return _empty_fit(cats, excluded)
     i = np.searchsorted(items_used, i)

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .arrays import NAT, as_time, empty_frame, ns
+from .arrays import NAT, as_time, empty_frame, ns, sorted_distinct
 
 if TYPE_CHECKING:
     from flbook.store import Course
@@ -211,7 +211,7 @@ def _distinct_count(groups: np.ndarray, values: np.ndarray, n: int) -> np.ndarra
     if not ok.any():
         return np.zeros(n, dtype=np.int64)
     radix = int(values[ok].max()) + 1
-    pairs = np.unique(groups[ok].astype(np.int64) * radix + values[ok])
+    pairs = sorted_distinct(groups[ok].astype(np.int64) * radix + values[ok])
     return np.bincount(pairs // radix, minlength=n).astype(np.int64)
 
 
@@ -285,7 +285,7 @@ def _cell_slots(ex: _Log, min_learners: int) -> _Cells:
     # slots: kept cells first (by notebook, position), then one pooled slot per notebook
     kept = np.flatnonzero(~own)
     kept = kept[np.lexsort((position[kept], nb_of[kept]))]
-    pooled_nbs = np.unique(nb_of[own])
+    pooled_nbs = sorted_distinct(nb_of[own])
     slot_of = np.full(k, -1, dtype=np.int64)
     slot_of[kept] = np.arange(len(kept))
     pool_slot = np.full(n_nb, -1, dtype=np.int64)
@@ -1009,7 +1009,7 @@ def execution_order(
     who_nb = _distinct_count(nb[prev] * k + move[prev], uu, n_nb * k)
     who_all = _distinct_count(move[prev], uu, k)
     base_nb = _distinct_count(nb[prev], uu, n_nb)
-    base_all = len(np.unique(uu[uu >= 0]))
+    base_all = len(sorted_distinct(uu[uu >= 0]))
     names = list(ex.notebooks) + ["All notebooks"]
     pos = out["notebook"].map({n: i for i, n in enumerate(names)}).to_numpy()
     cat = out["_cat"].to_numpy()
@@ -1252,7 +1252,7 @@ def executions_by_day(
     counts = np.bincount(key, minlength=n)
     learners = _distinct_count(key, ex.user, n)
     # every day of the span for each notebook with executions, zeros included
-    present = np.unique(ex.notebook)
+    present = sorted_distinct(ex.notebook)
     keep = (present[:, None] * nd + np.arange(nd)[None, :]).ravel()
     return pd.DataFrame(
         {
@@ -1444,7 +1444,7 @@ def follow_along_times(
     inside = (delta >= edges[0]) & (delta < edges[-1])
     b = np.clip(np.floor((delta - edges[0]) / bin_minutes).astype(np.int64), 0, nb_bins - 1)
     if by_notebook:
-        present = np.unique(ex.notebook)
+        present = sorted_distinct(ex.notebook)
         n_nb = len(ex.notebooks)
         key = np.where(inside, ex.notebook * nb_bins + b, -1)
         names = list(ex.notebooks)

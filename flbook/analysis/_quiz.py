@@ -29,7 +29,7 @@ import pandas as pd
 from ..store import per_course  # noqa: I001
 from ._groups import Group
 from ._steps import group_mask
-from .arrays import person_codes, read_only
+from .arrays import person_codes, read_only, sorted_distinct
 
 if TYPE_CHECKING:
     from flbook.store import Course
@@ -384,7 +384,7 @@ def response_matrix(
     nz = np.flatnonzero(counts)
     qc, rc = np.divmod(nz, max(a.nr, 1))
     totals = np.bincount(qc, weights=counts[nz], minlength=a.nq)
-    used = np.unique(rc)
+    used = sorted_distinct(rc)
     rdtype = pd.CategoricalDtype(a.rdtype.categories[used], ordered=True)
     return pd.DataFrame(
         {
@@ -497,7 +497,7 @@ def question_probe(
     nz = np.flatnonzero(counts)
     ac, rc = np.divmod(nz, nr)
     totals = np.bincount(ac, weights=counts[nz]) if len(nz) else np.zeros(0)
-    used = np.unique(rc)
+    used = sorted_distinct(rc)
     rdtype = pd.CategoricalDtype(a.rdtype.categories[used], ordered=True)
     return pd.DataFrame(
         {
@@ -660,7 +660,7 @@ def answer_counts(course: Course, *, group: Group = None, top: int = 15) -> pd.D
     rare = (rank >= top) & ~ok[nz]
     # rows: the kept answers, then one "other" row per question with rare answers
     kept = nz[~rare]
-    other_q = np.unique(qc[rare])
+    other_q = sorted_distinct(qc[rare])
     row_q = np.r_[kept // nr, other_q]
     row_r = np.r_[kept % nr, np.full(len(other_q), nr)]  # nr sorts "other" last
     order = np.lexsort((row_r, row_q))
@@ -678,7 +678,7 @@ def answer_counts(course: Course, *, group: Group = None, top: int = 15) -> pd.D
     n_people = int(a.learner.max()) + 2 if len(a.learner) else 1
 
     def learners(sel: np.ndarray) -> np.ndarray:
-        pairs = np.unique(rows[sel] * n_people + (a.learner[sel] + 1))
+        pairs = sorted_distinct(rows[sel] * n_people + (a.learner[sel] + 1))
         return np.bincount(pairs // n_people, minlength=n_rows).astype(np.int64)
 
     first_try = np.bincount(rows[first], minlength=n_rows).astype(np.int64)

@@ -18,7 +18,7 @@ from ._events import EVENT_SOURCES, event_times
 from ._groups import Group
 from ._sessions import role_mask
 from ._steps import group_mask
-from .arrays import empty_frame
+from .arrays import empty_frame, sorted_distinct
 
 if TYPE_CHECKING:
     from flbook.store import Course
@@ -305,7 +305,7 @@ def daily_activity(
     for e in events:
         day = days[e] - lo
         counts.append(np.bincount(day, minlength=n_days))
-        pairs = np.unique(day * n_people + found[e][0])
+        pairs = sorted_distinct(day * n_people + found[e][0])
         learners.append(np.bincount(pairs // n_people, minlength=n_days))
     dates = (np.arange(lo, lo + n_days, dtype=np.int64) * _NS_PER_DAY).view("M8[ns]")
     out = pd.DataFrame(

@@ -21,11 +21,10 @@ from ._steps import (
     empty_steps,
     group_mask,
     pick_per_person,
-    sorted_distinct,
     step_codes,
     step_frame,
 )
-from .arrays import empty_frame, ns, person_codes
+from .arrays import empty_frame, ns, person_codes, sorted_distinct
 
 if TYPE_CHECKING:
     from flbook.store import Course
@@ -295,7 +294,7 @@ def comments_over_time(
         week = np.asarray(course.steps["week_number"].to_numpy(), dtype=np.int64)
         step = step_codes(c["step"])
         w = np.where(step >= 0, week[np.maximum(step, 0)], -1)
-        weeks = np.unique(w[w >= 0])
+        weeks = sorted_distinct(w[w >= 0])
         names = np.array([f"Week {k}" for k in weeks], dtype=object)
         series = np.searchsorted(weeks, w) if len(weeks) else np.full(len(w), -1)
         series = np.where(w >= 0, series, -1)
@@ -590,7 +589,7 @@ def educator_share(course: Course) -> pd.DataFrame:
         )
     kind = _author_types(course)[person_codes(course, c["author_id"])].astype(np.int64)
     present = np.flatnonzero(np.bincount(kind, minlength=3))
-    weeks_all = np.unique(course.steps["week_number"].to_numpy())
+    weeks_all = sorted_distinct(course.steps["week_number"].to_numpy())
     week_of_step = course.steps["week_number"].to_numpy().astype(np.int64)
     step = step_codes(c["step"])
     wk = np.where(step >= 0, np.searchsorted(weeks_all, week_of_step[np.maximum(step, 0)]), -1)

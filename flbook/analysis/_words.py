@@ -40,6 +40,7 @@ import pyarrow.compute as pc
 
 from ..store import per_course  # noqa: I001
 from ._groups import pseudonyms
+from .arrays import sorted_distinct
 
 if TYPE_CHECKING:
     from flbook.store import Course
@@ -291,7 +292,7 @@ def comment_measures(course: Course, *, by: str = "step") -> pd.DataFrame:
         key = step_code
         label = {"step": pd.Categorical.from_codes(np.arange(n), dtype=step_dtype)}
     else:
-        weeks = np.unique(week_of_step)
+        weeks = sorted_distinct(week_of_step)
         n = len(weeks)
         key = np.searchsorted(weeks, week_of_step[step_code]) if len(c) else step_code
         label = {"week": weeks}
@@ -306,7 +307,7 @@ def comment_measures(course: Course, *, by: str = "step") -> pd.DataFrame:
 
     comments = per()
     author = c["author_id"].cat.codes.to_numpy().astype(np.int64)
-    pairs = np.unique(key[ok] * (len(course.people) + 1) + author[ok])
+    pairs = sorted_distinct(key[ok] * (len(course.people) + 1) + author[ok])
     authors = np.bincount(pairs // (len(course.people) + 1), minlength=n)
     median = (
         pd.Series(words[ok]).groupby(key[ok]).median().reindex(range(n)).to_numpy()

@@ -10,6 +10,7 @@ timestamps; these are the conversions they share. They are public inside the pac
 - :func:`person_codes` — course-wide person codes of an id column.
 - :func:`empty_frame` — an empty table with the given columns and dtypes.
 - :func:`read_only` — freeze the arrays of a result shared between recipes.
+- :func:`sorted_distinct` — ``np.unique`` of integer codes, by a sort (much faster).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from flbook.store import Course
 
-__all__ = ["NAT", "as_time", "empty_frame", "ns", "person_codes", "read_only"]
+__all__ = ["NAT", "as_time", "empty_frame", "ns", "person_codes", "read_only", "sorted_distinct"]
 
 T = TypeVar("T")
 
@@ -156,3 +157,32 @@ def read_only(obj: T) -> T:
         if isinstance(value, np.ndarray):
             value.flags.writeable = False
     return obj
+
+
+def sorted_distinct(values: Any) -> np.ndarray:
+    """The sorted distinct values of an array, as ``np.unique(values)`` returns them.
+
+    numpy 2.3 and later find the distinct values of a plain ``np.unique`` call with a
+    hash table. On arrays with millions of distinct values, the pair codes the recipes
+    count (learner × step, learner × event kind, ...), that is ten times slower than
+    sorting on this project's machines: 10 million int64 codes with 2 million distinct
+    took 9.0 s against 0.9 s with numpy 2.4.6. Integer and boolean arrays are sorted
+    here instead; any other dtype (floats with NaN, timestamps with NaT, objects) goes
+    to ``np.unique``, whose missing-value rules this sort would not follow.
+
+    Examples
+    --------
+    >>> sorted_distinct(np.array([3, 1, 3, 2, 1]))
+    array([1, 2, 3])
+    >>> sorted_distinct(np.array([], dtype=np.int64))
+    array([], dtype=int64)
+    >>> sorted_distinct(np.array([2.0, np.nan, 2.0, np.nan]))  # np.unique's NaN rule
+    array([ 2., nan])
+    """
+    a = np.asarray(values).ravel()
+    if a.dtype.kind not in "biu":
+        return np.unique(a)
+    s = np.sort(a)
+    if len(s) == 0:
+        return s
+    return s[np.r_[True, s[1:] != s[:-1]]]

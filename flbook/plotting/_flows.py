@@ -12,6 +12,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from ..analysis.arrays import sorted_distinct
 from ._base import COLORS, get_ax, no_data, no_rows, step_axis
 from ._docs import shared_docs
 
@@ -169,7 +170,7 @@ def plot_time_on_step(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         )
     else:
         week = d["week"].to_numpy()
-        for w in np.unique(week):
+        for w in sorted_distinct(week):
             pos = x[week == w]
             ax.hlines(
                 d.loc[week == w, "week_median_minutes"].iloc[0],

@@ -14,6 +14,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 from matplotlib.transforms import ScaledTranslation
 
+from ..analysis.arrays import sorted_distinct
 from ..privacy import MIN_COUNT, count_text
 from ._base import (
     COLORS,
@@ -110,7 +111,7 @@ def plot_trajectory(data: pd.DataFrame, *, top: int = 12, ax: Axes | None = None
         y = pd.Categorical(step.astype(str), categories=steps).codes
     x = naive_utc(data["time"])
     session = data["session"].to_numpy()
-    for i, s in enumerate(np.unique(session)):  # one learner's sessions: a handful
+    for i, s in enumerate(sorted_distinct(session)):  # one learner's sessions: a handful
         sel = session == s
         ax.plot(
             x[sel],
@@ -125,7 +126,7 @@ def plot_trajectory(data: pd.DataFrame, *, top: int = 12, ax: Axes | None = None
     step_axis(ax, steps, axis="y")
     date_axis(ax)
     ax.set_xlabel("Date and time (UTC)")
-    n = len(np.unique(session))
+    n = len(sorted_distinct(session))
     if "pseudonym" in data.columns:
         ax.set_title(f"{data['pseudonym'].iloc[0]}: {n} study session{'s' * (n != 1)}")
     handles, labels = ax.get_legend_handles_labels()

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from ..analysis.arrays import sorted_distinct
 from ..privacy import MIN_COUNT
 from ._base import (
     COLORS,
@@ -61,7 +62,7 @@ def _series_order(data: pd.DataFrame, column: str = "series") -> list:
 
 def _bin_words(times: pd.Series) -> str:
     """'per hour', 'per day' or 'per bin' from the spacing of the time bins."""
-    t = np.unique(times.to_numpy(dtype="datetime64[ns]").view(np.int64))
+    t = sorted_distinct(times.to_numpy(dtype="datetime64[ns]").view(np.int64))
     if len(t) < 2:
         return "per bin"
     step = np.diff(t).min()

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis import sessionise
-from ..analysis.arrays import NAT, ns
+from ..analysis.arrays import NAT, ns, sorted_distinct
 
 if TYPE_CHECKING:
     from flbook.store import Course
@@ -344,7 +344,7 @@ def _sorted_distinct(key: np.ndarray, n_first: int) -> np.ndarray:
     the features of a 1,000,000-learner run took; with this, they take 16.9 s."""
     head, tail = key[:n_first], key[n_first:]
     if n_first > 1 and not np.all(head[1:] >= head[:-1]):
-        return np.unique(key)
+        return sorted_distinct(key)
     both = np.concatenate([head, np.sort(tail)])
     both.sort(kind="stable")  # two sorted runs: a merge
     return both[np.concatenate([[True], both[1:] != both[:-1]])] if len(both) else both

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..analysis.arrays import ns
+from ..analysis.arrays import ns, sorted_distinct
 from ..errors import FlbookError
 from ._features import FEATURES, WEEK_NS, build_features, utc_stamp
 
@@ -220,7 +220,7 @@ def paradigm_splits(
         from sklearn.model_selection import GroupKFold
 
         groups = table["person"].to_numpy()[test]
-        k = min(int(folds), len(np.unique(groups)))
+        k = min(int(folds), len(sorted_distinct(groups)))
         if k < 2:
             return []
         return [
@@ -234,7 +234,7 @@ def paradigm_splits(
         return [Split("transfer", None, train, test)]
     # in-situ: per predicted moment, the current run's rows whose next week is over by it
     out = []
-    test_moments = np.unique(moment[test])
+    test_moments = sorted_distinct(moment[test])
     for m in test_moments:  # a handful of weeks
         rows = test[moment[test] == m]
         train = np.flatnonzero(current & known & (moment + WEEK_NS <= m))
@@ -330,7 +330,7 @@ def fit_model(name: str, table: pd.DataFrame, train: np.ndarray, seed: int):
         rng = np.random.default_rng(seed)
         train = np.sort(rng.choice(train, size=MAX_TRAIN_ROWS, replace=False))
     y = table["disengaged"].to_numpy()[train]
-    if len(train) == 0 or len(np.unique(y)) < 2:
+    if len(train) == 0 or len(sorted_distinct(y)) < 2:
         return None
     with _threads(len(train)):
         return make_model(name, seed=seed).fit(feature_matrix(table, train), y.astype(int))
