@@ -154,3 +154,28 @@ def test_top_words_by_week_owns_its_figure():
     fig = plot_top_words_by_week(tw, weeks=2)
     assert len(fig.axes) == 2
     assert fig.axes[1].texts[0].get_text() == "No data"  # nobody wrote in week 2
+
+
+def test_stop_words_are_scikit_learns_and_top_words_does_not_import_it():
+    """The list is read from scikit-learn's own file: the same words, without the 1 s
+    import of scikit-learn and SciPy in the conversation chapter."""
+    import subprocess
+    import sys
+
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from flbook.analysis._words import stop_words
+
+    assert stop_words() == ENGLISH_STOP_WORDS
+    code = (
+        "import sys, flbook as fl\n"
+        "course = fl.load_course('data_stub/course.yml')\n"
+        "words = fl.analysis.top_words(course, top=5)\n"
+        "assert len(words), 'no words'\n"
+        "print('sklearn' in sys.modules)\n"
+    )
+    root = __import__("pathlib").Path(__file__).resolve().parent.parent
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"

@@ -100,6 +100,34 @@ def sentiment_lexicon() -> pd.Series:
     return table.drop_duplicates("word").set_index("word")["rating"]
 
 
+@functools.lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words (``ENGLISH_STOP_WORDS``), without its import.
+
+    Importing scikit-learn for this one list cost the conversation chapter about 1 s
+    (scikit-learn pulls in SciPy). The list is a plain module of the package,
+    ``sklearn/feature_extraction/_stop_words.py``; it is read from the installed
+    package, and scikit-learn is imported as usual only if that file is not there.
+
+    Examples
+    --------
+    >>> "the" in stop_words() and "course" not in stop_words()
+    True
+    """
+    spec = importlib.util.find_spec("sklearn")
+    places = list(spec.submodule_search_locations or []) if spec else []
+    path = Path(places[0]) / "feature_extraction" / "_stop_words.py" if places else None
+    if path is not None and path.is_file():
+        namespace: dict[str, object] = {}
+        exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)
+        words = namespace.get("ENGLISH_STOP_WORDS")
+        if isinstance(words, frozenset):
+            return words
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return ENGLISH_STOP_WORDS
+
+
 def _learner_comments(course: Course) -> pd.DataFrame:
     c = course.table("comments", ["author_id", "step", "text"])
     enr = course.table("enrolments", ["learner_id", "role"])
@@ -375,8 +403,6 @@ def top_words(
     ``learners`` (different learners who used it that week), ``comments`` (comments
     using it). Ties are ordered alphabetically.
     """
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
     if min_learners < MIN_LEARNERS_PER_WORD:
         raise ValueError(
             f"min_learners must be at least {MIN_LEARNERS_PER_WORD} (privacy), not {min_learners}"
@@ -394,7 +420,7 @@ def top_words(
     if len(c) == 0:
         return empty
     t = learner.tokens
-    stop = set(ENGLISH_STOP_WORDS) | {w.lower() for w in extra_stop_words}
+    stop = set(stop_words()) | {w.lower() for w in extra_stop_words}
     stop |= _team_names(course)
     w = t.word
     keep = pc.and_(
