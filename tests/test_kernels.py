@@ -44,6 +44,8 @@ import matplotlib.pyplot as plt
 print("PID", os.getpid())
 print("POLLUTED", "polluted" in globals(), "LEFT_OPEN", "left_open" in globals())
 print("FONT", mpl.rcParams["font.size"], "FIGURES", len(plt.get_fignums()))
+import gc
+print("FROZEN", gc.get_freeze_count() > 0)
 """
 
 DIE = "import os\nos._exit(1)\n"
@@ -127,6 +129,8 @@ def test_a_warm_kernel_is_reused_and_reset(tmp_path):
     assert f"PID {pid}" in second  # the same kernel process
     assert "POLLUTED False LEFT_OPEN False" in second
     assert "FIGURES 0" in second and "FONT 31" not in second
+    # what survived the reset (the imports) is frozen: no collection walks it again
+    assert "FROZEN True" in second
 
 
 def test_fresh_kernels_when_asked(tmp_path):
@@ -134,6 +138,7 @@ def test_fresh_kernels_when_asked(tmp_path):
     results = _run(root, tmp_path / "out", warm=False)
     first, second = _printed(results["00-pollute"]), _printed(results["01-probe"])
     assert first.split("PID ")[1].split()[0] != second.split("PID ")[1].split()[0]
+    assert "FROZEN False" in second  # a fresh kernel: nothing frozen
 
 
 @pytest.mark.filterwarnings("ignore")

@@ -20,6 +20,13 @@ kernel and compares every output with the same chapter in a fresh kernel):
   tables, alive through ``sys.last_traceback``): dropped, then memory collected and
   given back to the system (:func:`release_memory`).
 
+What survives the reset (the imported modules and their caches) is then frozen
+(:func:`gc.freeze`): later collections, the next reset's and those during a chapter,
+no longer walk the million or so objects of pandas, matplotlib and scikit-learn. A
+collection after a reset took 0.14-0.26 s before, and 0.03 s once the imports were
+frozen (at 200,000 learners: the book's CPU time went from 123-126 s to 117 s, in
+interleaved runs).
+
 Imported modules stay imported: that is the saving. flbook keeps no course data at
 module level (no cache of loaded courses; each chapter loads its course and builds its
 intermediates, or reads them from the store). A kernel that died, or that still holds
@@ -76,6 +83,9 @@ def restore() -> None:
         if hasattr(sys, name):
             setattr(sys, name, None)
     release_memory()
+    # What survives a reset is the imported modules and their caches: kept for good,
+    # and no later collection need walk them again (:data:`gc.freeze`)
+    gc.freeze()
 
 
 def release_memory() -> None:
