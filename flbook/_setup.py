@@ -89,7 +89,7 @@ def _draw_each_figure_once() -> None:
     cell made is drawn on the screen canvas; the inline backend then prints it to PNG,
     which draws it again (twice with ``bbox_inches="tight"``). No screen shows the
     first drawing, and dropping the hook leaves the PNG byte for byte the same, a
-    third less drawing per figure (``tests/test_setup.py``).
+    third less drawing per figure (``tests/test_kernels.py`` counts the draws).
     """
     import matplotlib.pyplot as plt
 
