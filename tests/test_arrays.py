@@ -60,3 +60,20 @@ def test_the_answers_a_course_shares_between_quiz_recipes_are_read_only():
     shared = quiz._answers(course, None)
     arrays = [v for v in vars(shared).values() if isinstance(v, np.ndarray)]
     assert arrays and not any(a.flags.writeable for a in arrays)
+
+
+@pytest.mark.parametrize("below", [None, 50, 10_000_000])
+def test_sorted_distinct_is_np_unique_with_or_without_a_bound(below):
+    from flbook.analysis.arrays import sorted_distinct
+
+    rng = np.random.default_rng(3)
+    for values in (
+        rng.integers(0, 50, 1_000),
+        rng.integers(0, 50, 1_000).astype(np.int32),
+        np.array([7, -1, 7, 3]),  # out of the range [0, below): sorted instead
+        np.array([], dtype=np.int64),
+    ):
+        got = sorted_distinct(values, below=below)
+        want = np.unique(values)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)

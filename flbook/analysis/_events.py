@@ -438,7 +438,8 @@ def event_counts(log: pd.DataFrame) -> pd.DataFrame:
         else pd.factorize(who)[0].astype(np.int64)
     )
     k = len(cats)
-    pairs = sorted_distinct(codes * k + ev)
+    # unknown learners (code -1) count as one, as they always have
+    pairs = sorted_distinct((codes + 1) * k + ev, below=(int(codes.max()) + 2) * k) - k
     return pd.DataFrame(
         {
             "event": pd.Categorical(list(cats), dtype=_event_dtype(cats)),
@@ -495,17 +496,17 @@ def learner_timeline(
             )
         if having is not None and having not in cats:  # a notebook event, without notebooks
             return _empty_timeline(course, with_nb)
-        k = len(cats)
+        k, people = len(cats), len(course.people)
         kinds = []
         for i, event in enumerate(cats):  # a dozen event types
             if event in NOTEBOOK_EVENTS:
                 codes = _notebook_source(course, event, mask, {})["codes"]
             else:
                 codes, _ = event_times(course, event, mask)
-            kinds.append(sorted_distinct(codes.astype(np.int64)) * k + i)
+            kinds.append(sorted_distinct(codes.astype(np.int64), below=people) * k + i)
         pairs = np.concatenate(kinds)
         if having is not None:
-            who = sorted_distinct(pairs[pairs % k == cats.index(having)] // k)
+            who = sorted_distinct(pairs[pairs % k == cats.index(having)] // k, below=people)
             pairs = pairs[np.isin(pairs // k, who)]
         if len(pairs) == 0:
             return _empty_timeline(course, with_nb)

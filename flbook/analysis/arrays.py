@@ -159,7 +159,7 @@ def read_only(obj: T) -> T:
     return obj
 
 
-def sorted_distinct(values: Any) -> np.ndarray:
+def sorted_distinct(values: Any, *, below: int | None = None) -> np.ndarray:
     """The sorted distinct values of an array, as ``np.unique(values)`` returns them.
 
     numpy 2.3 and later find the distinct values of a plain ``np.unique`` call with a
@@ -170,10 +170,20 @@ def sorted_distinct(values: Any) -> np.ndarray:
     here instead; any other dtype (floats with NaN, timestamps with NaT, objects) goes
     to ``np.unique``, whose missing-value rules this sort would not follow.
 
+    ``below``: when every value is known to lie in ``[0, below)`` (person codes, or
+    pairs of a person and one of a few kinds), and ``below`` is not much larger than the
+    array, the values are marked in a boolean array of that size instead of sorted:
+    one pass instead of a sort (at 1,000,000 learners, the event log's 22 million
+    codes). Values outside the range fall back to the sort.
+
     Examples
     --------
     >>> sorted_distinct(np.array([3, 1, 3, 2, 1]))
     array([1, 2, 3])
+    >>> sorted_distinct(np.array([3, 1, 3, 2, 1]), below=5)
+    array([1, 2, 3])
+    >>> sorted_distinct(np.array([3, -1, 3]), below=5)  # out of range: sorted
+    array([-1,  3])
     >>> sorted_distinct(np.array([], dtype=np.int64))
     array([], dtype=int64)
     >>> sorted_distinct(np.array([2.0, np.nan, 2.0, np.nan]))  # np.unique's NaN rule
@@ -182,7 +192,12 @@ def sorted_distinct(values: Any) -> np.ndarray:
     a = np.asarray(values).ravel()
     if a.dtype.kind not in "biu":
         return np.unique(a)
+    if len(a) == 0:
+        return np.sort(a)
+    if below is not None and a.dtype.kind != "b" and below <= 8 * len(a) + 4096:
+        if a.min() >= 0 and a.max() < below:
+            seen = np.zeros(int(below), dtype=bool)
+            seen[a] = True
+            return np.flatnonzero(seen).astype(a.dtype, copy=False)
     s = np.sort(a)
-    if len(s) == 0:
-        return s
     return s[np.r_[True, s[1:] != s[:-1]]]
