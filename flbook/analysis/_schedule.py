@@ -305,7 +305,7 @@ def daily_activity(
     for e in events:
         day = days[e] - lo
         counts.append(np.bincount(day, minlength=n_days))
-        pairs = sorted_distinct(day * n_people + found[e][0])
+        pairs = sorted_distinct(day * n_people + found[e][0], below=n_days * n_people)
         learners.append(np.bincount(pairs // n_people, minlength=n_days))
     dates = (np.arange(lo, lo + n_days, dtype=np.int64) * _NS_PER_DAY).view("M8[ns]")
     out = pd.DataFrame(

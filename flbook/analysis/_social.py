@@ -669,7 +669,7 @@ def comments_per_step(course: Course, *, group: Group = None) -> pd.DataFrame:
     total = np.bincount(step, minlength=n_steps)
     replies = np.bincount(step[reply], minlength=n_steps)
     n = np.int64(len(course.people) + 1)
-    pairs = sorted_distinct(step[person >= 0] * n + person[person >= 0])
+    pairs = sorted_distinct(step[person >= 0] * n + person[person >= 0], below=n_steps * int(n))
     commenters = np.bincount(pairs // n, minlength=n_steps)
     return step_frame(
         course,

@@ -399,7 +399,9 @@ def step_activity_counts(
         person, step = person[keep], step[keep]
         counts[:, j] = np.bincount(step, minlength=n_steps)
         if learners:
-            pairs = sorted_distinct(step * np.int64(n_people + 1) + person)
+            pairs = sorted_distinct(
+                step * np.int64(n_people + 1) + person, below=n_steps * (n_people + 1)
+            )
             distinct[:, j] = np.bincount(pairs // (n_people + 1), minlength=n_steps)
 
     codes = np.repeat(np.arange(n_steps, dtype=np.int16), len(measures))
@@ -478,7 +480,8 @@ def step_funnel(
     cohort = np.zeros(len(course.people) + 1, dtype=bool)
     cohort[person[step == first]] = True
     inside = cohort[person]
-    pairs = sorted_distinct(step[inside] * np.int64(len(course.people) + 1) + person[inside])
+    width = np.int64(len(course.people) + 1)
+    pairs = sorted_distinct(step[inside] * width + person[inside], below=n_steps * int(width))
     counts = np.bincount(pairs // (len(course.people) + 1), minlength=n_steps).astype(np.int64)
     counts = counts[first:]
     size = counts[0]

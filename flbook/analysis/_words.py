@@ -335,7 +335,9 @@ def comment_measures(course: Course, *, by: str = "step") -> pd.DataFrame:
 
     comments = per()
     author = c["author_id"].cat.codes.to_numpy().astype(np.int64)
-    pairs = sorted_distinct(key[ok] * (len(course.people) + 1) + author[ok])
+    pairs = sorted_distinct(
+        key[ok] * (len(course.people) + 1) + author[ok], below=n * (len(course.people) + 1)
+    )
     authors = np.bincount(pairs // (len(course.people) + 1), minlength=n)
     median = (
         pd.Series(words[ok]).groupby(key[ok]).median().reindex(range(n)).to_numpy()
